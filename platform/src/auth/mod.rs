@@ -1,0 +1,407 @@
+//! Who is calling: EdDSA (Ed25519) JWTs, signed by an issuer's private key and
+//! verified against a trust list of issuer -> public key.
+//!
+//! User tokens come from the gateway (the "user issuer"). A service calling
+//! another service signs its own short-lived token naming the user it acts
+//! for, so a leaked user token cannot reach internal methods and no service
+//! but the gateway can mint user tokens. Which callers may call which method
+//! is the [`policy`]'s job.
+
+pub mod policy;
+
+use std::{
+    collections::HashMap,
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use ed25519_dalek::{
+    SigningKey,
+    pkcs8::{EncodePrivateKey, EncodePublicKey, spki::der::pem::LineEnding},
+};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+pub use policy::{Access, AuthLayer, Grant, Policy};
+
+/// The default names of Shop's token issuers (each configurable where keys
+/// are configured).
+pub mod issuer {
+    /// The gateway: the only issuer of user tokens.
+    pub const GATEWAY: &str = "shop-gateway";
+    /// The orders service, acting for a user when it calls inventory or payments.
+    pub const ORDERS: &str = "shop-orders";
+}
+
+/// The audience every Shop token names by default.
+pub const DEFAULT_AUDIENCE: &str = "shop";
+
+/// What a user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Customer,
+    Admin,
+}
+
+/// The claims of every Shop token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    /// Who signed the token.
+    pub iss: String,
+    /// The user the token speaks for.
+    pub sub: String,
+    /// Who the token is meant for.
+    pub aud: String,
+    /// Expiry, seconds since the Unix epoch.
+    pub exp: u64,
+    /// Issue time, seconds since the Unix epoch.
+    pub iat: u64,
+    /// The user's role.
+    pub role: Role,
+}
+
+/// The verified caller of a request, put in the request's extensions by
+/// [`AuthLayer`] for the handlers to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The user the call is made for.
+    pub user_id: String,
+    /// That user's role.
+    pub role: Role,
+    /// The service making the call for the user, if it is not the user
+    /// (through the gateway) themselves.
+    pub service: Option<String>,
+}
+
+impl Principal {
+    /// Whether the user is an admin.
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+/// Why a token or key was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    #[error("missing bearer token")]
+    MissingToken,
+    #[error("malformed authorization header; expected `Bearer <token>`")]
+    MalformedHeader,
+    #[error("token issuer is not trusted")]
+    UntrustedIssuer,
+    #[error("token has expired")]
+    Expired,
+    #[error("token is invalid")]
+    Invalid,
+    #[error("invalid key: {0}")]
+    BadKey(String),
+    #[error("cannot sign token")]
+    Signing,
+}
+
+/// A freshly generated Ed25519 key pair, PEM encoded.
+#[derive(Clone)]
+pub struct KeyPair {
+    /// PKCS#8 private key; keep it secret.
+    pub private_pem: String,
+    /// SPKI public key; give it to every service that must trust the issuer.
+    pub public_pem: String,
+}
+
+impl std::fmt::Debug for KeyPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyPair")
+            .field("public_pem", &self.public_pem)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeyPair {
+    /// A new random key pair from the operating system's generator.
+    pub fn generate() -> Result<Self, AuthError> {
+        let signing = SigningKey::generate(&mut rand::rngs::OsRng);
+        let private_pem = signing
+            .to_pkcs8_pem(LineEnding::LF)
+            .map_err(|e| AuthError::BadKey(e.to_string()))?
+            .to_string();
+        let public_pem = signing
+            .verifying_key()
+            .to_public_key_pem(LineEnding::LF)
+            .map_err(|e| AuthError::BadKey(e.to_string()))?;
+        Ok(Self {
+            private_pem,
+            public_pem,
+        })
+    }
+}
+
+/// Signs tokens as one issuer.
+#[derive(Clone)]
+pub struct Signer {
+    issuer: String,
+    audience: String,
+    ttl: Duration,
+    key: Arc<EncodingKey>,
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signer")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Signer {
+    /// A signer for `issuer` with its PKCS#8 PEM private key; tokens are for
+    /// `audience` and live `ttl`.
+    pub fn new(
+        issuer: &str,
+        audience: &str,
+        private_pem: &str,
+        ttl: Duration,
+    ) -> Result<Self, AuthError> {
+        let key = EncodingKey::from_ed_pem(private_pem.as_bytes())
+            .map_err(|e| AuthError::BadKey(e.to_string()))?;
+        Ok(Self {
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+            ttl,
+            key: Arc::new(key),
+        })
+    }
+
+    /// The issuer this signer signs as.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// A token saying `issuer` vouches for `user_id` with `role`.
+    pub fn sign(&self, user_id: &str, role: Role) -> Result<String, AuthError> {
+        let now = unix_now();
+        let claims = Claims {
+            iss: self.issuer.clone(),
+            sub: user_id.to_owned(),
+            aud: self.audience.clone(),
+            exp: now + self.ttl.as_secs().max(1),
+            iat: now,
+            role,
+        };
+        let mut header = Header::new(Algorithm::EdDSA);
+        // The key id names the issuer, so the verifier picks the key before
+        // it trusts anything in the payload.
+        header.kid = Some(self.issuer.clone());
+        jsonwebtoken::encode(&header, &claims, &self.key).map_err(|_| AuthError::Signing)
+    }
+}
+
+/// Verifies tokens against the trust list. Cheap to clone.
+#[derive(Clone)]
+pub struct Verifier {
+    inner: Arc<VerifierInner>,
+}
+
+#[derive(Clone)]
+struct VerifierInner {
+    user_issuer: String,
+    audience: String,
+    keys: HashMap<String, DecodingKey>,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut issuers: Vec<_> = self.inner.keys.keys().collect();
+        issuers.sort();
+        f.debug_struct("Verifier")
+            .field("user_issuer", &self.inner.user_issuer)
+            .field("audience", &self.inner.audience)
+            .field("trusted", &issuers)
+            .finish()
+    }
+}
+
+impl Verifier {
+    /// A verifier that trusts no one yet. `user_issuer` names the issuer of
+    /// user tokens; every accepted token must be for `audience`.
+    pub fn new(user_issuer: &str, audience: &str) -> Self {
+        Self {
+            inner: Arc::new(VerifierInner {
+                user_issuer: user_issuer.to_owned(),
+                audience: audience.to_owned(),
+                keys: HashMap::new(),
+            }),
+        }
+    }
+
+    /// Also trusts `issuer`, whose Ed25519 public key is `public_pem` (SPKI).
+    pub fn trust(mut self, issuer: &str, public_pem: &str) -> Result<Self, AuthError> {
+        let key = DecodingKey::from_ed_pem(public_pem.as_bytes())
+            .map_err(|e| AuthError::BadKey(format!("issuer {issuer:?}: {e}")))?;
+        Arc::make_mut(&mut self.inner)
+            .keys
+            .insert(issuer.to_owned(), key);
+        Ok(self)
+    }
+
+    /// The verified caller of a token.
+    pub fn verify(&self, token: &str) -> Result<Principal, AuthError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Invalid)?;
+        let issuer = header.kid.ok_or(AuthError::Invalid)?;
+        let key = self
+            .inner
+            .keys
+            .get(&issuer)
+            .ok_or(AuthError::UntrustedIssuer)?;
+
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.set_issuer(&[&issuer]);
+        validation.set_audience(&[&self.inner.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = 5;
+        let data = jsonwebtoken::decode::<Claims>(token, key, &validation).map_err(|e| match e
+            .kind()
+        {
+            jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthError::Expired,
+            _ => AuthError::Invalid,
+        })?;
+
+        let claims = data.claims;
+        let service = (claims.iss != self.inner.user_issuer).then_some(claims.iss);
+        Ok(Principal {
+            user_id: claims.sub,
+            role: claims.role,
+            service,
+        })
+    }
+
+    /// The token in an `authorization: Bearer <token>` header value.
+    pub fn bearer(header: Option<&str>) -> Result<&str, AuthError> {
+        let value = header.ok_or(AuthError::MissingToken)?;
+        match value.split_once(' ') {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() => {
+                Ok(token.trim())
+            }
+            _ => Err(AuthError::MalformedHeader),
+        }
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signer(issuer: &str, keys: &KeyPair) -> Signer {
+        Signer::new(issuer, "shop", &keys.private_pem, Duration::from_secs(60)).expect("signer")
+    }
+
+    #[test]
+    fn a_user_token_from_the_gateway_verifies() {
+        let keys = KeyPair::generate().expect("keys");
+        let verifier = Verifier::new("gw", "shop")
+            .trust("gw", &keys.public_pem)
+            .expect("trust");
+        let token = signer("gw", &keys).sign("u1", Role::Admin).expect("sign");
+        let principal = verifier.verify(&token).expect("valid");
+        assert_eq!(principal.user_id, "u1");
+        assert!(principal.is_admin());
+        assert_eq!(principal.service, None);
+    }
+
+    #[test]
+    fn a_service_token_names_the_service_and_the_user() {
+        let keys = KeyPair::generate().expect("keys");
+        let verifier = Verifier::new("gw", "shop")
+            .trust("orders", &keys.public_pem)
+            .expect("trust");
+        let token = signer("orders", &keys)
+            .sign("u1", Role::Customer)
+            .expect("sign");
+        let principal = verifier.verify(&token).expect("valid");
+        assert_eq!(principal.service.as_deref(), Some("orders"));
+    }
+
+    #[test]
+    fn untrusted_issuers_and_forged_signatures_are_refused() {
+        let trusted = KeyPair::generate().expect("keys");
+        let attacker = KeyPair::generate().expect("keys");
+        let verifier = Verifier::new("gw", "shop")
+            .trust("gw", &trusted.public_pem)
+            .expect("trust");
+
+        let unknown = signer("evil", &attacker)
+            .sign("u1", Role::Admin)
+            .expect("sign");
+        assert_eq!(verifier.verify(&unknown), Err(AuthError::UntrustedIssuer));
+
+        let forged = signer("gw", &attacker)
+            .sign("u1", Role::Admin)
+            .expect("sign");
+        assert_eq!(verifier.verify(&forged), Err(AuthError::Invalid));
+
+        assert_eq!(verifier.verify("not.a.token"), Err(AuthError::Invalid));
+    }
+
+    #[test]
+    fn expired_tokens_are_refused() {
+        let keys = KeyPair::generate().expect("keys");
+        let verifier = Verifier::new("gw", "shop")
+            .trust("gw", &keys.public_pem)
+            .expect("trust");
+        let now = unix_now();
+        let claims = Claims {
+            iss: "gw".into(),
+            sub: "u1".into(),
+            aud: "shop".into(),
+            exp: now - 600,
+            iat: now - 900,
+            role: Role::Customer,
+        };
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some("gw".into());
+        let key = EncodingKey::from_ed_pem(keys.private_pem.as_bytes()).expect("key");
+        let token = jsonwebtoken::encode(&header, &claims, &key).expect("sign");
+        assert_eq!(verifier.verify(&token), Err(AuthError::Expired));
+    }
+
+    #[test]
+    fn tokens_for_another_audience_are_refused() {
+        let keys = KeyPair::generate().expect("keys");
+        let verifier = Verifier::new("gw", "shop")
+            .trust("gw", &keys.public_pem)
+            .expect("trust");
+        let other = Signer::new(
+            "gw",
+            "elsewhere",
+            &keys.private_pem,
+            Duration::from_secs(60),
+        )
+        .expect("signer");
+        let token = other.sign("u1", Role::Customer).expect("sign");
+        assert_eq!(verifier.verify(&token), Err(AuthError::Invalid));
+    }
+
+    #[test]
+    fn bearer_headers_are_parsed_strictly() {
+        assert_eq!(Verifier::bearer(Some("Bearer abc")), Ok("abc"));
+        assert_eq!(Verifier::bearer(Some("bearer abc")), Ok("abc"));
+        assert_eq!(Verifier::bearer(None), Err(AuthError::MissingToken));
+        assert_eq!(
+            Verifier::bearer(Some("Basic abc")),
+            Err(AuthError::MalformedHeader)
+        );
+        assert_eq!(
+            Verifier::bearer(Some("Bearer")),
+            Err(AuthError::MalformedHeader)
+        );
+    }
+}

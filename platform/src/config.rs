@@ -1,0 +1,153 @@
+//! Flags every service shares, each with an environment-variable fallback,
+//! and safe defaults for the embedded (single machine, SQLite) mode.
+//! A service's `main.rs` flattens [`CommonArgs`] into its own clap parser.
+
+use std::{path::PathBuf, str::FromStr, time::Duration};
+
+use crate::{
+    auth::{AuthError, Verifier},
+    telemetry::LogFormat,
+};
+
+/// Flags shared by every service binary.
+#[derive(clap::Args, Debug, Clone)]
+pub struct CommonArgs {
+    /// Database URL: `sqlite://PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DB`.
+    /// Default: a SQLite file named after the service in --data-dir.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Directory for embedded-mode files (SQLite databases, development keys).
+    #[arg(long, env = "SHOP_DATA_DIR", default_value = ".shop-data")]
+    pub data_dir: PathBuf,
+
+    /// Maximum PostgreSQL connections in the pool (SQLite always uses one
+    /// writer connection).
+    #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 10)]
+    pub database_pool_size: usize,
+
+    /// Log format: `pretty` for people, `json` for log collectors.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
+    pub log_format: LogFormat,
+
+    /// A token issuer to trust, as ISSUER=PUBLIC_KEY_PEM_FILE (Ed25519 SPKI).
+    /// Repeat the flag, or separate entries with commas in the variable.
+    #[arg(
+        long = "trusted-issuer",
+        env = "TRUSTED_ISSUERS",
+        value_delimiter = ',',
+        value_name = "ISSUER=PEM_FILE"
+    )]
+    pub trusted_issuers: Vec<TrustedIssuer>,
+
+    /// The issuer of user tokens (the gateway). Tokens from other trusted
+    /// issuers are service tokens acting for a user.
+    #[arg(long, env = "USER_TOKEN_ISSUER", default_value = "shop-gateway")]
+    pub user_token_issuer: String,
+
+    /// The audience every accepted token must name.
+    #[arg(long, env = "TOKEN_AUDIENCE", default_value = "shop")]
+    pub token_audience: String,
+
+    /// How long to keep serving after reporting NOT_SERVING on shutdown, so
+    /// load balancers stop sending new calls first (e.g. `5s` on Kubernetes).
+    #[arg(long, env = "DRAIN_DELAY", default_value = "0s", value_parser = parse_duration)]
+    pub drain_delay: Duration,
+}
+
+impl CommonArgs {
+    /// The database URL to use: the flag, or `sqlite://<data-dir>/<service>.db`.
+    pub fn database_url_for(&self, service: &str) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}",
+                self.data_dir.join(format!("{service}.db")).display()
+            ),
+        }
+    }
+
+    /// A verifier trusting the configured issuers.
+    pub fn verifier(&self) -> Result<Verifier, AuthError> {
+        let mut verifier = Verifier::new(&self.user_token_issuer, &self.token_audience);
+        for trusted in &self.trusted_issuers {
+            let pem = std::fs::read_to_string(&trusted.public_key_file).map_err(|e| {
+                AuthError::BadKey(format!(
+                    "cannot read the public key of issuer {:?} from {}: {e}",
+                    trusted.issuer,
+                    trusted.public_key_file.display()
+                ))
+            })?;
+            verifier = verifier.trust(&trusted.issuer, &pem)?;
+        }
+        Ok(verifier)
+    }
+}
+
+/// One entry of the trust list: an issuer and the file holding its public key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedIssuer {
+    pub issuer: String,
+    pub public_key_file: PathBuf,
+}
+
+impl FromStr for TrustedIssuer {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once('=') {
+            Some((issuer, file)) if !issuer.trim().is_empty() && !file.trim().is_empty() => {
+                Ok(Self {
+                    issuer: issuer.trim().to_owned(),
+                    public_key_file: PathBuf::from(file.trim()),
+                })
+            }
+            _ => Err(format!("expected ISSUER=PEM_FILE, got {s:?}")),
+        }
+    }
+}
+
+/// Parses `250ms`, `5s`, `2m` or `1h` (and `0`).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    if s == "0" {
+        return Ok(Duration::ZERO);
+    }
+    let split = s
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| format!("{s:?} has no unit (use ms, s, m or h)"))?;
+    let (number, unit) = s.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{s:?} does not start with a number"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        "h" => Ok(Duration::from_secs(n * 3600)),
+        _ => Err(format!("{s:?} has an unknown unit (use ms, s, m or h)")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_need_a_unit() {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
+        assert!(parse_duration("5").is_err());
+        assert!(parse_duration("5 days").is_err());
+    }
+
+    #[test]
+    fn trusted_issuers_parse_as_issuer_equals_file() {
+        let parsed: TrustedIssuer = "shop-orders=/keys/orders.pem".parse().expect("valid");
+        assert_eq!(parsed.issuer, "shop-orders");
+        assert_eq!(parsed.public_key_file, PathBuf::from("/keys/orders.pem"));
+        assert!("no-equals-sign".parse::<TrustedIssuer>().is_err());
+        assert!("=file".parse::<TrustedIssuer>().is_err());
+    }
+}

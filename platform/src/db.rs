@@ -1,0 +1,303 @@
+//! One database type over two backends, chosen by URL scheme:
+//! SQLite (`sqlite://PATH`, the embedded default: WAL, busy timeout, foreign
+//! keys, bundled library) and PostgreSQL (`postgres://...`, pooled).
+//!
+//! Services write their diesel queries once, inside [`on_db!`], which
+//! type-checks and runs the same DSL against whichever backend is live.
+//! DDL differs, so each service embeds one migrations folder per backend;
+//! they run at start.
+
+use std::time::Duration;
+
+use diesel::{Connection, SqliteConnection};
+use diesel_async::{
+    AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection,
+    async_connection_wrapper::AsyncConnectionWrapper,
+    pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, deadpool::Pool},
+    sync_connection_wrapper::SyncConnectionWrapper,
+};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
+
+/// The async SQLite connection: diesel's synchronous one, run off the runtime.
+pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+/// The async PostgreSQL connection.
+pub type PgConn = AsyncPgConnection;
+
+/// A service's database: a pool on one of the two backends. Cheap to clone.
+#[derive(Clone)]
+pub enum Db {
+    Sqlite(Pool<SqliteConn>),
+    Postgres(Pool<PgConn>),
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Db::Sqlite(_) => "Db::Sqlite",
+            Db::Postgres(_) => "Db::Postgres",
+        })
+    }
+}
+
+/// A service's embedded migrations, one set per backend (build it from the
+/// service's `embed_migrations!` constants).
+pub struct Migrations {
+    pub sqlite: EmbeddedMigrations,
+    pub postgres: EmbeddedMigrations,
+}
+
+/// Database trouble. Connection-level failures are reported in one readable
+/// line with the password left out.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("invalid database URL: {0}")]
+    BadUrl(String),
+    #[error("cannot connect to {target}: {reason}")]
+    Connect { target: String, reason: String },
+    #[error("cannot migrate {target}: {reason}")]
+    Migrate { target: String, reason: String },
+    #[error("database pool: {0}")]
+    Pool(String),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for DbError {
+    fn from(err: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        DbError::Pool(err.to_string())
+    }
+}
+
+impl DbError {
+    /// Whether a retry may succeed (the database was unreachable or busy).
+    pub fn is_transient(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match self {
+            DbError::Pool(_) | DbError::Connect { .. } => true,
+            DbError::Query(Error::DatabaseError(kind, info)) => {
+                matches!(
+                    kind,
+                    DatabaseErrorKind::SerializationFailure | DatabaseErrorKind::ClosedConnection
+                ) || info.message().contains("database is locked")
+            }
+            _ => false,
+        }
+    }
+}
+
+/// How long a caller waits for a pooled connection before giving up.
+const POOL_WAIT: Duration = Duration::from_secs(5);
+
+/// SQLite settings applied to every new connection. WAL lets readers run
+/// beside the writer; the busy timeout makes a locked database wait instead
+/// of failing.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = NORMAL; \
+     PRAGMA busy_timeout = 5000; \
+     PRAGMA foreign_keys = ON;";
+
+impl Db {
+    /// Opens the database at `url`, checks it is reachable and runs the
+    /// pending migrations. `pool_size` applies to PostgreSQL.
+    pub async fn connect(
+        url: &str,
+        pool_size: usize,
+        migrations: Migrations,
+    ) -> Result<Self, DbError> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            Self::connect_sqlite(path, migrations.sqlite).await
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::connect_postgres(url, pool_size, migrations.postgres).await
+        } else {
+            Err(DbError::BadUrl(format!(
+                "{:?} must start with sqlite:// or postgres://",
+                redact(url)
+            )))
+        }
+    }
+
+    async fn connect_sqlite(path: &str, migrations: EmbeddedMigrations) -> Result<Self, DbError> {
+        if path.is_empty() {
+            return Err(DbError::BadUrl("sqlite:// needs a file path".into()));
+        }
+        let target = format!("SQLite database {path}");
+        let connect_err = |reason: String| DbError::Connect {
+            target: target.clone(),
+            reason,
+        };
+        if let Some(parent) = std::path::Path::new(path).parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).map_err(|e| connect_err(e.to_string()))?;
+        }
+
+        // Migrations run on a plain synchronous connection, off the runtime.
+        let owned = path.to_owned();
+        let migrated = tokio::task::spawn_blocking(move || -> Result<(), String> {
+            let mut conn = SqliteConnection::establish(&owned).map_err(|e| e.to_string())?;
+            diesel::connection::SimpleConnection::batch_execute(&mut conn, SQLITE_PRAGMAS)
+                .map_err(|e| e.to_string())?;
+            conn.run_pending_migrations(migrations)
+                .map(drop)
+                .map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| connect_err(e.to_string()))?;
+        migrated.map_err(|reason| DbError::Migrate {
+            target: target.clone(),
+            reason,
+        })?;
+
+        let mut config = ManagerConfig::default();
+        config.custom_setup = Box::new(|url| {
+            Box::pin(async move {
+                let mut conn = SqliteConn::establish(url).await?;
+                conn.batch_execute(SQLITE_PRAGMAS)
+                    .await
+                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(conn)
+            })
+        });
+        let manager = AsyncDieselConnectionManager::new_with_config(path, config);
+        // One connection: SQLite has a single writer anyway, and a lone
+        // connection never meets "database is locked" from its own process.
+        let pool = Pool::builder(manager)
+            .max_size(1)
+            .runtime(deadpool::Runtime::Tokio1)
+            .wait_timeout(Some(POOL_WAIT))
+            .build()
+            .map_err(|e| connect_err(e.to_string()))?;
+        let db = Db::Sqlite(pool);
+        db.ping().await.map_err(|e| connect_err(e.to_string()))?;
+        Ok(db)
+    }
+
+    async fn connect_postgres(
+        url: &str,
+        pool_size: usize,
+        migrations: EmbeddedMigrations,
+    ) -> Result<Self, DbError> {
+        let target = format!("PostgreSQL at {}", redact(url));
+        let owned = url.to_owned();
+        let migrated = tokio::task::spawn_blocking(move || -> Result<(), DbError> {
+            let mut conn =
+                <AsyncConnectionWrapper<AsyncPgConnection> as Connection>::establish(&owned)
+                    .map_err(|e| DbError::Connect {
+                        target: String::new(),
+                        reason: e.to_string(),
+                    })?;
+            conn.run_pending_migrations(migrations)
+                .map(drop)
+                .map_err(|e| DbError::Migrate {
+                    target: String::new(),
+                    reason: e.to_string(),
+                })
+        })
+        .await
+        .map_err(|e| DbError::Connect {
+            target: target.clone(),
+            reason: e.to_string(),
+        })?;
+        migrated.map_err(|e| match e {
+            DbError::Connect { reason, .. } => DbError::Connect {
+                target: target.clone(),
+                reason,
+            },
+            DbError::Migrate { reason, .. } => DbError::Migrate {
+                target: target.clone(),
+                reason,
+            },
+            other => other,
+        })?;
+
+        let manager = AsyncDieselConnectionManager::<PgConn>::new(url);
+        let pool = Pool::builder(manager)
+            .max_size(pool_size.max(1))
+            .runtime(deadpool::Runtime::Tokio1)
+            .wait_timeout(Some(POOL_WAIT))
+            .create_timeout(Some(POOL_WAIT))
+            .build()
+            .map_err(|e| DbError::Connect {
+                target: target.clone(),
+                reason: e.to_string(),
+            })?;
+        Ok(Db::Postgres(pool))
+    }
+
+    /// Runs a trivial query: is the database reachable right now?
+    pub async fn ping(&self) -> Result<(), DbError> {
+        crate::on_db!(self, |conn| {
+            diesel::sql_query("SELECT 1").execute(conn).await?;
+            Ok(())
+        })
+    }
+
+    /// Which backend this is, for logs.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// Runs `body` with `conn` bound to a pooled connection of whichever backend
+/// `db` is on. The body is compiled once per backend, so the same diesel DSL
+/// is type-checked against both. The enclosing function's error type needs
+/// `From<DbError>` (and `From<diesel::result::Error>` for queries).
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, |$conn:ident| $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite(pool) => {
+                let mut pooled = pool.get().await.map_err($crate::db::DbError::from)?;
+                let $conn: &mut $crate::db::SqliteConn = &mut *pooled;
+                $body
+            }
+            $crate::db::Db::Postgres(pool) => {
+                let mut pooled = pool.get().await.map_err($crate::db::DbError::from)?;
+                let $conn: &mut $crate::db::PgConn = &mut *pooled;
+                $body
+            }
+        }
+    };
+}
+
+/// `url` with any password replaced, for messages and logs.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            if userinfo.contains(':') {
+                format!("{scheme}://{user}:***@{host}")
+            } else {
+                format!("{scheme}://{user}@{host}")
+            }
+        }
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_appear_in_messages() {
+        assert_eq!(
+            redact("postgres://shop:s3cret@db:5432/catalog"),
+            "postgres://shop:***@db:5432/catalog"
+        );
+        assert_eq!(
+            redact("postgres://shop@db/catalog"),
+            "postgres://shop@db/catalog"
+        );
+        assert_eq!(
+            redact("sqlite://data/catalog.db"),
+            "sqlite://data/catalog.db"
+        );
+    }
+}

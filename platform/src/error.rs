@@ -1,0 +1,147 @@
+//! The error model every service speaks: standard gRPC codes with
+//! `google.rpc` details that grpcurl and generated clients can read:
+//! `BadRequest` field violations for invalid input and `ErrorInfo` with a
+//! stable, machine-readable `reason` for everything else.
+
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+/// The `ErrorInfo.domain` of every Shop error.
+pub const ERROR_DOMAIN: &str = "shop";
+
+/// One invalid field of a request: its path (`product.price.currency_code`)
+/// and what is wrong with it, in words a client developer can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldViolation {
+    pub field: String,
+    pub description: String,
+}
+
+impl FieldViolation {
+    pub fn new(field: impl Into<String>, description: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            description: description.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for FieldViolation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.description)
+    }
+}
+
+/// INVALID_ARGUMENT naming every invalid field, in the message (for people)
+/// and as `BadRequest` field violations (for programs).
+pub fn invalid_argument(violations: &[FieldViolation]) -> Status {
+    let message = violations
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut details = ErrorDetails::new();
+    for violation in violations {
+        details.add_bad_request_violation(&violation.field, &violation.description);
+    }
+    details.set_error_info("INVALID_ARGUMENT", ERROR_DOMAIN, []);
+    Status::with_error_details(Code::InvalidArgument, message, details)
+}
+
+/// An error with a stable `reason` (e.g. `OUT_OF_STOCK`) and optional
+/// metadata (e.g. which product) in its `ErrorInfo`.
+pub fn with_reason(
+    code: Code,
+    reason: &str,
+    message: impl Into<String>,
+    metadata: impl IntoIterator<Item = (String, String)>,
+) -> Status {
+    let details = ErrorDetails::with_error_info(
+        reason,
+        ERROR_DOMAIN,
+        metadata
+            .into_iter()
+            .collect::<std::collections::HashMap<_, _>>(),
+    );
+    Status::with_error_details(code, message, details)
+}
+
+/// INTERNAL without the cause: the cause is logged here with an id that the
+/// client also gets, so a support request can be matched to the log line.
+pub fn internal(cause: &dyn std::fmt::Display) -> Status {
+    let incident = uuid::Uuid::new_v4();
+    tracing::error!(%incident, error = %cause, "internal error");
+    with_reason(
+        Code::Internal,
+        "INTERNAL",
+        format!("internal error (incident {incident})"),
+        [("incident".to_owned(), incident.to_string())],
+    )
+}
+
+/// UNAVAILABLE for trouble that a retry may fix (a database that is briefly
+/// unreachable); the cause is logged, not sent.
+pub fn unavailable(cause: &dyn std::fmt::Display) -> Status {
+    tracing::warn!(error = %cause, "temporarily unavailable");
+    with_reason(
+        Code::Unavailable,
+        "UNAVAILABLE",
+        "temporarily unavailable, retry later",
+        [],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_argument_lists_fields_in_message_and_details() {
+        let status = invalid_argument(&[
+            FieldViolation::new("name", "must not be empty"),
+            FieldViolation::new("price.amount_minor", "must not be negative"),
+        ]);
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert_eq!(
+            status.message(),
+            "name: must not be empty; price.amount_minor: must not be negative"
+        );
+        let details = status.get_error_details();
+        let fields: Vec<_> = details
+            .bad_request()
+            .expect("bad request details")
+            .field_violations
+            .iter()
+            .map(|v| v.field.as_str())
+            .collect();
+        assert_eq!(fields, ["name", "price.amount_minor"]);
+    }
+
+    #[test]
+    fn internal_errors_do_not_leak_their_cause() {
+        let status = internal(&"connection to 10.0.0.3 refused: password for shop wrong");
+        assert_eq!(status.code(), Code::Internal);
+        assert!(!status.message().contains("10.0.0.3"));
+        assert!(!status.message().contains("password"));
+    }
+
+    #[test]
+    fn reasons_are_readable_by_programs() {
+        let status = with_reason(
+            Code::FailedPrecondition,
+            "OUT_OF_STOCK",
+            "not enough stock",
+            [("product_id".to_owned(), "p1".to_owned())],
+        );
+        let info = status
+            .get_error_details()
+            .error_info()
+            .cloned()
+            .expect("info");
+        assert_eq!(info.reason, "OUT_OF_STOCK");
+        assert_eq!(
+            info.metadata.get("product_id").map(String::as_str),
+            Some("p1")
+        );
+    }
+}

@@ -1,0 +1,16 @@
+//! Service plumbing shared by every Shop service, so each service gets the
+//! same defaults by one call: configuration, telemetry, the database (SQLite
+//! or PostgreSQL), token verification and signing, the error model, and the
+//! server assembly with health, reflection and graceful shutdown.
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod server;
+pub mod shutdown;
+pub mod telemetry;
+
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -1,0 +1,115 @@
+//! Logging: one `tracing` subscriber per process (pretty for people, JSON
+//! lines for collectors), and a span per RPC carrying its method and final
+//! gRPC status, so every log line of a call can be found by method.
+
+use std::time::Duration;
+
+use http::{HeaderMap, Request, Response};
+use tonic::body::Body;
+use tower_http::{
+    classify::GrpcFailureClass,
+    trace::{DefaultOnBodyChunk, GrpcMakeClassifier, TraceLayer},
+};
+use tracing::Span;
+use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable, coloured when writing to a terminal.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Installs the process-wide subscriber; `RUST_LOG` overrides the default
+/// `info` level. Calling it again (as tests do) keeps the first one.
+pub fn init(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let registry = tracing_subscriber::registry().with(filter);
+    let result = match format {
+        LogFormat::Pretty => registry.with(fmt::layer().with_target(false)).try_init(),
+        LogFormat::Json => registry
+            .with(
+                fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(true),
+            )
+            .try_init(),
+    };
+    // An existing subscriber (tests, or an embedding program) wins.
+    drop(result);
+}
+
+/// The tower layer that opens the span of each RPC.
+pub type RpcTraceLayer = TraceLayer<
+    GrpcMakeClassifier,
+    fn(&Request<Body>) -> Span,
+    (),
+    fn(&Response<Body>, Duration, &Span),
+    DefaultOnBodyChunk,
+    fn(Option<&HeaderMap>, Duration, &Span),
+    fn(GrpcFailureClass, Duration, &Span),
+>;
+
+/// A span per RPC named `rpc` with `method` and, once known, `grpc.status`.
+pub fn rpc_trace_layer() -> RpcTraceLayer {
+    TraceLayer::new_for_grpc()
+        .make_span_with(make_rpc_span as fn(&Request<Body>) -> Span)
+        .on_request(())
+        .on_response(on_response as fn(&Response<Body>, Duration, &Span))
+        .on_eos(on_eos as fn(Option<&HeaderMap>, Duration, &Span))
+        .on_failure(on_failure as fn(GrpcFailureClass, Duration, &Span))
+}
+
+fn make_rpc_span(request: &Request<Body>) -> Span {
+    tracing::info_span!(
+        "rpc",
+        method = %request.uri().path(),
+        grpc.status = tracing::field::Empty,
+    )
+}
+
+/// Trailers-only responses (every error from a unary handler) carry their
+/// status in the headers; the call is over.
+fn on_response(response: &Response<Body>, latency: Duration, span: &Span) {
+    if let Some(code) = grpc_status(response.headers()) {
+        finished(code, latency, span);
+    }
+}
+
+/// Normal responses end with the status in the trailers.
+fn on_eos(trailers: Option<&HeaderMap>, latency: Duration, span: &Span) {
+    if let Some(code) = trailers.and_then(grpc_status) {
+        finished(code, latency, span);
+    }
+}
+
+fn on_failure(failure: GrpcFailureClass, latency: Duration, _span: &Span) {
+    if let GrpcFailureClass::Error(error) = failure {
+        tracing::warn!(%error, latency_ms = latency.as_millis() as u64, "rpc failed");
+    }
+}
+
+fn grpc_status(headers: &HeaderMap) -> Option<tonic::Code> {
+    let value = headers
+        .get("grpc-status")?
+        .to_str()
+        .ok()?
+        .parse::<i32>()
+        .ok()?;
+    Some(tonic::Code::from_i32(value))
+}
+
+fn finished(code: tonic::Code, latency: Duration, span: &Span) {
+    span.record("grpc.status", tracing::field::debug(code));
+    let latency_ms = latency.as_secs_f64() * 1000.0;
+    match code {
+        tonic::Code::Ok => tracing::debug!(?code, latency_ms, "rpc finished"),
+        tonic::Code::Internal | tonic::Code::Unknown | tonic::Code::DataLoss => {
+            tracing::error!(?code, latency_ms, "rpc finished")
+        }
+        _ => tracing::info!(?code, latency_ms, "rpc finished"),
+    }
+}

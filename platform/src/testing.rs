@@ -1,0 +1,232 @@
+//! Test helpers shared by every service's tests: a throwaway database per
+//! test (SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set) and tokens
+//! minted with throwaway keys.
+
+use std::{collections::HashMap, time::Duration};
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+
+use crate::auth::{DEFAULT_AUDIENCE, KeyPair, Role, Signer, Verifier, issuer};
+
+/// A database that exists for one test and is dropped after it.
+pub struct TestDatabase {
+    url: String,
+    _sqlite_dir: Option<tempfile::TempDir>,
+    postgres: Option<PostgresCleanup>,
+}
+
+struct PostgresCleanup {
+    admin_url: String,
+    name: String,
+}
+
+impl TestDatabase {
+    /// A fresh, empty database: a new PostgreSQL database on the server of
+    /// `TEST_DATABASE_URL` if it is set, else a SQLite file in a temp dir.
+    pub async fn new() -> Self {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => Self::postgres(admin_url).await,
+            _ => Self::sqlite(),
+        }
+    }
+
+    fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("create a temp dir for SQLite");
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        Self {
+            url,
+            _sqlite_dir: Some(dir),
+            postgres: None,
+        }
+    }
+
+    async fn postgres(admin_url: String) -> Self {
+        let name = format!("shop_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = AsyncPgConnection::establish(&admin_url)
+            .await
+            .expect("connect to TEST_DATABASE_URL");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("create a test database");
+        Self {
+            url: with_database(&admin_url, &name),
+            _sqlite_dir: None,
+            postgres: Some(PostgresCleanup { admin_url, name }),
+        }
+    }
+
+    /// The URL to hand to the service under test.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Whether this is the PostgreSQL variant.
+    pub fn is_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some(PostgresCleanup { admin_url, name }) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs outside async code; a short-lived thread with its own
+        // runtime removes the database (FORCE closes the test's pool).
+        let cleanup = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let mut admin = AsyncPgConnection::establish(&admin_url).await.ok()?;
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .await
+                    .ok()
+            })
+        });
+        let _ = cleanup.join();
+    }
+}
+
+/// `url` pointing at database `name` on the same server.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let server = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{server}/{name}?{query}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+/// Throwaway keys for the gateway and named services, and a verifier that
+/// trusts them, the way a deployment's trust list would.
+pub struct TestAuth {
+    verifier: Verifier,
+    gateway: Signer,
+    services: HashMap<String, Signer>,
+    stranger: Signer,
+}
+
+impl TestAuth {
+    /// Keys for the gateway (user tokens) and the orders service.
+    pub fn new() -> Self {
+        Self::with_services(&[issuer::ORDERS])
+    }
+
+    /// Keys for the gateway and each named service issuer.
+    pub fn with_services(services: &[&str]) -> Self {
+        let ttl = Duration::from_secs(300);
+        let signer = |name: &str, keys: &KeyPair| {
+            Signer::new(name, DEFAULT_AUDIENCE, &keys.private_pem, ttl).expect("test signer")
+        };
+        let gateway_keys = KeyPair::generate().expect("test keys");
+        let mut verifier = Verifier::new(issuer::GATEWAY, DEFAULT_AUDIENCE)
+            .trust(issuer::GATEWAY, &gateway_keys.public_pem)
+            .expect("trust gateway");
+        let mut signers = HashMap::new();
+        for name in services {
+            let keys = KeyPair::generate().expect("test keys");
+            verifier = verifier
+                .trust(name, &keys.public_pem)
+                .expect("trust service");
+            signers.insert((*name).to_owned(), signer(name, &keys));
+        }
+        let stranger_keys = KeyPair::generate().expect("test keys");
+        Self {
+            verifier,
+            gateway: signer(issuer::GATEWAY, &gateway_keys),
+            services: signers,
+            stranger: signer("stranger", &stranger_keys),
+        }
+    }
+
+    /// The verifier to configure the service under test with.
+    pub fn verifier(&self) -> Verifier {
+        self.verifier.clone()
+    }
+
+    /// A gateway-issued token for `user_id` with `role`.
+    pub fn user_token(&self, user_id: &str, role: Role) -> String {
+        self.gateway.sign(user_id, role).expect("sign user token")
+    }
+
+    /// A token from service `issuer` acting for `user_id`.
+    pub fn service_token(&self, issuer: &str, user_id: &str, role: Role) -> String {
+        self.services
+            .get(issuer)
+            .unwrap_or_else(|| panic!("no test keys for service {issuer}"))
+            .sign(user_id, role)
+            .expect("sign service token")
+    }
+
+    /// A service signer, for code under test that calls other services.
+    pub fn service_signer(&self, issuer: &str) -> Signer {
+        self.services
+            .get(issuer)
+            .unwrap_or_else(|| panic!("no test keys for service {issuer}"))
+            .clone()
+    }
+
+    /// An admin token signed by an issuer nobody trusts.
+    pub fn untrusted_token(&self) -> String {
+        self.stranger.sign("intruder", Role::Admin).expect("sign")
+    }
+
+    /// An admin token claiming to be from the gateway, signed with the wrong key.
+    pub fn forged_token(&self) -> String {
+        let keys = KeyPair::generate().expect("test keys");
+        Signer::new(
+            issuer::GATEWAY,
+            DEFAULT_AUDIENCE,
+            &keys.private_pem,
+            Duration::from_secs(300),
+        )
+        .expect("signer")
+        .sign("intruder", Role::Admin)
+        .expect("sign")
+    }
+}
+
+impl Default for TestAuth {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A request carrying `authorization: Bearer <token>`.
+pub fn authorized<T>(message: T, token: &str) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    let value = format!("Bearer {token}")
+        .parse()
+        .expect("a token is valid header text");
+    request.metadata_mut().insert("authorization", value);
+    request
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn test_database_urls_keep_server_and_options() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
+            "postgres://postgres@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/db?sslmode=disable", "t1"),
+            "postgres://u@h/t1?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://u@h", "t1"), "postgres://u@h/t1");
+    }
+}
