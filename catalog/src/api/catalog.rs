@@ -1,0 +1,226 @@
+//! `shop.catalog.v1.CatalogService`: public product reads (cached) and
+//! admin writes.
+
+use std::sync::Arc;
+
+use contracts::catalog::{self as proto, catalog_service_server::CatalogService};
+use tonic::{Request, Response, Status};
+
+use super::{
+    convert::{self, Violations},
+    page_token::PageTokens,
+};
+use crate::{
+    cache::ProductCache,
+    domain::{Category, ListQuery, NewProduct, PageSize, ProductId, Version, product::search_query},
+    error::Error,
+    store::Store,
+};
+
+/// Most ids in one BatchGetProducts call.
+const MAX_BATCH: usize = 100;
+
+/// The CatalogService implementation.
+#[derive(Clone)]
+pub struct CatalogApi {
+    store: Store,
+    cache: ProductCache,
+    tokens: PageTokens,
+}
+
+impl CatalogApi {
+    pub fn new(store: Store, cache: ProductCache, tokens: PageTokens) -> Self {
+        Self {
+            store,
+            cache,
+            tokens,
+        }
+    }
+}
+
+fn parse_id(field: &str, raw: &str) -> Result<ProductId, Error> {
+    ProductId::parse(raw).map_err(|d| Error::invalid(field, d))
+}
+
+fn parse_etag(field: &str, raw: &str) -> Result<Option<Version>, Error> {
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    Version::from_etag(raw)
+        .map(Some)
+        .map_err(|d| Error::invalid(field, d))
+}
+
+#[tonic::async_trait]
+impl CatalogService for CatalogApi {
+    async fn list_products(
+        &self,
+        request: Request<proto::ListProductsRequest>,
+    ) -> Result<Response<proto::ListProductsResponse>, Status> {
+        let request = request.into_inner();
+        let mut v = Violations::default();
+        let page_size = v.check("page_size", PageSize::new(request.page_size));
+        let category = if request.category.is_empty() {
+            Some(None)
+        } else {
+            v.check("category", Category::parse(&request.category))
+                .map(Some)
+        };
+        let text = v.check("query", search_query(&request.query));
+        // A page token is only good for the filters it was issued with.
+        let text_filter = text.clone().flatten().unwrap_or_default();
+        let filters = [request.category.as_str(), text_filter.as_str()];
+        let after = if request.page_token.is_empty() {
+            Some(None)
+        } else {
+            v.check(
+                "page_token",
+                self.tokens
+                    .check(&request.page_token, &filters)
+                    .map(Some)
+                    .map_err(str::to_owned),
+            )
+        };
+        let query = v.finish(|| {
+            Some(ListQuery {
+                category: category?,
+                text: text?,
+                page_size: page_size?,
+                after: after?,
+            })
+        })?;
+
+        let (products, more) = self.store.list_products(&query).await?;
+        let next_page_token = match (more, products.last()) {
+            (true, Some(last)) => self.tokens.issue(
+                (platform::clock::to_micros(last.created_at), last.id),
+                &filters,
+            ),
+            _ => String::new(),
+        };
+        Ok(Response::new(proto::ListProductsResponse {
+            products: products.iter().map(proto::Product::from).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn get_product(
+        &self,
+        request: Request<proto::GetProductRequest>,
+    ) -> Result<Response<proto::Product>, Status> {
+        let id = parse_id("id", &request.get_ref().id)?;
+        if let Some(product) = self.cache.get(&id) {
+            return Ok(Response::new(product.as_ref().into()));
+        }
+        let ticket = self.cache.ticket();
+        let product = Arc::new(self.store.product(id).await?);
+        self.cache.fill(ticket, [product.clone()]);
+        Ok(Response::new(product.as_ref().into()))
+    }
+
+    async fn batch_get_products(
+        &self,
+        request: Request<proto::BatchGetProductsRequest>,
+    ) -> Result<Response<proto::BatchGetProductsResponse>, Status> {
+        let raw_ids = &request.get_ref().ids;
+        let mut v = Violations::default();
+        if raw_ids.is_empty() {
+            v.add("ids", "must name at least one product");
+        }
+        if raw_ids.len() > MAX_BATCH {
+            v.add("ids", format!("must name at most {MAX_BATCH} products"));
+        }
+        let mut ids = Vec::with_capacity(raw_ids.len());
+        for (i, raw) in raw_ids.iter().enumerate().take(MAX_BATCH) {
+            if let Some(id) = v.check(&format!("ids[{i}]"), ProductId::parse(raw)) {
+                if ids.contains(&id) {
+                    v.add(format!("ids[{i}]"), "repeats an earlier id");
+                }
+                ids.push(id);
+            }
+        }
+        let ids = v.finish(|| Some(ids))?;
+
+        let mut found: Vec<Option<Arc<_>>> = ids.iter().map(|id| self.cache.get(id)).collect();
+        let misses: Vec<ProductId> = ids
+            .iter()
+            .zip(&found)
+            .filter(|(_, hit)| hit.is_none())
+            .map(|(id, _)| *id)
+            .collect();
+        if !misses.is_empty() {
+            let ticket = self.cache.ticket();
+            let loaded: Vec<Arc<_>> = self
+                .store
+                .products(&misses)
+                .await?
+                .into_iter()
+                .map(Arc::new)
+                .collect();
+            self.cache.fill(ticket, loaded.iter().cloned());
+            for (slot, id) in found.iter_mut().zip(&ids) {
+                if slot.is_none() {
+                    *slot = loaded.iter().find(|p| p.id == *id).cloned();
+                }
+            }
+        }
+        let missing: Vec<String> = ids
+            .iter()
+            .zip(&found)
+            .filter(|(_, p)| p.is_none())
+            .map(|(id, _)| id.to_string())
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::ProductsNotFound(missing).into());
+        }
+        Ok(Response::new(proto::BatchGetProductsResponse {
+            products: found.iter().flatten().map(|p| p.as_ref().into()).collect(),
+        }))
+    }
+
+    async fn create_product(
+        &self,
+        request: Request<proto::CreateProductRequest>,
+    ) -> Result<Response<proto::Product>, Status> {
+        let new = NewProduct::try_from(request.into_inner())?;
+        let product = self.store.create_product(new).await?;
+        tracing::info!(product_id = %product.id, "product created");
+        Ok(Response::new((&product).into()))
+    }
+
+    async fn update_product(
+        &self,
+        request: Request<proto::UpdateProductRequest>,
+    ) -> Result<Response<proto::Product>, Status> {
+        let request = request.into_inner();
+        let product = request
+            .product
+            .ok_or_else(|| Error::invalid("product", "is required"))?;
+        let id = parse_id("product.id", &product.id)?;
+        let expected = parse_etag("product.etag", &product.etag)?;
+        let paths = request.update_mask.map(|m| m.paths).unwrap_or_default();
+        let patch = convert::patch(&product, &paths)?;
+
+        let updated = self.store.update_product(id, patch, expected).await;
+        // Invalidate even on failure: a stale-version error means the cache
+        // may hold what the client just proved outdated.
+        self.cache.invalidate(&id);
+        let updated = updated?;
+        tracing::info!(product_id = %id, etag = %updated.version.etag(), "product updated");
+        Ok(Response::new((&updated).into()))
+    }
+
+    async fn delete_product(
+        &self,
+        request: Request<proto::DeleteProductRequest>,
+    ) -> Result<Response<proto::DeleteProductResponse>, Status> {
+        let request = request.into_inner();
+        let id = parse_id("id", &request.id)?;
+        let expected = parse_etag("etag", &request.etag)?;
+        let deleted = self.store.delete_product(id, expected).await;
+        self.cache.invalidate(&id);
+        deleted?;
+        tracing::info!(product_id = %id, "product deleted");
+        Ok(Response::new(proto::DeleteProductResponse {}))
+    }
+}

@@ -1,0 +1,279 @@
+//! Validation at the edge: `TryFrom` from request messages to domain values
+//! (reporting every invalid field by its path), and `From` from domain
+//! values to response messages.
+
+use contracts::{catalog as proto, common::Money, timestamp};
+use platform::error::FieldViolation;
+
+use crate::{
+    domain::{
+        Category, Description, InitialStock, NewProduct, Price, Product, ProductName,
+        ProductPatch, Reservation, ReservationStatus, Stock, StockLines, inventory::LineError,
+        values::PriceError,
+    },
+    error::Error,
+};
+
+/// Collects violations while fields are checked one by one.
+#[derive(Default)]
+pub struct Violations(Vec<FieldViolation>);
+
+impl Violations {
+    /// The value, or `None` after recording why `field` is invalid.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        result
+            .map_err(|description| self.0.push(FieldViolation::new(field, description)))
+            .ok()
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
+        self.0.push(FieldViolation::new(field, description));
+    }
+
+    /// `value` if nothing was recorded, else INVALID_ARGUMENT listing all.
+    pub fn finish<T>(self, value: impl FnOnce() -> Option<T>) -> Result<T, Error> {
+        match (self.0.is_empty(), value()) {
+            (true, Some(value)) => Ok(value),
+            (true, None) => Err(Error::invalid("request", "is invalid")),
+            (false, _) => Err(Error::InvalidArgument(self.0)),
+        }
+    }
+}
+
+/// A price at `field` (e.g. `product.price`).
+pub fn price(v: &mut Violations, field: &str, money: Option<&Money>) -> Option<Price> {
+    let Some(money) = money else {
+        v.add(field, "is required");
+        return None;
+    };
+    match Price::new(&money.currency_code, money.amount_minor) {
+        Ok(price) => Some(price),
+        Err(PriceError::Currency(d)) => {
+            v.add(format!("{field}.currency_code"), d);
+            None
+        }
+        Err(PriceError::Amount(d)) => {
+            v.add(format!("{field}.amount_minor"), d);
+            None
+        }
+    }
+}
+
+impl TryFrom<proto::CreateProductRequest> for NewProduct {
+    type Error = Error;
+
+    fn try_from(request: proto::CreateProductRequest) -> Result<Self, Error> {
+        let mut v = Violations::default();
+        let Some(product) = request.product else {
+            return Err(Error::invalid("product", "is required"));
+        };
+        let name = v.check("product.name", ProductName::parse(&product.name));
+        let description = v.check(
+            "product.description",
+            Description::parse(&product.description),
+        );
+        let category = v.check("product.category", Category::parse(&product.category));
+        let price = price(&mut v, "product.price", product.price.as_ref());
+        let initial_stock = v.check("initial_stock", InitialStock::new(request.initial_stock));
+        v.finish(|| {
+            Some(NewProduct {
+                name: name?,
+                description: description?,
+                category: category?,
+                price: price?,
+                initial_stock: initial_stock?,
+            })
+        })
+    }
+}
+
+/// The fields of `product` named by `paths` ("*" names all of them).
+pub fn patch(product: &proto::Product, paths: &[String]) -> Result<ProductPatch, Error> {
+    let mut v = Violations::default();
+    if paths.is_empty() {
+        v.add(
+            "update_mask",
+            "must name the fields to change: name, description, category or price",
+        );
+    }
+    let everything = paths.iter().any(|p| p == "*");
+    let mut patch = ProductPatch::default();
+    for (i, path) in paths.iter().enumerate() {
+        match path.as_str() {
+            "*" if paths.len() == 1 => {}
+            "name" | "description" | "category" | "price" if !everything => {}
+            "*" => v.add(
+                format!("update_mask.paths[{i}]"),
+                "\"*\" must be the only path",
+            ),
+            other => v.add(
+                format!("update_mask.paths[{i}]"),
+                format!("{other:?} is not an updatable field (name, description, category, price)"),
+            ),
+        }
+    }
+    let named = |field: &str| everything || paths.iter().any(|p| p == field);
+    if named("name") {
+        patch.name = v.check("product.name", ProductName::parse(&product.name));
+    }
+    if named("description") {
+        patch.description = v.check(
+            "product.description",
+            Description::parse(&product.description),
+        );
+    }
+    if named("category") {
+        patch.category = v.check("product.category", Category::parse(&product.category));
+    }
+    if named("price") {
+        patch.price = price(&mut v, "product.price", product.price.as_ref());
+    }
+    v.finish(|| Some(patch))
+}
+
+/// Reservation lines from a request, with every bad line named.
+pub fn stock_lines(lines: &[proto::StockLine]) -> Result<StockLines, Error> {
+    StockLines::parse(lines.iter().map(|l| (l.product_id.as_str(), l.quantity))).map_err(
+        |errors| {
+            Error::InvalidArgument(
+                errors
+                    .into_iter()
+                    .map(|e| match e {
+                        LineError::Lines(d) => FieldViolation::new("lines", d),
+                        LineError::ProductId(i, d) => {
+                            FieldViolation::new(format!("lines[{i}].product_id"), d)
+                        }
+                        LineError::Quantity(i, d) => {
+                            FieldViolation::new(format!("lines[{i}].quantity"), d)
+                        }
+                    })
+                    .collect(),
+            )
+        },
+    )
+}
+
+impl From<&Product> for proto::Product {
+    fn from(p: &Product) -> Self {
+        proto::Product {
+            id: p.id.to_string(),
+            name: p.name.as_str().to_owned(),
+            description: p.description.as_str().to_owned(),
+            category: p.category.as_str().to_owned(),
+            price: Some(Money {
+                currency_code: p.price.currency().to_owned(),
+                amount_minor: p.price.amount_minor(),
+            }),
+            etag: p.version.etag(),
+            create_time: Some(timestamp::from_datetime(p.created_at)),
+            update_time: Some(timestamp::from_datetime(p.updated_at)),
+        }
+    }
+}
+
+impl From<&Reservation> for proto::Reservation {
+    fn from(r: &Reservation) -> Self {
+        let status = match r.status {
+            ReservationStatus::Held => proto::ReservationStatus::Held,
+            ReservationStatus::Committed => proto::ReservationStatus::Committed,
+            ReservationStatus::Released => proto::ReservationStatus::Released,
+        };
+        proto::Reservation {
+            id: r.id.as_str().to_owned(),
+            lines: r
+                .lines
+                .iter()
+                .map(|l| proto::StockLine {
+                    product_id: l.product_id.to_string(),
+                    quantity: l.quantity,
+                })
+                .collect(),
+            status: status.into(),
+            expire_time: Some(timestamp::from_datetime(r.expires_at)),
+            create_time: Some(timestamp::from_datetime(r.created_at)),
+            update_time: Some(timestamp::from_datetime(r.updated_at)),
+        }
+    }
+}
+
+impl From<Stock> for proto::Stock {
+    fn from(s: Stock) -> Self {
+        proto::Stock {
+            product_id: s.product_id.to_string(),
+            available: s.available,
+            reserved: s.reserved,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usd(amount: i64) -> Option<Money> {
+        Some(Money {
+            currency_code: "USD".into(),
+            amount_minor: amount,
+        })
+    }
+
+    fn fields(err: Error) -> Vec<String> {
+        match err {
+            Error::InvalidArgument(v) => v.into_iter().map(|v| v.field).collect(),
+            other => panic!("expected INVALID_ARGUMENT, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_invalid_field_of_a_new_product_is_named() {
+        let request = proto::CreateProductRequest {
+            product: Some(proto::Product {
+                name: "".into(),
+                category: "Not A Slug".into(),
+                price: Some(Money {
+                    currency_code: "usd".into(),
+                    amount_minor: 5,
+                }),
+                ..Default::default()
+            }),
+            initial_stock: -1,
+        };
+        let err = NewProduct::try_from(request).expect_err("invalid");
+        assert_eq!(
+            fields(err),
+            [
+                "product.name",
+                "product.category",
+                "product.price.currency_code",
+                "initial_stock"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_update_mask_must_name_known_fields() {
+        let product = proto::Product {
+            price: usd(100),
+            ..Default::default()
+        };
+        assert_eq!(fields(patch(&product, &[]).expect_err("empty")), ["update_mask"]);
+        assert_eq!(
+            fields(patch(&product, &["stock".into()]).expect_err("unknown")),
+            ["update_mask.paths[0]"]
+        );
+        let only_price = patch(&product, &["price".into()]).expect("valid");
+        assert!(only_price.price.is_some() && only_price.name.is_none());
+    }
+
+    #[test]
+    fn a_wildcard_mask_validates_every_field() {
+        let product = proto::Product {
+            price: usd(100),
+            ..Default::default()
+        };
+        assert_eq!(
+            fields(patch(&product, &["*".into()]).expect_err("missing name")),
+            ["product.name", "product.category"]
+        );
+    }
+}

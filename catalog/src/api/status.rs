@@ -1,0 +1,74 @@
+//! The one exhaustive mapping from catalog errors to gRPC statuses with
+//! stable `ErrorInfo` reasons. Nothing internal reaches the client.
+
+use tonic::{Code, Status};
+
+use platform::error::{self, with_reason};
+
+use crate::error::Error;
+
+impl From<Error> for Status {
+    fn from(err: Error) -> Self {
+        let message = err.to_string();
+        match err {
+            Error::InvalidArgument(violations) => error::invalid_argument(&violations),
+            Error::ProductNotFound(id) => with_reason(
+                Code::NotFound,
+                "PRODUCT_NOT_FOUND",
+                message,
+                [("product_ids".into(), id)],
+            ),
+            Error::ProductsNotFound(ids) => with_reason(
+                Code::NotFound,
+                "PRODUCT_NOT_FOUND",
+                message,
+                [("product_ids".into(), ids.join(","))],
+            ),
+            Error::ReservationNotFound(id) => with_reason(
+                Code::NotFound,
+                "RESERVATION_NOT_FOUND",
+                message,
+                [("reservation_id".into(), id)],
+            ),
+            Error::StaleProduct(id) => with_reason(
+                Code::Aborted,
+                "ETAG_MISMATCH",
+                format!("{message}; read it again and retry"),
+                [("product_id".into(), id)],
+            ),
+            Error::OutOfStock(ids) => with_reason(
+                Code::FailedPrecondition,
+                "OUT_OF_STOCK",
+                message,
+                [("product_ids".into(), ids.join(","))],
+            ),
+            Error::ReservationMismatch(id) => with_reason(
+                Code::AlreadyExists,
+                "RESERVATION_MISMATCH",
+                message,
+                [("reservation_id".into(), id)],
+            ),
+            Error::ReservationReleased(id) => with_reason(
+                Code::FailedPrecondition,
+                "RESERVATION_RELEASED",
+                message,
+                [("reservation_id".into(), id)],
+            ),
+            Error::ReservationExpired(id) => with_reason(
+                Code::FailedPrecondition,
+                "RESERVATION_EXPIRED",
+                message,
+                [("reservation_id".into(), id)],
+            ),
+            Error::InsufficientStock(id) => with_reason(
+                Code::FailedPrecondition,
+                "INSUFFICIENT_STOCK",
+                message,
+                [("product_id".into(), id)],
+            ),
+            Error::Corrupt(_) => error::internal(&message),
+            Error::Db(db) if db.is_transient() => error::unavailable(&db),
+            Error::Db(db) => error::internal(&db),
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! The hot-read cache for products (GetProduct, BatchGetProducts).
+//!
+//! Writes in this process invalidate their entry at once; other replicas'
+//! writes show up when the short TTL lapses. A read that raced a write must
+//! not put the old value back: every invalidation bumps a generation, and a
+//! read only fills the cache if no invalidation happened since it started.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use moka::sync::Cache;
+
+use crate::domain::{Product, ProductId};
+
+/// Most products kept; a catalog bigger than this keeps its hottest.
+const CAPACITY: u64 = 10_000;
+
+/// Products by id. Cheap to clone; a TTL of zero turns it off.
+#[derive(Clone)]
+pub struct ProductCache {
+    entries: Option<Cache<ProductId, Arc<Product>>>,
+    generation: Arc<AtomicU64>,
+}
+
+/// Taken before reading the database; see [`ProductCache::fill`].
+#[derive(Debug, Clone, Copy)]
+pub struct Ticket(u64);
+
+impl ProductCache {
+    pub fn new(ttl: Duration) -> Self {
+        let entries = (!ttl.is_zero()).then(|| {
+            Cache::builder()
+                .max_capacity(CAPACITY)
+                .time_to_live(ttl)
+                .build()
+        });
+        Self {
+            entries,
+            generation: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    pub fn get(&self, id: &ProductId) -> Option<Arc<Product>> {
+        self.entries.as_ref()?.get(id)
+    }
+
+    /// Call before reading the products that [`fill`](Self::fill) will store.
+    pub fn ticket(&self) -> Ticket {
+        Ticket(self.generation.load(Ordering::Acquire))
+    }
+
+    /// Stores products read after `ticket` was taken, unless a write
+    /// invalidated anything since.
+    pub fn fill(&self, ticket: Ticket, products: impl IntoIterator<Item = Arc<Product>>) {
+        let Some(entries) = &self.entries else { return };
+        for product in products {
+            if self.generation.load(Ordering::Acquire) != ticket.0 {
+                return;
+            }
+            entries.insert(product.id, product);
+        }
+    }
+
+    /// Forgets a product that was just changed or deleted.
+    pub fn invalidate(&self, id: &ProductId) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        if let Some(entries) = &self.entries {
+            entries.invalidate(id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::*;
+    use time::macros::datetime;
+
+    fn product() -> Arc<Product> {
+        let (product, _) = NewProduct {
+            name: ProductName::parse("Mug").expect("name"),
+            description: Description::parse("").expect("description"),
+            category: Category::parse("kitchen").expect("category"),
+            price: Price::new("USD", 900).expect("price"),
+            initial_stock: InitialStock::new(1).expect("stock"),
+        }
+        .into_product(datetime!(2024-01-01 00:00 UTC));
+        Arc::new(product)
+    }
+
+    #[test]
+    fn a_read_that_raced_a_write_does_not_refill_the_cache() {
+        let cache = ProductCache::new(Duration::from_secs(60));
+        let stale = product();
+        let ticket = cache.ticket();
+        cache.invalidate(&stale.id);
+        cache.fill(ticket, [stale.clone()]);
+        assert!(cache.get(&stale.id).is_none());
+
+        cache.fill(cache.ticket(), [stale.clone()]);
+        assert!(cache.get(&stale.id).is_some());
+    }
+
+    #[test]
+    fn a_zero_ttl_turns_the_cache_off() {
+        let cache = ProductCache::new(Duration::ZERO);
+        let p = product();
+        cache.fill(cache.ticket(), [p.clone()]);
+        assert!(cache.get(&p.id).is_none());
+    }
+}

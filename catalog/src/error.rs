@@ -1,0 +1,59 @@
+//! Everything that can go wrong in the catalog, as one enum. The API layer
+//! turns each variant into a gRPC status (see `api::status`).
+
+use platform::{db::DbError, error::FieldViolation};
+
+/// A catalog failure.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid request")]
+    InvalidArgument(Vec<FieldViolation>),
+    #[error("product {0} not found")]
+    ProductNotFound(String),
+    #[error("products not found: {}", .0.join(", "))]
+    ProductsNotFound(Vec<String>),
+    #[error("reservation {0} not found")]
+    ReservationNotFound(String),
+    #[error("product {0} changed since it was read")]
+    StaleProduct(String),
+    #[error("not enough stock of {}", .0.join(", "))]
+    OutOfStock(Vec<String>),
+    #[error("reservation {0} already exists with other lines")]
+    ReservationMismatch(String),
+    #[error("reservation {0} was released")]
+    ReservationReleased(String),
+    #[error("reservation {0} expired before it was committed")]
+    ReservationExpired(String),
+    #[error("stock of product {0} cannot go below zero")]
+    InsufficientStock(String),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for Error {
+    fn from(err: diesel::result::Error) -> Self {
+        Error::Db(DbError::Query(err))
+    }
+}
+
+impl Error {
+    /// INVALID_ARGUMENT for one field.
+    pub fn invalid(field: impl Into<String>, description: impl Into<String>) -> Self {
+        Error::InvalidArgument(vec![FieldViolation::new(field, description)])
+    }
+
+    /// Whether this is the database refusing a duplicate key.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            Error::Db(DbError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            )))
+        )
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,62 @@
+//! The demo catalog (`--seed-demo`): loaded into an empty catalog only, so
+//! restarting never duplicates it or overwrites real data.
+
+use serde::Deserialize;
+
+use crate::{
+    domain::{Category, Description, InitialStock, NewProduct, Price, ProductName},
+    error::{Error, Result},
+    store::Store,
+};
+
+const DEMO: &str = include_str!("../data/demo-products.json");
+
+#[derive(Deserialize)]
+struct DemoProduct {
+    name: String,
+    description: String,
+    category: String,
+    price_minor: i64,
+    currency: String,
+    stock: i64,
+}
+
+/// Loads the demo catalog if the catalog is empty; returns how many
+/// products were added.
+pub async fn seed_demo(store: &Store) -> Result<usize> {
+    if !store.is_empty().await? {
+        return Ok(0);
+    }
+    let demo = demo_products()?;
+    let count = demo.len();
+    for product in demo {
+        store.create_product(product).await?;
+    }
+    Ok(count)
+}
+
+fn demo_products() -> Result<Vec<NewProduct>> {
+    let raw: Vec<DemoProduct> =
+        serde_json::from_str(DEMO).map_err(|e| Error::Corrupt(format!("demo data: {e}")))?;
+    raw.into_iter()
+        .map(|p| {
+            let bad = |what: &str| Error::Corrupt(format!("demo product {:?}: {what}", p.name));
+            Ok(NewProduct {
+                name: ProductName::parse(&p.name).map_err(|e| bad(&e))?,
+                description: Description::parse(&p.description).map_err(|e| bad(&e))?,
+                category: Category::parse(&p.category).map_err(|e| bad(&e))?,
+                price: Price::new(&p.currency, p.price_minor).map_err(|_| bad("price"))?,
+                initial_stock: InitialStock::new(p.stock).map_err(|e| bad(&e))?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_demo_catalog_is_valid() {
+        let products = super::demo_products().expect("valid demo data");
+        assert!(products.len() >= 20);
+    }
+}

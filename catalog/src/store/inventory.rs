@@ -1,0 +1,388 @@
+//! Stock and reservation queries. Each state change is a conditional
+//! UPDATE whose WHERE clause states the precondition (enough units; the
+//! reservation still held), so concurrent callers cannot both win, and
+//! stock rows are always touched in product-id order so concurrent
+//! reservations cannot deadlock on PostgreSQL.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use platform::{clock::to_micros, on_db};
+
+use super::{
+    Store,
+    rows::{self, ReservationRow, StockRow},
+    schema::{products, reservation_lines, reservations, stock, stock_adjustments},
+};
+use crate::{
+    domain::{
+        ProductId, Reason, Reservation, ReservationId, ReservationStatus, Stock, StockDelta,
+        StockLines,
+    },
+    error::{Error, Result},
+};
+
+const HELD: &str = "held";
+const COMMITTED: &str = "committed";
+const RELEASED: &str = "released";
+
+/// Loads a reservation and its lines inside a connection or transaction.
+macro_rules! load_reservation {
+    ($conn:expr, $id:expr) => {{
+        let row: Option<ReservationRow> = reservations::table
+            .find($id)
+            .select(ReservationRow::as_select())
+            .first($conn)
+            .await
+            .optional()?;
+        match row {
+            None => None,
+            Some(row) => {
+                let lines: Vec<(String, i64)> = reservation_lines::table
+                    .filter(reservation_lines::reservation_id.eq($id))
+                    .select((reservation_lines::product_id, reservation_lines::quantity))
+                    .load($conn)
+                    .await?;
+                Some(rows::reservation(row, lines)?)
+            }
+        }
+    }};
+}
+
+/// Puts the units of `$lines` back: into `available`, and out of
+/// `reserved` when `$was_held`.
+macro_rules! restock {
+    ($conn:expr, $lines:expr, $was_held:expr) => {{
+        for (product_id, quantity) in $lines {
+            let target = stock::table.filter(stock::product_id.eq(product_id));
+            if $was_held {
+                diesel::update(target)
+                    .set((
+                        stock::available.eq(stock::available + *quantity),
+                        stock::reserved.eq(stock::reserved - *quantity),
+                    ))
+                    .execute($conn)
+                    .await?;
+            } else {
+                diesel::update(target)
+                    .set(stock::available.eq(stock::available + *quantity))
+                    .execute($conn)
+                    .await?;
+            }
+        }
+    }};
+}
+
+impl Store {
+    /// Reserves every line or none, keyed by the reservation id.
+    pub async fn reserve(&self, id: &ReservationId, lines: &StockLines) -> Result<Reservation> {
+        match self.try_reserve(id, lines).await {
+            // A concurrent call with the same id inserted first: answer as
+            // a repeat of that call.
+            Err(e) if e.is_unique_violation() => self.existing_reservation(id, lines).await,
+            other => other,
+        }
+    }
+
+    async fn existing_reservation(
+        &self,
+        id: &ReservationId,
+        lines: &StockLines,
+    ) -> Result<Reservation> {
+        let existing = self.reservation(id).await?;
+        if existing.is_same_request(lines) {
+            Ok(existing)
+        } else {
+            Err(Error::ReservationMismatch(id.as_str().to_owned()))
+        }
+    }
+
+    async fn try_reserve(&self, id: &ReservationId, lines: &StockLines) -> Result<Reservation> {
+        let now = self.clock.now();
+        let key = id.as_str().to_owned();
+        let wanted: Vec<(String, i64)> = lines
+            .iter()
+            .map(|l| (l.product_id.to_string(), l.quantity))
+            .collect();
+        let product_keys: Vec<String> = wanted.iter().map(|(p, _)| p.clone()).collect();
+        let row = ReservationRow {
+            id: key.clone(),
+            status: HELD.to_owned(),
+            expires_at: to_micros(now + self.hold),
+            created_at: to_micros(now),
+            updated_at: to_micros(now),
+        };
+
+        let existing: Option<Reservation> = on_db!(&self.db, |conn| {
+            conn.transaction::<_, Error, _>(async |tx| {
+                if let Some(existing) = load_reservation!(tx, &key) {
+                    return Ok(Some(existing));
+                }
+
+                let found: Vec<String> = products::table
+                    .filter(products::id.eq_any(&product_keys))
+                    .filter(products::deleted.eq(false))
+                    .select(products::id)
+                    .load(tx)
+                    .await?;
+                let missing: Vec<String> = product_keys
+                    .iter()
+                    .filter(|p| !found.contains(p))
+                    .cloned()
+                    .collect();
+                if !missing.is_empty() {
+                    return Err(Error::ProductsNotFound(missing));
+                }
+
+                // The precondition is in the WHERE clause: a row with too
+                // few units is simply not updated.
+                let mut short = Vec::new();
+                for (product_id, quantity) in &wanted {
+                    let taken = diesel::update(
+                        stock::table
+                            .filter(stock::product_id.eq(product_id))
+                            .filter(stock::available.ge(*quantity)),
+                    )
+                    .set((
+                        stock::available.eq(stock::available - *quantity),
+                        stock::reserved.eq(stock::reserved + *quantity),
+                    ))
+                    .execute(tx)
+                    .await?;
+                    if taken == 0 {
+                        short.push(product_id.clone());
+                    }
+                }
+                if !short.is_empty() {
+                    // Returning an error rolls back the lines already taken.
+                    return Err(Error::OutOfStock(short));
+                }
+
+                diesel::insert_into(reservations::table)
+                    .values(&row)
+                    .execute(tx)
+                    .await?;
+                for (product_id, quantity) in &wanted {
+                    diesel::insert_into(reservation_lines::table)
+                        .values((
+                            reservation_lines::reservation_id.eq(&key),
+                            reservation_lines::product_id.eq(product_id),
+                            reservation_lines::quantity.eq(*quantity),
+                        ))
+                        .execute(tx)
+                        .await?;
+                }
+                Ok(None)
+            })
+            .await?
+        });
+
+        match existing {
+            Some(existing) if existing.is_same_request(lines) => Ok(existing),
+            Some(_) => Err(Error::ReservationMismatch(key)),
+            None => Ok(Reservation {
+                id: id.clone(),
+                lines: lines.clone(),
+                status: ReservationStatus::Held,
+                expires_at: now + self.hold,
+                created_at: now,
+                updated_at: now,
+            }),
+        }
+    }
+
+    /// A reservation by id.
+    pub async fn reservation(&self, id: &ReservationId) -> Result<Reservation> {
+        let key = id.as_str().to_owned();
+        let found: Option<Reservation> = on_db!(&self.db, |conn| load_reservation!(conn, &key));
+        found.ok_or(Error::ReservationNotFound(key))
+    }
+
+    /// Returns a reservation's units to stock, whether held or committed.
+    /// Releasing a released reservation changes nothing.
+    pub async fn release(&self, id: &ReservationId) -> Result<Reservation> {
+        self.release_if(id, None).await?;
+        self.reservation(id).await
+    }
+
+    /// Releases `id` if it is held (and, with `expired_by`, expired by then)
+    /// or committed. Returns whether this call released it.
+    async fn release_if(&self, id: &ReservationId, expired_by: Option<i64>) -> Result<bool> {
+        let key = id.as_str().to_owned();
+        let now = to_micros(self.clock.now());
+        on_db!(&self.db, |conn| {
+            conn.transaction::<_, Error, _>(async |tx| {
+                // Exactly one releaser can move the row out of each state.
+                let held = reservations::table
+                    .filter(reservations::id.eq(&key))
+                    .filter(reservations::status.eq(HELD))
+                    .filter(reservations::expires_at.le(expired_by.unwrap_or(i64::MAX)));
+                let was_held = diesel::update(held)
+                    .set((
+                        reservations::status.eq(RELEASED),
+                        reservations::updated_at.eq(now),
+                    ))
+                    .execute(tx)
+                    .await?
+                    == 1;
+                let was_committed = !was_held
+                    && expired_by.is_none()
+                    && diesel::update(
+                        reservations::table
+                            .filter(reservations::id.eq(&key))
+                            .filter(reservations::status.eq(COMMITTED)),
+                    )
+                    .set((
+                        reservations::status.eq(RELEASED),
+                        reservations::updated_at.eq(now),
+                    ))
+                    .execute(tx)
+                    .await?
+                        == 1;
+                if !was_held && !was_committed {
+                    return Ok(false);
+                }
+                let lines: Vec<(String, i64)> = reservation_lines::table
+                    .filter(reservation_lines::reservation_id.eq(&key))
+                    .order(reservation_lines::product_id.asc())
+                    .select((reservation_lines::product_id, reservation_lines::quantity))
+                    .load(tx)
+                    .await?;
+                restock!(tx, lines.iter().map(|(p, q)| (p, q)), was_held);
+                Ok(true)
+            })
+            .await
+        })
+    }
+
+    /// Marks a held, unexpired reservation as sold. Committing a committed
+    /// reservation changes nothing.
+    pub async fn commit(&self, id: &ReservationId) -> Result<Reservation> {
+        let key = id.as_str().to_owned();
+        let now = to_micros(self.clock.now());
+        let committed: bool = on_db!(&self.db, |conn| {
+            conn.transaction::<_, Error, _>(async |tx| {
+                let changed = diesel::update(
+                    reservations::table
+                        .filter(reservations::id.eq(&key))
+                        .filter(reservations::status.eq(HELD))
+                        .filter(reservations::expires_at.gt(now)),
+                )
+                .set((
+                    reservations::status.eq(COMMITTED),
+                    reservations::updated_at.eq(now),
+                ))
+                .execute(tx)
+                .await?;
+                if changed == 0 {
+                    return Ok(false);
+                }
+                let lines: Vec<(String, i64)> = reservation_lines::table
+                    .filter(reservation_lines::reservation_id.eq(&key))
+                    .order(reservation_lines::product_id.asc())
+                    .select((reservation_lines::product_id, reservation_lines::quantity))
+                    .load(tx)
+                    .await?;
+                for (product_id, quantity) in &lines {
+                    diesel::update(stock::table.filter(stock::product_id.eq(product_id)))
+                        .set(stock::reserved.eq(stock::reserved - *quantity))
+                        .execute(tx)
+                        .await?;
+                }
+                Ok(true)
+            })
+            .await?
+        });
+        let reservation = self.reservation(id).await?;
+        match (committed, reservation.status) {
+            (true, _) | (false, ReservationStatus::Committed) => Ok(reservation),
+            (false, ReservationStatus::Released) => Err(Error::ReservationReleased(key)),
+            (false, ReservationStatus::Held) => Err(Error::ReservationExpired(key)),
+        }
+    }
+
+    /// Releases up to `limit` held reservations whose hold has expired.
+    /// Returns how many this call released (another replica may race it for
+    /// the same rows; each is released once).
+    pub async fn release_expired(&self, limit: i64) -> Result<usize> {
+        let now = to_micros(self.clock.now());
+        let due: Vec<String> = on_db!(&self.db, |conn| {
+            reservations::table
+                .filter(reservations::status.eq(HELD))
+                .filter(reservations::expires_at.le(now))
+                .order(reservations::expires_at.asc())
+                .limit(limit)
+                .select(reservations::id)
+                .load(conn)
+                .await?
+        });
+        let mut released = 0;
+        for key in due {
+            let id = ReservationId::parse(&key)
+                .map_err(|_| Error::Corrupt(format!("reservation id {key:?}")))?;
+            if self.release_if(&id, Some(now)).await? {
+                released += 1;
+            }
+        }
+        Ok(released)
+    }
+
+    /// Stock levels of a product that exists and is not deleted.
+    pub async fn stock(&self, id: ProductId) -> Result<Stock> {
+        let key = id.to_string();
+        let row: Option<StockRow> = on_db!(&self.db, |conn| {
+            stock::table
+                .inner_join(products::table)
+                .filter(stock::product_id.eq(&key))
+                .filter(products::deleted.eq(false))
+                .select(StockRow::as_select())
+                .first(conn)
+                .await
+                .optional()?
+        });
+        row.ok_or(Error::ProductNotFound(key))?.try_into()
+    }
+
+    /// Adds `delta` units (or removes them) unless stock would go negative,
+    /// and records who did it and why.
+    pub async fn adjust_stock(
+        &self,
+        id: ProductId,
+        delta: StockDelta,
+        reason: &Reason,
+        actor: &str,
+    ) -> Result<Stock> {
+        self.stock(id).await?;
+        let key = id.to_string();
+        let units = delta.units();
+        let audit = (
+            stock_adjustments::id.eq(uuid::Uuid::now_v7().to_string()),
+            stock_adjustments::product_id.eq(key.clone()),
+            stock_adjustments::delta.eq(units),
+            stock_adjustments::reason.eq(reason.as_str().to_owned()),
+            stock_adjustments::actor.eq(actor.to_owned()),
+            stock_adjustments::created_at.eq(to_micros(self.clock.now())),
+        );
+        on_db!(&self.db, |conn| {
+            conn.transaction::<_, Error, _>(async |tx| {
+                let changed = diesel::update(
+                    stock::table
+                        .filter(stock::product_id.eq(&key))
+                        .filter(stock::available.ge(-units)),
+                )
+                .set(stock::available.eq(stock::available + units))
+                .execute(tx)
+                .await?;
+                if changed == 0 {
+                    return Err(Error::InsufficientStock(key.clone()));
+                }
+                diesel::insert_into(stock_adjustments::table)
+                    .values(audit.clone())
+                    .execute(tx)
+                    .await?;
+                Ok(())
+            })
+            .await
+        })?;
+        self.stock(id).await
+    }
+}

@@ -1,0 +1,44 @@
+//! Persistence of products, stock and reservations with diesel, on SQLite
+//! or PostgreSQL. Every query is written once inside `on_db!`; invariants
+//! that must hold under concurrency (stock never negative, a unit never
+//! sold twice, a reservation changing state once) are conditional updates
+//! inside transactions, never a read followed by a write.
+
+mod inventory;
+mod products;
+mod rows;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use platform::{
+    clock::Clock,
+    db::{Db, Migrations},
+};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// The catalog's migrations for both backends.
+pub fn migrations() -> Migrations {
+    Migrations {
+        sqlite: SQLITE_MIGRATIONS,
+        postgres: POSTGRES_MIGRATIONS,
+    }
+}
+
+/// The catalog's tables. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: Db,
+    clock: Clock,
+    /// How long a reservation holds its units before it expires.
+    hold: Duration,
+}
+
+impl Store {
+    pub fn new(db: Db, clock: Clock, hold: Duration) -> Self {
+        Self { db, clock, hold }
+    }
+}

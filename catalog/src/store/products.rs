@@ -1,0 +1,212 @@
+//! Product queries: create (with its stock row), read, list, update and
+//! delete, with optimistic concurrency on the version column.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use platform::{clock::to_micros, on_db};
+
+use super::{
+    Store,
+    rows::{ProductRow, StockRow},
+    schema::{products, stock},
+};
+use crate::{
+    domain::{InitialStock, ListQuery, NewProduct, Product, ProductId, ProductPatch, Version},
+    error::{Error, Result},
+};
+
+impl Store {
+    /// Creates a product and its stock row in one transaction.
+    pub async fn create_product(&self, new: NewProduct) -> Result<Product> {
+        let (product, initial) = new.into_product(self.clock.now());
+        self.insert_product(&product, initial).await?;
+        Ok(product)
+    }
+
+    pub(super) async fn insert_product(&self, product: &Product, initial: InitialStock) -> Result<()> {
+        let row = ProductRow::from(product);
+        let stock_row = StockRow {
+            product_id: row.id.clone(),
+            available: initial.units(),
+            reserved: 0,
+        };
+        on_db!(&self.db, |conn| {
+            conn.transaction::<_, Error, _>(async |tx| {
+                diesel::insert_into(products::table)
+                    .values(&row)
+                    .execute(tx)
+                    .await?;
+                diesel::insert_into(stock::table)
+                    .values(&stock_row)
+                    .execute(tx)
+                    .await?;
+                Ok(())
+            })
+            .await
+        })
+    }
+
+    /// A product that exists and is not deleted.
+    pub async fn product(&self, id: ProductId) -> Result<Product> {
+        let key = id.to_string();
+        let row: Option<ProductRow> = on_db!(&self.db, |conn| {
+            products::table
+                .filter(products::id.eq(&key))
+                .filter(products::deleted.eq(false))
+                .select(ProductRow::as_select())
+                .first(conn)
+                .await
+                .optional()?
+        });
+        row.ok_or(Error::ProductNotFound(key))?.try_into()
+    }
+
+    /// The products among `ids` that exist and are not deleted, in no
+    /// particular order.
+    pub async fn products(&self, ids: &[ProductId]) -> Result<Vec<Product>> {
+        let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        let rows: Vec<ProductRow> = on_db!(&self.db, |conn| {
+            products::table
+                .filter(products::id.eq_any(&keys))
+                .filter(products::deleted.eq(false))
+                .select(ProductRow::as_select())
+                .load(conn)
+                .await?
+        });
+        rows.into_iter().map(Product::try_from).collect()
+    }
+
+    /// One page of products, oldest first, and whether more follow.
+    pub async fn list_products(&self, query: &ListQuery) -> Result<(Vec<Product>, bool)> {
+        let limit = i64::from(query.page_size.get()) + 1;
+        let pattern = query.text.as_deref().map(like_pattern);
+        let category = query.category.as_ref().map(|c| c.as_str().to_owned());
+        let after = query.after.map(|(at, id)| (at, id.to_string()));
+        let mut rows: Vec<ProductRow> = on_db!(&self.db, |conn| {
+            let mut select = products::table
+                .filter(products::deleted.eq(false))
+                .select(ProductRow::as_select())
+                .order((products::created_at.asc(), products::id.asc()))
+                .limit(limit)
+                .into_boxed();
+            if let Some(category) = &category {
+                select = select.filter(products::category.eq(category));
+            }
+            if let Some(pattern) = &pattern {
+                select = select.filter(products::search_text.like(pattern).escape('\\'));
+            }
+            if let Some((at, id)) = &after {
+                select = select.filter(
+                    products::created_at
+                        .gt(at)
+                        .or(products::created_at.eq(at).and(products::id.gt(id))),
+                );
+            }
+            select.load(conn).await?
+        });
+        let more = rows.len() as i64 == limit;
+        if more {
+            rows.pop();
+        }
+        let products = rows
+            .into_iter()
+            .map(Product::try_from)
+            .collect::<Result<_>>()?;
+        Ok((products, more))
+    }
+
+    /// Applies `patch` if the product exists and, when `expected` is given,
+    /// still has that version. Also refuses (ABORTED) a write that lost a
+    /// race with another writer, rather than overwriting it.
+    pub async fn update_product(
+        &self,
+        id: ProductId,
+        patch: ProductPatch,
+        expected: Option<Version>,
+    ) -> Result<Product> {
+        let current = self.product(id).await?;
+        if expected.is_some_and(|v| v != current.version) {
+            return Err(Error::StaleProduct(id.to_string()));
+        }
+        let updated = current.patched(patch, self.clock.now());
+        let row = ProductRow::from(&updated);
+        let key = id.to_string();
+        let read_version = current.version.0;
+        let changed = on_db!(&self.db, |conn| {
+            diesel::update(
+                products::table
+                    .filter(products::id.eq(&key))
+                    .filter(products::deleted.eq(false))
+                    .filter(products::version.eq(read_version)),
+            )
+            .set(&row)
+            .execute(conn)
+            .await?
+        });
+        if changed == 0 {
+            // Deleted or changed between our read and our write.
+            self.product(id).await?;
+            return Err(Error::StaleProduct(key));
+        }
+        Ok(updated)
+    }
+
+    /// Marks a product deleted (orders keep their own copy of it).
+    pub async fn delete_product(&self, id: ProductId, expected: Option<Version>) -> Result<()> {
+        let key = id.to_string();
+        let now = to_micros(self.clock.now());
+        let changed = on_db!(&self.db, |conn| {
+            // Without an expected version any version matches.
+            let (lowest, highest) = expected.map_or((i64::MIN, i64::MAX), |v| (v.0, v.0));
+            let target = products::table
+                .filter(products::id.eq(&key))
+                .filter(products::deleted.eq(false))
+                .filter(products::version.between(lowest, highest));
+            diesel::update(target)
+                .set((
+                    products::deleted.eq(true),
+                    products::version.eq(products::version + 1),
+                    products::updated_at.eq(now),
+                ))
+                .execute(conn)
+                .await?
+        });
+        if changed == 0 {
+            self.product(id).await?;
+            return Err(Error::StaleProduct(key));
+        }
+        Ok(())
+    }
+
+    /// Whether the catalog has no products at all (deleted ones included).
+    pub async fn is_empty(&self) -> Result<bool> {
+        let count: i64 = on_db!(&self.db, |conn| {
+            products::table.count().get_result(conn).await?
+        });
+        Ok(count == 0)
+    }
+}
+
+/// A LIKE pattern matching `text` anywhere, with LIKE's wildcards escaped.
+fn like_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_pattern;
+
+    #[test]
+    fn wildcards_in_search_text_match_literally() {
+        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+    }
+}

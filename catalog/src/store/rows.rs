@@ -1,0 +1,121 @@
+//! Rows as diesel reads and writes them, and their conversion to and from
+//! the domain. Stored values are validated again on the way out, so a row
+//! edited by hand cannot smuggle an invalid value into a response.
+
+use diesel::prelude::*;
+use platform::clock::{from_micros, to_micros};
+
+use super::schema::{products, reservations, stock};
+use crate::{
+    domain::{
+        Category, Description, Price, Product, ProductId, ProductName, Reservation,
+        ReservationId, ReservationStatus, Stock, StockLine, StockLines, Version,
+    },
+    error::{Error, Result},
+};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = products)]
+pub struct ProductRow {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub category: String,
+    pub price_minor: i64,
+    pub currency: String,
+    pub search_text: String,
+    pub version: i64,
+    pub deleted: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl From<&Product> for ProductRow {
+    fn from(p: &Product) -> Self {
+        Self {
+            id: p.id.to_string(),
+            name: p.name.as_str().to_owned(),
+            description: p.description.as_str().to_owned(),
+            category: p.category.as_str().to_owned(),
+            price_minor: p.price.amount_minor(),
+            currency: p.price.currency().to_owned(),
+            search_text: p.search_text(),
+            version: p.version.0,
+            deleted: false,
+            created_at: to_micros(p.created_at),
+            updated_at: to_micros(p.updated_at),
+        }
+    }
+}
+
+impl TryFrom<ProductRow> for Product {
+    type Error = Error;
+
+    fn try_from(row: ProductRow) -> Result<Self> {
+        let corrupt = |what: &str| Error::Corrupt(format!("product {}: {what}", row.id));
+        Ok(Product {
+            id: ProductId::parse(&row.id).map_err(|_| corrupt("id"))?,
+            name: ProductName::parse(&row.name).map_err(|_| corrupt("name"))?,
+            description: Description::parse(&row.description)
+                .map_err(|_| corrupt("description"))?,
+            category: Category::parse(&row.category).map_err(|_| corrupt("category"))?,
+            price: Price::new(&row.currency, row.price_minor).map_err(|_| corrupt("price"))?,
+            version: Version(row.version),
+            created_at: from_micros(row.created_at),
+            updated_at: from_micros(row.updated_at),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = stock)]
+pub struct StockRow {
+    pub product_id: String,
+    pub available: i64,
+    pub reserved: i64,
+}
+
+impl TryFrom<StockRow> for Stock {
+    type Error = Error;
+
+    fn try_from(row: StockRow) -> Result<Self> {
+        Ok(Stock {
+            product_id: ProductId::parse(&row.product_id)
+                .map_err(|_| Error::Corrupt(format!("stock of {}", row.product_id)))?,
+            available: row.available,
+            reserved: row.reserved,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = reservations)]
+pub struct ReservationRow {
+    pub id: String,
+    pub status: String,
+    pub expires_at: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A reservation row and its `(product id, quantity)` lines.
+pub fn reservation(row: ReservationRow, lines: Vec<(String, i64)>) -> Result<Reservation> {
+    let corrupt = |what: &str| Error::Corrupt(format!("reservation {}: {what}", row.id));
+    let lines = lines
+        .into_iter()
+        .map(|(product_id, quantity)| {
+            Ok(StockLine {
+                product_id: ProductId::parse(&product_id).map_err(|_| corrupt("line"))?,
+                quantity,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Reservation {
+        id: ReservationId::parse(&row.id).map_err(|_| corrupt("id"))?,
+        lines: StockLines::from_stored(lines),
+        status: ReservationStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?,
+        expires_at: from_micros(row.expires_at),
+        created_at: from_micros(row.created_at),
+        updated_at: from_micros(row.updated_at),
+    })
+}
