@@ -31,7 +31,7 @@ struct Args {
 
     /// How long other replicas' product changes may take to show (0 = no cache).
     #[arg(long, env = "PRODUCT_CACHE_TTL", default_value = "2s", value_parser = parse_duration)]
-    cache_ttl: Duration,
+    product_cache_ttl: Duration,
 
     /// Secret for page tokens; replicas must share it. Default: random per process.
     #[arg(long, env = "PAGE_TOKEN_SECRET", hide_env_values = true)]
@@ -60,7 +60,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     config.pool_size = args.common.database_pool_size;
     config.reservation_hold = args.reservation_hold;
     config.sweep_interval = args.sweep_interval;
-    config.cache_ttl = args.cache_ttl;
+    config.cache_ttl = args.product_cache_ttl;
     config.seed_demo = args.seed_demo;
     config.drain_delay = args.common.drain_delay;
     if let Some(secret) = args.page_token_secret {

@@ -14,7 +14,7 @@ use crate::{
 pub struct CommonArgs {
     /// Database URL: `sqlite://PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DB`.
     /// Default: a SQLite file named after the service in --data-dir.
-    #[arg(long, env = "DATABASE_URL")]
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
     /// Directory for embedded-mode files (SQLite databases, development keys).

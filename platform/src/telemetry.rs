@@ -2,7 +2,7 @@
 //! lines for collectors), and a span per RPC carrying its method and final
 //! gRPC status, so every log line of a call can be found by method.
 
-use std::time::Duration;
+use std::{io::IsTerminal, time::Duration};
 
 use http::{HeaderMap, Request, Response};
 use tonic::body::Body;
@@ -28,7 +28,13 @@ pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let registry = tracing_subscriber::registry().with(filter);
     let result = match format {
-        LogFormat::Pretty => registry.with(fmt::layer().with_target(false)).try_init(),
+        LogFormat::Pretty => registry
+            .with(
+                fmt::layer()
+                    .with_target(false)
+                    .with_ansi(std::io::stdout().is_terminal()),
+            )
+            .try_init(),
         LogFormat::Json => registry
             .with(
                 fmt::layer()

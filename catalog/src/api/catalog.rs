@@ -12,7 +12,9 @@ use super::{
 };
 use crate::{
     cache::ProductCache,
-    domain::{Category, ListQuery, NewProduct, PageSize, ProductId, Version, product::search_query},
+    domain::{
+        Category, ListQuery, NewProduct, PageSize, ProductId, Version, product::search_query,
+    },
     error::Error,
     store::Store,
 };

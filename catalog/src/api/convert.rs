@@ -7,8 +7,8 @@ use platform::error::FieldViolation;
 
 use crate::{
     domain::{
-        Category, Description, InitialStock, NewProduct, Price, Product, ProductName,
-        ProductPatch, Reservation, ReservationStatus, Stock, StockLines, inventory::LineError,
+        Category, Description, InitialStock, NewProduct, Price, Product, ProductName, ProductPatch,
+        Reservation, ReservationStatus, Stock, StockLines, inventory::LineError,
         values::PriceError,
     },
     error::Error,
@@ -133,24 +133,22 @@ pub fn patch(product: &proto::Product, paths: &[String]) -> Result<ProductPatch,
 
 /// Reservation lines from a request, with every bad line named.
 pub fn stock_lines(lines: &[proto::StockLine]) -> Result<StockLines, Error> {
-    StockLines::parse(lines.iter().map(|l| (l.product_id.as_str(), l.quantity))).map_err(
-        |errors| {
-            Error::InvalidArgument(
-                errors
-                    .into_iter()
-                    .map(|e| match e {
-                        LineError::Lines(d) => FieldViolation::new("lines", d),
-                        LineError::ProductId(i, d) => {
-                            FieldViolation::new(format!("lines[{i}].product_id"), d)
-                        }
-                        LineError::Quantity(i, d) => {
-                            FieldViolation::new(format!("lines[{i}].quantity"), d)
-                        }
-                    })
-                    .collect(),
-            )
-        },
-    )
+    StockLines::parse(lines.iter().map(|l| (l.product_id.as_str(), l.quantity))).map_err(|errors| {
+        Error::InvalidArgument(
+            errors
+                .into_iter()
+                .map(|e| match e {
+                    LineError::Lines(d) => FieldViolation::new("lines", d),
+                    LineError::ProductId(i, d) => {
+                        FieldViolation::new(format!("lines[{i}].product_id"), d)
+                    }
+                    LineError::Quantity(i, d) => {
+                        FieldViolation::new(format!("lines[{i}].quantity"), d)
+                    }
+                })
+                .collect(),
+        )
+    })
 }
 
 impl From<&Product> for proto::Product {
@@ -256,7 +254,10 @@ mod tests {
             price: usd(100),
             ..Default::default()
         };
-        assert_eq!(fields(patch(&product, &[]).expect_err("empty")), ["update_mask"]);
+        assert_eq!(
+            fields(patch(&product, &[]).expect_err("empty")),
+            ["update_mask"]
+        );
         assert_eq!(
             fields(patch(&product, &["stock".into()]).expect_err("unknown")),
             ["update_mask.paths[0]"]

@@ -9,7 +9,8 @@ pub mod page_token;
 mod status;
 
 use contracts::catalog::{
-    catalog_service_server::SERVICE_NAME as CATALOG, inventory_service_server::SERVICE_NAME as INVENTORY,
+    catalog_service_server::SERVICE_NAME as CATALOG,
+    inventory_service_server::SERVICE_NAME as INVENTORY,
 };
 use platform::auth::{Access, Grant, Policy, Role, issuer};
 

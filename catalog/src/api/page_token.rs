@@ -107,7 +107,11 @@ mod tests {
         let tokens = PageTokens::new(b"key");
         let token = tokens.issue(cursor(), &["coffee", ""]);
         assert!(tokens.check(&token, &["tea", ""]).is_err());
-        assert!(PageTokens::new(b"other").check(&token, &["coffee", ""]).is_err());
+        assert!(
+            PageTokens::new(b"other")
+                .check(&token, &["coffee", ""])
+                .is_err()
+        );
     }
 
     #[test]
@@ -120,7 +124,11 @@ mod tests {
                 .expect("utf8")
                 .replace("1700", "1600"),
         );
-        assert!(tokens.check(&format!("{forged_payload}.{tag}"), &[]).is_err());
+        assert!(
+            tokens
+                .check(&format!("{forged_payload}.{tag}"), &[])
+                .is_err()
+        );
         assert!(tokens.check("garbage", &[]).is_err());
         assert!(tokens.check("", &[]).is_err());
     }

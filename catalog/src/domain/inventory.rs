@@ -206,8 +206,8 @@ mod tests {
 
     #[test]
     fn every_bad_line_is_reported() {
-        let errors = StockLines::parse([(A, 0), ("nope", 1), (A, 1)].into_iter())
-            .expect_err("invalid");
+        let errors =
+            StockLines::parse([(A, 0), ("nope", 1), (A, 1)].into_iter()).expect_err("invalid");
         assert_eq!(
             errors,
             [

@@ -3,7 +3,9 @@
 
 use time::OffsetDateTime;
 
-use super::values::{Category, Description, InitialStock, PageSize, Price, ProductId, ProductName, Version};
+use super::values::{
+    Category, Description, InitialStock, PageSize, Price, ProductId, ProductName, Version,
+};
 
 /// A product as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,7 +26,9 @@ impl Product {
         Product {
             id: self.id,
             name: patch.name.unwrap_or_else(|| self.name.clone()),
-            description: patch.description.unwrap_or_else(|| self.description.clone()),
+            description: patch
+                .description
+                .unwrap_or_else(|| self.description.clone()),
             category: patch.category.unwrap_or_else(|| self.category.clone()),
             price: patch.price.unwrap_or_else(|| self.price.clone()),
             version: self.version.next(),
@@ -136,7 +140,10 @@ mod tests {
         assert_eq!(after.price.amount_minor(), 1200);
         assert_eq!(after.name, before.name);
         assert_eq!(after.version, Version(2));
-        assert_eq!((after.created_at, after.updated_at), (before.created_at, later));
+        assert_eq!(
+            (after.created_at, after.updated_at),
+            (before.created_at, later)
+        );
     }
 
     #[test]

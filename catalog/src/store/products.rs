@@ -23,7 +23,11 @@ impl Store {
         Ok(product)
     }
 
-    pub(super) async fn insert_product(&self, product: &Product, initial: InitialStock) -> Result<()> {
+    pub(super) async fn insert_product(
+        &self,
+        product: &Product,
+        initial: InitialStock,
+    ) -> Result<()> {
         let row = ProductRow::from(product);
         let stock_row = StockRow {
             product_id: row.id.clone(),

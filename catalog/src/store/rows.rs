@@ -8,8 +8,8 @@ use platform::clock::{from_micros, to_micros};
 use super::schema::{products, reservations, stock};
 use crate::{
     domain::{
-        Category, Description, Price, Product, ProductId, ProductName, Reservation,
-        ReservationId, ReservationStatus, Stock, StockLine, StockLines, Version,
+        Category, Description, Price, Product, ProductId, ProductName, Reservation, ReservationId,
+        ReservationStatus, Stock, StockLine, StockLines, Version,
     },
     error::{Error, Result},
 };

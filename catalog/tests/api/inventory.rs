@@ -1,0 +1,344 @@
+//! InventoryService: all-or-nothing, idempotent reservations that never
+//! oversell, expiry, and admin stock adjustments.
+
+use std::{sync::Arc, time::Duration};
+
+use contracts::catalog::{self as proto, ReservationStatus};
+use tonic::Code;
+
+use crate::helpers::*;
+
+fn release(id: &str) -> proto::ReleaseReservationRequest {
+    proto::ReleaseReservationRequest {
+        reservation_id: id.to_owned(),
+    }
+}
+
+fn commit(id: &str) -> proto::CommitReservationRequest {
+    proto::CommitReservationRequest {
+        reservation_id: id.to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn a_reservation_takes_every_line_or_none() {
+    let app = TestApp::spawn().await;
+    let plenty = app.create_product("Plenty", 100, 10).await;
+    let scarce = app.create_product("Scarce", 100, 1).await;
+
+    let short = app
+        .reserve("order-1", &[(&plenty.id, 3), (&scarce.id, 2)])
+        .await;
+    let status = expect_code(short, Code::FailedPrecondition);
+    assert_eq!(reason(&status), "OUT_OF_STOCK");
+    assert_eq!(info(&status, "product_ids"), scarce.id);
+    assert_eq!(
+        app.stock(&plenty.id).await.available,
+        10,
+        "nothing was taken"
+    );
+
+    let reservation = app
+        .reserve("order-2", &[(&plenty.id, 3), (&scarce.id, 1)])
+        .await
+        .expect("reserve");
+    assert_eq!(reservation.status(), ReservationStatus::Held);
+    let stock = app.stock(&plenty.id).await;
+    assert_eq!((stock.available, stock.reserved), (7, 3));
+}
+
+#[tokio::test]
+async fn repeating_a_reservation_returns_it_and_other_lines_are_refused() {
+    let app = TestApp::spawn().await;
+    let a = app.create_product("A", 100, 10).await;
+    let b = app.create_product("B", 100, 10).await;
+
+    let first = app
+        .reserve("order-1", &[(&a.id, 1), (&b.id, 2)])
+        .await
+        .expect("reserve");
+    // The same request with its lines in another order is the same request.
+    let again = app
+        .reserve("order-1", &[(&b.id, 2), (&a.id, 1)])
+        .await
+        .expect("repeat");
+    assert_eq!(again, first);
+    assert_eq!(app.stock(&a.id).await.available, 9, "reserved once");
+
+    let different = app.reserve("order-1", &[(&a.id, 5)]).await;
+    let status = expect_code(different, Code::AlreadyExists);
+    assert_eq!(reason(&status), "RESERVATION_MISMATCH");
+}
+
+#[tokio::test]
+async fn a_reservation_request_names_every_bad_line() {
+    let app = TestApp::spawn().await;
+    let a = app.create_product("A", 100, 10).await;
+
+    let status = expect_code(
+        app.reserve("bad id!", &[(&a.id, 0), ("nope", 1), (&a.id, 1)])
+            .await,
+        Code::InvalidArgument,
+    );
+    assert_eq!(
+        violated_fields(&status),
+        [
+            "reservation_id",
+            "lines[0].quantity",
+            "lines[1].product_id",
+            "lines[2].product_id"
+        ]
+    );
+
+    let empty = app.reserve("order-1", &[]).await;
+    assert_eq!(
+        violated_fields(&expect_code(empty, Code::InvalidArgument)),
+        ["lines"]
+    );
+
+    let unknown = app
+        .reserve("order-1", &[("0190a1b2-0000-7000-8000-000000000001", 1)])
+        .await;
+    assert_eq!(
+        reason(&expect_code(unknown, Code::NotFound)),
+        "PRODUCT_NOT_FOUND"
+    );
+}
+
+#[tokio::test]
+async fn releasing_returns_the_units_once() {
+    let app = TestApp::spawn().await;
+    let a = app.create_product("A", 100, 10).await;
+    app.reserve("order-1", &[(&a.id, 4)])
+        .await
+        .expect("reserve");
+
+    for _ in 0..2 {
+        let released = app
+            .inventory
+            .clone()
+            .release_reservation(app.as_orders(release("order-1")))
+            .await
+            .expect("release")
+            .into_inner();
+        assert_eq!(released.status(), ReservationStatus::Released);
+    }
+    let stock = app.stock(&a.id).await;
+    assert_eq!((stock.available, stock.reserved), (10, 0));
+
+    let unknown = app
+        .inventory
+        .clone()
+        .release_reservation(app.as_orders(release("order-404")))
+        .await;
+    expect_code(unknown, Code::NotFound);
+}
+
+#[tokio::test]
+async fn committing_sells_the_units_and_a_cancelled_order_can_restock_them() {
+    let app = TestApp::spawn().await;
+    let a = app.create_product("A", 100, 10).await;
+    app.reserve("order-1", &[(&a.id, 4)])
+        .await
+        .expect("reserve");
+
+    for _ in 0..2 {
+        let committed = app
+            .inventory
+            .clone()
+            .commit_reservation(app.as_orders(commit("order-1")))
+            .await
+            .expect("commit")
+            .into_inner();
+        assert_eq!(committed.status(), ReservationStatus::Committed);
+    }
+    let sold = app.stock(&a.id).await;
+    assert_eq!((sold.available, sold.reserved), (6, 0));
+
+    app.inventory
+        .clone()
+        .release_reservation(app.as_orders(release("order-1")))
+        .await
+        .expect("restock");
+    let restocked = app.stock(&a.id).await;
+    assert_eq!((restocked.available, restocked.reserved), (10, 0));
+
+    let late_commit = app
+        .inventory
+        .clone()
+        .commit_reservation(app.as_orders(commit("order-1")))
+        .await;
+    let status = expect_code(late_commit, Code::FailedPrecondition);
+    assert_eq!(reason(&status), "RESERVATION_RELEASED");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_buyers_racing_for_the_last_ten_units_get_exactly_ten() {
+    let app = Arc::new(TestApp::spawn().await);
+    let last_ten = app.create_product("Last ten", 100, 10).await;
+
+    let attempts = (0..50).map(|i| {
+        let app = app.clone();
+        let product_id = last_ten.id.clone();
+        tokio::spawn(async move {
+            app.reserve(&format!("order-{i}"), &[(&product_id, 1)])
+                .await
+        })
+    });
+    let mut won = 0;
+    for attempt in futures_util::future::join_all(attempts).await {
+        match attempt.expect("task") {
+            Ok(_) => won += 1,
+            Err(status) => assert_eq!(reason(&status), "OUT_OF_STOCK", "{status:?}"),
+        }
+    }
+    assert_eq!(won, 10);
+    let stock = app.stock(&last_ten.id).await;
+    assert_eq!((stock.available, stock.reserved), (0, 10));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_repeats_of_reserve_commit_and_release_act_once() {
+    let app = Arc::new(TestApp::spawn().await);
+    let a = app.create_product("A", 100, 10).await;
+
+    let reserves = (0..10).map(|_| {
+        let app = app.clone();
+        let id = a.id.clone();
+        tokio::spawn(async move { app.reserve("order-1", &[(&id, 3)]).await })
+    });
+    for result in futures_util::future::join_all(reserves).await {
+        result.expect("task").expect("every repeat succeeds");
+    }
+    assert_eq!(app.stock(&a.id).await.available, 7);
+
+    let commits = (0..10).map(|_| {
+        let app = app.clone();
+        tokio::spawn(async move {
+            app.inventory
+                .clone()
+                .commit_reservation(app.as_orders(commit("order-1")))
+                .await
+        })
+    });
+    for result in futures_util::future::join_all(commits).await {
+        result.expect("task").expect("every repeat succeeds");
+    }
+    let sold = app.stock(&a.id).await;
+    assert_eq!((sold.available, sold.reserved), (7, 0));
+
+    let releases = (0..10).map(|_| {
+        let app = app.clone();
+        tokio::spawn(async move {
+            app.inventory
+                .clone()
+                .release_reservation(app.as_orders(release("order-1")))
+                .await
+        })
+    });
+    for result in futures_util::future::join_all(releases).await {
+        result.expect("task").expect("every repeat succeeds");
+    }
+    let restocked = app.stock(&a.id).await;
+    assert_eq!((restocked.available, restocked.reserved), (10, 0));
+}
+
+#[tokio::test]
+async fn an_expired_hold_goes_back_on_sale_and_can_no_longer_be_committed() {
+    let app = TestApp::spawn_with(|config| {
+        config.reservation_hold = Duration::from_secs(600);
+        config.sweep_interval = Duration::from_millis(20);
+    })
+    .await;
+    let a = app.create_product("A", 100, 5).await;
+    app.reserve("order-1", &[(&a.id, 5)])
+        .await
+        .expect("reserve");
+    assert_eq!(app.stock(&a.id).await.available, 0);
+
+    app.clock.advance(Duration::from_secs(601));
+    eventually("the sweeper releases the expired hold", || async {
+        app.stock(&a.id).await.available == 5
+    })
+    .await;
+    assert_eq!(app.stock(&a.id).await.reserved, 0);
+
+    let late = app
+        .inventory
+        .clone()
+        .commit_reservation(app.as_orders(commit("order-1")))
+        .await;
+    expect_code(late, Code::FailedPrecondition);
+}
+
+#[tokio::test]
+async fn a_hold_past_its_expiry_cannot_be_committed_even_before_the_sweep() {
+    let app = TestApp::spawn_with(|config| {
+        config.reservation_hold = Duration::from_secs(60);
+        config.sweep_interval = Duration::from_secs(3600);
+    })
+    .await;
+    let a = app.create_product("A", 100, 5).await;
+    app.reserve("order-1", &[(&a.id, 2)])
+        .await
+        .expect("reserve");
+    app.clock.advance(Duration::from_secs(61));
+
+    let late = app
+        .inventory
+        .clone()
+        .commit_reservation(app.as_orders(commit("order-1")))
+        .await;
+    let status = expect_code(late, Code::FailedPrecondition);
+    assert_eq!(reason(&status), "RESERVATION_EXPIRED");
+}
+
+#[tokio::test]
+async fn admins_adjust_stock_but_never_below_zero() {
+    let app = TestApp::spawn().await;
+    let a = app.create_product("A", 100, 5).await;
+    let adjust = |delta: i64, reason: &str| {
+        app.as_admin(proto::AdjustStockRequest {
+            product_id: a.id.clone(),
+            delta,
+            reason: reason.into(),
+        })
+    };
+
+    let delivered = app
+        .inventory
+        .clone()
+        .adjust_stock(adjust(10, "delivery"))
+        .await
+        .expect("add")
+        .into_inner();
+    assert_eq!(delivered.available, 15);
+
+    let too_many = app
+        .inventory
+        .clone()
+        .adjust_stock(adjust(-16, "breakage"))
+        .await;
+    assert_eq!(
+        reason(&expect_code(too_many, Code::FailedPrecondition)),
+        "INSUFFICIENT_STOCK"
+    );
+    assert_eq!(app.stock(&a.id).await.available, 15);
+
+    let invalid = app.inventory.clone().adjust_stock(adjust(0, "")).await;
+    assert_eq!(
+        violated_fields(&expect_code(invalid, Code::InvalidArgument)),
+        ["delta", "reason"]
+    );
+
+    let unknown = app
+        .inventory
+        .clone()
+        .adjust_stock(app.as_admin(proto::AdjustStockRequest {
+            product_id: "0190a1b2-0000-7000-8000-000000000001".into(),
+            delta: 1,
+            reason: "typo".into(),
+        }))
+        .await;
+    expect_code(unknown, Code::NotFound);
+}

@@ -1,0 +1,9 @@
+//! The catalog's API tests: the real server in-process on 127.0.0.1:0,
+//! called through the generated clients, on a throwaway SQLite database
+//! (or PostgreSQL when TEST_DATABASE_URL is set).
+
+mod auth;
+mod helpers;
+mod inventory;
+mod operations;
+mod products;
