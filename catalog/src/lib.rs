@@ -27,7 +27,9 @@ use platform::{
 use tokio::net::TcpListener;
 use tonic::service::Routes;
 
-use crate::{api::page_token::PageTokens, cache::ProductCache, store::Store};
+use platform::paging::PageTokens;
+
+use crate::{cache::ProductCache, store::Store};
 
 /// Everything the catalog needs to run. [`Config::new`] gives the embedded
 /// defaults; the binary fills it from flags.

@@ -4,10 +4,12 @@
 //! server assembly with health, reflection and graceful shutdown.
 
 pub mod auth;
+pub mod client;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod paging;
 pub mod server;
 pub mod shutdown;
 pub mod telemetry;

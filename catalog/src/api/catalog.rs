@@ -6,15 +6,15 @@ use std::sync::Arc;
 use contracts::catalog::{self as proto, catalog_service_server::CatalogService};
 use tonic::{Request, Response, Status};
 
-use super::{
-    convert::{self, Violations},
-    page_token::PageTokens,
+use platform::{
+    clock::to_micros,
+    paging::{PageSize, PageTokens},
 };
+
+use super::convert::{self, Violations};
 use crate::{
     cache::ProductCache,
-    domain::{
-        Category, ListQuery, NewProduct, PageSize, ProductId, Version, product::search_query,
-    },
+    domain::{Category, ListQuery, NewProduct, Product, ProductId, Version, product::search_query},
     error::Error,
     store::Store,
 };
@@ -38,6 +38,20 @@ impl CatalogApi {
             tokens,
         }
     }
+}
+
+/// Listings are ordered by (creation time, id); a page ends at its last product.
+fn cursor(last: &Product) -> String {
+    format!("{}/{}", to_micros(last.created_at), last.id)
+}
+
+fn parse_cursor(cursor: &str) -> Result<(i64, ProductId), String> {
+    let invalid = || "is not a page token issued by this service".to_owned();
+    let (at, id) = cursor.split_once('/').ok_or_else(invalid)?;
+    Ok((
+        at.parse().map_err(|_| invalid())?,
+        ProductId::parse(id).map_err(|_| invalid())?,
+    ))
 }
 
 fn parse_id(field: &str, raw: &str) -> Result<ProductId, Error> {
@@ -79,8 +93,9 @@ impl CatalogService for CatalogApi {
                 "page_token",
                 self.tokens
                     .check(&request.page_token, &filters)
-                    .map(Some)
-                    .map_err(str::to_owned),
+                    .map_err(str::to_owned)
+                    .and_then(|cursor| parse_cursor(&cursor))
+                    .map(Some),
             )
         };
         let query = v.finish(|| {
@@ -94,10 +109,7 @@ impl CatalogService for CatalogApi {
 
         let (products, more) = self.store.list_products(&query).await?;
         let next_page_token = match (more, products.last()) {
-            (true, Some(last)) => self.tokens.issue(
-                (platform::clock::to_micros(last.created_at), last.id),
-                &filters,
-            ),
+            (true, Some(last)) => self.tokens.issue(&cursor(last), &filters),
             _ => String::new(),
         };
         Ok(Response::new(proto::ListProductsResponse {

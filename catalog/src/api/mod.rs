@@ -5,7 +5,6 @@
 mod catalog;
 mod convert;
 mod inventory;
-pub mod page_token;
 mod status;
 
 use contracts::catalog::{

@@ -1,11 +1,10 @@
 //! Products: what a new product needs, how an update applies, and what a
 //! listing asks for.
 
+use platform::paging::PageSize;
 use time::OffsetDateTime;
 
-use super::values::{
-    Category, Description, InitialStock, PageSize, Price, ProductId, ProductName, Version,
-};
+use super::values::{Category, Description, InitialStock, Price, ProductId, ProductName, Version};
 
 /// A product as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

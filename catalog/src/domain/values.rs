@@ -218,28 +218,6 @@ impl Version {
     }
 }
 
-/// How many results one page holds: 1 to 100, 20 when unspecified.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageSize(u32);
-
-impl PageSize {
-    pub const DEFAULT: u32 = 20;
-    pub const MAX: u32 = 100;
-
-    /// 0 means the default; above the maximum is lowered to it (AIP-158).
-    pub fn new(requested: i32) -> Result<Self, String> {
-        match requested {
-            n if n < 0 => Err("must not be negative".into()),
-            0 => Ok(Self(Self::DEFAULT)),
-            n => Ok(Self((n as u32).min(Self::MAX))),
-        }
-    }
-
-    pub fn get(self) -> u32 {
-        self.0
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,13 +255,6 @@ mod tests {
         assert_eq!(Version::from_etag(&Version(7).etag()), Ok(Version(7)));
         assert!(Version::from_etag("7").is_err());
         assert!(Version::from_etag("v-1").is_err());
-    }
-
-    #[test]
-    fn page_sizes_default_and_cap() {
-        assert_eq!(PageSize::new(0).map(PageSize::get), Ok(20));
-        assert_eq!(PageSize::new(500).map(PageSize::get), Ok(100));
-        assert!(PageSize::new(-1).is_err());
     }
 
     #[test]

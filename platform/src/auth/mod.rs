@@ -75,6 +75,16 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The verified caller of a request that the policy let through with a
+    /// token; UNAUTHENTICATED if there is none (a public method).
+    pub fn of<T>(request: &tonic::Request<T>) -> Result<Principal, tonic::Status> {
+        request
+            .extensions()
+            .get::<Principal>()
+            .cloned()
+            .ok_or_else(|| tonic::Status::unauthenticated("this method needs a bearer token"))
+    }
+
     /// Whether the user is an admin.
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin

@@ -1,13 +1,35 @@
-//! Page tokens: opaque to clients, tamper-evident (HMAC-SHA256 with a
-//! server key) and bound to the filters of the listing that issued them.
+//! Paging as AIP-158 describes it: page sizes with a default and a maximum,
+//! and page tokens that are opaque to clients, tamper-evident (HMAC-SHA256
+//! with a server key) and bound to the filters of the listing that issued
+//! them. What a token points at (the cursor) is the service's business.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-use crate::domain::ProductId;
-
 type HmacSha256 = Hmac<Sha256>;
+
+/// How many results one page holds: 1 to 100, 20 when unspecified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageSize(u32);
+
+impl PageSize {
+    pub const DEFAULT: u32 = 20;
+    pub const MAX: u32 = 100;
+
+    /// 0 means the default; above the maximum is lowered to it (AIP-158).
+    pub fn new(requested: i32) -> Result<Self, String> {
+        match requested {
+            n if n < 0 => Err("must not be negative".into()),
+            0 => Ok(Self(Self::DEFAULT)),
+            n => Ok(Self((n as u32).min(Self::MAX))),
+        }
+    }
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
 
 /// Issues and checks page tokens with one key. Replicas behind one address
 /// must share the key, or a token from one is refused by another.
@@ -16,17 +38,14 @@ pub struct PageTokens {
     key: Vec<u8>,
 }
 
-/// Where the next page starts: after this product's creation time and id.
-pub type Cursor = (i64, ProductId);
-
 impl PageTokens {
     pub fn new(key: &[u8]) -> Self {
         Self { key: key.to_vec() }
     }
 
     /// A token continuing after `cursor` for the listing with `filters`.
-    pub fn issue(&self, cursor: Cursor, filters: &[&str]) -> String {
-        let payload = format!("1:{}:{}:{}", cursor.0, cursor.1, fingerprint(filters));
+    pub fn issue(&self, cursor: &str, filters: &[&str]) -> String {
+        let payload = format!("1:{}:{cursor}", fingerprint(filters));
         let tag = self.tag(payload.as_bytes());
         format!(
             "{}.{}",
@@ -36,7 +55,7 @@ impl PageTokens {
     }
 
     /// The cursor in `token`, if this server issued it for these `filters`.
-    pub fn check(&self, token: &str, filters: &[&str]) -> Result<Cursor, &'static str> {
+    pub fn check(&self, token: &str, filters: &[&str]) -> Result<String, &'static str> {
         const INVALID: &str = "is not a page token issued by this service";
         let (payload, tag) = token.split_once('.').ok_or(INVALID)?;
         let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| INVALID)?;
@@ -46,22 +65,14 @@ impl PageTokens {
         mac.verify_truncated_left(&tag).map_err(|_| INVALID)?;
 
         let payload = String::from_utf8(payload).map_err(|_| INVALID)?;
-        let mut parts = payload.split(':');
-        let (Some("1"), Some(at), Some(id), Some(fp), None) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
+        let mut parts = payload.splitn(3, ':');
+        let (Some("1"), Some(fp), Some(cursor)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(INVALID);
         };
         if fp != fingerprint(filters) {
             return Err("belongs to a listing with other filters");
         }
-        let at = at.parse().map_err(|_| INVALID)?;
-        let id = ProductId::parse(id).map_err(|_| INVALID)?;
-        Ok((at, id))
+        Ok(cursor.to_owned())
     }
 
     fn tag(&self, payload: &[u8]) -> Vec<u8> {
@@ -88,18 +99,18 @@ fn fingerprint(filters: &[&str]) -> String {
 mod tests {
     use super::*;
 
-    fn cursor() -> Cursor {
-        (
-            1_700_000_000_000_000,
-            ProductId::parse("0190a1b2-0000-7000-8000-000000000001").expect("id"),
-        )
+    fn cursor() -> &'static str {
+        "1700000000000000:0190a1b2-0000-7000-8000-000000000001"
     }
 
     #[test]
     fn a_token_round_trips_for_the_same_filters() {
         let tokens = PageTokens::new(b"key");
         let token = tokens.issue(cursor(), &["coffee", ""]);
-        assert_eq!(tokens.check(&token, &["coffee", ""]), Ok(cursor()));
+        assert_eq!(
+            tokens.check(&token, &["coffee", ""]).as_deref(),
+            Ok(cursor())
+        );
     }
 
     #[test]
@@ -112,6 +123,13 @@ mod tests {
                 .check(&token, &["coffee", ""])
                 .is_err()
         );
+    }
+
+    #[test]
+    fn page_sizes_default_and_cap() {
+        assert_eq!(PageSize::new(0).map(PageSize::get), Ok(20));
+        assert_eq!(PageSize::new(500).map(PageSize::get), Ok(100));
+        assert!(PageSize::new(-1).is_err());
     }
 
     #[test]
