@@ -234,6 +234,22 @@ pub fn info(status: &Status, key: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Runs `n` copies of `call` at once (on the runtime's worker threads) and
+/// returns every result.
+pub async fn concurrently<T, F, Fut>(n: usize, call: F) -> Vec<T>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let tasks = (0..n).map(|i| tokio::spawn(call(i)));
+    futures_util::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(|joined| joined.expect("task panicked"))
+        .collect()
+}
+
 /// Polls `check` until it holds, failing the test after 10 seconds.
 pub async fn eventually<F, Fut>(what: &str, mut check: F)
 where

@@ -177,17 +177,18 @@ async fn fifty_buyers_racing_for_the_last_ten_units_get_exactly_ten() {
     let app = Arc::new(TestApp::spawn().await);
     let last_ten = app.create_product("Last ten", 100, 10).await;
 
-    let attempts = (0..50).map(|i| {
+    let attempts = concurrently(50, |i| {
         let app = app.clone();
         let product_id = last_ten.id.clone();
-        tokio::spawn(async move {
+        async move {
             app.reserve(&format!("order-{i}"), &[(&product_id, 1)])
                 .await
-        })
-    });
+        }
+    })
+    .await;
     let mut won = 0;
-    for attempt in futures_util::future::join_all(attempts).await {
-        match attempt.expect("task") {
+    for attempt in attempts {
+        match attempt {
             Ok(_) => won += 1,
             Err(status) => assert_eq!(reason(&status), "OUT_OF_STOCK", "{status:?}"),
         }
@@ -202,42 +203,42 @@ async fn concurrent_repeats_of_reserve_commit_and_release_act_once() {
     let app = Arc::new(TestApp::spawn().await);
     let a = app.create_product("A", 100, 10).await;
 
-    let reserves = (0..10).map(|_| {
+    let reserves = concurrently(10, |_| {
         let app = app.clone();
         let id = a.id.clone();
-        tokio::spawn(async move { app.reserve("order-1", &[(&id, 3)]).await })
+        async move { app.reserve("order-1", &[(&id, 3)]).await }
     });
-    for result in futures_util::future::join_all(reserves).await {
-        result.expect("task").expect("every repeat succeeds");
+    for result in reserves.await {
+        result.expect("every repeat succeeds");
     }
     assert_eq!(app.stock(&a.id).await.available, 7);
 
-    let commits = (0..10).map(|_| {
+    let commits = concurrently(10, |_| {
         let app = app.clone();
-        tokio::spawn(async move {
+        async move {
             app.inventory
                 .clone()
                 .commit_reservation(app.as_orders(commit("order-1")))
                 .await
-        })
+        }
     });
-    for result in futures_util::future::join_all(commits).await {
-        result.expect("task").expect("every repeat succeeds");
+    for result in commits.await {
+        result.expect("every repeat succeeds");
     }
     let sold = app.stock(&a.id).await;
     assert_eq!((sold.available, sold.reserved), (7, 0));
 
-    let releases = (0..10).map(|_| {
+    let releases = concurrently(10, |_| {
         let app = app.clone();
-        tokio::spawn(async move {
+        async move {
             app.inventory
                 .clone()
                 .release_reservation(app.as_orders(release("order-1")))
                 .await
-        })
+        }
     });
-    for result in futures_util::future::join_all(releases).await {
-        result.expect("task").expect("every repeat succeeds");
+    for result in releases.await {
+        result.expect("every repeat succeeds");
     }
     let restocked = app.stock(&a.id).await;
     assert_eq!((restocked.available, restocked.reserved), (10, 0));
