@@ -4,6 +4,7 @@
 //! Packages keep their protobuf nesting (`shop::catalog::v1`) so the generated
 //! cross-package paths resolve; the short aliases below are what code uses.
 
+pub mod card;
 pub mod money;
 pub mod timestamp;
 
