@@ -1,0 +1,334 @@
+//! Validation at the edge (`TryFrom` from the request to a domain checkout
+//! request, naming every invalid field) and `From` from domain orders and
+//! events to response messages.
+
+use contracts::{
+    common::{
+        self as common_proto, DeclineCode, PaymentMethodSummary, PaymentMethodType,
+        payment_method::Method,
+    },
+    orders as proto, timestamp,
+};
+use platform::error::FieldViolation;
+
+use crate::{
+    domain::{
+        Address, CheckoutRequest, FailureReason, MAX_LINES, MAX_QUANTITY, MethodType, Order,
+        OrderEvent, OrderStatus, PaymentChoice, RequestId, values,
+    },
+    error::Error,
+};
+
+/// Collects violations while fields are checked one by one.
+#[derive(Default)]
+pub struct Violations(Vec<FieldViolation>);
+
+impl Violations {
+    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        result
+            .map_err(|description| self.0.push(FieldViolation::new(field, description)))
+            .ok()
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
+        self.0.push(FieldViolation::new(field, description));
+    }
+
+    /// `value` if nothing was recorded, else INVALID_ARGUMENT listing all.
+    pub fn finish<T>(self, value: impl FnOnce() -> Option<T>) -> Result<T, Error> {
+        match (self.0.is_empty(), value()) {
+            (true, Some(value)) => Ok(value),
+            (true, None) => Err(Error::invalid("request", "is invalid")),
+            (false, _) => Err(Error::InvalidArgument(self.0)),
+        }
+    }
+}
+
+impl TryFrom<proto::CreateOrderRequest> for CheckoutRequest {
+    type Error = Error;
+
+    fn try_from(request: proto::CreateOrderRequest) -> Result<Self, Error> {
+        let mut v = Violations::default();
+        let request_id = v.check("request_id", RequestId::parse(&request.request_id));
+
+        if request.lines.is_empty() {
+            v.add("lines", "must have at least one line");
+        } else if request.lines.len() > MAX_LINES {
+            v.add("lines", format!("must have at most {MAX_LINES} lines"));
+        }
+        let mut lines: Vec<(String, i64)> = Vec::with_capacity(request.lines.len());
+        for (i, line) in request.lines.iter().enumerate().take(MAX_LINES) {
+            let id = v.check(
+                &format!("lines[{i}].product_id"),
+                values::uuid(&line.product_id, "a product id"),
+            );
+            if !(1..=MAX_QUANTITY).contains(&line.quantity) {
+                v.add(
+                    format!("lines[{i}].quantity"),
+                    format!("must be between 1 and {MAX_QUANTITY}"),
+                );
+            }
+            if let Some(id) = id {
+                if lines.iter().any(|(seen, _)| *seen == id) {
+                    v.add(
+                        format!("lines[{i}].product_id"),
+                        "repeats a product of an earlier line; add up the quantities instead",
+                    );
+                }
+                lines.push((id, line.quantity));
+            }
+        }
+
+        let payment = match request.payment_method.and_then(|m| m.method) {
+            None => {
+                v.add("payment_method", "is required: a card or the wallet");
+                None
+            }
+            Some(Method::Wallet(_)) => Some(PaymentChoice::Wallet),
+            Some(Method::Card(card)) => {
+                let problems = contracts::card::problems(&card);
+                for (field, description) in &problems {
+                    v.add(format!("payment_method.card.{field}"), description.clone());
+                }
+                problems.is_empty().then_some(PaymentChoice::Card(card))
+            }
+        };
+
+        let address = match request.shipping_address {
+            None => {
+                v.add("shipping_address", "is required");
+                None
+            }
+            Some(a) => address(&mut v, &a),
+        };
+
+        v.finish(|| {
+            Some(CheckoutRequest {
+                request_id: request_id?,
+                lines,
+                payment: payment?,
+                address: address?,
+            })
+        })
+    }
+}
+
+fn address(v: &mut Violations, a: &common_proto::Address) -> Option<Address> {
+    let field = |name: &str| format!("shipping_address.{name}");
+    let recipient = v.check(&field("recipient"), values::text(&a.recipient, 1, 100));
+    let line1 = v.check(&field("line1"), values::text(&a.line1, 1, 200));
+    let line2 = v.check(&field("line2"), values::text(&a.line2, 0, 200));
+    let city = v.check(&field("city"), values::text(&a.city, 1, 100));
+    let region = v.check(&field("region"), values::text(&a.region, 0, 100));
+    let postal_code = v.check(&field("postal_code"), values::text(&a.postal_code, 1, 20));
+    let country_code = v.check(
+        &field("country_code"),
+        values::country_code(&a.country_code),
+    );
+    Some(Address {
+        recipient: recipient?,
+        line1: line1?,
+        line2: line2?,
+        city: city?,
+        region: region?,
+        postal_code: postal_code?,
+        country_code: country_code?,
+    })
+}
+
+/// The contract's enum value for a status.
+pub fn status(status: OrderStatus) -> proto::OrderStatus {
+    proto::OrderStatus::from_str_name(&format!("ORDER_STATUS_{}", status.as_str()))
+        .unwrap_or_default()
+}
+
+/// The domain status of a contract enum value (`None` for UNSPECIFIED).
+pub fn status_filter(value: i32) -> Result<Option<OrderStatus>, String> {
+    let known = proto::OrderStatus::try_from(value).map_err(|_| "is not a known status")?;
+    match known {
+        proto::OrderStatus::Unspecified => Ok(None),
+        other => OrderStatus::parse(other.as_str_name().trim_start_matches("ORDER_STATUS_"))
+            .map(Some)
+            .ok_or_else(|| "is not a known status".to_owned()),
+    }
+}
+
+fn failure_reason(reason: Option<FailureReason>) -> proto::FailureReason {
+    reason
+        .and_then(|r| {
+            proto::FailureReason::from_str_name(&format!("FAILURE_REASON_{}", r.as_str()))
+        })
+        .unwrap_or_default()
+}
+
+fn decline_code(code: Option<&str>) -> DeclineCode {
+    code.and_then(|c| DeclineCode::from_str_name(&format!("DECLINE_CODE_{c}")))
+        .unwrap_or_default()
+}
+
+fn money(currency: &str, amount_minor: i64) -> common_proto::Money {
+    common_proto::Money {
+        currency_code: currency.to_owned(),
+        amount_minor,
+    }
+}
+
+impl From<&Order> for proto::Order {
+    fn from(o: &Order) -> Self {
+        let a = &o.address;
+        proto::Order {
+            id: o.id.clone(),
+            user_id: o.user_id.clone(),
+            request_id: o.request_id.clone(),
+            status: status(o.status).into(),
+            lines: o
+                .lines
+                .iter()
+                .map(|l| proto::OrderLine {
+                    product_id: l.product_id.clone(),
+                    product_name: l.product_name.clone(),
+                    unit_price: Some(money(&o.currency, l.unit_price_minor)),
+                    quantity: l.quantity,
+                    line_total: Some(money(&o.currency, l.total_minor())),
+                })
+                .collect(),
+            total: Some(money(&o.currency, o.total_minor)),
+            payment: Some(proto::PaymentSummary {
+                payment_id: o.payment_id.clone().unwrap_or_default(),
+                method: Some(PaymentMethodSummary {
+                    method_type: match o.method {
+                        MethodType::Card => PaymentMethodType::Card,
+                        MethodType::Wallet => PaymentMethodType::Wallet,
+                    }
+                    .into(),
+                    card_brand: o.card_brand.clone().unwrap_or_default(),
+                    card_last4: o.card_last4.clone().unwrap_or_default(),
+                }),
+            }),
+            shipping_address: Some(common_proto::Address {
+                recipient: a.recipient.clone(),
+                line1: a.line1.clone(),
+                line2: a.line2.clone(),
+                city: a.city.clone(),
+                region: a.region.clone(),
+                postal_code: a.postal_code.clone(),
+                country_code: a.country_code.clone(),
+            }),
+            failure_reason: failure_reason(o.failure_reason).into(),
+            decline_code: decline_code(o.decline_code.as_deref()).into(),
+            cancel_reason: o.cancel_reason.clone().unwrap_or_default(),
+            create_time: Some(timestamp::from_datetime(o.created_at)),
+            update_time: Some(timestamp::from_datetime(o.updated_at)),
+        }
+    }
+}
+
+/// An event, with the order as it was right after it.
+pub fn event(order: &Order, event: &OrderEvent) -> proto::OrderEvent {
+    proto::OrderEvent {
+        order_id: event.order_id.clone(),
+        sequence: event.sequence,
+        status: status(event.status).into(),
+        failure_reason: failure_reason(event.failure_reason).into(),
+        create_time: Some(timestamp::from_datetime(event.created_at)),
+        order: Some((&order.as_of(event)).into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use contracts::common::{Card, PaymentMethod, Wallet};
+
+    fn valid() -> proto::CreateOrderRequest {
+        proto::CreateOrderRequest {
+            request_id: "r-1".into(),
+            lines: vec![proto::LineItem {
+                product_id: "0190a1b2-0000-7000-8000-000000000001".into(),
+                quantity: 2,
+            }],
+            payment_method: Some(PaymentMethod {
+                method: Some(Method::Wallet(Wallet {})),
+            }),
+            shipping_address: Some(common_proto::Address {
+                recipient: "Ada".into(),
+                line1: "1 Loop Road".into(),
+                city: "Springfield".into(),
+                postal_code: "12345".into(),
+                country_code: "US".into(),
+                ..Default::default()
+            }),
+        }
+    }
+
+    fn fields(err: Error) -> Vec<String> {
+        match err {
+            Error::InvalidArgument(v) => v.into_iter().map(|v| v.field).collect(),
+            other => panic!("expected INVALID_ARGUMENT, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_valid_request_converts() {
+        let request = CheckoutRequest::try_from(valid()).expect("valid");
+        assert_eq!(request.lines.len(), 1);
+        assert_eq!(request.payment, PaymentChoice::Wallet);
+    }
+
+    #[test]
+    fn every_invalid_field_is_named() {
+        let mut bad = valid();
+        bad.request_id = String::new();
+        bad.lines.push(bad.lines[0].clone());
+        bad.lines.push(proto::LineItem {
+            product_id: "nope".into(),
+            quantity: 0,
+        });
+        bad.payment_method = Some(PaymentMethod {
+            method: Some(Method::Card(Card {
+                number: "4242424242424241".into(),
+                exp_month: 12,
+                exp_year: 2030,
+                cvc: "1".into(),
+                holder_name: String::new(),
+            })),
+        });
+        if let Some(a) = bad.shipping_address.as_mut() {
+            a.country_code = "usa".into();
+        }
+        assert_eq!(
+            fields(CheckoutRequest::try_from(bad).expect_err("invalid")),
+            [
+                "request_id",
+                "lines[1].product_id",
+                "lines[2].product_id",
+                "lines[2].quantity",
+                "payment_method.card.number",
+                "payment_method.card.cvc",
+                "shipping_address.country_code",
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_parts_are_named() {
+        let mut bad = valid();
+        bad.lines.clear();
+        bad.payment_method = None;
+        bad.shipping_address = None;
+        assert_eq!(
+            fields(CheckoutRequest::try_from(bad).expect_err("invalid")),
+            ["lines", "payment_method", "shipping_address"]
+        );
+    }
+
+    #[test]
+    fn statuses_map_to_the_contract_by_name() {
+        for s in OrderStatus::ALL {
+            let value = status(s) as i32;
+            assert_eq!(status_filter(value), Ok(Some(s)));
+        }
+        assert_eq!(status_filter(0), Ok(None));
+        assert!(status_filter(99).is_err());
+    }
+}

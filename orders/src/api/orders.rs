@@ -1,0 +1,296 @@
+//! `shop.orders.v1.OrderService`: checkout, reads, cancellation, and the
+//! live status stream. A customer sees only their own orders (another
+//! user's order is NOT_FOUND); admins see everyone's.
+
+use std::time::Duration;
+
+use contracts::orders::{self as proto, order_service_server::OrderService};
+use platform::{
+    auth::Principal,
+    clock::to_micros,
+    paging::{PageSize, PageTokens},
+};
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status};
+
+use super::{
+    convert::{self, Violations},
+    watch,
+};
+use crate::{
+    checkout::Checkout,
+    clients::Dependencies,
+    domain::{CheckoutRequest, Order, OrderStatus, PaymentChoice, PricingError, values},
+    error::{Error, Result},
+    notify::Notifier,
+    store::{ListQuery, Store},
+    vault::CardVault,
+};
+
+/// The OrderService implementation.
+#[derive(Clone)]
+pub struct OrdersApi {
+    store: Store,
+    checkout: Checkout,
+    deps: Dependencies,
+    vault: CardVault,
+    notifier: Notifier,
+    tokens: PageTokens,
+    /// How long a repeated CreateOrder waits for the first one to settle.
+    settle_wait: Duration,
+    /// How often watchers look for changes made by other replicas.
+    watch_poll: Duration,
+}
+
+/// What the API needs besides the store and the driver.
+pub struct ApiParts {
+    pub deps: Dependencies,
+    pub vault: CardVault,
+    pub notifier: Notifier,
+    pub tokens: PageTokens,
+    pub settle_wait: Duration,
+    pub watch_poll: Duration,
+}
+
+impl OrdersApi {
+    pub fn new(store: Store, checkout: Checkout, parts: ApiParts) -> Self {
+        Self {
+            store,
+            checkout,
+            deps: parts.deps,
+            vault: parts.vault,
+            notifier: parts.notifier,
+            tokens: parts.tokens,
+            settle_wait: parts.settle_wait,
+            watch_poll: parts.watch_poll,
+        }
+    }
+
+    /// The order, if `caller` may see it; another user's order is "not found".
+    async fn visible_order(&self, caller: &Principal, raw_id: &str) -> Result<Order> {
+        let id = values::uuid(raw_id, "an order id").map_err(|d| Error::invalid("id", d))?;
+        match self.store.order(&id).await? {
+            Some(order) if caller.is_admin() || order.user_id == caller.user_id => Ok(order),
+            _ => Err(Error::OrderNotFound(id)),
+        }
+    }
+
+    /// A repeated CreateOrder: the same order if it is the same request,
+    /// once the first call has had a moment to finish.
+    async fn repeat(
+        &self,
+        existing: Order,
+        fingerprint: &str,
+        request: &CheckoutRequest,
+    ) -> Result<Order> {
+        if fingerprint != request.fingerprint() {
+            return Err(Error::RequestIdReused(
+                request.request_id.as_str().to_owned(),
+            ));
+        }
+        if !existing.status.in_progress() {
+            return Ok(existing);
+        }
+        watch::settled(
+            &self.store,
+            &self.notifier,
+            &existing.id,
+            self.settle_wait,
+            self.watch_poll,
+        )
+        .await
+    }
+
+    async fn create(&self, caller: Principal, request: CheckoutRequest) -> Result<Order> {
+        if let Some((existing, fingerprint)) = self
+            .store
+            .order_by_request(&caller.user_id, request.request_id.as_str())
+            .await?
+        {
+            return self.repeat(existing, &fingerprint, &request).await;
+        }
+
+        let ids: Vec<String> = request.lines.iter().map(|(id, _)| id.clone()).collect();
+        let products = self.deps.products(&caller, &ids).await?;
+        let pricing = request.price(&products).map_err(|e| match e {
+            PricingError::Missing(ids) => Error::ProductsNotFound(ids),
+            PricingError::CurrencyMismatch => Error::CurrencyMismatch,
+            PricingError::TooLarge => Error::invalid(
+                "lines",
+                format!(
+                    "the order total must be at most {} minor units",
+                    values::MAX_TOTAL_MINOR
+                ),
+            ),
+        })?;
+
+        let now = self.store.clock().now();
+        let order = Order {
+            id: uuid::Uuid::now_v7().to_string(),
+            user_id: caller.user_id.clone(),
+            request_id: request.request_id.as_str().to_owned(),
+            status: OrderStatus::Pending,
+            lines: pricing.lines,
+            currency: pricing.currency,
+            total_minor: pricing.total_minor,
+            method: request.payment.method(),
+            card_brand: None,
+            card_last4: request.payment.card_last4(),
+            payment_id: None,
+            failure_reason: None,
+            decline_code: None,
+            cancel_reason: None,
+            address: request.address.clone(),
+            created_at: now,
+            updated_at: now,
+        };
+        let fingerprint = request.fingerprint();
+        match self.store.insert_order(&order, &fingerprint).await {
+            Ok(()) => {}
+            // A concurrent call with the same request_id got there first.
+            Err(e) if e.is_unique_violation() => {
+                let (existing, fingerprint) = self
+                    .store
+                    .order_by_request(&caller.user_id, request.request_id.as_str())
+                    .await?
+                    .ok_or(e)?;
+                return self.repeat(existing, &fingerprint, &request).await;
+            }
+            Err(e) => return Err(e),
+        }
+        tracing::info!(order_id = %order.id, total_minor = order.total_minor, "order placed");
+        self.notifier.changed(&order.id);
+        if let PaymentChoice::Card(card) = request.payment {
+            self.vault.put(&order.id, card);
+        }
+        self.checkout.drive(&order.id).await
+    }
+}
+
+#[tonic::async_trait]
+impl OrderService for OrdersApi {
+    async fn create_order(
+        &self,
+        request: Request<proto::CreateOrderRequest>,
+    ) -> Result<Response<proto::Order>, Status> {
+        let caller = Principal::of(&request)?;
+        let checkout = CheckoutRequest::try_from(request.into_inner())?;
+        let order = self.create(caller, checkout).await?;
+        Ok(Response::new((&order).into()))
+    }
+
+    async fn get_order(
+        &self,
+        request: Request<proto::GetOrderRequest>,
+    ) -> Result<Response<proto::Order>, Status> {
+        let caller = Principal::of(&request)?;
+        let order = self.visible_order(&caller, &request.get_ref().id).await?;
+        Ok(Response::new((&order).into()))
+    }
+
+    async fn list_orders(
+        &self,
+        request: Request<proto::ListOrdersRequest>,
+    ) -> Result<Response<proto::ListOrdersResponse>, Status> {
+        let caller = Principal::of(&request)?;
+        let request = request.into_inner();
+        let user_id = match (caller.is_admin(), request.user_id.as_str()) {
+            (true, "") => None,
+            (true, user) => Some(user.to_owned()),
+            (false, "") => Some(caller.user_id.clone()),
+            (false, user) if user == caller.user_id => Some(caller.user_id.clone()),
+            (false, _) => return Err(Error::OthersOrders.into()),
+        };
+        let mut v = Violations::default();
+        let page_size = v.check("page_size", PageSize::new(request.page_size));
+        let status = v.check("status", convert::status_filter(request.status));
+        // A page token only works with the filters it was issued for.
+        let status_filter = request.status.to_string();
+        let filters = [user_id.as_deref().unwrap_or("*"), status_filter.as_str()];
+        let after = if request.page_token.is_empty() {
+            Some(None)
+        } else {
+            v.check(
+                "page_token",
+                self.tokens
+                    .check(&request.page_token, &filters)
+                    .map_err(str::to_owned)
+                    .and_then(|cursor| parse_cursor(&cursor))
+                    .map(Some),
+            )
+        };
+        let query = v.finish(|| {
+            Some(ListQuery {
+                user_id: user_id.clone(),
+                status: status?,
+                page_size: page_size?,
+                after: after?,
+            })
+        })?;
+        let (orders, more) = self.store.list_orders(&query).await?;
+        let next_page_token = match (more, orders.last()) {
+            (true, Some(last)) => self.tokens.issue(&cursor(last), &filters),
+            _ => String::new(),
+        };
+        Ok(Response::new(proto::ListOrdersResponse {
+            orders: orders.iter().map(proto::Order::from).collect(),
+            next_page_token,
+        }))
+    }
+
+    async fn cancel_order(
+        &self,
+        request: Request<proto::CancelOrderRequest>,
+    ) -> Result<Response<proto::Order>, Status> {
+        let caller = Principal::of(&request)?;
+        let order = self.visible_order(&caller, &request.get_ref().id).await?;
+        let reason = values::text(&request.get_ref().reason, 0, 200)
+            .map_err(|d| Error::invalid("reason", d))?;
+        let order = match order.status {
+            OrderStatus::Confirmed | OrderStatus::Cancelling => {
+                self.checkout.cancel(&order, reason).await?
+            }
+            OrderStatus::Cancelled => order,
+            other => {
+                return Err(Error::NotCancellable {
+                    id: order.id,
+                    status: other.as_str(),
+                }
+                .into());
+            }
+        };
+        Ok(Response::new((&order).into()))
+    }
+
+    type WatchOrderStream = ReceiverStream<Result<proto::OrderEvent, Status>>;
+
+    async fn watch_order(
+        &self,
+        request: Request<proto::WatchOrderRequest>,
+    ) -> Result<Response<Self::WatchOrderStream>, Status> {
+        let caller = Principal::of(&request)?;
+        let order = self.visible_order(&caller, &request.get_ref().id).await?;
+        let after = request.get_ref().after_sequence;
+        if after < 0 {
+            return Err(Error::invalid("after_sequence", "must not be negative").into());
+        }
+        Ok(Response::new(watch::stream(
+            self.store.clone(),
+            self.notifier.clone(),
+            order,
+            after,
+            self.watch_poll,
+        )))
+    }
+}
+
+/// Listings are ordered newest first by (creation time, id).
+fn cursor(last: &Order) -> String {
+    format!("{}/{}", to_micros(last.created_at), last.id)
+}
+
+fn parse_cursor(cursor: &str) -> std::result::Result<(i64, String), String> {
+    let invalid = || "is not a page token issued by this service".to_owned();
+    let (at, id) = cursor.split_once('/').ok_or_else(invalid)?;
+    Ok((at.parse().map_err(|_| invalid())?, id.to_owned()))
+}

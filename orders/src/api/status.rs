@@ -1,0 +1,59 @@
+//! The one exhaustive mapping from orders errors to gRPC statuses with
+//! stable `ErrorInfo` reasons. Nothing internal reaches the client.
+
+use tonic::{Code, Status};
+
+use platform::error::{self, with_reason};
+
+use crate::error::Error;
+
+impl From<Error> for Status {
+    fn from(err: Error) -> Self {
+        let message = err.to_string();
+        match err {
+            Error::InvalidArgument(violations) => error::invalid_argument(&violations),
+            Error::OrderNotFound(id) => with_reason(
+                Code::NotFound,
+                "ORDER_NOT_FOUND",
+                message,
+                [("order_id".into(), id)],
+            ),
+            Error::ProductsNotFound(ids) => with_reason(
+                Code::NotFound,
+                "PRODUCT_NOT_FOUND",
+                message,
+                [("product_ids".into(), ids.join(","))],
+            ),
+            Error::CurrencyMismatch => {
+                with_reason(Code::FailedPrecondition, "CURRENCY_MISMATCH", message, [])
+            }
+            Error::RequestIdReused(id) => with_reason(
+                Code::AlreadyExists,
+                "IDEMPOTENCY_KEY_REUSED",
+                message,
+                [("request_id".into(), id)],
+            ),
+            Error::NotCancellable { id, status } => with_reason(
+                Code::FailedPrecondition,
+                "ORDER_NOT_CANCELLABLE",
+                message,
+                [
+                    ("order_id".into(), id),
+                    ("status".into(), status.to_owned()),
+                ],
+            ),
+            Error::OthersOrders => {
+                with_reason(Code::PermissionDenied, "PERMISSION_DENIED", message, [])
+            }
+            Error::DependencyUnavailable(service) => with_reason(
+                Code::Unavailable,
+                "DEPENDENCY_UNAVAILABLE",
+                message,
+                [("service".into(), service.to_owned())],
+            ),
+            Error::DependencyFailed(..) | Error::Corrupt(_) => error::internal(&message),
+            Error::Db(db) if db.is_transient() => error::unavailable(&db),
+            Error::Db(db) => error::internal(&db),
+        }
+    }
+}

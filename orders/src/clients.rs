@@ -1,0 +1,392 @@
+//! The orders service's calls to the catalog and payments services, turned
+//! into saga outcomes. Every call carries a deadline and this service's
+//! token acting for the order's user; transient failures (UNAVAILABLE,
+//! DEADLINE_EXCEEDED, ...) are retried with backoff, always with the same
+//! idempotency keys, so a retry can never reserve or charge twice.
+
+use std::{future::Future, time::Duration};
+
+use contracts::{
+    catalog::{
+        self as catalog_proto, ReservationStatus, catalog_service_client::CatalogServiceClient,
+        inventory_service_client::InventoryServiceClient,
+    },
+    common::{self as common_proto, Card, DeclineCode},
+    payments::{
+        self as payments_proto, PaymentStatus, payment_service_client::PaymentServiceClient,
+    },
+};
+use platform::{
+    auth::{Principal, Role},
+    client::Caller,
+};
+use tonic::{Code, Status, transport::Channel};
+use tonic_types::StatusExt;
+
+use crate::{
+    domain::{MethodType, Order, Outcome, ProductInfo},
+    error::Error,
+};
+
+/// How often and how patiently a transient failure is retried within one step.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub attempts: u32,
+    pub first_backoff: Duration,
+}
+
+/// A step that could not finish now (a dependency is down or slow). The
+/// order stays where it is and the step is tried again later.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Transient(pub String);
+
+/// Clients to the services checkout depends on, built once and cloned.
+#[derive(Clone)]
+pub struct Dependencies {
+    catalog: CatalogServiceClient<Channel>,
+    inventory: InventoryServiceClient<Channel>,
+    payments: PaymentServiceClient<Channel>,
+    caller: Caller,
+    retry: RetryPolicy,
+}
+
+/// The user an order's calls act for. Roles do not matter to the services
+/// called: they grant the orders service by its issuer.
+fn acting_for(order: &Order) -> Principal {
+    Principal {
+        user_id: order.user_id.clone(),
+        role: Role::Customer,
+        service: None,
+    }
+}
+
+fn is_transient(status: &Status) -> bool {
+    matches!(
+        status.code(),
+        Code::Unavailable | Code::DeadlineExceeded | Code::ResourceExhausted | Code::Aborted
+    )
+}
+
+fn reason(status: &Status) -> String {
+    status
+        .get_error_details()
+        .error_info()
+        .map(|info| info.reason.clone())
+        .unwrap_or_default()
+}
+
+impl Dependencies {
+    pub fn new(catalog: Channel, payments: Channel, caller: Caller, retry: RetryPolicy) -> Self {
+        Self {
+            catalog: CatalogServiceClient::new(catalog.clone()),
+            inventory: InventoryServiceClient::new(catalog),
+            payments: PaymentServiceClient::new(payments),
+            caller,
+            retry,
+        }
+    }
+
+    /// Runs `call` until it succeeds, fails for good, or runs out of attempts.
+    async fn retrying<T, F, Fut>(&self, what: &str, mut call: F) -> Result<T, Status>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, Status>>,
+    {
+        let mut backoff = self.retry.first_backoff;
+        let mut attempt = 1;
+        loop {
+            match call().await {
+                Err(status) if is_transient(&status) && attempt < self.retry.attempts => {
+                    tracing::debug!(what, attempt, code = ?status.code(), "retrying");
+                    tokio::time::sleep(backoff).await;
+                    backoff *= 2;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// The current name and price of each product.
+    pub async fn products(
+        &self,
+        user: &Principal,
+        ids: &[String],
+    ) -> Result<Vec<ProductInfo>, Error> {
+        let message = catalog_proto::BatchGetProductsRequest { ids: ids.to_vec() };
+        let result = self
+            .retrying("BatchGetProducts", || {
+                let mut client = self.catalog.clone();
+                let request = self.caller.request(user, message.clone());
+                async move { client.batch_get_products(request?).await }
+            })
+            .await;
+        match result {
+            Ok(response) => Ok(response
+                .into_inner()
+                .products
+                .into_iter()
+                .map(|p| {
+                    let price = p.price.unwrap_or_default();
+                    ProductInfo {
+                        id: p.id,
+                        name: p.name,
+                        price_minor: price.amount_minor,
+                        currency: price.currency_code,
+                    }
+                })
+                .collect()),
+            Err(status) if status.code() == Code::NotFound => {
+                let missing = status
+                    .get_error_details()
+                    .error_info()
+                    .and_then(|info| info.metadata.get("product_ids").cloned())
+                    .unwrap_or_default();
+                Err(Error::ProductsNotFound(
+                    missing
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                ))
+            }
+            Err(status) if is_transient(&status) => Err(Error::DependencyUnavailable("catalog")),
+            Err(status) => Err(Error::DependencyFailed(
+                "catalog",
+                status.message().to_owned(),
+            )),
+        }
+    }
+
+    /// Reserves the order's lines, keyed by the order id.
+    pub async fn reserve(&self, order: &Order) -> Result<Outcome, Transient> {
+        let message = catalog_proto::ReserveStockRequest {
+            reservation_id: order.id.clone(),
+            lines: order
+                .lines
+                .iter()
+                .map(|l| catalog_proto::StockLine {
+                    product_id: l.product_id.clone(),
+                    quantity: l.quantity,
+                })
+                .collect(),
+        };
+        let result = self
+            .retrying("ReserveStock", || {
+                let mut client = self.inventory.clone();
+                let request = self.caller.request(&acting_for(order), message.clone());
+                async move { client.reserve_stock(request?).await }
+            })
+            .await;
+        match result {
+            Ok(reservation) => Ok(match reservation.into_inner().status() {
+                // A repeat after the hold expired finds the reservation released.
+                ReservationStatus::Released => Outcome::ReservationLost,
+                _ => Outcome::Reserved,
+            }),
+            Err(status) if is_transient(&status) => Err(Transient(status.message().to_owned())),
+            Err(status) if reason(&status) == "OUT_OF_STOCK" => Ok(Outcome::OutOfStock),
+            Err(status) if status.code() == Code::NotFound => Ok(Outcome::ProductUnavailable),
+            Err(status) => Ok(broken("ReserveStock", &status)),
+        }
+    }
+
+    /// Charges the order's total, keyed by the order id. Without the card
+    /// (the process restarted) it can only find a charge already made.
+    pub async fn charge(&self, order: &Order, card: Option<Card>) -> Result<Outcome, Transient> {
+        if order.total_minor == 0 {
+            return Ok(Outcome::Charged {
+                payment_id: None,
+                card_brand: None,
+            });
+        }
+        let method = match (order.method, card) {
+            (MethodType::Wallet, _) => {
+                common_proto::payment_method::Method::Wallet(common_proto::Wallet {})
+            }
+            (MethodType::Card, Some(card)) => common_proto::payment_method::Method::Card(card),
+            (MethodType::Card, None) => return self.find_charge(order).await,
+        };
+        let message = payments_proto::ChargeRequest {
+            idempotency_key: charge_key(order),
+            order_id: order.id.clone(),
+            amount: Some(common_proto::Money {
+                currency_code: order.currency.clone(),
+                amount_minor: order.total_minor,
+            }),
+            payment_method: Some(common_proto::PaymentMethod {
+                method: Some(method),
+            }),
+        };
+        let result = self
+            .retrying("Charge", || {
+                let mut client = self.payments.clone();
+                let request = self.caller.request(&acting_for(order), message.clone());
+                async move { client.charge(request?).await }
+            })
+            .await;
+        match result {
+            Ok(payment) => payment_outcome(&payment.into_inner()),
+            Err(status) if is_transient(&status) => Err(Transient(status.message().to_owned())),
+            Err(status) => Ok(broken("Charge", &status)),
+        }
+    }
+
+    /// After a restart, a card order's charge can only be found, not made.
+    async fn find_charge(&self, order: &Order) -> Result<Outcome, Transient> {
+        let message = payments_proto::ListPaymentsRequest {
+            order_id: order.id.clone(),
+            user_id: order.user_id.clone(),
+            page_size: 10,
+            ..Default::default()
+        };
+        let result = self
+            .retrying("ListPayments", || {
+                let mut client = self.payments.clone();
+                let request = self.caller.request(&acting_for(order), message.clone());
+                async move { client.list_payments(request?).await }
+            })
+            .await;
+        match result {
+            Ok(list) => match list.into_inner().payments.first() {
+                Some(payment) => payment_outcome(payment),
+                None => Ok(Outcome::PaymentIncomplete),
+            },
+            Err(status) if is_transient(&status) => Err(Transient(status.message().to_owned())),
+            Err(status) => Ok(broken("ListPayments", &status)),
+        }
+    }
+
+    /// Marks the order's reserved units as sold.
+    pub async fn commit(&self, order: &Order) -> Result<Outcome, Transient> {
+        let message = catalog_proto::CommitReservationRequest {
+            reservation_id: order.id.clone(),
+        };
+        let result = self
+            .retrying("CommitReservation", || {
+                let mut client = self.inventory.clone();
+                let request = self.caller.request(&acting_for(order), message.clone());
+                async move { client.commit_reservation(request?).await }
+            })
+            .await;
+        match result {
+            Ok(_) => Ok(Outcome::Committed),
+            Err(status) if is_transient(&status) => Err(Transient(status.message().to_owned())),
+            Err(status) if matches!(status.code(), Code::FailedPrecondition | Code::NotFound) => {
+                Ok(Outcome::ReservationLost)
+            }
+            Err(status) => Ok(broken("CommitReservation", &status)),
+        }
+    }
+
+    /// Undoes a failed checkout: releases the stock, refunds if charged.
+    pub async fn compensate(&self, order: &Order) -> Result<Outcome, Transient> {
+        self.release(order).await?;
+        self.refund(order, "checkout failed").await?;
+        Ok(Outcome::Compensated)
+    }
+
+    /// Cancels a confirmed order: refunds, then puts the units back.
+    pub async fn cancel(&self, order: &Order) -> Result<Outcome, Transient> {
+        self.refund(order, "order cancelled").await?;
+        self.release(order).await?;
+        Ok(Outcome::Cancelled)
+    }
+
+    async fn release(&self, order: &Order) -> Result<(), Transient> {
+        let message = catalog_proto::ReleaseReservationRequest {
+            reservation_id: order.id.clone(),
+        };
+        let result = self
+            .retrying("ReleaseReservation", || {
+                let mut client = self.inventory.clone();
+                let request = self.caller.request(&acting_for(order), message.clone());
+                async move { client.release_reservation(request?).await }
+            })
+            .await;
+        match result {
+            // Nothing reserved under this id: nothing to give back.
+            Ok(_) => Ok(()),
+            Err(status) if status.code() == Code::NotFound => Ok(()),
+            Err(status) => Err(undo_failed("ReleaseReservation", &status)),
+        }
+    }
+
+    async fn refund(&self, order: &Order, why: &str) -> Result<(), Transient> {
+        let Some(payment_id) = &order.payment_id else {
+            return Ok(());
+        };
+        let message = payments_proto::RefundRequest {
+            idempotency_key: format!("{}-refund", charge_key(order)),
+            payment_id: payment_id.clone(),
+            amount: None,
+            reason: why.to_owned(),
+        };
+        let result = self
+            .retrying("Refund", || {
+                let mut client = self.payments.clone();
+                let request = self.caller.request(&acting_for(order), message.clone());
+                async move { client.refund(request?).await }
+            })
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Already refunded in full: the money is back, which is the goal.
+            Err(status) if reason(&status) == "REFUND_EXCEEDS_CAPTURE" => Ok(()),
+            Err(status) => Err(undo_failed("Refund", &status)),
+        }
+    }
+}
+
+/// The idempotency key of an order's charge (and, suffixed, its refund).
+fn charge_key(order: &Order) -> String {
+    format!("order-{}", order.id)
+}
+
+fn payment_outcome(payment: &payments_proto::Payment) -> Result<Outcome, Transient> {
+    let card_brand = payment
+        .method
+        .as_ref()
+        .map(|m| m.card_brand.clone())
+        .filter(|b| !b.is_empty());
+    match payment.status() {
+        PaymentStatus::Captured | PaymentStatus::PartiallyRefunded | PaymentStatus::Refunded => {
+            Ok(Outcome::Charged {
+                payment_id: Some(payment.id.clone()),
+                card_brand,
+            })
+        }
+        PaymentStatus::Declined => {
+            let code = DeclineCode::try_from(payment.decline_code)
+                .unwrap_or(DeclineCode::GenericDecline)
+                .as_str_name()
+                .trim_start_matches("DECLINE_CODE_")
+                .to_owned();
+            Ok(Outcome::Declined {
+                decline_code: code,
+                card_brand,
+            })
+        }
+        _ => Err(Transient(format!(
+            "payment {} is still being processed",
+            payment.id
+        ))),
+    }
+}
+
+/// A forward step refused for a reason retrying cannot fix: logged, and the
+/// order is undone rather than left hanging.
+fn broken(call: &str, status: &Status) -> Outcome {
+    tracing::error!(call, code = ?status.code(), message = status.message(), "checkout step refused");
+    Outcome::Broken
+}
+
+/// Compensation must finish eventually, so even a refusal is retried later
+/// (and logged loudly: someone should look).
+fn undo_failed(call: &str, status: &Status) -> Transient {
+    if !is_transient(status) {
+        tracing::error!(call, code = ?status.code(), message = status.message(), "undo step refused; will retry");
+    }
+    Transient(format!("{call}: {}", status.message()))
+}

@@ -1,0 +1,236 @@
+//! A validated checkout request, how it is priced from the catalog's
+//! products, and the fingerprint that tells a retry from a different
+//! request reusing the same request id.
+
+use contracts::common::Card;
+use sha2::{Digest, Sha256};
+
+use super::{
+    order::{MethodType, OrderLine},
+    values::{Address, MAX_TOTAL_MINOR, RequestId},
+};
+
+/// How the customer pays. Card details live only in memory, never stored.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PaymentChoice {
+    Card(Card),
+    Wallet,
+}
+
+impl PaymentChoice {
+    pub fn method(&self) -> MethodType {
+        match self {
+            Self::Card(_) => MethodType::Card,
+            Self::Wallet => MethodType::Wallet,
+        }
+    }
+
+    pub fn card_last4(&self) -> Option<String> {
+        match self {
+            Self::Card(card) => Some(contracts::card::last4(&card.number).to_owned()),
+            Self::Wallet => None,
+        }
+    }
+}
+
+/// A checkout request whose every field was checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckoutRequest {
+    pub request_id: RequestId,
+    /// (product id, quantity), distinct products, in the customer's order.
+    pub lines: Vec<(String, i64)>,
+    pub payment: PaymentChoice,
+    pub address: Address,
+}
+
+impl CheckoutRequest {
+    /// A hash of what was asked: the lines, how to pay (card last four and
+    /// expiry, never the number or CVC) and where to ship.
+    pub fn fingerprint(&self) -> String {
+        let mut hasher = Sha256::new();
+        let mut lines = self.lines.clone();
+        lines.sort();
+        for (product_id, quantity) in &lines {
+            hasher.update(format!("line:{product_id}:{quantity}\n"));
+        }
+        match &self.payment {
+            PaymentChoice::Card(card) => hasher.update(format!(
+                "card:{}:{}/{}\n",
+                contracts::card::last4(&card.number),
+                card.exp_month,
+                card.exp_year
+            )),
+            PaymentChoice::Wallet => hasher.update("wallet\n"),
+        }
+        let a = &self.address;
+        for part in [
+            &a.recipient,
+            &a.line1,
+            &a.line2,
+            &a.city,
+            &a.region,
+            &a.postal_code,
+            &a.country_code,
+        ] {
+            hasher.update(part.as_bytes());
+            hasher.update([0]);
+        }
+        hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// The priced lines and total, from the catalog's current products.
+    pub fn price(&self, products: &[ProductInfo]) -> Result<Pricing, PricingError> {
+        let missing: Vec<String> = self
+            .lines
+            .iter()
+            .filter(|(id, _)| !products.iter().any(|p| &p.id == id))
+            .map(|(id, _)| id.clone())
+            .collect();
+        if !missing.is_empty() {
+            return Err(PricingError::Missing(missing));
+        }
+        let mut lines = Vec::with_capacity(self.lines.len());
+        let mut currency: Option<&str> = None;
+        let mut total: i64 = 0;
+        for (product_id, quantity) in &self.lines {
+            let product = products
+                .iter()
+                .find(|p| &p.id == product_id)
+                .ok_or_else(|| PricingError::Missing(vec![product_id.clone()]))?;
+            match currency {
+                Some(c) if c != product.currency => return Err(PricingError::CurrencyMismatch),
+                _ => currency = Some(&product.currency),
+            }
+            let line_total = product
+                .price_minor
+                .checked_mul(*quantity)
+                .ok_or(PricingError::TooLarge)?;
+            total = total
+                .checked_add(line_total)
+                .ok_or(PricingError::TooLarge)?;
+            lines.push(OrderLine {
+                product_id: product_id.clone(),
+                product_name: product.name.clone(),
+                unit_price_minor: product.price_minor,
+                quantity: *quantity,
+            });
+        }
+        if total > MAX_TOTAL_MINOR {
+            return Err(PricingError::TooLarge);
+        }
+        Ok(Pricing {
+            lines,
+            currency: currency.unwrap_or_default().to_owned(),
+            total_minor: total,
+        })
+    }
+}
+
+/// What the catalog says about a product right now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductInfo {
+    pub id: String,
+    pub name: String,
+    pub price_minor: i64,
+    pub currency: String,
+}
+
+/// An order's lines with their prices snapshotted, and its total.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pricing {
+    pub lines: Vec<OrderLine>,
+    pub currency: String,
+    pub total_minor: i64,
+}
+
+/// Why a request cannot be priced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PricingError {
+    /// These products do not exist (or were deleted).
+    Missing(Vec<String>),
+    /// The products are priced in more than one currency.
+    CurrencyMismatch,
+    /// The total overflows or exceeds the largest allowed order.
+    TooLarge,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn product(id: &str, price_minor: i64, currency: &str) -> ProductInfo {
+        ProductInfo {
+            id: id.into(),
+            name: format!("Product {id}"),
+            price_minor,
+            currency: currency.into(),
+        }
+    }
+
+    fn request(lines: &[(&str, i64)]) -> CheckoutRequest {
+        CheckoutRequest {
+            request_id: RequestId::parse("r1").expect("id"),
+            lines: lines.iter().map(|(p, q)| ((*p).into(), *q)).collect(),
+            payment: PaymentChoice::Wallet,
+            address: Address::default(),
+        }
+    }
+
+    #[test]
+    fn prices_snapshot_names_and_sum_lines() {
+        let priced = request(&[("a", 2), ("b", 1)])
+            .price(&[product("a", 250, "USD"), product("b", 1000, "USD")])
+            .expect("priced");
+        assert_eq!(priced.total_minor, 1500);
+        assert_eq!(priced.currency, "USD");
+        assert_eq!(priced.lines[0].product_name, "Product a");
+    }
+
+    #[test]
+    fn missing_products_mixed_currencies_and_huge_totals_are_refused() {
+        let products = [product("a", 250, "USD"), product("e", 100, "EUR")];
+        assert_eq!(
+            request(&[("a", 1), ("z", 1)]).price(&products),
+            Err(PricingError::Missing(vec!["z".into()]))
+        );
+        assert_eq!(
+            request(&[("a", 1), ("e", 1)]).price(&products),
+            Err(PricingError::CurrencyMismatch)
+        );
+        assert_eq!(
+            request(&[("a", 1000)]).price(&[product("a", i64::MAX / 2, "USD")]),
+            Err(PricingError::TooLarge)
+        );
+        assert_eq!(
+            request(&[("a", 1000)]).price(&[product("a", 100_001, "USD")]),
+            Err(PricingError::TooLarge)
+        );
+    }
+
+    #[test]
+    fn the_fingerprint_ignores_line_order_but_not_content_nor_card_secrets() {
+        let a = request(&[("a", 1), ("b", 2)]);
+        let reordered = request(&[("b", 2), ("a", 1)]);
+        let more = request(&[("a", 2), ("b", 2)]);
+        assert_eq!(a.fingerprint(), reordered.fingerprint());
+        assert_ne!(a.fingerprint(), more.fingerprint());
+
+        let card = |cvc: &str| Card {
+            number: "4242424242424242".into(),
+            exp_month: 1,
+            exp_year: 2030,
+            cvc: cvc.into(),
+            holder_name: String::new(),
+        };
+        let mut with_card = a.clone();
+        with_card.payment = PaymentChoice::Card(card("123"));
+        let mut same_card_retyped_cvc = a.clone();
+        same_card_retyped_cvc.payment = PaymentChoice::Card(card("999"));
+        assert_eq!(with_card.fingerprint(), same_card_retyped_cvc.fingerprint());
+        assert_ne!(with_card.fingerprint(), a.fingerprint());
+    }
+}

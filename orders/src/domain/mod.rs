@@ -1,0 +1,15 @@
+//! The orders service's rules, free of transport and storage: validated
+//! checkout requests and their pricing, orders and their events, and the
+//! checkout saga as a pure state machine.
+//!
+//! Constructors return `Err(description)`; the API layer names the field.
+
+pub mod checkout;
+pub mod order;
+pub mod saga;
+pub mod values;
+
+pub use checkout::{CheckoutRequest, PaymentChoice, Pricing, PricingError, ProductInfo};
+pub use order::{FailureReason, MethodType, Order, OrderEvent, OrderLine, OrderStatus};
+pub use saga::{Outcome, Step, Transition};
+pub use values::*;

@@ -1,0 +1,57 @@
+//! Everything that can go wrong in the orders service, as one enum. The API
+//! layer turns each variant into a gRPC status (see `api::status`).
+
+use platform::{db::DbError, error::FieldViolation};
+
+/// An orders failure.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid request")]
+    InvalidArgument(Vec<FieldViolation>),
+    #[error("order {0} not found")]
+    OrderNotFound(String),
+    #[error("products not found: {}", .0.join(", "))]
+    ProductsNotFound(Vec<String>),
+    #[error("the products are priced in more than one currency")]
+    CurrencyMismatch,
+    #[error("request_id {0} was already used for a different order")]
+    RequestIdReused(String),
+    #[error("order {id} is {status} and cannot be cancelled")]
+    NotCancellable { id: String, status: &'static str },
+    #[error("customers may only list their own orders")]
+    OthersOrders,
+    #[error("{0} is unavailable, retry later")]
+    DependencyUnavailable(&'static str),
+    #[error("{0} refused the call: {1}")]
+    DependencyFailed(&'static str, String),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for Error {
+    fn from(err: diesel::result::Error) -> Self {
+        Error::Db(DbError::Query(err))
+    }
+}
+
+impl Error {
+    /// INVALID_ARGUMENT for one field.
+    pub fn invalid(field: impl Into<String>, description: impl Into<String>) -> Self {
+        Error::InvalidArgument(vec![FieldViolation::new(field, description)])
+    }
+
+    /// Whether this is the database refusing a duplicate key.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            Error::Db(DbError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            )))
+        )
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

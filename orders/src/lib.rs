@@ -1,0 +1,207 @@
+//! The orders service: orders and the checkout saga (reserve stock -> charge
+//! -> commit), with compensation, crash recovery, idempotent creation and a
+//! live status stream.
+//!
+//! Layers, calling downwards only: [`api`] (tonic, validation, ownership,
+//! error mapping) -> [`checkout`] (the saga driver) and [`recovery`] ->
+//! [`domain`] (pure rules and the saga state machine) -> [`store`] (diesel)
+//! and [`clients`] (calls to catalog and payments).
+
+pub mod api;
+pub mod checkout;
+pub mod clients;
+pub mod domain;
+pub mod error;
+pub mod notify;
+pub mod recovery;
+pub mod store;
+pub mod vault;
+
+use std::{future::Future, time::Duration};
+
+use contracts::orders::order_service_server::OrderServiceServer;
+use platform::{
+    auth::{Signer, Verifier},
+    client::{Caller, InvalidUrl},
+    clock::Clock,
+    db::{Db, DbError},
+    paging::PageTokens,
+    server::{ServeError, ServerSetup},
+};
+use tokio::net::TcpListener;
+use tonic::service::Routes;
+
+use crate::{
+    api::OrdersApi,
+    checkout::Checkout,
+    clients::{Dependencies, RetryPolicy},
+    domain::OrderStatus,
+    notify::Notifier,
+    store::Store,
+    vault::CardVault,
+};
+
+/// Everything the orders service needs to run. [`Config::new`] gives the
+/// embedded defaults; the binary fills it from flags.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `sqlite://PATH` or `postgres://...`.
+    pub database_url: String,
+    /// Most PostgreSQL connections.
+    pub pool_size: usize,
+    /// Whose tokens to believe.
+    pub verifier: Verifier,
+    /// This service's key, to call catalog and payments for a user.
+    pub signer: Signer,
+    /// Where the catalog service is, e.g. `http://127.0.0.1:50051`.
+    pub catalog_url: String,
+    /// Where the payments service is, e.g. `http://127.0.0.1:50053`.
+    pub payments_url: String,
+    /// Where "now" comes from.
+    pub clock: Clock,
+    /// Deadline of every outgoing call.
+    pub call_timeout: Duration,
+    /// Attempts per step when a dependency is briefly unavailable.
+    pub retry_attempts: u32,
+    /// Wait before the first retry; doubles each time.
+    pub retry_backoff: Duration,
+    /// How often stalled orders are looked for.
+    pub recovery_interval: Duration,
+    /// How long an order must sit untouched mid-saga to count as stalled.
+    pub stale_after: Duration,
+    /// How long a driver owns an order's saga without making progress.
+    pub lease: Duration,
+    /// How often watchers look for changes made by other replicas.
+    pub watch_poll: Duration,
+    /// How long a repeated CreateOrder waits for the first to settle.
+    pub settle_wait: Duration,
+    /// Key for page tokens; replicas must share it.
+    pub page_token_key: Vec<u8>,
+    /// Test failpoint: stop driving sagas as if the process died right after
+    /// an order reached this status. Never set it in production.
+    pub halt_after: Option<OrderStatus>,
+    /// How long to keep serving after going NOT_SERVING on shutdown.
+    pub drain_delay: Duration,
+}
+
+impl Config {
+    /// Embedded-mode defaults.
+    pub fn new(
+        database_url: impl Into<String>,
+        verifier: Verifier,
+        signer: Signer,
+        catalog_url: impl Into<String>,
+        payments_url: impl Into<String>,
+    ) -> Self {
+        Self {
+            database_url: database_url.into(),
+            pool_size: 10,
+            verifier,
+            signer,
+            catalog_url: catalog_url.into(),
+            payments_url: payments_url.into(),
+            clock: Clock::System,
+            call_timeout: Duration::from_secs(3),
+            retry_attempts: 3,
+            retry_backoff: Duration::from_millis(100),
+            recovery_interval: Duration::from_secs(10),
+            stale_after: Duration::from_secs(30),
+            lease: Duration::from_secs(60),
+            watch_poll: Duration::from_secs(1),
+            settle_wait: Duration::from_secs(5),
+            page_token_key: random_key(),
+            halt_after: None,
+            drain_delay: Duration::ZERO,
+        }
+    }
+}
+
+/// A key for page tokens that lives as long as the process.
+pub fn random_key() -> Vec<u8> {
+    use rand::RngCore;
+    let mut key = vec![0; 32];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    key
+}
+
+/// Why the orders service could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error(transparent)]
+    Dependency(#[from] InvalidUrl),
+    #[error(transparent)]
+    Serve(#[from] ServeError),
+}
+
+/// Runs the orders service on `listener` until `shutdown` completes:
+/// connects to and migrates the database, starts the recovery loop, and
+/// serves OrderService.
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let db = Db::connect(&config.database_url, config.pool_size, store::migrations()).await?;
+    let store = Store::new(db.clone(), config.clock.clone());
+    let deps = Dependencies::new(
+        platform::client::channel(&config.catalog_url)?,
+        platform::client::channel(&config.payments_url)?,
+        Caller::new(config.signer.clone(), config.call_timeout),
+        RetryPolicy {
+            attempts: config.retry_attempts.max(1),
+            first_backoff: config.retry_backoff,
+        },
+    );
+    let vault = CardVault::default();
+    let notifier = Notifier::default();
+    let checkout = Checkout::new(
+        store.clone(),
+        deps.clone(),
+        vault.clone(),
+        notifier.clone(),
+        config.lease,
+        config.halt_after,
+    );
+    let recovery = tokio::spawn(recovery::run(
+        store.clone(),
+        checkout.clone(),
+        config.recovery_interval,
+        config.stale_after,
+    ));
+    let api = OrdersApi::new(
+        store,
+        checkout,
+        api::orders::ApiParts {
+            deps,
+            vault,
+            notifier,
+            tokens: PageTokens::new(&config.page_token_key),
+            settle_wait: config.settle_wait,
+            watch_poll: config.watch_poll,
+        },
+    );
+
+    tracing::info!(
+        address = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(),
+        database = db.backend(),
+        "orders serving"
+    );
+    let served = platform::server::serve(
+        ServerSetup {
+            routes: Routes::new(OrderServiceServer::new(api)),
+            service_names: api::SERVICE_NAMES.to_vec(),
+            policy: api::policy(),
+            verifier: config.verifier,
+            drain_delay: config.drain_delay,
+        },
+        listener,
+        shutdown,
+    )
+    .await;
+    recovery.abort();
+    served?;
+    tracing::info!("orders stopped");
+    Ok(())
+}

@@ -1,0 +1,106 @@
+//! The `orders` binary: flags (with environment fallbacks) -> [`orders::Config`]
+//! -> [`orders::serve`] until SIGINT/SIGTERM.
+
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
+
+use clap::Parser;
+use platform::{
+    auth::{Signer, issuer},
+    config::{CommonArgs, parse_duration},
+};
+
+/// Shop's orders service: orders and the checkout saga over gRPC.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:50052")]
+    listen: SocketAddr,
+
+    #[command(flatten)]
+    common: CommonArgs,
+
+    /// The catalog service's URL.
+    #[arg(long, env = "CATALOG_URL", default_value = "http://127.0.0.1:50051")]
+    catalog_url: String,
+
+    /// The payments service's URL.
+    #[arg(long, env = "PAYMENTS_URL", default_value = "http://127.0.0.1:50053")]
+    payments_url: String,
+
+    /// This service's Ed25519 private key (PKCS#8 PEM), to sign the tokens
+    /// it calls catalog and payments with.
+    #[arg(long, env = "SIGNING_KEY_FILE")]
+    signing_key_file: PathBuf,
+
+    /// The issuer name its tokens carry (catalog and payments trust it by name).
+    #[arg(long, env = "TOKEN_ISSUER", default_value = issuer::ORDERS)]
+    token_issuer: String,
+
+    /// Deadline of every call to catalog and payments.
+    #[arg(long, env = "CALL_TIMEOUT", default_value = "3s", value_parser = parse_duration)]
+    call_timeout: Duration,
+
+    /// How often stalled checkouts are looked for.
+    #[arg(long, env = "RECOVERY_INTERVAL", default_value = "10s", value_parser = parse_duration)]
+    recovery_interval: Duration,
+
+    /// How long a checkout must sit untouched to be resumed by recovery.
+    #[arg(long, env = "STALE_AFTER", default_value = "30s", value_parser = parse_duration)]
+    stale_after: Duration,
+
+    /// Secret for page tokens; replicas must share it. Default: random per process.
+    #[arg(long, env = "PAGE_TOKEN_SECRET", hide_env_values = true)]
+    page_token_secret: Option<String>,
+}
+
+/// Service tokens are short-lived: they only need to outlive one call.
+const SERVICE_TOKEN_TTL: Duration = Duration::from_secs(60);
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    platform::telemetry::init(args.common.log_format);
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("orders: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let key = std::fs::read_to_string(&args.signing_key_file).map_err(|e| {
+        format!(
+            "cannot read the signing key {}: {e}",
+            args.signing_key_file.display()
+        )
+    })?;
+    let signer = Signer::new(
+        &args.token_issuer,
+        &args.common.token_audience,
+        &key,
+        SERVICE_TOKEN_TTL,
+    )?;
+    let mut config = orders::Config::new(
+        args.common.database_url_for("orders"),
+        args.common.verifier()?,
+        signer,
+        args.catalog_url,
+        args.payments_url,
+    );
+    config.pool_size = args.common.database_pool_size;
+    config.call_timeout = args.call_timeout;
+    config.recovery_interval = args.recovery_interval;
+    config.stale_after = args.stale_after;
+    config.drain_delay = args.common.drain_delay;
+    if let Some(secret) = args.page_token_secret {
+        config.page_token_key = secret.into_bytes();
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    orders::serve(config, listener, platform::shutdown::signal()).await?;
+    Ok(())
+}

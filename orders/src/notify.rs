@@ -1,0 +1,29 @@
+//! In-process news of order changes, so watchers and waiting duplicates
+//! react at once. Changes made by other replicas are found by polling the
+//! database; this only makes the local case fast.
+
+use tokio::sync::broadcast;
+
+/// Broadcasts the id of every order that changed in this process.
+#[derive(Clone)]
+pub struct Notifier {
+    sender: broadcast::Sender<String>,
+}
+
+impl Default for Notifier {
+    fn default() -> Self {
+        let (sender, _) = broadcast::channel(1024);
+        Self { sender }
+    }
+}
+
+impl Notifier {
+    pub fn changed(&self, order_id: &str) {
+        // No receivers is fine: nobody is watching.
+        let _ = self.sender.send(order_id.to_owned());
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<String> {
+        self.sender.subscribe()
+    }
+}

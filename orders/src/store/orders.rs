@@ -1,0 +1,309 @@
+//! Order queries: create (with lines and the first event), read, list,
+//! move along the saga (status + event in one transaction), and the leases
+//! that keep one driver per saga.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use platform::{clock::to_micros, on_db, paging::PageSize};
+
+use super::{
+    Store,
+    rows::{EventRow, LineRow, OrderRow},
+    schema::{order_events, order_lines, orders},
+};
+use crate::{
+    domain::{Order, OrderEvent, OrderStatus, Transition},
+    error::{Error, Result},
+};
+
+/// A page of a listing, newest first.
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    /// Only this user's orders; `None` for everyone's (admins).
+    pub user_id: Option<String>,
+    pub status: Option<OrderStatus>,
+    pub page_size: PageSize,
+    /// Continue after this order (its creation time and id).
+    pub after: Option<(i64, String)>,
+}
+
+impl Store {
+    /// Saves a new order, its lines and its first event. A second order with
+    /// the same user and request id fails with a unique violation.
+    pub async fn insert_order(&self, order: &Order, fingerprint: &str) -> Result<()> {
+        let row = OrderRow::new(order, fingerprint);
+        let lines: Vec<LineRow> = order
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, line)| LineRow::new(&order.id, i, line))
+            .collect();
+        let event = EventRow::of(order, 1);
+        on_db!(&self.db, |conn| {
+            conn.transaction::<_, Error, _>(async |tx| {
+                diesel::insert_into(orders::table)
+                    .values(&row)
+                    .execute(tx)
+                    .await?;
+                for line in &lines {
+                    diesel::insert_into(order_lines::table)
+                        .values(line)
+                        .execute(tx)
+                        .await?;
+                }
+                diesel::insert_into(order_events::table)
+                    .values(&event)
+                    .execute(tx)
+                    .await?;
+                Ok(())
+            })
+            .await
+        })
+    }
+
+    /// An order by id.
+    pub async fn order(&self, id: &str) -> Result<Option<Order>> {
+        Ok(self.order_row(id).await?.map(|(order, _)| order))
+    }
+
+    async fn order_row(&self, id: &str) -> Result<Option<(Order, String)>> {
+        let key = id.to_owned();
+        let found: Option<(OrderRow, Vec<LineRow>)> = on_db!(&self.db, |conn| {
+            let row: Option<OrderRow> = orders::table
+                .find(&key)
+                .select(OrderRow::as_select())
+                .first(conn)
+                .await
+                .optional()?;
+            match row {
+                None => None,
+                Some(row) => {
+                    let lines = order_lines::table
+                        .filter(order_lines::order_id.eq(&key))
+                        .order(order_lines::line_no.asc())
+                        .select(LineRow::as_select())
+                        .load(conn)
+                        .await?;
+                    Some((row, lines))
+                }
+            }
+        });
+        found
+            .map(|(row, lines)| {
+                let fingerprint = row.fingerprint.clone();
+                row.into_order(lines).map(|order| (order, fingerprint))
+            })
+            .transpose()
+    }
+
+    /// The order a user placed with `request_id`, and its fingerprint.
+    pub async fn order_by_request(
+        &self,
+        user_id: &str,
+        request_id: &str,
+    ) -> Result<Option<(Order, String)>> {
+        let (user, request) = (user_id.to_owned(), request_id.to_owned());
+        let id: Option<String> = on_db!(&self.db, |conn| {
+            orders::table
+                .filter(orders::user_id.eq(&user))
+                .filter(orders::request_id.eq(&request))
+                .select(orders::id)
+                .first(conn)
+                .await
+                .optional()?
+        });
+        match id {
+            Some(id) => self.order_row(&id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// One page of orders, newest first, and whether more follow.
+    pub async fn list_orders(&self, query: &ListQuery) -> Result<(Vec<Order>, bool)> {
+        let limit = i64::from(query.page_size.get()) + 1;
+        let user = query.user_id.clone();
+        let status = query.status.map(|s| s.as_str());
+        let after = query.after.clone();
+        let (mut rows, lines): (Vec<OrderRow>, Vec<LineRow>) = on_db!(&self.db, |conn| {
+            let mut select = orders::table
+                .select(OrderRow::as_select())
+                .order((orders::created_at.desc(), orders::id.desc()))
+                .limit(limit)
+                .into_boxed();
+            if let Some(user) = &user {
+                select = select.filter(orders::user_id.eq(user));
+            }
+            if let Some(status) = status {
+                select = select.filter(orders::status.eq(status));
+            }
+            if let Some((at, id)) = &after {
+                select = select.filter(
+                    orders::created_at
+                        .lt(at)
+                        .or(orders::created_at.eq(at).and(orders::id.lt(id))),
+                );
+            }
+            let rows: Vec<OrderRow> = select.load(conn).await?;
+            let ids: Vec<&String> = rows.iter().map(|r| &r.id).collect();
+            let lines = order_lines::table
+                .filter(order_lines::order_id.eq_any(ids))
+                .order((order_lines::order_id, order_lines::line_no))
+                .select(LineRow::as_select())
+                .load(conn)
+                .await?;
+            (rows, lines)
+        });
+        let more = rows.len() as i64 == limit;
+        if more {
+            rows.pop();
+        }
+        let orders = rows
+            .into_iter()
+            .map(|row| {
+                let own = lines
+                    .iter()
+                    .filter(|l| l.order_id == row.id)
+                    .cloned()
+                    .collect();
+                row.into_order(own)
+            })
+            .collect::<Result<_>>()?;
+        Ok((orders, more))
+    }
+
+    /// Applies `transition` to `current` and records the event, if the order
+    /// is still in `current.status`. Returns the moved order, or `None` if
+    /// someone else moved it first.
+    pub async fn advance(
+        &self,
+        current: &Order,
+        transition: Transition,
+        cancel_reason: Option<String>,
+    ) -> Result<Option<Order>> {
+        let mut next = current.clone();
+        next.status = transition.to;
+        next.failure_reason = transition.failure_reason.or(current.failure_reason);
+        next.decline_code = transition
+            .decline_code
+            .or_else(|| current.decline_code.clone());
+        next.payment_id = transition.payment_id.or_else(|| current.payment_id.clone());
+        next.card_brand = transition.card_brand.or_else(|| current.card_brand.clone());
+        next.cancel_reason = cancel_reason.or_else(|| current.cancel_reason.clone());
+        next.updated_at = self.clock.now();
+
+        let key = current.id.clone();
+        let from = current.status.as_str();
+        let row = OrderRow::new(&next, "");
+        let moved = on_db!(&self.db, |conn| {
+            conn.transaction::<_, Error, _>(async |tx| {
+                let changed = diesel::update(
+                    orders::table
+                        .filter(orders::id.eq(&key))
+                        .filter(orders::status.eq(from)),
+                )
+                .set((
+                    orders::status.eq(&row.status),
+                    orders::failure_reason.eq(&row.failure_reason),
+                    orders::decline_code.eq(&row.decline_code),
+                    orders::payment_id.eq(&row.payment_id),
+                    orders::card_brand.eq(&row.card_brand),
+                    orders::cancel_reason.eq(&row.cancel_reason),
+                    orders::updated_at.eq(row.updated_at),
+                ))
+                .execute(tx)
+                .await?;
+                if changed == 0 {
+                    return Ok(false);
+                }
+                // The update above holds the order's row lock, so no other
+                // transaction can pick the same sequence number.
+                let last: Option<i64> = order_events::table
+                    .filter(order_events::order_id.eq(&key))
+                    .select(diesel::dsl::max(order_events::sequence))
+                    .first(tx)
+                    .await?;
+                diesel::insert_into(order_events::table)
+                    .values(EventRow::of(&next, last.unwrap_or(0) + 1))
+                    .execute(tx)
+                    .await?;
+                Ok(true)
+            })
+            .await?
+        });
+        Ok(moved.then_some(next))
+    }
+
+    /// An order's events after `sequence`, oldest first.
+    pub async fn events_after(&self, order_id: &str, sequence: i64) -> Result<Vec<OrderEvent>> {
+        let key = order_id.to_owned();
+        let rows: Vec<EventRow> = on_db!(&self.db, |conn| {
+            order_events::table
+                .filter(order_events::order_id.eq(&key))
+                .filter(order_events::sequence.gt(sequence))
+                .order(order_events::sequence.asc())
+                .select(EventRow::as_select())
+                .load(conn)
+                .await?
+        });
+        rows.into_iter().map(EventRow::into_event).collect()
+    }
+
+    /// Takes (or extends) the lease on driving an order's saga until
+    /// `until`, unless another owner holds an unexpired lease.
+    pub async fn claim(&self, order_id: &str, owner: &str, until: i64) -> Result<bool> {
+        let key = order_id.to_owned();
+        let owner = owner.to_owned();
+        let now = to_micros(self.clock.now());
+        let claimed = on_db!(&self.db, |conn| {
+            diesel::update(
+                orders::table.filter(orders::id.eq(&key)).filter(
+                    orders::lease_until
+                        .le(now)
+                        .or(orders::lease_owner.eq(&owner)),
+                ),
+            )
+            .set((
+                orders::lease_owner.eq(&owner),
+                orders::lease_until.eq(until),
+            ))
+            .execute(conn)
+            .await?
+        });
+        Ok(claimed == 1)
+    }
+
+    /// Gives up a lease this owner holds.
+    pub async fn release_lease(&self, order_id: &str, owner: &str) -> Result<()> {
+        let key = order_id.to_owned();
+        let owner = owner.to_owned();
+        on_db!(&self.db, |conn| {
+            diesel::update(
+                orders::table
+                    .filter(orders::id.eq(&key))
+                    .filter(orders::lease_owner.eq(&owner)),
+            )
+            .set(orders::lease_until.eq(0_i64))
+            .execute(conn)
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// Orders still in progress that nobody has moved since `untouched_since`
+    /// and nobody holds a lease on: the recovery loop's work list.
+    pub async fn stalled_orders(&self, untouched_since: i64, limit: i64) -> Result<Vec<String>> {
+        let now = to_micros(self.clock.now());
+        let in_progress = OrderStatus::all_in_progress();
+        on_db!(&self.db, |conn| {
+            Ok(orders::table
+                .filter(orders::status.eq_any(&in_progress))
+                .filter(orders::updated_at.le(untouched_since))
+                .filter(orders::lease_until.le(now))
+                .order(orders::updated_at.asc())
+                .limit(limit)
+                .select(orders::id)
+                .load(conn)
+                .await?)
+        })
+    }
+}

@@ -1,0 +1,195 @@
+//! Rows as diesel reads and writes them, and their conversion to and from
+//! the domain.
+
+use diesel::prelude::*;
+use platform::clock::{from_micros, to_micros};
+
+use super::schema::{order_events, order_lines, orders};
+use crate::{
+    domain::{Address, FailureReason, MethodType, Order, OrderEvent, OrderLine, OrderStatus},
+    error::{Error, Result},
+};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = orders)]
+pub struct OrderRow {
+    pub id: String,
+    pub user_id: String,
+    pub request_id: String,
+    pub fingerprint: String,
+    pub status: String,
+    pub currency: String,
+    pub total_minor: i64,
+    pub payment_method: String,
+    pub card_brand: Option<String>,
+    pub card_last4: Option<String>,
+    pub payment_id: Option<String>,
+    pub failure_reason: Option<String>,
+    pub decline_code: Option<String>,
+    pub cancel_reason: Option<String>,
+    pub ship_recipient: String,
+    pub ship_line1: String,
+    pub ship_line2: String,
+    pub ship_city: String,
+    pub ship_region: String,
+    pub ship_postal_code: String,
+    pub ship_country_code: String,
+    pub lease_owner: Option<String>,
+    pub lease_until: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl OrderRow {
+    pub fn new(order: &Order, fingerprint: &str) -> Self {
+        let a = &order.address;
+        Self {
+            id: order.id.clone(),
+            user_id: order.user_id.clone(),
+            request_id: order.request_id.clone(),
+            fingerprint: fingerprint.to_owned(),
+            status: order.status.as_str().to_owned(),
+            currency: order.currency.clone(),
+            total_minor: order.total_minor,
+            payment_method: order.method.as_str().to_owned(),
+            card_brand: order.card_brand.clone(),
+            card_last4: order.card_last4.clone(),
+            payment_id: order.payment_id.clone(),
+            failure_reason: order.failure_reason.map(|r| r.as_str().to_owned()),
+            decline_code: order.decline_code.clone(),
+            cancel_reason: order.cancel_reason.clone(),
+            ship_recipient: a.recipient.clone(),
+            ship_line1: a.line1.clone(),
+            ship_line2: a.line2.clone(),
+            ship_city: a.city.clone(),
+            ship_region: a.region.clone(),
+            ship_postal_code: a.postal_code.clone(),
+            ship_country_code: a.country_code.clone(),
+            lease_owner: None,
+            lease_until: 0,
+            created_at: to_micros(order.created_at),
+            updated_at: to_micros(order.updated_at),
+        }
+    }
+
+    pub fn into_order(self, lines: Vec<LineRow>) -> Result<Order> {
+        let corrupt = |what: &str| Error::Corrupt(format!("order {}: {what}", self.id));
+        Ok(Order {
+            status: OrderStatus::parse(&self.status).ok_or_else(|| corrupt("status"))?,
+            method: MethodType::parse(&self.payment_method).ok_or_else(|| corrupt("method"))?,
+            failure_reason: match &self.failure_reason {
+                Some(r) => Some(FailureReason::parse(r).ok_or_else(|| corrupt("reason"))?),
+                None => None,
+            },
+            lines: lines.into_iter().map(LineRow::into_line).collect(),
+            address: Address {
+                recipient: self.ship_recipient,
+                line1: self.ship_line1,
+                line2: self.ship_line2,
+                city: self.ship_city,
+                region: self.ship_region,
+                postal_code: self.ship_postal_code,
+                country_code: self.ship_country_code,
+            },
+            id: self.id,
+            user_id: self.user_id,
+            request_id: self.request_id,
+            currency: self.currency,
+            total_minor: self.total_minor,
+            card_brand: self.card_brand,
+            card_last4: self.card_last4,
+            payment_id: self.payment_id,
+            decline_code: self.decline_code,
+            cancel_reason: self.cancel_reason,
+            created_at: from_micros(self.created_at),
+            updated_at: from_micros(self.updated_at),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = order_lines)]
+pub struct LineRow {
+    pub order_id: String,
+    pub line_no: i32,
+    pub product_id: String,
+    pub product_name: String,
+    pub unit_price_minor: i64,
+    pub quantity: i64,
+}
+
+impl LineRow {
+    pub fn new(order_id: &str, line_no: usize, line: &OrderLine) -> Self {
+        Self {
+            order_id: order_id.to_owned(),
+            line_no: line_no as i32,
+            product_id: line.product_id.clone(),
+            product_name: line.product_name.clone(),
+            unit_price_minor: line.unit_price_minor,
+            quantity: line.quantity,
+        }
+    }
+
+    fn into_line(self) -> OrderLine {
+        OrderLine {
+            product_id: self.product_id,
+            product_name: self.product_name,
+            unit_price_minor: self.unit_price_minor,
+            quantity: self.quantity,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = order_events)]
+pub struct EventRow {
+    pub order_id: String,
+    pub sequence: i64,
+    pub status: String,
+    pub failure_reason: Option<String>,
+    pub decline_code: Option<String>,
+    pub payment_id: Option<String>,
+    pub card_brand: Option<String>,
+    pub cancel_reason: Option<String>,
+    pub created_at: i64,
+}
+
+impl EventRow {
+    /// The event recording `order`'s current state as number `sequence`.
+    pub fn of(order: &Order, sequence: i64) -> Self {
+        Self {
+            order_id: order.id.clone(),
+            sequence,
+            status: order.status.as_str().to_owned(),
+            failure_reason: order.failure_reason.map(|r| r.as_str().to_owned()),
+            decline_code: order.decline_code.clone(),
+            payment_id: order.payment_id.clone(),
+            card_brand: order.card_brand.clone(),
+            cancel_reason: order.cancel_reason.clone(),
+            created_at: to_micros(order.updated_at),
+        }
+    }
+
+    pub fn into_event(self) -> Result<OrderEvent> {
+        let corrupt = |what: &str| {
+            Error::Corrupt(format!(
+                "event {} of {}: {what}",
+                self.sequence, self.order_id
+            ))
+        };
+        Ok(OrderEvent {
+            status: OrderStatus::parse(&self.status).ok_or_else(|| corrupt("status"))?,
+            failure_reason: match &self.failure_reason {
+                Some(r) => Some(FailureReason::parse(r).ok_or_else(|| corrupt("reason"))?),
+                None => None,
+            },
+            order_id: self.order_id,
+            sequence: self.sequence,
+            decline_code: self.decline_code,
+            payment_id: self.payment_id,
+            card_brand: self.card_brand,
+            cancel_reason: self.cancel_reason,
+            created_at: from_micros(self.created_at),
+        })
+    }
+}
