@@ -4,15 +4,23 @@
 
 use std::{future::Future, time::Duration};
 
+use http::{Request, Response};
 use tokio::net::TcpListener;
-use tonic::service::Routes;
-use tonic::transport::{Server, server::TcpIncoming};
+use tonic::{
+    body::Body,
+    codegen::Bytes,
+    service::Routes,
+    transport::{Server, server::TcpIncoming},
+};
 use tonic_health::{ServingStatus, server::HealthReporter};
+use tower::{Layer, Service};
 
 use crate::{
     auth::{AuthLayer, Policy, Verifier},
     telemetry,
 };
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// How long in-flight calls (and open streams) get to finish after the
 /// drain delay before the server stops anyway.
@@ -55,21 +63,74 @@ pub async fn serve(
         verifier,
         drain_delay,
     } = setup;
-
-    let (health, health_service) = tonic_health::server::health_reporter();
-    set_status(&health, &service_names, ServingStatus::Serving).await;
-
-    let routes = routes
-        .add_service(health_service)
-        .add_service(reflection(&service_names).build_v1()?)
-        .add_service(reflection(&service_names).build_v1alpha()?);
-
     let layers = tower::ServiceBuilder::new()
         // Outermost: a span per RPC, so everything below logs inside it.
         .layer(telemetry::rpc_trace_layer())
         // Authorize every call against the policy before any handler runs.
         .layer(AuthLayer::new(policy, verifier))
         .into_inner();
+    let listing = Listing {
+        routes,
+        service_names,
+    };
+    serve_layered(
+        listing,
+        layers,
+        Protocols::Http2Only,
+        drain_delay,
+        listener,
+        shutdown,
+    )
+    .await
+}
+
+/// What a server serves and lists in health and reflection.
+pub struct Listing {
+    /// The gRPC services (and anything else) it routes.
+    pub routes: Routes,
+    /// The service names health reports and reflection lists (they may be
+    /// served elsewhere, as the gateway's proxied services are).
+    pub service_names: Vec<&'static str>,
+}
+
+/// Which HTTP versions a server accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocols {
+    /// gRPC only: HTTP/2.
+    Http2Only,
+    /// Also HTTP/1.1, for grpc-web and plain web pages.
+    Http1AndHttp2,
+}
+
+/// [`serve`] with the caller's own layers (the gateway's edge stack):
+/// adds health and reflection to `listing`, serves it behind `layers`, and
+/// shuts down as [`serve`] does.
+pub async fn serve_layered<L, ResBody>(
+    listing: Listing,
+    layers: L,
+    protocols: Protocols,
+    drain_delay: Duration,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError>
+where
+    L: Layer<Routes> + Clone,
+    L::Service: Service<Request<Body>, Response = Response<ResBody>> + Clone + Send + 'static,
+    <L::Service as Service<Request<Body>>>::Future: Send,
+    <L::Service as Service<Request<Body>>>::Error: Into<BoxError> + Send,
+    ResBody: http_body::Body<Data = Bytes> + Send + 'static,
+    ResBody::Error: Into<BoxError>,
+{
+    let Listing {
+        routes,
+        service_names,
+    } = listing;
+    let (health, health_service) = tonic_health::server::health_reporter();
+    set_status(&health, &service_names, ServingStatus::Serving).await;
+    let routes = routes
+        .add_service(health_service)
+        .add_service(reflection(&service_names).build_v1()?)
+        .add_service(reflection(&service_names).build_v1alpha()?);
 
     let (drained_tx, drained_rx) = tokio::sync::oneshot::channel::<()>();
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
@@ -86,6 +147,7 @@ pub async fn serve(
 
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let server = Server::builder()
+        .accept_http1(protocols == Protocols::Http1AndHttp2)
         .layer(layers)
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, async {

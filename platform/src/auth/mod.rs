@@ -128,6 +128,21 @@ impl std::fmt::Debug for KeyPair {
 }
 
 impl KeyPair {
+    /// The key pair of a PKCS#8 PEM private key (the public half is derived).
+    pub fn from_private_pem(private_pem: &str) -> Result<Self, AuthError> {
+        use ed25519_dalek::pkcs8::DecodePrivateKey;
+        let signing = SigningKey::from_pkcs8_pem(private_pem)
+            .map_err(|e| AuthError::BadKey(e.to_string()))?;
+        let public_pem = signing
+            .verifying_key()
+            .to_public_key_pem(LineEnding::LF)
+            .map_err(|e| AuthError::BadKey(e.to_string()))?;
+        Ok(Self {
+            private_pem: private_pem.to_owned(),
+            public_pem,
+        })
+    }
+
     /// A new random key pair from the operating system's generator.
     pub fn generate() -> Result<Self, AuthError> {
         let signing = SigningKey::generate(&mut rand::rngs::OsRng);
@@ -187,6 +202,11 @@ impl Signer {
     /// The issuer this signer signs as.
     pub fn issuer(&self) -> &str {
         &self.issuer
+    }
+
+    /// How long the tokens it signs live.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
     }
 
     /// A token saying `issuer` vouches for `user_id` with `role`.
@@ -312,6 +332,14 @@ mod tests {
 
     fn signer(issuer: &str, keys: &KeyPair) -> Signer {
         Signer::new(issuer, "shop", &keys.private_pem, Duration::from_secs(60)).expect("signer")
+    }
+
+    #[test]
+    fn the_public_key_is_derived_from_the_private_one() {
+        let keys = KeyPair::generate().expect("keys");
+        let again = KeyPair::from_private_pem(&keys.private_pem).expect("parse");
+        assert_eq!(again.public_pem, keys.public_pem);
+        assert!(KeyPair::from_private_pem("not a key").is_err());
     }
 
     #[test]

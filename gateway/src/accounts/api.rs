@@ -1,0 +1,200 @@
+//! `shop.auth.v1.AuthService`: Register, Login (throttled; one answer for an
+//! unknown email and a wrong password) and WhoAmI.
+
+use contracts::{auth as proto, timestamp};
+use platform::auth::{Principal, Role, Signer};
+use tonic::{Request, Response, Status};
+
+use super::{
+    domain::{self, Email, Password, User},
+    password,
+    store::UserStore,
+    throttle::LoginThrottle,
+};
+use crate::error::Error;
+
+/// The AuthService implementation.
+#[derive(Clone)]
+pub struct AuthApi {
+    users: UserStore,
+    signer: Signer,
+    throttle: LoginThrottle,
+}
+
+impl AuthApi {
+    pub fn new(users: UserStore, signer: Signer, throttle: LoginThrottle) -> Self {
+        Self {
+            users,
+            signer,
+            throttle,
+        }
+    }
+
+    /// An access token for `user` and when it expires.
+    fn token(&self, user: &User) -> Result<(String, prost_types::Timestamp), Error> {
+        let token = self
+            .signer
+            .sign(&user.id, user.role)
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        let expires = time::OffsetDateTime::now_utc() + self.signer.ttl();
+        Ok((token, timestamp::from_datetime(expires)))
+    }
+
+    /// Creates an admin, or makes an existing account an admin with this
+    /// password (the bootstrap that needs no database editing).
+    pub async fn ensure_admin(&self, email: &str, password: &str) -> Result<User, Error> {
+        let email = Email::parse(email).map_err(|d| Error::invalid("admin email", d))?;
+        let password =
+            Password::parse(password).map_err(|d| Error::invalid("admin password", d))?;
+        let hash = password::hash(password.expose().to_owned())
+            .await
+            .map_err(Error::Internal)?;
+        match self.users.by_email(email.as_str()).await? {
+            Some((user, _)) => {
+                self.users
+                    .set_role_and_password(&user.id, Role::Admin, &hash)
+                    .await?;
+                Ok(User {
+                    role: Role::Admin,
+                    ..user
+                })
+            }
+            None => Ok(self
+                .users
+                .create(email.as_str(), &hash, "Admin", Role::Admin)
+                .await?),
+        }
+    }
+
+    /// Whether the demo admin account is missing (it is created only then,
+    /// so a changed demo password is not reset on every start).
+    pub async fn has_no_admin(&self, email: &str) -> Result<bool, Error> {
+        Ok(self.users.by_email(email).await?.is_none())
+    }
+
+    /// Creates a customer account unless the email is taken (demo data).
+    pub async fn ensure_customer(
+        &self,
+        email: &str,
+        password: &str,
+        name: &str,
+    ) -> Result<(), Error> {
+        let email = Email::parse(email).map_err(|d| Error::invalid("email", d))?;
+        if self.users.by_email(email.as_str()).await?.is_some() {
+            return Ok(());
+        }
+        let hash = password::hash(password.to_owned())
+            .await
+            .map_err(Error::Internal)?;
+        self.users
+            .create(email.as_str(), &hash, name, Role::Customer)
+            .await?;
+        Ok(())
+    }
+}
+
+fn user_message(user: &User) -> proto::User {
+    proto::User {
+        id: user.id.clone(),
+        email: user.email.clone(),
+        display_name: user.display_name.clone(),
+        role: match user.role {
+            Role::Admin => proto::Role::Admin,
+            Role::Customer => proto::Role::Customer,
+        }
+        .into(),
+        create_time: Some(timestamp::from_datetime(user.created_at)),
+    }
+}
+
+#[tonic::async_trait]
+impl proto::auth_service_server::AuthService for AuthApi {
+    async fn register(
+        &self,
+        request: Request<proto::RegisterRequest>,
+    ) -> Result<Response<proto::RegisterResponse>, Status> {
+        let request = request.into_inner();
+        let email = Email::parse(&request.email);
+        let password = Password::parse(&request.password);
+        let name = domain::display_name(&request.display_name);
+        let violations: Vec<_> = [
+            ("email", email.as_ref().err()),
+            ("password", password.as_ref().err()),
+            ("display_name", name.as_ref().err()),
+        ]
+        .into_iter()
+        .filter_map(|(field, problem)| {
+            problem.map(|d| platform::error::FieldViolation::new(field, d.clone()))
+        })
+        .collect();
+        let (Ok(email), Ok(password), Ok(name)) = (email, password, name) else {
+            return Err(Error::InvalidArgument(violations).into());
+        };
+
+        let hash = password::hash(password.expose().to_owned())
+            .await
+            .map_err(Error::Internal)?;
+        let user = match self
+            .users
+            .create(email.as_str(), &hash, &name, Role::Customer)
+            .await
+            .map_err(Error::from)
+        {
+            Err(e) if e.is_unique_violation() => return Err(Error::EmailTaken.into()),
+            other => other?,
+        };
+        tracing::info!(user_id = %user.id, "account registered");
+        let (access_token, expire_time) = self.token(&user)?;
+        Ok(Response::new(proto::RegisterResponse {
+            user: Some(user_message(&user)),
+            access_token,
+            expire_time: Some(expire_time),
+        }))
+    }
+
+    async fn login(
+        &self,
+        request: Request<proto::LoginRequest>,
+    ) -> Result<Response<proto::LoginResponse>, Status> {
+        let client = request
+            .remote_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default();
+        let request = request.into_inner();
+        let email = request.email.trim().to_lowercase();
+        self.throttle
+            .attempt(&email, &client)
+            .map_err(Error::Throttled)?;
+
+        let found = self.users.by_email(&email).await.map_err(Error::from)?;
+        let (user, stored) = match found {
+            Some((user, hash)) => (Some(user), Some(hash)),
+            None => (None, None),
+        };
+        let matches = password::verify(request.password, stored).await;
+        let user = match (matches, user) {
+            (true, Some(user)) => user,
+            _ => return Err(Error::InvalidCredentials.into()),
+        };
+        let (access_token, expire_time) = self.token(&user)?;
+        Ok(Response::new(proto::LoginResponse {
+            access_token,
+            expire_time: Some(expire_time),
+            user: Some(user_message(&user)),
+        }))
+    }
+
+    async fn who_am_i(
+        &self,
+        request: Request<proto::WhoAmIRequest>,
+    ) -> Result<Response<proto::User>, Status> {
+        let caller = Principal::of(&request)?;
+        let user = self
+            .users
+            .by_id(&caller.user_id)
+            .await
+            .map_err(Error::from)?
+            .ok_or(Error::UnknownUser)?;
+        Ok(Response::new(user_message(&user)))
+    }
+}

@@ -1,0 +1,173 @@
+//! The users table, on SQLite or PostgreSQL.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use platform::{
+    auth::Role,
+    clock::{Clock, from_micros, to_micros},
+    db::{Db, DbError, Migrations},
+    on_db,
+};
+
+use super::domain::User;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// The gateway's migrations for both backends.
+pub fn migrations() -> Migrations {
+    Migrations {
+        sqlite: SQLITE_MIGRATIONS,
+        postgres: POSTGRES_MIGRATIONS,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        password_hash -> Text,
+        display_name -> Text,
+        role -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+struct UserRow {
+    id: String,
+    email: String,
+    password_hash: String,
+    display_name: String,
+    role: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl UserRow {
+    fn into_user(self) -> Result<(User, String), DbError> {
+        let role = match self.role.as_str() {
+            "admin" => Role::Admin,
+            "customer" => Role::Customer,
+            _ => {
+                return Err(DbError::Query(diesel::result::Error::DeserializationError(
+                    format!("user {} has an unknown role", self.id).into(),
+                )));
+            }
+        };
+        Ok((
+            User {
+                id: self.id,
+                email: self.email,
+                display_name: self.display_name,
+                role,
+                created_at: from_micros(self.created_at),
+            },
+            self.password_hash,
+        ))
+    }
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "admin",
+        Role::Customer => "customer",
+    }
+}
+
+/// The users table. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct UserStore {
+    db: Db,
+    clock: Clock,
+}
+
+impl UserStore {
+    pub fn new(db: Db, clock: Clock) -> Self {
+        Self { db, clock }
+    }
+
+    /// Creates a user; a taken email fails with a unique violation.
+    pub async fn create(
+        &self,
+        email: &str,
+        password_hash: &str,
+        display_name: &str,
+        role: Role,
+    ) -> Result<User, DbError> {
+        let now = to_micros(self.clock.now());
+        let row = UserRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            email: email.to_owned(),
+            password_hash: password_hash.to_owned(),
+            display_name: display_name.to_owned(),
+            role: role_name(role).to_owned(),
+            created_at: now,
+            updated_at: now,
+        };
+        on_db!(&self.db, |conn| {
+            diesel::insert_into(users::table)
+                .values(&row)
+                .execute(conn)
+                .await?;
+        });
+        Ok(row.into_user()?.0)
+    }
+
+    /// A user and their password hash, by normalised email.
+    pub async fn by_email(&self, email: &str) -> Result<Option<(User, String)>, DbError> {
+        let key = email.to_owned();
+        let row: Option<UserRow> = on_db!(&self.db, |conn| {
+            users::table
+                .filter(users::email.eq(&key))
+                .select(UserRow::as_select())
+                .first(conn)
+                .await
+                .optional()?
+        });
+        row.map(UserRow::into_user).transpose()
+    }
+
+    /// A user by id.
+    pub async fn by_id(&self, id: &str) -> Result<Option<User>, DbError> {
+        let key = id.to_owned();
+        let row: Option<UserRow> = on_db!(&self.db, |conn| {
+            users::table
+                .find(&key)
+                .select(UserRow::as_select())
+                .first(conn)
+                .await
+                .optional()?
+        });
+        Ok(row
+            .map(UserRow::into_user)
+            .transpose()?
+            .map(|(user, _)| user))
+    }
+
+    /// Sets a user's role and password (admin bootstrap).
+    pub async fn set_role_and_password(
+        &self,
+        id: &str,
+        role: Role,
+        password_hash: &str,
+    ) -> Result<(), DbError> {
+        let key = id.to_owned();
+        let hash = password_hash.to_owned();
+        let now = to_micros(self.clock.now());
+        on_db!(&self.db, |conn| {
+            diesel::update(users::table.find(&key))
+                .set((
+                    users::role.eq(role_name(role)),
+                    users::password_hash.eq(&hash),
+                    users::updated_at.eq(now),
+                ))
+                .execute(conn)
+                .await?;
+            Ok(())
+        })
+    }
+}

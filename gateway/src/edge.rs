@@ -1,0 +1,194 @@
+//! What every gRPC call through the gateway passes first: a request id
+//! (accepted or made, sent on, returned), the access table (the caller's
+//! token verified, internal methods refused), the rate limits (per user, or
+//! per client address when anonymous; stricter for sign-in), and a capped
+//! deadline. Other requests (the storefront's files) pass untouched.
+
+use std::{
+    future::Future,
+    net::IpAddr,
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll},
+    time::Duration,
+};
+
+use http::{HeaderValue, Request, Response};
+use platform::auth::{Policy, Verifier};
+use tonic::{body::Body, transport::server::TcpConnectInfo};
+use tower::{Layer, Service};
+
+use crate::{
+    deadline,
+    limits::{self, KeyedLimit},
+    routes,
+};
+
+/// The header carrying a request's id across every hop.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// The gateway's rules, shared by every connection.
+pub struct EdgeRules {
+    pub policy: Policy,
+    pub verifier: Verifier,
+    /// Calls per user (or anonymous client address).
+    pub calls: KeyedLimit,
+    /// Login and Register attempts per client address.
+    pub sign_ins: KeyedLimit,
+    /// Deadline for a unary call that names none.
+    pub default_timeout: Duration,
+    /// Longest deadline a unary call may ask for.
+    pub max_timeout: Duration,
+    /// Longest a stream (WatchOrder) may stay open.
+    pub max_stream: Duration,
+}
+
+/// Tower layer applying [`EdgeRules`].
+#[derive(Clone)]
+pub struct EdgeLayer {
+    rules: Arc<EdgeRules>,
+}
+
+impl EdgeLayer {
+    pub fn new(rules: EdgeRules) -> Self {
+        Self {
+            rules: Arc::new(rules),
+        }
+    }
+}
+
+impl<S> Layer<S> for EdgeLayer {
+    type Service = Edge<S>;
+
+    fn layer(&self, inner: S) -> Edge<S> {
+        Edge {
+            inner,
+            rules: self.rules.clone(),
+        }
+    }
+}
+
+/// The service [`EdgeLayer`] wraps around the router.
+#[derive(Clone)]
+pub struct Edge<S> {
+    inner: S,
+    rules: Arc<EdgeRules>,
+}
+
+type BoxFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
+
+impl<S> Service<Request<Body>> for Edge<S>
+where
+    S: Service<Request<Body>, Response = Response<Body>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = S::Error;
+    type Future = BoxFuture<Response<Body>, S::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<Body>) -> Self::Future {
+        let is_grpc = request
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("application/grpc"));
+        if !is_grpc {
+            return Box::pin(self.inner.call(request));
+        }
+
+        let request_id = request_id(&request);
+        request.headers_mut().insert(REQUEST_ID, request_id.clone());
+        let decision = self.admit(&mut request);
+        let call = match decision {
+            Ok(()) => Ok(self.inner.call(request)),
+            Err(status) => Err(status),
+        };
+        Box::pin(async move {
+            let mut response = match call {
+                Ok(call) => call.await?,
+                Err(status) => status.into_http(),
+            };
+            response.headers_mut().insert(REQUEST_ID, request_id);
+            Ok(response)
+        })
+    }
+}
+
+impl<S> Edge<S> {
+    /// Authorizes, rate-limits and sets the deadline of one call.
+    fn admit(&self, request: &mut Request<Body>) -> Result<(), tonic::Status> {
+        let rules = &self.rules;
+        let path = request.uri().path().to_owned();
+        let authorization = request
+            .headers()
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        let principal = rules
+            .policy
+            .authorize(&rules.verifier, &path, authorization)?;
+
+        let client = client_address(request);
+        if routes::is_sign_in(&path) {
+            rules
+                .sign_ins
+                .check(&client)
+                .map_err(|wait| limits::exhausted("sign-in attempts", wait))?;
+        }
+        let key = match &principal {
+            Some(p) => format!("user:{}", p.user_id),
+            None => format!("client:{client}"),
+        };
+        rules
+            .calls
+            .check(&key)
+            .map_err(|wait| limits::exhausted("requests", wait))?;
+
+        let requested = request
+            .headers()
+            .get("grpc-timeout")
+            .and_then(|v| v.to_str().ok());
+        let timeout = if routes::STREAMING.contains(&path.as_str()) {
+            deadline::effective(requested, rules.max_stream, rules.max_stream)
+        } else {
+            deadline::effective(requested, rules.default_timeout, rules.max_timeout)
+        };
+        if let Ok(value) = HeaderValue::from_str(&deadline::format(timeout)) {
+            request.headers_mut().insert("grpc-timeout", value);
+        }
+        if let Some(principal) = principal {
+            request.extensions_mut().insert(principal);
+        }
+        Ok(())
+    }
+}
+
+/// The caller's id if it is a sensible one, else a new one.
+fn request_id<B>(request: &Request<B>) -> HeaderValue {
+    request
+        .headers()
+        .get(REQUEST_ID)
+        .filter(|v| {
+            let bytes = v.as_bytes();
+            !bytes.is_empty() && bytes.len() <= 128 && bytes.iter().all(|b| b.is_ascii_graphic())
+        })
+        .cloned()
+        .unwrap_or_else(|| {
+            HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
+                .unwrap_or(HeaderValue::from_static("unknown"))
+        })
+}
+
+/// The peer's IP address (the key for anonymous limits).
+fn client_address<B>(request: &Request<B>) -> String {
+    request
+        .extensions()
+        .get::<TcpConnectInfo>()
+        .and_then(TcpConnectInfo::remote_addr)
+        .map(|a| a.ip())
+        .map_or_else(|| "unknown".to_owned(), |ip: IpAddr| ip.to_string())
+}

@@ -1,0 +1,67 @@
+//! Everything the gateway itself can refuse, as one enum, and its one
+//! mapping to gRPC statuses. (Errors of the services behind it pass through
+//! untouched.)
+
+use std::time::Duration;
+
+use platform::{
+    db::DbError,
+    error::{self, FieldViolation, with_reason},
+};
+use tonic::{Code, Status};
+
+/// A gateway failure.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid request")]
+    InvalidArgument(Vec<FieldViolation>),
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error("wrong email or password")]
+    InvalidCredentials,
+    #[error("too many attempts")]
+    Throttled(Duration),
+    #[error("the account no longer exists")]
+    UnknownUser,
+    #[error("{0}")]
+    Internal(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl Error {
+    pub fn invalid(field: impl Into<String>, description: impl Into<String>) -> Self {
+        Error::InvalidArgument(vec![FieldViolation::new(field, description)])
+    }
+
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            Error::Db(DbError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            )))
+        )
+    }
+}
+
+impl From<Error> for Status {
+    fn from(err: Error) -> Self {
+        let message = err.to_string();
+        match err {
+            Error::InvalidArgument(violations) => error::invalid_argument(&violations),
+            Error::EmailTaken => with_reason(Code::AlreadyExists, "EMAIL_TAKEN", message, []),
+            // The same answer for an unknown email and a wrong password.
+            Error::InvalidCredentials => {
+                with_reason(Code::Unauthenticated, "INVALID_CREDENTIALS", message, [])
+            }
+            Error::Throttled(retry_after) => {
+                crate::limits::exhausted("login attempts", retry_after)
+            }
+            Error::UnknownUser => with_reason(Code::Unauthenticated, "UNKNOWN_USER", message, []),
+            Error::Internal(cause) => error::internal(&cause),
+            Error::Db(db) if db.is_transient() => error::unavailable(&db),
+            Error::Db(db) => error::internal(&db),
+        }
+    }
+}

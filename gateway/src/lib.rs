@@ -1,0 +1,292 @@
+//! The gateway: Shop's only public entry. It serves accounts
+//! (`shop.auth.v1.AuthService`), forwards the public gRPC API to catalog,
+//! orders and payments without re-encoding messages, speaks native gRPC and
+//! grpc-web (HTTP/1.1 and HTTP/2) on one port, and applies the access
+//! table, rate limits, deadlines, request ids and CORS on the way in.
+
+pub mod accounts;
+pub mod deadline;
+pub mod edge;
+pub mod error;
+pub mod limits;
+pub mod proxy;
+pub mod routes;
+
+use std::{future::Future, time::Duration};
+
+use contracts::auth::auth_service_server::AuthServiceServer;
+use http::{HeaderName, Method, header};
+use platform::{
+    auth::{Signer, Verifier},
+    client::InvalidUrl,
+    clock::Clock,
+    db::{Db, DbError},
+    server::{Listing, Protocols, ServeError},
+};
+use tokio::net::TcpListener;
+use tonic::service::Routes;
+use tower::ServiceExt;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::{
+    accounts::{AuthApi, UserStore, throttle::LoginThrottle},
+    edge::{EdgeLayer, EdgeRules},
+    limits::{KeyedLimit, Rate},
+    proxy::Proxy,
+    routes::Backend,
+};
+
+/// Which browser origins may call the gateway (grpc-web from another site).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cors {
+    /// Any origin: development only.
+    AnyOrigin,
+    /// Exactly these origins, e.g. `https://shop.example.com`.
+    Origins(Vec<String>),
+}
+
+/// A user account to create at start (or promote / reset, for the admin).
+#[derive(Clone)]
+pub struct Account {
+    pub email: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Account")
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Everything the gateway needs to run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The accounts database: `sqlite://PATH` or `postgres://...`.
+    pub database_url: String,
+    pub pool_size: usize,
+    pub clock: Clock,
+    /// Signs access tokens (the gateway's private key and token lifetime).
+    pub signer: Signer,
+    /// Trusts the gateway's own public key only: callers from outside
+    /// cannot present service tokens.
+    pub verifier: Verifier,
+    pub catalog_url: String,
+    pub orders_url: String,
+    pub payments_url: String,
+    pub cors: Cors,
+    /// Calls per signed-in user, or per client address when anonymous.
+    pub rate: Rate,
+    /// Login and Register attempts per client address.
+    pub sign_in_rate: Rate,
+    /// Login attempts per account.
+    pub login_per_account: Rate,
+    pub default_timeout: Duration,
+    pub max_timeout: Duration,
+    pub max_stream: Duration,
+    /// An admin to create, or promote and reset, at start.
+    pub admin: Option<Account>,
+    /// Create the demo admin and customer accounts if missing.
+    pub demo_accounts: bool,
+    pub drain_delay: Duration,
+}
+
+/// The demo accounts `--demo-accounts` creates (the README names them).
+pub const DEMO_ADMIN: (&str, &str) = ("admin@shop.test", "admin-password-123");
+pub const DEMO_CUSTOMER: (&str, &str) = ("customer@shop.test", "customer-password-123");
+
+impl Config {
+    /// Embedded-mode defaults (CORS open: development).
+    pub fn new(
+        database_url: impl Into<String>,
+        signer: Signer,
+        verifier: Verifier,
+        backend_urls: [String; 3],
+    ) -> Self {
+        let [catalog_url, orders_url, payments_url] = backend_urls;
+        Self {
+            database_url: database_url.into(),
+            pool_size: 10,
+            clock: Clock::System,
+            signer,
+            verifier,
+            catalog_url,
+            orders_url,
+            payments_url,
+            cors: Cors::AnyOrigin,
+            rate: Rate {
+                per_second: 50.0,
+                burst: 100,
+            },
+            sign_in_rate: Rate {
+                per_second: 0.5,
+                burst: 10,
+            },
+            login_per_account: Rate {
+                per_second: 0.1,
+                burst: 5,
+            },
+            default_timeout: Duration::from_secs(10),
+            max_timeout: Duration::from_secs(30),
+            max_stream: Duration::from_secs(30 * 60),
+            admin: None,
+            demo_accounts: false,
+            drain_delay: Duration::ZERO,
+        }
+    }
+}
+
+/// Why the gateway could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error(transparent)]
+    Backend(#[from] InvalidUrl),
+    #[error("invalid CORS origin {0:?}")]
+    Cors(String),
+    #[error("cannot create the accounts asked for: {0}")]
+    Accounts(#[from] error::Error),
+    #[error(transparent)]
+    Serve(#[from] ServeError),
+}
+
+/// Runs the gateway on `listener` until `shutdown` completes.
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let db = Db::connect(
+        &config.database_url,
+        config.pool_size,
+        accounts::store::migrations(),
+    )
+    .await?;
+    let throttle = LoginThrottle::new(config.login_per_account, config.sign_in_rate);
+    let auth = AuthApi::new(
+        UserStore::new(db, config.clock.clone()),
+        config.signer.clone(),
+        throttle.clone(),
+    );
+    create_accounts(&auth, &config).await?;
+
+    let catalog = platform::client::channel(&config.catalog_url)?;
+    let orders = platform::client::channel(&config.orders_url)?;
+    let payments = platform::client::channel(&config.payments_url)?;
+    let proxy = Proxy::new(|backend| match backend {
+        Backend::Catalog => catalog.clone(),
+        Backend::Orders => orders.clone(),
+        Backend::Payments => payments.clone(),
+    });
+    // Anything the gateway does not serve itself is forwarded (or refused
+    // there, if the service is unknown).
+    let router = Routes::new(AuthServiceServer::new(auth))
+        .into_axum_router()
+        .fallback_service(
+            proxy.map_request(|request: http::Request<axum::body::Body>| {
+                request.map(tonic::body::Body::new)
+            }),
+        );
+
+    let calls = KeyedLimit::new(config.rate);
+    let sign_ins = KeyedLimit::new(config.sign_in_rate);
+    let housekeeping = tokio::spawn({
+        let (calls, sign_ins) = (calls.clone(), sign_ins.clone());
+        async move {
+            let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                every_minute.tick().await;
+                calls.forget_idle();
+                sign_ins.forget_idle();
+                throttle.forget_idle();
+            }
+        }
+    });
+    let edge = EdgeRules {
+        policy: routes::policy(),
+        verifier: config.verifier.clone(),
+        calls,
+        sign_ins,
+        default_timeout: config.default_timeout,
+        max_timeout: config.max_timeout,
+        max_stream: config.max_stream,
+    };
+    let layers = tower::ServiceBuilder::new()
+        // A span per request, so everything below logs inside it.
+        .layer(platform::telemetry::rpc_trace_layer())
+        // Browsers on other origins: answer preflights, expose gRPC headers.
+        .layer(cors(&config.cors)?)
+        // grpc-web (binary and text) in, native gRPC below, and back out.
+        .layer(tonic_web::GrpcWebLayer::new())
+        // Request id, access table, rate limits and deadlines.
+        .layer(EdgeLayer::new(edge))
+        .into_inner();
+
+    tracing::info!(
+        address = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(),
+        "gateway serving"
+    );
+    let served = platform::server::serve_layered(
+        Listing {
+            routes: Routes::from(router),
+            service_names: routes::PUBLIC_SERVICES.to_vec(),
+        },
+        layers,
+        Protocols::Http1AndHttp2,
+        config.drain_delay,
+        listener,
+        shutdown,
+    )
+    .await;
+    housekeeping.abort();
+    served?;
+    tracing::info!("gateway stopped");
+    Ok(())
+}
+
+async fn create_accounts(auth: &AuthApi, config: &Config) -> Result<(), error::Error> {
+    if config.demo_accounts {
+        auth.ensure_customer(DEMO_CUSTOMER.0, DEMO_CUSTOMER.1, "Demo Customer")
+            .await?;
+        if auth.has_no_admin(DEMO_ADMIN.0).await? {
+            auth.ensure_admin(DEMO_ADMIN.0, DEMO_ADMIN.1).await?;
+        }
+    }
+    if let Some(admin) = &config.admin {
+        let user = auth.ensure_admin(&admin.email, &admin.password).await?;
+        tracing::info!(user_id = %user.id, email = %user.email, "admin account ready");
+    }
+    Ok(())
+}
+
+fn cors(config: &Cors) -> Result<CorsLayer, StartError> {
+    let origins = match config {
+        Cors::AnyOrigin => AllowOrigin::any(),
+        Cors::Origins(list) => AllowOrigin::list(
+            list.iter()
+                .map(|o| o.parse().map_err(|_| StartError::Cors(o.clone())))
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+    };
+    let grpc = |name: &'static str| HeaderName::from_static(name);
+    Ok(CorsLayer::new()
+        .allow_origin(origins)
+        .allow_methods([Method::POST, Method::GET, Method::OPTIONS])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            grpc("x-grpc-web"),
+            grpc("x-user-agent"),
+            grpc("grpc-timeout"),
+            grpc(edge::REQUEST_ID),
+        ])
+        .expose_headers([
+            grpc("grpc-status"),
+            grpc("grpc-message"),
+            grpc("grpc-status-details-bin"),
+            grpc(edge::REQUEST_ID),
+        ])
+        .max_age(Duration::from_secs(3600)))
+}
