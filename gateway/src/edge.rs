@@ -1,8 +1,7 @@
-//! What every gRPC call through the gateway passes first: a request id
-//! (accepted or made, sent on, returned), the access table (the caller's
-//! token verified, internal methods refused), the rate limits (per user, or
-//! per client address when anonymous; stricter for sign-in), and a capped
-//! deadline. Other requests (the storefront's files) pass untouched.
+//! What every gRPC call through the gateway passes: the access table (the
+//! caller's token verified, internal methods refused), the rate limits (per
+//! user, or per client address when anonymous; stricter for sign-in), and a
+//! capped deadline. Other requests (the storefront's files) pass untouched.
 
 use std::{
     future::Future,
@@ -23,9 +22,6 @@ use crate::{
     limits::{self, KeyedLimit},
     routes,
 };
-
-/// The header carrying a request's id across every hop.
-pub const REQUEST_ID: &str = "x-request-id";
 
 /// The gateway's rules, shared by every connection.
 pub struct EdgeRules {
@@ -101,21 +97,10 @@ where
             return Box::pin(self.inner.call(request));
         }
 
-        let request_id = request_id(&request);
-        request.headers_mut().insert(REQUEST_ID, request_id.clone());
-        let decision = self.admit(&mut request);
-        let call = match decision {
-            Ok(()) => Ok(self.inner.call(request)),
-            Err(status) => Err(status),
-        };
-        Box::pin(async move {
-            let mut response = match call {
-                Ok(call) => call.await?,
-                Err(status) => status.into_http(),
-            };
-            response.headers_mut().insert(REQUEST_ID, request_id);
-            Ok(response)
-        })
+        match self.admit(&mut request) {
+            Ok(()) => Box::pin(self.inner.call(request)),
+            Err(status) => Box::pin(std::future::ready(Ok(status.into_http()))),
+        }
     }
 }
 
@@ -165,22 +150,6 @@ impl<S> Edge<S> {
         }
         Ok(())
     }
-}
-
-/// The caller's id if it is a sensible one, else a new one.
-fn request_id<B>(request: &Request<B>) -> HeaderValue {
-    request
-        .headers()
-        .get(REQUEST_ID)
-        .filter(|v| {
-            let bytes = v.as_bytes();
-            !bytes.is_empty() && bytes.len() <= 128 && bytes.iter().all(|b| b.is_ascii_graphic())
-        })
-        .cloned()
-        .unwrap_or_else(|| {
-            HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
-                .unwrap_or(HeaderValue::from_static("unknown"))
-        })
 }
 
 /// The peer's IP address (the key for anonymous limits).

@@ -26,7 +26,10 @@ use platform::{
 use tokio::net::TcpListener;
 use tonic::service::Routes;
 use tower::ServiceExt;
-use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::{
+    cors::{AllowOrigin, CorsLayer},
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+};
 
 use crate::{
     accounts::{AuthApi, UserStore, throttle::LoginThrottle},
@@ -213,14 +216,19 @@ pub async fn serve(
         max_timeout: config.max_timeout,
         max_stream: config.max_stream,
     };
+    let request_id = HeaderName::from_static(platform::telemetry::REQUEST_ID_HEADER);
     let layers = tower::ServiceBuilder::new()
+        // A request id: the client's, or a new one; sent on to the services
+        // and returned, so one id finds a call's log lines on every hop.
+        .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::new(request_id))
         // A span per request, so everything below logs inside it.
         .layer(platform::telemetry::rpc_trace_layer())
         // Browsers on other origins: answer preflights, expose gRPC headers.
         .layer(cors(&config.cors)?)
         // grpc-web (binary and text) in, native gRPC below, and back out.
         .layer(tonic_web::GrpcWebLayer::new())
-        // Request id, access table, rate limits and deadlines.
+        // Access table, rate limits and deadlines.
         .layer(EdgeLayer::new(edge))
         .into_inner();
 
@@ -280,13 +288,13 @@ fn cors(config: &Cors) -> Result<CorsLayer, StartError> {
             grpc("x-grpc-web"),
             grpc("x-user-agent"),
             grpc("grpc-timeout"),
-            grpc(edge::REQUEST_ID),
+            grpc(platform::telemetry::REQUEST_ID_HEADER),
         ])
         .expose_headers([
             grpc("grpc-status"),
             grpc("grpc-message"),
             grpc("grpc-status-details-bin"),
-            grpc(edge::REQUEST_ID),
+            grpc(platform::telemetry::REQUEST_ID_HEADER),
         ])
         .max_age(Duration::from_secs(3600)))
 }

@@ -53,6 +53,11 @@ impl Caller {
             .parse()
             .map_err(|e| crate::error::internal(&e))?;
         request.metadata_mut().insert("authorization", value);
+        if let Some(id) = crate::telemetry::current_request_id().and_then(|id| id.parse().ok()) {
+            request
+                .metadata_mut()
+                .insert(crate::telemetry::REQUEST_ID_HEADER, id);
+        }
         Ok(request)
     }
 }

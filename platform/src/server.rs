@@ -66,6 +66,8 @@ pub async fn serve(
     let layers = tower::ServiceBuilder::new()
         // Outermost: a span per RPC, so everything below logs inside it.
         .layer(telemetry::rpc_trace_layer())
+        // The request id travels with the handler into its outgoing calls.
+        .layer(telemetry::RequestIdLayer)
         // Authorize every call against the policy before any handler runs.
         .layer(AuthLayer::new(policy, verifier))
         .into_inner();

@@ -70,11 +70,80 @@ pub fn rpc_trace_layer() -> RpcTraceLayer {
 }
 
 fn make_rpc_span(request: &Request<Body>) -> Span {
+    let request_id = request
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     tracing::info_span!(
         "rpc",
         method = %request.uri().path(),
+        request_id,
         grpc.status = tracing::field::Empty,
     )
+}
+
+/// The header that carries a request's id from the gateway through every hop.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+tokio::task_local! {
+    static REQUEST_ID: String;
+}
+
+/// The id of the request being handled, if it came with one; outgoing calls
+/// made while handling it carry it on (see `client::Caller`).
+pub fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+/// Tower layer that makes a request's `x-request-id` the
+/// [`current_request_id`] while it is handled.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RequestIdLayer;
+
+impl<S> tower::Layer<S> for RequestIdLayer {
+    type Service = RequestIdService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RequestIdService { inner }
+    }
+}
+
+/// The service [`RequestIdLayer`] wraps.
+#[derive(Debug, Clone)]
+pub struct RequestIdService<S> {
+    inner: S,
+}
+
+impl<S, B> tower::Service<Request<B>> for RequestIdService<S>
+where
+    S: tower::Service<Request<B>>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<B>) -> Self::Future {
+        let id = request
+            .headers()
+            .get(REQUEST_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let call = self.inner.call(request);
+        match id {
+            Some(id) => Box::pin(REQUEST_ID.scope(id, call)),
+            None => Box::pin(call),
+        }
+    }
 }
 
 /// Trailers-only responses (every error from a unary handler) carry their
