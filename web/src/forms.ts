@@ -80,7 +80,6 @@ export function clearProblem(form: HTMLElement, summary: HTMLElement): void {
 export function showProblem(form: HTMLElement, summary: HTMLElement, problem: Problem): void {
   clearProblem(form, summary);
   const leftovers: string[] = [];
-  let first: HTMLElement | null = null;
   for (const [path, description] of problem.fields) {
     const slot = form.querySelector<HTMLElement>(`.field-error[data-field="${CSS.escape(path)}"]`);
     if (!slot) {
@@ -89,10 +88,9 @@ export function showProblem(form: HTMLElement, summary: HTMLElement, problem: Pr
     }
     slot.textContent = capitalize(description);
     slot.hidden = false;
-    const input = inputOf(form, path);
-    input?.setAttribute("aria-invalid", "true");
-    first ??= input;
+    inputOf(form, path)?.setAttribute("aria-invalid", "true");
   }
+  const first = form.querySelector<HTMLElement>('[aria-invalid="true"]');
   summary.append(h("p", null, problem.message));
   if (leftovers.length) summary.append(h("ul", null, leftovers.map((l) => h("li", null, l))));
   summary.hidden = false;

@@ -85,16 +85,16 @@ function cartLine(l: CartLine, gone: boolean): HTMLLIElement {
       link(`/product/${encodeURIComponent(l.productId)}`, null, l.name),
       h("div", { class: "muted" }, `${formatMoney(unit)} each`),
       gone ? h("div", { class: "error" }, "No longer available: please remove it.") : null,
+      h("button", {
+        type: "button",
+        class: "link",
+        "aria-label": `Remove ${l.name}`,
+        "data-testid": "cart-remove",
+        onclick: () => removeFromCart(l.productId),
+      }, "Remove"),
     ),
     h("label", { for: inputId, class: "visually-hidden" }, `Quantity of ${l.name}`),
     qty,
     h("span", { class: "amount" }, formatMoney({ ...unit, amountMinor: unit.amountMinor * BigInt(l.quantity) })),
-    h("button", {
-      type: "button",
-      class: "link",
-      "aria-label": `Remove ${l.name}`,
-      "data-testid": "cart-remove",
-      onclick: () => removeFromCart(l.productId),
-    }, "Remove"),
   );
 }

@@ -135,7 +135,13 @@ export function checkoutView(main: HTMLElement, route: Route): void {
   });
 
   payments.getWallet({ currencyCode: currency }, { signal: route.signal }).then(
-    (w) => (walletBalance.textContent = formatMoney(w.balance) || formatMoney({ currencyCode: currency, amountMinor: 0n })),
+    (w) => {
+      const balance = w.balance ?? { currencyCode: currency, amountMinor: 0n };
+      walletBalance.textContent = formatMoney(balance);
+      if (totals.length === 1 && balance.amountMinor < totals[0].amountMinor) {
+        walletBalance.after(" (not enough for this order)");
+      }
+    },
     (err) => {
       const p = describe(err);
       if (p.code !== Code.Canceled) walletBalance.textContent = `unavailable (${p.message})`;

@@ -11,7 +11,7 @@ import { OrderStatus, type Order } from "../gen/shop/orders/v1/orders_pb";
 import { formatMoney } from "../money";
 import { toLogin, type Route } from "../router";
 import { session } from "../session";
-import { failureText, formatTime, isInProgress, paymentText, shortId, statusBadge, statusLabel } from "../status";
+import { failureText, formatTime, isInProgress, paymentText, shortId, statusBadge } from "../status";
 
 /** Errors that no reconnect will fix. */
 const FINAL_CODES = [Code.Unauthenticated, Code.PermissionDenied, Code.NotFound, Code.InvalidArgument, Code.Unimplemented];
@@ -165,7 +165,7 @@ function orderDetails(o: Order): HTMLElement {
     h("dl", { class: "facts" },
       h("dt", null, "Order number"), h("dd", { "data-testid": "order-id" }, o.id),
       h("dt", null, "Placed"), h("dd", null, formatTime(o.createTime)),
-      h("dt", null, "Last update"), h("dd", null, `${formatTime(o.updateTime)} (${statusLabel(o.status).toLowerCase()})`),
+      h("dt", null, "Last update"), h("dd", null, formatTime(o.updateTime)),
       h("dt", null, "Payment"), h("dd", null, paymentText(o.payment?.method)),
       o.cancelReason ? [h("dt", null, "Cancel reason"), h("dd", null, o.cancelReason)] : null,
     ),
@@ -180,7 +180,7 @@ function orderDetails(o: Order): HTMLElement {
     h("p", { class: "total" }, "Total: ", h("strong", { "data-testid": "order-total" }, formatMoney(o.total))),
     a ? [
       h("h2", null, "Shipping to"),
-      h("address", null, [a.recipient, a.line1, a.line2, [a.postalCode, a.city].filter(Boolean).join(" "), a.region, a.countryCode]
+      h("address", null, [a.recipient, a.line1, a.line2, `${a.city}${a.region ? `, ${a.region}` : ""} ${a.postalCode}`, a.countryCode]
         .filter(Boolean).flatMap((line, i) => (i ? [h("br"), line] : [line]))),
     ] : null,
   );

@@ -54,7 +54,6 @@ function orderRow(o: Order): HTMLLIElement {
       link(`/orders/${o.id}`, { "data-testid": "order-link" }, `Order ${shortId(o.id)}`),
       h("div", { class: "muted" }, `${formatTime(o.createTime)} · ${items} item${items === 1 ? "" : "s"}`),
     ),
-    statusBadge(o.status),
-    h("span", { class: "amount" }, formatMoney(o.total)),
+    h("div", { class: "end" }, statusBadge(o.status), h("span", { class: "amount" }, formatMoney(o.total))),
   );
 }
