@@ -2,8 +2,10 @@
 // Each field is keyed by its request field path (e.g. "shipping_address.city"),
 // which is exactly what google.rpc.BadRequest names, so errors land in place.
 
+import { Code } from "@connectrpc/connect";
 import { h } from "./dom";
 import type { Problem } from "./errors";
+import { toLogin } from "./router";
 
 export interface FieldOptions {
   /** The request field path the server uses in its violations. */
@@ -93,9 +95,24 @@ export function showProblem(form: HTMLElement, summary: HTMLElement, problem: Pr
   const first = form.querySelector<HTMLElement>('[aria-invalid="true"]');
   summary.append(h("p", null, problem.message));
   if (leftovers.length) summary.append(h("ul", null, leftovers.map((l) => h("li", null, l))));
+  if (problem.code === Code.Unauthenticated && !form.closest("[data-login-form]")) summary.append(loginButton());
   summary.hidden = false;
   (first ?? summary).focus?.();
   if (!first) summary.scrollIntoView?.({ block: "nearest" });
+}
+
+/** A page-level error: the sentence, plus a way to log in when that is the fix. */
+export function problemBox(problem: Problem): HTMLDivElement {
+  return h(
+    "div",
+    { class: "form-error", role: "alert", "data-testid": "page-error" },
+    h("p", null, problem.message),
+    problem.code === Code.Unauthenticated ? loginButton() : null,
+  );
+}
+
+function loginButton(): HTMLParagraphElement {
+  return h("p", null, h("button", { type: "button", class: "secondary", onclick: () => toLogin() }, "Log in"));
 }
 
 /** Shows a plain message (no server error) in `summary`. */

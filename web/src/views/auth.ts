@@ -28,7 +28,7 @@ export function loginView(main: HTMLElement, route: Route): void {
   const submit = submitButton("Log in", "login-submit");
   const form = h(
     "form",
-    { class: "stack narrow", novalidate: true },
+    { class: "stack narrow", novalidate: true, "data-login-form": true },
     summary,
     field({ path: "email", label: "Email", type: "email", autocomplete: "username", testid: "login-email" }),
     field({ path: "password", label: "Password", type: "password", autocomplete: "current-password", testid: "login-password" }),

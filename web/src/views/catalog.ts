@@ -3,10 +3,11 @@
 
 import { catalog } from "../api";
 import { addToCart } from "../cart";
-import { h, link, loading, title } from "../dom";
+import { h, link, loading, replace, title } from "../dom";
 import { describe, isAbort } from "../errors";
 import type { Product } from "../gen/shop/catalog/v1/catalog_pb";
 import { announce } from "../announce";
+import { problemBox } from "../forms";
 import { formatMoney } from "../money";
 import { navigate, type Route } from "../router";
 
@@ -67,7 +68,8 @@ export function catalogView(main: HTMLElement, route: Route): void {
   const status = loading("Loading products…");
   const more = h("button", { type: "button", class: "secondary", hidden: true, "data-testid": "load-more" }, "Show more");
 
-  main.append(title(heading), form, status, list, h("p", { class: "center" }, more));
+  const problemSlot = h("div");
+  main.append(title(heading), form, status, problemSlot, list, h("p", { class: "center" }, more));
 
   let token = "";
   const loadPage = async () => {
@@ -77,6 +79,7 @@ export function catalogView(main: HTMLElement, route: Route): void {
         { pageSize: PAGE_SIZE, pageToken: token, category, query },
         { signal: route.signal },
       );
+      problemSlot.replaceChildren();
       for (const p of res.products) {
         knownCategories.add(p.category);
         list.append(productCard(p));
@@ -89,10 +92,8 @@ export function catalogView(main: HTMLElement, route: Route): void {
       status.hidden = list.children.length > 0;
     } catch (err) {
       if (isAbort(err)) return;
-      status.hidden = false;
-      status.setAttribute("data-testid", "page-error");
-      status.className = "error";
-      status.textContent = describe(err).message;
+      status.hidden = true;
+      replace(problemSlot, problemBox(describe(err)));
     } finally {
       more.disabled = false;
     }

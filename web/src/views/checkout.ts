@@ -199,9 +199,7 @@ export function checkoutView(main: HTMLElement, route: Route): void {
         const problem = describe(err);
         if (problem.reason === "IDEMPOTENCY_KEY_REUSED") requestId = newRequestId();
         showProblem(form, summary, problem);
-        if (problem.code === Code.Unauthenticated) {
-          summary.append(h("p", null, h("button", { type: "button", class: "secondary", onclick: () => toLogin("/checkout") }, "Log in")));
-        } else if (problem.reason === "PRODUCT_NOT_FOUND") {
+        if (problem.reason === "PRODUCT_NOT_FOUND") {
           summary.append(h("p", null, link("/cart", null, "Review your cart")));
         }
       }

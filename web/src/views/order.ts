@@ -6,7 +6,7 @@ import { Code } from "@connectrpc/connect";
 import { orders } from "../api";
 import { h, link, loading, replace, title } from "../dom";
 import { describe, isAbort } from "../errors";
-import { busy, formError, showMessage, showProblem } from "../forms";
+import { busy, formError, problemBox, showProblem } from "../forms";
 import { OrderStatus, type Order } from "../gen/shop/orders/v1/orders_pb";
 import { formatMoney } from "../money";
 import { toLogin, type Route } from "../router";
@@ -72,23 +72,27 @@ export async function orderView(main: HTMLElement, route: Route): Promise<void> 
     try {
       while (!signal.aborted && isInProgress(current.status)) {
         try {
+          let news = 0;
           for await (const event of orders.watchOrder({ id, afterSequence: lastSequence }, { signal })) {
             lastSequence = event.sequence;
             failures = 0;
+            news++;
             live.textContent = "Following live updates…";
             update(event.order);
           }
-          // The stream ends (OK) once the order reached a final state.
-          if (isInProgress(current.status)) update(await orders.getOrder({ id }, { signal }));
-          break;
+          // The stream ends (OK) once the order reached a final state. If it
+          // ended with nothing new (e.g. a cancel started meanwhile), re-read
+          // the order and watch again after a pause.
+          if (isInProgress(current.status) && news === 0) {
+            update(await orders.getOrder({ id }, { signal }));
+            await sleep(1000, signal);
+          }
         } catch (err) {
           if (isAbort(err) || signal.aborted) return;
           const problem = describe(err);
           if (FINAL_CODES.includes(problem.code) || ++failures > MAX_RETRIES) {
-            live.replaceChildren(
-              h("span", { class: "error", "data-testid": "page-error" }, `Live updates stopped: ${problem.message} `),
-              h("button", { type: "button", class: "link", onclick: () => location.reload() }, "Reload"),
-            );
+            problem.message = `Live updates stopped: ${problem.message}`;
+            live.replaceChildren(problemBox(problem));
             return;
           }
           live.textContent = `Connection lost, reconnecting… (${problem.message})`;
@@ -133,7 +137,6 @@ export async function orderView(main: HTMLElement, route: Route): Promise<void> 
           if (isAbort(err)) return;
           const problem = describe(err);
           showProblem(ask, errorBox, problem);
-          if (problem.code === Code.Unauthenticated) errorBox.append(h("button", { type: "button", class: "secondary", onclick: () => toLogin() }, "Log in"));
           // It may have changed meanwhile (e.g. cancelled in another tab).
           if (problem.reason === "ORDER_NOT_CANCELLABLE") orders.getOrder({ id }, { signal }).then(update, () => {});
         }
@@ -150,10 +153,7 @@ export async function orderView(main: HTMLElement, route: Route): Promise<void> 
       [Code.NotFound]: "We could not find this order. It may belong to another account.",
       [Code.InvalidArgument]: "This is not a valid order link.",
     });
-    const box = formError();
-    showMessage(box, problem.message);
-    if (problem.code === Code.Unauthenticated) box.append(h("button", { type: "button", class: "secondary", onclick: () => toLogin() }, "Log in"));
-    replace(details, box);
+    replace(details, problemBox(problem));
     return;
   }
   if (isInProgress(current!.status)) void follow();

@@ -1,9 +1,10 @@
 // #/orders: the customer's orders, newest first, with "Show more" paging.
 
 import { orders } from "../api";
-import { h, link, loading, title } from "../dom";
+import { h, link, loading, replace, title } from "../dom";
 import { describe, isAbort } from "../errors";
 import type { Order } from "../gen/shop/orders/v1/orders_pb";
+import { problemBox } from "../forms";
 import { formatMoney } from "../money";
 import { toLogin, type Route } from "../router";
 import { session } from "../session";
@@ -19,13 +20,15 @@ export function ordersView(main: HTMLElement, route: Route): void {
   const list = h("ul", { class: "orders", "data-testid": "order-list" });
   const status = loading("Loading your orders…");
   const more = h("button", { type: "button", class: "secondary", hidden: true, "data-testid": "orders-load-more" }, "Show more");
-  main.append(title("Your orders"), status, list, h("p", { class: "center" }, more));
+  const problemSlot = h("div");
+  main.append(title("Your orders"), status, problemSlot, list, h("p", { class: "center" }, more));
 
   let token = "";
   const loadPage = async () => {
     more.disabled = true;
     try {
       const res = await orders.listOrders({ pageSize: PAGE_SIZE, pageToken: token }, { signal: route.signal });
+      problemSlot.replaceChildren();
       list.append(...res.orders.map(orderRow));
       token = res.nextPageToken;
       more.hidden = !token;
@@ -33,10 +36,8 @@ export function ordersView(main: HTMLElement, route: Route): void {
       if (list.children.length === 0) status.replaceChildren("You have no orders yet. ", link("/", null, "Start shopping"));
     } catch (err) {
       if (isAbort(err)) return;
-      status.hidden = false;
-      status.className = "error";
-      status.setAttribute("data-testid", "page-error");
-      status.textContent = describe(err).message;
+      status.hidden = true;
+      replace(problemSlot, problemBox(describe(err)));
     } finally {
       more.disabled = false;
     }

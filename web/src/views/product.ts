@@ -5,6 +5,7 @@ import { catalog } from "../api";
 import { MAX_QUANTITY } from "../cart";
 import { h, link, loading, replace, title } from "../dom";
 import { describe, isAbort } from "../errors";
+import { problemBox } from "../forms";
 import { formatMoney } from "../money";
 import type { Route } from "../router";
 import { addAndConfirm } from "./catalog";
@@ -29,8 +30,10 @@ export async function productView(main: HTMLElement, route: Route): Promise<void
     });
     const add = h("button", { type: "button", "data-testid": "add-to-cart" }, "Add to cart");
     add.addEventListener("click", () => addAndConfirm(p, Number(quantity.value) || 1, add));
+    const placeholder = main.querySelector("h1");
+    const hadFocus = document.activeElement === placeholder;
     const heading = title(p.name);
-    main.querySelector("h1")?.replaceWith(heading);
+    placeholder?.replaceWith(heading);
     replace(
       body,
       h("article", { class: "product", "data-testid": "product-detail", "data-product-id": p.id },
@@ -45,12 +48,9 @@ export async function productView(main: HTMLElement, route: Route): Promise<void
         h("p", null, link("/cart", null, "Go to cart →")),
       ),
     );
-    if (document.activeElement?.tagName === "H1") heading.focus();
+    if (hadFocus) heading.focus();
   } catch (err) {
     if (isAbort(err)) return;
-    replace(body, h("p", { class: "error", role: "alert", "data-testid": "page-error" }, describe(err, {
-      [Code.NotFound]: gone,
-      [Code.InvalidArgument]: gone,
-    }).message));
+    replace(body, problemBox(describe(err, { [Code.NotFound]: gone, [Code.InvalidArgument]: gone })));
   }
 }
