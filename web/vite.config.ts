@@ -17,6 +17,11 @@ export default defineConfig({
   },
   server: {
     host: "127.0.0.1",
+    // `npm run dev`: hot reload here, API calls passed on to a running
+    // gateway (or `npm run mock`) at SHOP_API, default http://127.0.0.1:8080.
+    proxy: {
+      "^/shop\\.[a-z]+\\.v1\\.": { target: process.env.SHOP_API ?? "http://127.0.0.1:8080" },
+    },
   },
   preview: {
     host: "127.0.0.1",

@@ -373,7 +373,11 @@ export function startMockGateway(port: number, dist: string) {
       res.end("not found");
       return;
     }
-    res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" });
+    res.writeHead(200, {
+      "content-type": types[extname(file)] ?? "application/octet-stream",
+      // The strict policy the real gateway can send: the storefront needs nothing inline.
+      "content-security-policy": "default-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'",
+    });
     createReadStream(file).pipe(res);
   };
   const server = createServer(connectNodeAdapter({ routes, fallback: serveStatic }));
