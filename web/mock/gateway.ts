@@ -1,0 +1,385 @@
+// A stand-in for the Rust gateway, for working on the storefront and for
+// running e2e/checkout.mjs without the real services: the same contract
+// (generated from ../proto) served as grpc-web on the same origin as dist/.
+// Everything is in memory and simplified; it is NOT the real behaviour.
+// A successful checkout returns PENDING and confirms a moment later, so the
+// order page has to follow WatchOrder; card 4000000000000002 is declined.
+
+import { createReadStream, existsSync, statSync } from "node:fs";
+import { createServer } from "node:http";
+import { extname, join, normalize } from "node:path";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { timestampNow, DurationSchema } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
+import { connectNodeAdapter, type ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
+import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../src/gen/google/rpc/error_details_pb";
+import { AuthService, Role, UserSchema, type User } from "../src/gen/shop/auth/v1/auth_pb";
+import { CatalogService, ProductSchema, type Product } from "../src/gen/shop/catalog/v1/catalog_pb";
+import { DeclineCode } from "../src/gen/shop/common/v1/decline_code_pb";
+import { PaymentMethodType } from "../src/gen/shop/common/v1/payment_method_pb";
+import {
+  FailureReason,
+  OrderEventSchema,
+  OrderSchema,
+  OrderService,
+  OrderStatus,
+  type Order,
+  type OrderEvent,
+} from "../src/gen/shop/orders/v1/orders_pb";
+import { PaymentService } from "../src/gen/shop/payments/v1/payments_pb";
+
+// --- errors shaped like the real services' (google.rpc details) ----------
+
+function invalid(violations: [string, string][]): ConnectError {
+  return new ConnectError(violations.map(([f, d]) => `${f}: ${d}`).join("; "), Code.InvalidArgument, undefined, [
+    { desc: BadRequestSchema, value: { fieldViolations: violations.map(([field, description]) => ({ field, description })) } },
+    { desc: ErrorInfoSchema, value: { reason: "INVALID_ARGUMENT", domain: "shop" } },
+  ]);
+}
+
+function withReason(code: Code, reason: string, message: string, metadata: Record<string, string> = {}): ConnectError {
+  return new ConnectError(message, code, undefined, [{ desc: ErrorInfoSchema, value: { reason, domain: "shop", metadata } }]);
+}
+
+// --- data ------------------------------------------------------------------
+
+const demo: [string, string, number, string][] = [
+  ["coffee", "Ethiopia Yirgacheffe Coffee Beans", 1450, "Floral, citrusy single-origin beans, 250 g."],
+  ["coffee", "Colombia Huila Coffee Beans", 1290, "Caramel sweetness and a round body, 250 g."],
+  ["coffee", "Espresso Blend", 3400, "Dark, syrupy blend for espresso, 1 kg."],
+  ["coffee", "Decaf Swiss Water Process", 1390, "Chemical-free decaf coffee beans, 250 g."],
+  ["tea", "Sencha Green Tea", 1100, "Grassy Japanese green tea, 100 g."],
+  ["tea", "Assam Breakfast Tea", 950, "Malty black tea, 125 g."],
+  ["brewing", "Conical Burr Grinder", 12900, "Consistent grind from espresso to French press."],
+  ["brewing", "Pour-Over Dripper", 2400, "Ceramic cone dripper, size 02."],
+  ["brewing", "French Press, 1 Litre", 3500, "Borosilicate glass and steel."],
+  ["brewing", "Gooseneck Kettle", 7900, "Precise pouring, 0.9 litres."],
+  ["kitchen", "Stoneware Mug", 1800, "Hand-glazed, 350 ml."],
+  ["kitchen", "Milk Frother", 1500, "Battery-powered whisk."],
+  ["snacks", "Dark Chocolate Bar 70%", 550, "Single-origin cocoa, 100 g."],
+  ["snacks", "Almond Biscotti", 800, "Twice-baked, for dipping."],
+];
+const products: Product[] = demo.map(([category, name, price, description], i) =>
+  create(ProductSchema, {
+    id: `00000000-0000-4000-8000-${String(i + 1).padStart(12, "0")}`,
+    name,
+    description,
+    category,
+    price: { currencyCode: "USD", amountMinor: BigInt(price) },
+    etag: "1",
+    createTime: timestampNow(),
+    updateTime: timestampNow(),
+  }),
+);
+
+interface Account { user: User; password: string; walletMinor: bigint }
+const accounts = new Map<string, Account>(); // by email
+const tokens = new Map<string, Account>();
+const failedLogins = new Map<string, number[]>(); // email -> times
+const orders = new Map<string, Order>();
+const events = new Map<string, OrderEvent[]>();
+const watchers = new Map<string, Set<() => void>>();
+
+function uuid(): string {
+  return crypto.randomUUID();
+}
+
+function issue(account: Account) {
+  const token = uuid().replaceAll("-", "");
+  tokens.set(token, account);
+  const expireTime = timestampNow();
+  expireTime.seconds += 3600n;
+  return { accessToken: token, expireTime, user: account.user };
+}
+
+function caller(ctx: HandlerContext): Account {
+  const header = ctx.requestHeader.get("authorization") ?? "";
+  const account = tokens.get(header.replace(/^Bearer /, ""));
+  if (!header) throw withReason(Code.Unauthenticated, "TOKEN_MISSING", "missing access token");
+  if (!account) throw withReason(Code.Unauthenticated, "TOKEN_INVALID", "invalid access token");
+  return account;
+}
+
+// --- orders ----------------------------------------------------------------
+
+function luhn(n: string): boolean {
+  if (!/^\d{12,19}$/.test(n)) return false;
+  const sum = [...n].reverse().reduce((s, c, i) => {
+    const d = Number(c) * (i % 2 ? 2 : 1);
+    return s + (d > 9 ? d - 9 : d);
+  }, 0);
+  return sum % 10 === 0;
+}
+
+function record(order: Order, status: OrderStatus, changes: Partial<Order> = {}): void {
+  Object.assign(order, changes, { status, updateTime: timestampNow() });
+  const history = events.get(order.id) ?? [];
+  history.push(
+    create(OrderEventSchema, {
+      orderId: order.id,
+      sequence: BigInt(history.length + 1),
+      status,
+      failureReason: order.failureReason,
+      createTime: order.updateTime,
+      order: create(OrderSchema, order),
+    }),
+  );
+  events.set(order.id, history);
+  watchers.get(order.id)?.forEach((wake) => wake());
+}
+
+/** Runs `steps` one after another, `ms` apart (the "saga" of the mock). */
+function later(ms: number, ...steps: (() => void)[]): void {
+  let t = 0;
+  for (const step of steps) setTimeout(step, (t += ms));
+}
+
+const final = [OrderStatus.CONFIRMED, OrderStatus.FAILED, OrderStatus.CANCELLED];
+
+function ownOrder(ctx: HandlerContext, id: string): Order {
+  const order = orders.get(id);
+  if (!order || order.userId !== caller(ctx).user.id) throw withReason(Code.NotFound, "ORDER_NOT_FOUND", `order ${id} not found`, { order_id: id });
+  return order;
+}
+
+function page<T>(items: T[], pageSize: number, pageToken: string): { items: T[]; next: string } {
+  const start = Number(pageToken || "0");
+  const size = pageSize || 20;
+  const next = start + size < items.length ? String(start + size) : "";
+  return { items: items.slice(start, start + size), next };
+}
+
+// --- services --------------------------------------------------------------
+
+function routes(router: ConnectRouter) {
+  router.service(AuthService, {
+    register(req) {
+      const email = req.email.trim().toLowerCase();
+      const v: [string, string][] = [];
+      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) v.push(["email", "must be a valid email address"]);
+      if (req.password.length < 10 || req.password.length > 128) v.push(["password", "must be 10 to 128 characters"]);
+      if (!req.displayName.trim() || req.displayName.length > 100) v.push(["display_name", "must be 1 to 100 characters"]);
+      if (v.length) throw invalid(v);
+      if (accounts.has(email)) throw withReason(Code.AlreadyExists, "EMAIL_TAKEN", "an account with this email exists");
+      const user = create(UserSchema, { id: uuid(), email, displayName: req.displayName.trim(), role: Role.CUSTOMER, createTime: timestampNow() });
+      const account = { user, password: req.password, walletMinor: 2500n };
+      accounts.set(email, account);
+      return issue(account);
+    },
+    login(req) {
+      const email = req.email.trim().toLowerCase();
+      const recent = (failedLogins.get(email) ?? []).filter((t) => Date.now() - t < 60_000);
+      if (recent.length >= 5) {
+        throw new ConnectError("too many attempts", Code.ResourceExhausted, undefined, [
+          { desc: RetryInfoSchema, value: { retryDelay: create(DurationSchema, { seconds: 30n }) } },
+          { desc: ErrorInfoSchema, value: { reason: "TOO_MANY_ATTEMPTS", domain: "shop" } },
+        ]);
+      }
+      const account = accounts.get(email);
+      if (!account || account.password !== req.password) {
+        failedLogins.set(email, [...recent, Date.now()]);
+        throw withReason(Code.Unauthenticated, "INVALID_CREDENTIALS", "wrong email or password");
+      }
+      return issue(account);
+    },
+    whoAmI(_req, ctx) {
+      return caller(ctx).user;
+    },
+  });
+
+  router.service(CatalogService, {
+    listProducts(req) {
+      const q = req.query.toLowerCase();
+      const found = products.filter(
+        (p) => (!req.category || p.category === req.category) && (!q || `${p.name} ${p.description}`.toLowerCase().includes(q)),
+      );
+      const { items, next } = page(found, req.pageSize, req.pageToken);
+      return { products: items, nextPageToken: next };
+    },
+    getProduct(req) {
+      const p = products.find((p) => p.id === req.id);
+      if (!p) throw withReason(Code.NotFound, "PRODUCT_NOT_FOUND", `product ${req.id} not found`, { product_ids: req.id });
+      return p;
+    },
+    batchGetProducts(req) {
+      const missing = req.ids.filter((id) => !products.some((p) => p.id === id));
+      if (missing.length) throw withReason(Code.NotFound, "PRODUCT_NOT_FOUND", "products not found", { product_ids: missing.join(",") });
+      return { products: req.ids.map((id) => products.find((p) => p.id === id)!) };
+    },
+  });
+
+  router.service(OrderService, {
+    createOrder(req, ctx) {
+      const account = caller(ctx);
+      const v: [string, string][] = [];
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(req.requestId)) v.push(["request_id", "must be 1 to 64 letters, digits, - or _"]);
+      if (!req.lines.length) v.push(["lines", "must have at least one line"]);
+      req.lines.forEach((l, i) => {
+        if (l.quantity < 1n || l.quantity > 1000n) v.push([`lines[${i}].quantity`, "must be between 1 and 1000"]);
+      });
+      const method = req.paymentMethod?.method;
+      if (!method?.case) v.push(["payment_method", "is required: a card or the wallet"]);
+      if (method?.case === "card") {
+        const c = method.value;
+        if (!luhn(c.number)) v.push(["payment_method.card.number", "must be 12 to 19 digits with a valid check digit"]);
+        if (c.expMonth < 1 || c.expMonth > 12) v.push(["payment_method.card.exp_month", "must be between 1 and 12"]);
+        if (c.expYear < 1000 || c.expYear > 9999) v.push(["payment_method.card.exp_year", "must be a four-digit year"]);
+        if (!/^\d{3,4}$/.test(c.cvc)) v.push(["payment_method.card.cvc", "must be 3 or 4 digits"]);
+      }
+      const a = req.shippingAddress;
+      const required: [string, string, number][] = [["recipient", a?.recipient ?? "", 100], ["line1", a?.line1 ?? "", 200], ["city", a?.city ?? "", 100], ["postal_code", a?.postalCode ?? "", 20]];
+      for (const [name, value, max] of required) {
+        if (!value.trim()) v.push([`shipping_address.${name}`, "must not be empty"]);
+        else if (value.trim().length > max) v.push([`shipping_address.${name}`, `must be at most ${max} characters`]);
+      }
+      if (!/^[A-Z]{2}$/.test(a?.countryCode ?? "")) v.push(["shipping_address.country_code", "must be an ISO 3166-1 alpha-2 code in upper case, e.g. US"]);
+      if (v.length) throw invalid(v);
+
+      const existing = [...orders.values()].find((o) => o.userId === account.user.id && o.requestId === req.requestId);
+      if (existing) return existing;
+      const missing = req.lines.filter((l) => !products.some((p) => p.id === l.productId)).map((l) => l.productId);
+      if (missing.length) throw withReason(Code.NotFound, "PRODUCT_NOT_FOUND", "products not found", { product_ids: missing.join(",") });
+
+      const lines = req.lines.map((l) => {
+        const p = products.find((p) => p.id === l.productId)!;
+        const unit = p.price!.amountMinor;
+        return { productId: p.id, productName: p.name, unitPrice: p.price, quantity: l.quantity, lineTotal: { currencyCode: "USD", amountMinor: unit * l.quantity } };
+      });
+      const total = lines.reduce((s, l) => s + l.lineTotal.amountMinor, 0n);
+      const init: MessageInitShape<typeof OrderSchema> = {
+        id: uuid(),
+        userId: account.user.id,
+        requestId: req.requestId,
+        lines,
+        total: { currencyCode: "USD", amountMinor: total },
+        shippingAddress: a,
+        payment: {
+          method:
+            method?.case === "card"
+              ? { methodType: PaymentMethodType.CARD, cardBrand: method.value.number.startsWith("4") ? "visa" : "other", cardLast4: method.value.number.slice(-4) }
+              : { methodType: PaymentMethodType.WALLET },
+        },
+        createTime: timestampNow(),
+      };
+      const order = create(OrderSchema, init);
+      orders.set(order.id, order);
+      record(order, OrderStatus.PENDING);
+
+      const now = new Date();
+      let decline = DeclineCode.UNSPECIFIED;
+      if (method?.case === "card") {
+        const c = method.value;
+        if (c.number === "4000000000000002") decline = DeclineCode.INSUFFICIENT_FUNDS;
+        else if (c.expYear < now.getFullYear() || (c.expYear === now.getFullYear() && c.expMonth < now.getMonth() + 1)) decline = DeclineCode.EXPIRED_CARD;
+      } else if (account.walletMinor < total) {
+        decline = DeclineCode.INSUFFICIENT_WALLET_BALANCE;
+      }
+      if (decline) {
+        // Declines come back at once, as a failed order (not an error).
+        record(order, OrderStatus.STOCK_RESERVED);
+        record(order, OrderStatus.COMPENSATING, { failureReason: FailureReason.PAYMENT_DECLINED, declineCode: decline });
+        record(order, OrderStatus.FAILED);
+        return order;
+      }
+      if (method?.case === "wallet") account.walletMinor -= total;
+      later(400,
+        () => record(order, OrderStatus.STOCK_RESERVED),
+        () => record(order, OrderStatus.PAID, { payment: { ...order.payment!, paymentId: uuid() } }),
+        () => record(order, OrderStatus.CONFIRMED),
+      );
+      return order;
+    },
+    getOrder(req, ctx) {
+      return ownOrder(ctx, req.id);
+    },
+    listOrders(req, ctx) {
+      const me = caller(ctx).user.id;
+      const mine = [...orders.values()].filter((o) => o.userId === me && (!req.status || o.status === req.status)).reverse();
+      const { items, next } = page(mine, req.pageSize, req.pageToken);
+      return { orders: items, nextPageToken: next };
+    },
+    cancelOrder(req, ctx) {
+      const order = ownOrder(ctx, req.id);
+      if (order.status === OrderStatus.CANCELLING || order.status === OrderStatus.CANCELLED) return order;
+      if (order.status !== OrderStatus.CONFIRMED) {
+        throw withReason(Code.FailedPrecondition, "ORDER_NOT_CANCELLABLE", "only confirmed orders can be cancelled", { order_id: order.id });
+      }
+      record(order, OrderStatus.CANCELLING, { cancelReason: req.reason });
+      later(500, () => {
+        if (order.payment?.method?.methodType === PaymentMethodType.WALLET) tokensOwner(order.userId).walletMinor += order.total!.amountMinor;
+        record(order, OrderStatus.CANCELLED);
+      });
+      return order;
+    },
+    async *watchOrder(req, ctx) {
+      ownOrder(ctx, req.id);
+      let sent = req.afterSequence;
+      let wake: () => void = () => {};
+      const set = watchers.get(req.id) ?? new Set();
+      watchers.set(req.id, set);
+      const listener = () => wake();
+      set.add(listener);
+      try {
+        for (;;) {
+          const history = events.get(req.id) ?? [];
+          for (const e of history.filter((e) => e.sequence > sent)) {
+            sent = e.sequence;
+            yield e;
+          }
+          if (final.includes(history.at(-1)?.status ?? OrderStatus.UNSPECIFIED)) return;
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            ctx.signal.addEventListener("abort", () => resolve(), { once: true });
+          });
+          if (ctx.signal.aborted) return;
+        }
+      } finally {
+        set.delete(listener);
+      }
+    },
+  });
+
+  router.service(PaymentService, {
+    getWallet(req, ctx) {
+      const account = caller(ctx);
+      if (!/^[A-Z]{3}$/.test(req.currencyCode)) throw invalid([["currency_code", "must be an ISO 4217 code, e.g. USD"]]);
+      const balance = req.currencyCode === "USD" ? account.walletMinor : 0n;
+      return { userId: account.user.id, balance: { currencyCode: req.currencyCode, amountMinor: balance } };
+    },
+  });
+}
+
+function tokensOwner(userId: string): Account {
+  return [...accounts.values()].find((a) => a.user.id === userId)!;
+}
+
+// --- static files (dist/) and the server ----------------------------------
+
+const types: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".svg": "image/svg+xml",
+};
+
+export function startMockGateway(port: number, dist: string) {
+  const serveStatic: ConnectNodeAdapterOptions["fallback"] = (req, res) => {
+    // The URL parser resolves "..", so the path cannot leave dist/.
+    const path = normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname));
+    let file = join(dist, path === "/" ? "index.html" : path);
+    if (!existsSync(file) || !statSync(file).isFile()) file = "";
+    if (req.method !== "GET" || !file) {
+      res.writeHead(404, { "content-type": "text/plain" });
+      res.end("not found");
+      return;
+    }
+    res.writeHead(200, {
+      "content-type": types[extname(file)] ?? "application/octet-stream",
+      // The strict policy the real gateway can send: the storefront needs nothing inline.
+      "content-security-policy": "default-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'",
+    });
+    createReadStream(file).pipe(res);
+  };
+  const server = createServer(connectNodeAdapter({ routes, fallback: serveStatic }));
+  return new Promise<typeof server>((resolve) => server.listen(port, "127.0.0.1", () => resolve(server)));
+}

@@ -1,0 +1,57 @@
+// The gRPC-web clients. The gateway serves this page and the API on the same
+// origin, so the transport's base URL is simply the page's origin.
+
+import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
+import { createGrpcWebTransport } from "@connectrpc/connect-web";
+import { AuthService } from "./gen/shop/auth/v1/auth_pb";
+import { CatalogService } from "./gen/shop/catalog/v1/catalog_pb";
+import { OrderService } from "./gen/shop/orders/v1/orders_pb";
+import { PaymentService } from "./gen/shop/payments/v1/payments_pb";
+import { expire, session } from "./session";
+
+/** Calls that need no token: the catalog, and signing up or in. */
+function isPublic(service: string, method: string): boolean {
+  return service === CatalogService.typeName || (service === AuthService.typeName && method !== "WhoAmI");
+}
+
+/**
+ * Adds `authorization: Bearer <token>` to calls that need it, and ends the
+ * session when the server answers UNAUTHENTICATED (expired or revoked token),
+ * for unary calls and for errors that arrive later in a stream.
+ */
+const auth: Interceptor = (next) => async (req) => {
+  const needsToken = !isPublic(req.service.typeName, req.method.name);
+  const token = session()?.accessToken;
+  if (needsToken && token) req.header.set("authorization", `Bearer ${token}`);
+  const noteUnauthenticated = (err: unknown) => {
+    if (needsToken && ConnectError.from(err).code === Code.Unauthenticated) expire();
+    return err;
+  };
+  try {
+    const res = await next(req);
+    if (!res.stream) return res;
+    const messages = res.message;
+    return {
+      ...res,
+      message: (async function* () {
+        try {
+          yield* messages;
+        } catch (err) {
+          throw noteUnauthenticated(err);
+        }
+      })(),
+    };
+  } catch (err) {
+    throw noteUnauthenticated(err);
+  }
+};
+
+const transport = createGrpcWebTransport({
+  baseUrl: window.location.origin,
+  interceptors: [auth],
+});
+
+export const authClient = createClient(AuthService, transport);
+export const catalog = createClient(CatalogService, transport);
+export const orders = createClient(OrderService, transport);
+export const payments = createClient(PaymentService, transport);

@@ -1,0 +1,82 @@
+// Entry point: the header (navigation, cart count, who is logged in) and the
+// hash routes. Views live in src/views; each renders into <main>.
+
+import "./styles.css";
+import { Code } from "@connectrpc/connect";
+import { authClient } from "./api";
+import { cartCount, onCartChange } from "./cart";
+import { h, link, replace, title } from "./dom";
+import { describe } from "./errors";
+import { navigate, startRouter, type View } from "./router";
+import { expire, logOut, onSessionChange, session, updateUser } from "./session";
+import { loginView, registerView } from "./views/auth";
+import { cartView } from "./views/cart";
+import { catalogView } from "./views/catalog";
+import { checkoutView } from "./views/checkout";
+import { orderView } from "./views/order";
+import { ordersView } from "./views/orders";
+import { productView } from "./views/product";
+
+const routes: [RegExp, View][] = [
+  [/^\/?$/, catalogView],
+  [/^\/product\/([^/]+)$/, productView],
+  [/^\/cart$/, cartView],
+  [/^\/checkout$/, checkoutView],
+  [/^\/orders$/, ordersView],
+  [/^\/orders\/([^/]+)$/, orderView],
+  [/^\/login$/, loginView],
+  [/^\/register$/, registerView],
+];
+
+const notFound: View = (main) => {
+  main.append(title("Page not found"), h("p", null, "There is nothing here. ", link("/", null, "Browse products")));
+};
+
+function renderNav(nav: HTMLElement): void {
+  const s = session();
+  const count = cartCount();
+  replace(
+    nav,
+    link("/", null, "Products"),
+    s ? link("/orders", { "data-testid": "nav-orders" }, "Orders") : null,
+    link("/cart", { "data-testid": "nav-cart", "aria-label": `Cart, ${count} item${count === 1 ? "" : "s"}` },
+      "Cart ", h("span", { class: "count", "data-testid": "cart-count" }, String(count)),
+    ),
+    s
+      ? [
+          h("span", { class: "who", "data-testid": "user-name", title: s.user.email }, s.user.displayName || s.user.email),
+          h("button", {
+            type: "button",
+            class: "link",
+            "data-testid": "nav-logout",
+            onclick: () => {
+              logOut();
+              navigate("/");
+            },
+          }, "Log out"),
+        ]
+      : [
+          link("/login", { "data-testid": "nav-login" }, "Log in"),
+          link("/register", { "data-testid": "nav-register" }, "Register"),
+        ],
+  );
+}
+
+const main = document.getElementById("main")!;
+const nav = document.getElementById("nav")!;
+// "#main" would be read as a route: move the focus by hand instead.
+document.querySelector(".skip")?.addEventListener("click", (e) => {
+  e.preventDefault();
+  main.focus();
+});
+renderNav(nav);
+onCartChange(() => renderNav(nav));
+onSessionChange(() => renderNav(nav));
+startRouter(main, routes, notFound);
+
+// Check a stored token is still accepted, and refresh the name shown.
+if (session()) {
+  authClient.whoAmI({}).then(updateUser, (err) => {
+    if (describe(err).code === Code.Unauthenticated) expire();
+  });
+}

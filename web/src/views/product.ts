@@ -1,0 +1,56 @@
+// #/product/<id>: one product, with a quantity and "Add to cart".
+
+import { Code } from "@connectrpc/connect";
+import { catalog } from "../api";
+import { MAX_QUANTITY } from "../cart";
+import { h, link, loading, replace, title } from "../dom";
+import { describe, isAbort } from "../errors";
+import { problemBox } from "../forms";
+import { formatMoney } from "../money";
+import type { Route } from "../router";
+import { addAndConfirm } from "./catalog";
+
+const gone = "This product does not exist or is no longer sold.";
+
+export async function productView(main: HTMLElement, route: Route): Promise<void> {
+  const [id] = route.params;
+  const back = h("p", null, link("/", null, "← All products"));
+  const body = h("div", null, loading("Loading product…"));
+  main.append(back, title("Product"), body);
+  try {
+    const p = await catalog.getProduct({ id }, { signal: route.signal });
+    const quantity = h("input", {
+      id: "quantity",
+      type: "number",
+      min: 1,
+      max: MAX_QUANTITY,
+      value: 1,
+      inputmode: "numeric",
+      "data-testid": "product-quantity",
+    });
+    const add = h("button", { type: "button", "data-testid": "add-to-cart" }, "Add to cart");
+    add.addEventListener("click", () => addAndConfirm(p, Number(quantity.value) || 1, add));
+    const placeholder = main.querySelector("h1");
+    const hadFocus = document.activeElement === placeholder;
+    const heading = title(p.name);
+    placeholder?.replaceWith(heading);
+    replace(
+      body,
+      h("article", { class: "product", "data-testid": "product-detail", "data-product-id": p.id },
+        h("p", { class: "tag" }, link(`/?category=${encodeURIComponent(p.category)}`, null, p.category)),
+        h("p", { class: "price big", "data-testid": "product-price" }, formatMoney(p.price)),
+        h("p", { class: "desc" }, p.description),
+        h("div", { class: "buy" },
+          h("label", { for: "quantity" }, "Quantity"),
+          quantity,
+          add,
+        ),
+        h("p", null, link("/cart", null, "Go to cart →")),
+      ),
+    );
+    if (hadFocus) heading.focus();
+  } catch (err) {
+    if (isAbort(err)) return;
+    replace(body, problemBox(describe(err, { [Code.NotFound]: gone, [Code.InvalidArgument]: gone })));
+  }
+}
