@@ -11,6 +11,7 @@ pub mod error;
 pub mod limits;
 pub mod proxy;
 pub mod routes;
+pub mod web;
 
 use std::{future::Future, time::Duration};
 
@@ -183,10 +184,11 @@ pub async fn serve(
         Backend::Orders => orders.clone(),
         Backend::Payments => payments.clone(),
     });
-    // Anything the gateway does not serve itself is forwarded (or refused
-    // there, if the service is unknown).
+    // Anything the gateway does not serve itself (accounts, the storefront)
+    // is forwarded, or refused there if the service is unknown.
     let router = Routes::new(AuthServiceServer::new(auth))
         .into_axum_router()
+        .merge(web::router())
         .fallback_service(
             proxy.map_request(|request: http::Request<axum::body::Body>| {
                 request.map(tonic::body::Body::new)

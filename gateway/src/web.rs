@@ -1,0 +1,85 @@
+//! The browser storefront: the built files of `web/` (`web/dist`), embedded
+//! in the binary so running the gateway needs no Node.js, served at `/`.
+
+use axum::{
+    Router,
+    extract::Path,
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use include_dir::{Dir, include_dir};
+
+static DIST: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../web/dist");
+
+/// `GET /` (the page) and `GET /assets/...` (its scripts and styles).
+pub fn router() -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/index.html", get(index))
+        .route("/assets/{*path}", get(asset))
+}
+
+async fn index() -> Response {
+    // The page names its assets by content hash, so only it must be fresh.
+    file("index.html", "no-cache")
+}
+
+async fn asset(Path(path): Path<String>) -> Response {
+    file(
+        &format!("assets/{path}"),
+        "public, max-age=31536000, immutable",
+    )
+}
+
+fn file(path: &str, cache: &'static str) -> Response {
+    match DIST.get_file(path) {
+        Some(file) => (
+            [
+                (header::CONTENT_TYPE, content_type(path)),
+                (header::CACHE_CONTROL, cache),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            ],
+            file.contents(),
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_storefront_is_embedded_and_links_its_assets() {
+        let index = DIST
+            .get_file("index.html")
+            .and_then(|f| f.contents_utf8())
+            .expect("web/dist/index.html is embedded");
+        for asset in DIST.get_dir("assets").expect("assets").files() {
+            let name = asset
+                .path()
+                .file_name()
+                .and_then(|n| n.to_str())
+                .expect("name");
+            assert!(
+                index.contains(name) || name.ends_with(".map"),
+                "{name} is not linked"
+            );
+        }
+    }
+}
