@@ -40,7 +40,7 @@ pub fn is_valid_number(number: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// What is wrong with a card's format, as (field name within the card,
