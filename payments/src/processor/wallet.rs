@@ -1,0 +1,27 @@
+//! Store credit as a processor. The money is in this service's own
+//! database, so the processor decides nothing by itself: it asks the flow
+//! to debit (or credit) the wallet in the same transaction that records
+//! the charge (or the refund), where the balance check is atomic.
+
+use super::{ChargeAttempt, Processor, ProcessorError, RefundAttempt};
+use crate::domain::{ChargeDecision, PaymentMethod, RefundDecision};
+
+/// The wallet processor.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WalletProcessor;
+
+#[async_trait::async_trait]
+impl Processor for WalletProcessor {
+    async fn charge(&self, attempt: &ChargeAttempt<'_>) -> Result<ChargeDecision, ProcessorError> {
+        match attempt.method {
+            PaymentMethod::Wallet => Ok(ChargeDecision::DebitWallet),
+            PaymentMethod::Card(_) => Err(ProcessorError::Refused(
+                "the wallet processor cannot charge a card".into(),
+            )),
+        }
+    }
+
+    async fn refund(&self, _attempt: &RefundAttempt<'_>) -> Result<RefundDecision, ProcessorError> {
+        Ok(RefundDecision::CreditWallet)
+    }
+}

@@ -1,0 +1,301 @@
+//! Charge queries: the processing row that makes a charge idempotent, the
+//! lease that says which attempt is working on it, recording its outcome
+//! (with the wallet debit and the ledger entry), and reads and listings.
+
+use std::{collections::HashMap, time::Duration};
+
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use platform::{clock::to_micros, on_db};
+
+use super::{
+    Begun, Store,
+    rows::{self, CAPTURED, DECLINED, LeaseRow, LedgerRow, PROCESSING, PaymentRow, RefundRow},
+    schema::{charge_leases, ledger_entries, payments, refunds, wallets},
+};
+use crate::{
+    domain::{
+        ChargeDecision, ChargeRequest, DeclineCode, IdempotencyKey, ListQuery, Payment, PaymentId,
+    },
+    error::{Error, Result},
+};
+
+/// Loads a payment and its refunds inside a connection or transaction.
+/// `$filter` selects the payment row (by id or by idempotency key).
+macro_rules! load_payment {
+    ($conn:expr, $filter:expr) => {{
+        let row: Option<PaymentRow> = payments::table
+            .filter($filter)
+            .select(PaymentRow::as_select())
+            .first($conn)
+            .await
+            .optional()?;
+        match row {
+            None => None,
+            Some(row) => {
+                let refund_rows: Vec<RefundRow> = refunds::table
+                    .filter(refunds::payment_id.eq(&row.id))
+                    .select(RefundRow::as_select())
+                    .load($conn)
+                    .await?;
+                Some(rows::payment(row, refund_rows)?)
+            }
+        }
+    }};
+}
+pub(super) use load_payment;
+
+/// A lease's length in microseconds, never zero (a lease ending at 0 is
+/// a released one).
+fn lease_micros(lease: Duration) -> i64 {
+    i64::try_from(lease.as_micros()).unwrap_or(i64::MAX).max(1)
+}
+
+impl Store {
+    /// Inserts the processing row of a new charge, leased to the caller
+    /// until `lease_until`, unless the idempotency key is taken: then the
+    /// payment the key names (created by an earlier or concurrent call).
+    pub async fn begin_charge(
+        &self,
+        request: &ChargeRequest,
+        lease_until: i64,
+    ) -> Result<Begun<Payment>> {
+        let now = to_micros(self.clock.now());
+        let row = PaymentRow::processing(request, PaymentId::generate(), now);
+        let lease = LeaseRow {
+            payment_id: row.id.clone(),
+            lease_until,
+            attempts: 1,
+        };
+        let created = on_db!(&self.db, |conn| {
+            conn.transaction::<_, Error, _>(async |tx| {
+                // ON CONFLICT DO NOTHING: a concurrent insert with the same
+                // key waits for the other to commit, then inserts nothing.
+                let inserted = diesel::insert_into(payments::table)
+                    .values(&row)
+                    .on_conflict(payments::idempotency_key)
+                    .do_nothing()
+                    .execute(tx)
+                    .await?;
+                if inserted == 1 {
+                    diesel::insert_into(charge_leases::table)
+                        .values(&lease)
+                        .execute(tx)
+                        .await?;
+                }
+                Ok(inserted == 1)
+            })
+            .await?
+        });
+        if created {
+            return Ok(Begun::Created(rows::payment(row, Vec::new())?));
+        }
+        let existing = self.payment_by_key(&request.charge.key).await?;
+        Ok(Begun::Existing(existing))
+    }
+
+    /// The payment an idempotency key made.
+    async fn payment_by_key(&self, key: &IdempotencyKey) -> Result<Payment> {
+        let key = key.as_str().to_owned();
+        let found: Option<Payment> = on_db!(&self.db, |conn| load_payment!(
+            conn,
+            payments::idempotency_key.eq(&key)
+        ));
+        // Payments are never deleted, so a key seen taken stays taken.
+        found.ok_or_else(|| Error::Corrupt(format!("payment with key {key:?} vanished")))
+    }
+
+    /// Takes over a processing charge whose lease has run out (its attempt
+    /// gave up or died): leases it to the caller for `lease` and returns
+    /// the new lease's end, or `None` if the charge is finished or another
+    /// attempt still (or now) owns it.
+    pub async fn claim_charge(&self, id: PaymentId, lease: Duration) -> Result<Option<i64>> {
+        let key = id.to_string();
+        let now = to_micros(self.clock.now());
+        let lease_until = now.saturating_add(lease_micros(lease));
+        // Only processing charges have a lease row, and of two claimers
+        // only one sees the old lease expired.
+        let claimed = on_db!(&self.db, |conn| {
+            diesel::update(
+                charge_leases::table
+                    .filter(charge_leases::payment_id.eq(&key))
+                    .filter(charge_leases::lease_until.le(now)),
+            )
+            .set((
+                charge_leases::lease_until.eq(lease_until),
+                charge_leases::attempts.eq(charge_leases::attempts + 1),
+            ))
+            .execute(conn)
+            .await?
+        });
+        Ok((claimed == 1).then_some(lease_until))
+    }
+
+    /// Gives up the lease `lease_until` on a processing charge, so that a
+    /// retry may take it over at once (after transient processor trouble).
+    /// Does nothing if another attempt owns it by now.
+    pub async fn release_charge(&self, id: PaymentId, lease_until: i64) -> Result<()> {
+        let key = id.to_string();
+        on_db!(&self.db, |conn| {
+            diesel::update(
+                charge_leases::table
+                    .filter(charge_leases::payment_id.eq(&key))
+                    .filter(charge_leases::lease_until.eq(lease_until)),
+            )
+            .set(charge_leases::lease_until.eq(0))
+            .execute(conn)
+            .await?
+        });
+        Ok(())
+    }
+
+    /// Records a processor's decision on a processing charge: captured
+    /// (with its ledger entry; for wallets, the debit, or a decline if the
+    /// balance is short) or declined, all in one transaction. Only the
+    /// first outcome recorded counts; later ones (a duplicate attempt
+    /// finishing second) change nothing. Returns the payment as it is now.
+    pub async fn finish_charge(&self, id: PaymentId, decision: &ChargeDecision) -> Result<Payment> {
+        let key = id.to_string();
+        let now = to_micros(self.clock.now());
+        on_db!(&self.db, |conn| {
+            conn.transaction::<_, Error, _>(async |tx| {
+                // Moving the row out of `processing` is the claim on the
+                // outcome: exactly one attempt gets past this.
+                let target = payments::table
+                    .filter(payments::id.eq(&key))
+                    .filter(payments::status.eq(PROCESSING));
+                let won = diesel::update(target)
+                    .set(payments::updated_at.eq(now))
+                    .execute(tx)
+                    .await?
+                    == 1;
+                if !won {
+                    return Ok(());
+                }
+                let row: PaymentRow = payments::table
+                    .filter(payments::id.eq(&key))
+                    .select(PaymentRow::as_select())
+                    .first(tx)
+                    .await?;
+
+                let (decline, reference) = match decision {
+                    ChargeDecision::Approved { reference } => (None, Some(reference.clone())),
+                    ChargeDecision::Declined(code) => (Some(*code), None),
+                    ChargeDecision::DebitWallet => {
+                        // The balance check is the WHERE clause, so
+                        // concurrent charges can never take it below zero.
+                        let debited = diesel::update(
+                            wallets::table
+                                .filter(wallets::user_id.eq(&row.user_id))
+                                .filter(wallets::currency.eq(&row.currency))
+                                .filter(wallets::balance_minor.ge(row.amount_minor)),
+                        )
+                        .set((
+                            wallets::balance_minor.eq(wallets::balance_minor - row.amount_minor),
+                            wallets::updated_at.eq(now),
+                        ))
+                        .execute(tx)
+                        .await?;
+                        let short =
+                            (debited == 0).then_some(DeclineCode::InsufficientWalletBalance);
+                        (short, None)
+                    }
+                };
+                let captured = if decline.is_none() {
+                    row.amount_minor
+                } else {
+                    0
+                };
+                diesel::update(payments::table.filter(payments::id.eq(&key)))
+                    .set((
+                        payments::status.eq(if decline.is_none() {
+                            CAPTURED
+                        } else {
+                            DECLINED
+                        }),
+                        payments::decline_code.eq(decline.map(|code| code.as_str())),
+                        payments::captured_minor.eq(captured),
+                    ))
+                    .execute(tx)
+                    .await?;
+                diesel::delete(charge_leases::table.filter(charge_leases::payment_id.eq(&key)))
+                    .execute(tx)
+                    .await?;
+                if captured > 0 {
+                    let entry = LedgerRow::charge(&row, reference, now);
+                    diesel::insert_into(ledger_entries::table)
+                        .values(&entry)
+                        .execute(tx)
+                        .await?;
+                }
+                Ok(())
+            })
+            .await
+        })?;
+        self.payment(id).await
+    }
+
+    /// A payment, with its refunds.
+    pub async fn payment(&self, id: PaymentId) -> Result<Payment> {
+        let key = id.to_string();
+        let found: Option<Payment> =
+            on_db!(&self.db, |conn| load_payment!(conn, payments::id.eq(&key)));
+        found.ok_or(Error::PaymentNotFound(key))
+    }
+
+    /// One page of payments, newest first, and whether more follow.
+    pub async fn list_payments(&self, query: &ListQuery) -> Result<(Vec<Payment>, bool)> {
+        let limit = i64::from(query.page_size.get()) + 1;
+        let order_id = query.order_id.as_ref().map(|o| o.as_str().to_owned());
+        let user_id = query.user_id.as_ref().map(|u| u.as_str().to_owned());
+        let after = query.after.map(|(at, id)| (at, id.to_string()));
+        let (mut payment_rows, refund_rows): (Vec<PaymentRow>, Vec<RefundRow>) =
+            on_db!(&self.db, |conn| {
+                let mut select = payments::table
+                    .select(PaymentRow::as_select())
+                    .order((payments::created_at.desc(), payments::id.desc()))
+                    .limit(limit)
+                    .into_boxed();
+                if let Some(order_id) = &order_id {
+                    select = select.filter(payments::order_id.eq(order_id));
+                }
+                if let Some(user_id) = &user_id {
+                    select = select.filter(payments::user_id.eq(user_id));
+                }
+                if let Some((at, id)) = &after {
+                    select = select.filter(
+                        payments::created_at
+                            .lt(at)
+                            .or(payments::created_at.eq(at).and(payments::id.lt(id))),
+                    );
+                }
+                let payment_rows: Vec<PaymentRow> = select.load(conn).await?;
+                let ids: Vec<&str> = payment_rows.iter().map(|p| p.id.as_str()).collect();
+                let refund_rows: Vec<RefundRow> = refunds::table
+                    .filter(refunds::payment_id.eq_any(&ids))
+                    .select(RefundRow::as_select())
+                    .load(conn)
+                    .await?;
+                (payment_rows, refund_rows)
+            });
+        let more = payment_rows.len() as i64 == limit;
+        if more {
+            payment_rows.pop();
+        }
+        let mut refunds_of: HashMap<String, Vec<RefundRow>> = HashMap::new();
+        for refund in refund_rows {
+            refunds_of
+                .entry(refund.payment_id.clone())
+                .or_default()
+                .push(refund);
+        }
+        let payments = payment_rows
+            .into_iter()
+            .map(|row| {
+                let refunds = refunds_of.remove(&row.id).unwrap_or_default();
+                rows::payment(row, refunds)
+            })
+            .collect::<Result<_>>()?;
+        Ok((payments, more))
+    }
+}

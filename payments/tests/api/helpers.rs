@@ -1,0 +1,441 @@
+//! The one way tests start a payments service: [`TestApp::spawn`].
+
+use std::{sync::Arc, time::Duration};
+
+use contracts::{
+    common::{Card, Money, PaymentMethod, Wallet, payment_method::Method},
+    payments::{self as proto, payment_service_client::PaymentServiceClient},
+};
+use payments::{
+    Config,
+    domain::{Currency, LedgerEntry, PaymentId, UserId},
+    processor::card::SimulatedCardNetwork,
+    store::Store,
+};
+use platform::{
+    auth::{Role, issuer},
+    clock::Clock,
+    db::{Db, DbError},
+    testing::{TestAuth, TestDatabase, authorized},
+};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tonic::{Code, Request, Status, transport::Channel};
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
+use tonic_types::StatusExt;
+
+/// The customer most tests act for.
+pub const CUSTOMER: &str = "customer-1";
+/// The admin most tests act as.
+pub const ADMIN: &str = "admin-1";
+
+/// A running payments service, typed clients to it, and a second way into
+/// its database for what the API does not show (the ledger).
+pub struct TestApp {
+    pub payments: PaymentServiceClient<Channel>,
+    pub channel: Channel,
+    pub auth: Arc<TestAuth>,
+    pub clock: Clock,
+    /// The simulated card network the service charges cards on.
+    pub network: SimulatedCardNetwork,
+    store: Store,
+    db: Db,
+    config: Config,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<Result<(), payments::StartError>>>,
+    _database: Option<TestDatabase>,
+}
+
+impl TestApp {
+    /// A payments service with the embedded defaults and a manual clock.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// A payments service whose configuration `configure` may change first.
+    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
+        let database = TestDatabase::new().await;
+        let auth = Arc::new(TestAuth::new());
+        let clock = Clock::manual(time::OffsetDateTime::now_utc());
+        let mut config = Config::new(database.url(), auth.verifier());
+        config.clock = clock.clone();
+        config.pool_size = 8;
+        configure(&mut config);
+        Self::start(config, auth, Some(database)).await
+    }
+
+    /// A second replica of this service: the same database, card network,
+    /// clock, keys and trust list, with `configure` applied; its own
+    /// server. Keep `self` alive as long as the replica: it owns the
+    /// database.
+    pub async fn replica_with(&self, configure: impl FnOnce(&mut Config)) -> Self {
+        let mut config = self.config.clone();
+        configure(&mut config);
+        Self::start(config, self.auth.clone(), None).await
+    }
+
+    async fn start(config: Config, auth: Arc<TestAuth>, database: Option<TestDatabase>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = listener.local_addr().expect("address");
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let server = tokio::spawn(payments::serve(config.clone(), listener, async {
+            let _ = stop.await;
+        }));
+
+        let channel = Channel::from_shared(format!("http://{address}"))
+            .expect("uri")
+            .connect_timeout(Duration::from_secs(5))
+            .connect_lazy();
+        // Serving means connected and migrated: only then open the tests'
+        // own way into the database.
+        eventually("the service is serving", || async {
+            HealthClient::new(channel.clone())
+                .check(HealthCheckRequest::default())
+                .await
+                .is_ok_and(|r| r.into_inner().status() == ServingStatus::Serving)
+        })
+        .await;
+        let db = Db::connect(&config.database_url, 2, payments::store::migrations())
+            .await
+            .expect("the tests' own connection");
+        Self {
+            payments: PaymentServiceClient::new(channel.clone()),
+            channel,
+            auth,
+            clock: config.clock.clone(),
+            network: config.card_network.clone(),
+            store: Store::new(db.clone(), config.clock.clone()),
+            db,
+            config,
+            shutdown: Some(shutdown),
+            server: Some(server),
+            _database: database,
+        }
+    }
+
+    /// Asks the server to shut down, and waits until it has.
+    pub async fn stop(mut self) -> Result<(), payments::StartError> {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        match self.server.take() {
+            Some(server) => server.await.expect("server task"),
+            None => Ok(()),
+        }
+    }
+
+    /// Sends the shutdown signal without waiting.
+    pub fn begin_shutdown(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+
+    /// `message` with an admin's token.
+    pub fn as_admin<T>(&self, message: T) -> Request<T> {
+        authorized(message, &self.auth.user_token(ADMIN, Role::Admin))
+    }
+
+    /// `message` with the token of customer `user_id`.
+    pub fn as_customer<T>(&self, user_id: &str, message: T) -> Request<T> {
+        authorized(message, &self.auth.user_token(user_id, Role::Customer))
+    }
+
+    /// `message` with the orders service's token, acting for `user_id`.
+    pub fn as_orders_for<T>(&self, user_id: &str, message: T) -> Request<T> {
+        authorized(
+            message,
+            &self
+                .auth
+                .service_token(issuer::ORDERS, user_id, Role::Customer),
+        )
+    }
+
+    /// `message` with the orders service's token, acting for [`CUSTOMER`].
+    pub fn as_orders<T>(&self, message: T) -> Request<T> {
+        self.as_orders_for(CUSTOMER, message)
+    }
+
+    /// Charges [`CUSTOMER`] as the orders service would.
+    pub async fn charge(&self, request: proto::ChargeRequest) -> Result<proto::Payment, Status> {
+        self.payments
+            .clone()
+            .charge(self.as_orders(request))
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// Refunds as the orders service would; `amount` `None` refunds the rest.
+    pub async fn refund(
+        &self,
+        key: &str,
+        payment_id: &str,
+        amount: Option<i64>,
+    ) -> Result<proto::Payment, Status> {
+        self.payments
+            .clone()
+            .refund(self.as_orders(proto::RefundRequest {
+                idempotency_key: key.to_owned(),
+                payment_id: payment_id.to_owned(),
+                amount: amount.map(usd),
+                reason: String::new(),
+            }))
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// A payment, read as an admin.
+    pub async fn payment(&self, id: &str) -> proto::Payment {
+        self.payments
+            .clone()
+            .get_payment(self.as_admin(proto::GetPaymentRequest { id: id.to_owned() }))
+            .await
+            .expect("get payment")
+            .into_inner()
+    }
+
+    /// Tops up `user_id`'s USD wallet as an admin.
+    pub async fn top_up(
+        &self,
+        key: &str,
+        user_id: &str,
+        amount_minor: i64,
+    ) -> proto::WalletAccount {
+        self.payments
+            .clone()
+            .top_up_wallet(self.as_admin(top_up_request(key, user_id, amount_minor)))
+            .await
+            .expect("top up")
+            .into_inner()
+    }
+
+    /// `user_id`'s USD wallet balance, read as an admin.
+    pub async fn balance(&self, user_id: &str) -> i64 {
+        self.payments
+            .clone()
+            .get_wallet(self.as_admin(proto::GetWalletRequest {
+                user_id: user_id.to_owned(),
+                currency_code: "USD".to_owned(),
+            }))
+            .await
+            .expect("get wallet")
+            .into_inner()
+            .balance
+            .expect("a balance")
+            .amount_minor
+    }
+
+    /// Runs one SQL statement on the service's database, as an operator
+    /// with a database console could.
+    pub async fn execute_sql(&self, sql: &str) -> Result<usize, DbError> {
+        use diesel_async::RunQueryDsl;
+        Ok(platform::on_db!(&self.db, |conn| {
+            diesel::sql_query(sql).execute(conn).await?
+        }))
+    }
+
+    /// Everything the database holds, as text: the database files' bytes
+    /// (SQLite), or every row of every table (PostgreSQL).
+    pub async fn database_contents(&self) -> String {
+        match &self.db {
+            Db::Sqlite(_) => {
+                let path = self
+                    .config
+                    .database_url
+                    .strip_prefix("sqlite://")
+                    .expect("a SQLite URL");
+                let mut bytes = Vec::new();
+                // Recent writes may still be in the write-ahead log.
+                for suffix in ["", "-wal"] {
+                    if let Ok(mut file) = std::fs::read(format!("{path}{suffix}")) {
+                        bytes.append(&mut file);
+                    }
+                }
+                String::from_utf8_lossy(&bytes).into_owned()
+            }
+            Db::Postgres(pool) => {
+                use diesel_async::RunQueryDsl;
+
+                #[derive(diesel::QueryableByName)]
+                struct Dump {
+                    #[diesel(sql_type = diesel::sql_types::Text)]
+                    dump: String,
+                }
+                let tables = [
+                    "payments",
+                    "charge_leases",
+                    "refunds",
+                    "wallets",
+                    "top_ups",
+                    "ledger_entries",
+                ];
+                let rows = tables
+                    .map(|table| format!("SELECT t::text AS r FROM {table} t"))
+                    .join(" UNION ALL ");
+                let sql = format!(
+                    "SELECT COALESCE(string_agg(r, ' '), '') AS dump FROM ({rows}) AS all_rows"
+                );
+                let mut conn = pool.get().await.expect("a connection");
+                diesel::sql_query(sql)
+                    .get_result::<Dump>(&mut *conn)
+                    .await
+                    .expect("dump every row")
+                    .dump
+            }
+        }
+    }
+
+    /// The ledger entries of a payment, straight from the database.
+    pub async fn ledger(&self, payment_id: &str) -> Vec<LedgerEntry> {
+        let id = PaymentId::parse(payment_id).expect("a payment id");
+        self.store
+            .payment_ledger(id)
+            .await
+            .expect("read the ledger")
+    }
+
+    /// The ledger entries of `user_id` in USD, straight from the database.
+    pub async fn user_ledger(&self, user_id: &str) -> Vec<LedgerEntry> {
+        let user = UserId::parse(user_id).expect("a user id");
+        let usd = Currency::parse("USD").expect("USD");
+        self.store
+            .user_ledger(&user, &usd)
+            .await
+            .expect("read the ledger")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+pub fn usd(amount_minor: i64) -> Money {
+    Money {
+        currency_code: "USD".to_owned(),
+        amount_minor,
+    }
+}
+
+/// A card method with `number`, good until December 2099.
+pub fn card(number: &str) -> PaymentMethod {
+    card_with(number, 12, 2099, "123")
+}
+
+/// A card method with every field chosen.
+pub fn card_with(number: &str, exp_month: i32, exp_year: i32, cvc: &str) -> PaymentMethod {
+    PaymentMethod {
+        method: Some(Method::Card(Card {
+            number: number.to_owned(),
+            exp_month,
+            exp_year,
+            cvc: cvc.to_owned(),
+            holder_name: "Ada Lovelace".to_owned(),
+        })),
+    }
+}
+
+/// The wallet method.
+pub fn wallet() -> PaymentMethod {
+    PaymentMethod {
+        method: Some(Method::Wallet(Wallet {})),
+    }
+}
+
+/// A charge of `amount_minor` USD for order `order-<key>`.
+pub fn charge_request(key: &str, amount_minor: i64, method: PaymentMethod) -> proto::ChargeRequest {
+    proto::ChargeRequest {
+        idempotency_key: key.to_owned(),
+        order_id: format!("order-{key}"),
+        amount: Some(usd(amount_minor)),
+        payment_method: Some(method),
+    }
+}
+
+/// A top-up of `amount_minor` USD for `user_id`.
+pub fn top_up_request(key: &str, user_id: &str, amount_minor: i64) -> proto::TopUpWalletRequest {
+    proto::TopUpWalletRequest {
+        user_id: user_id.to_owned(),
+        amount: Some(usd(amount_minor)),
+        idempotency_key: key.to_owned(),
+        reason: "goodwill credit".to_owned(),
+    }
+}
+
+/// Amount in minor units of an optional Money.
+pub fn minor(money: &Option<Money>) -> i64 {
+    money.as_ref().map_or(0, |m| m.amount_minor)
+}
+
+/// Asserts `result` failed with `code`, and returns the status.
+#[track_caller]
+pub fn expect_code<T: std::fmt::Debug>(result: Result<T, Status>, code: Code) -> Status {
+    match result {
+        Err(status) if status.code() == code => status,
+        other => panic!("expected {code:?}, got {other:?}"),
+    }
+}
+
+/// The fields an INVALID_ARGUMENT status names in its BadRequest details.
+pub fn violated_fields(status: &Status) -> Vec<String> {
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    status
+        .get_error_details()
+        .bad_request()
+        .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// The stable reason in a status's ErrorInfo.
+pub fn reason(status: &Status) -> String {
+    status
+        .get_error_details()
+        .error_info()
+        .map(|i| i.reason.clone())
+        .unwrap_or_default()
+}
+
+/// A metadata value of a status's ErrorInfo.
+pub fn info(status: &Status, key: &str) -> String {
+    status
+        .get_error_details()
+        .error_info()
+        .and_then(|i| i.metadata.get(key).cloned())
+        .unwrap_or_default()
+}
+
+/// Runs `n` copies of `call` at once (on the runtime's worker threads) and
+/// returns every result.
+pub async fn concurrently<T, F, Fut>(n: usize, call: F) -> Vec<T>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let tasks = (0..n).map(|i| tokio::spawn(call(i)));
+    futures_util::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(|joined| joined.expect("task panicked"))
+        .collect()
+}
+
+/// Polls `check` until it holds, failing the test after 10 seconds.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never happened: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -1,0 +1,163 @@
+//! What operators and tools rely on: health, reflection, every method
+//! having an access rule, graceful shutdown, clear start-up errors, and a
+//! ledger the database itself keeps append-only.
+
+use std::time::Duration;
+
+use payments::processor::card::test_cards;
+use prost::Message;
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
+use tonic_reflection::pb::v1::{
+    ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+    server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+};
+
+use crate::helpers::*;
+
+async fn health_of(app: &TestApp, service: &str) -> ServingStatus {
+    HealthClient::new(app.channel.clone())
+        .check(HealthCheckRequest {
+            service: service.to_owned(),
+        })
+        .await
+        .expect("health check")
+        .into_inner()
+        .status()
+}
+
+#[tokio::test]
+async fn health_reports_serving_for_the_server_and_the_service() {
+    let app = TestApp::spawn().await;
+    for service in ["", "shop.payments.v1.PaymentService"] {
+        assert_eq!(
+            health_of(&app, service).await,
+            ServingStatus::Serving,
+            "{service:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn reflection_lists_the_payment_service() {
+    let app = TestApp::spawn().await;
+    let mut responses = ServerReflectionClient::new(app.channel.clone())
+        .server_reflection_info(futures_util::stream::iter([ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(MessageRequest::ListServices(String::new())),
+        }]))
+        .await
+        .expect("reflection")
+        .into_inner();
+    let response = responses
+        .message()
+        .await
+        .expect("stream")
+        .expect("one response");
+    let Some(MessageResponse::ListServicesResponse(list)) = response.message_response else {
+        panic!("unexpected reflection response: {response:?}");
+    };
+    let mut names: Vec<_> = list.service.into_iter().map(|s| s.name).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "grpc.health.v1.Health",
+            "grpc.reflection.v1.ServerReflection",
+            "shop.payments.v1.PaymentService",
+        ]
+    );
+}
+
+#[test]
+fn every_payments_method_has_an_access_rule_and_every_rule_a_method() {
+    let descriptors = prost_types::FileDescriptorSet::decode(contracts::FILE_DESCRIPTOR_SET)
+        .expect("descriptor set");
+    let mut methods: Vec<String> = descriptors
+        .file
+        .iter()
+        .filter(|f| f.package() == "shop.payments.v1")
+        .flat_map(|f| {
+            f.service.iter().flat_map(move |s| {
+                s.method
+                    .iter()
+                    .map(move |m| format!("/{}.{}/{}", f.package(), s.name(), m.name()))
+            })
+        })
+        .collect();
+    methods.sort();
+    let policy = payments::api::policy();
+    let mut ruled: Vec<String> = policy.paths().map(str::to_owned).collect();
+    ruled.sort();
+    assert_eq!(ruled, methods);
+}
+
+#[tokio::test]
+async fn shutdown_reports_not_serving_before_it_stops() {
+    let mut app = TestApp::spawn_with(|config| config.drain_delay = Duration::from_secs(2)).await;
+    assert_eq!(health_of(&app, "").await, ServingStatus::Serving);
+
+    app.begin_shutdown();
+    eventually(
+        "health turns NOT_SERVING during the drain delay",
+        || async { health_of(&app, "").await == ServingStatus::NotServing },
+    )
+    .await;
+    app.stop().await.expect("clean stop");
+}
+
+#[tokio::test]
+async fn a_bad_database_url_fails_start_up_with_one_clear_error() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let config = payments::Config::new(
+        "mysql://localhost/payments",
+        platform::testing::TestAuth::new().verifier(),
+    );
+    let error = payments::serve(config, listener, std::future::pending())
+        .await
+        .expect_err("refused");
+    assert_eq!(
+        error.to_string(),
+        "invalid database URL: \"mysql://localhost/payments\" must start with sqlite:// or postgres://"
+    );
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let unreachable = payments::Config::new(
+        "postgres://shop:secret@127.0.0.1:1/payments",
+        platform::testing::TestAuth::new().verifier(),
+    );
+    let error = payments::serve(unreachable, listener, std::future::pending())
+        .await
+        .expect_err("refused");
+    let message = error.to_string();
+    assert!(
+        message.starts_with(
+            "cannot connect to PostgreSQL at postgres://shop:***@127.0.0.1:1/payments"
+        ),
+        "{message}"
+    );
+    assert!(!message.contains("secret"));
+}
+
+#[tokio::test]
+async fn the_database_refuses_to_change_or_delete_ledger_entries() {
+    let app = TestApp::spawn().await;
+    let payment = app
+        .charge(charge_request("k1", 500, card(test_cards::APPROVED)))
+        .await
+        .expect("charge");
+    assert!(
+        app.execute_sql("UPDATE ledger_entries SET amount_minor = 1")
+            .await
+            .is_err()
+    );
+    assert!(app.execute_sql("DELETE FROM ledger_entries").await.is_err());
+    let ledger = app.ledger(&payment.id).await;
+    assert_eq!(ledger.len(), 1);
+    assert_eq!(ledger[0].amount_minor, 500);
+}
