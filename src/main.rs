@@ -1,12 +1,21 @@
-//! `shop`: runs Shop on one machine with one command (`cargo run`).
+//! `shop`: runs Shop on one machine with one command (`cargo run`): the
+//! gateway (storefront, accounts, public API), catalog (with a demo
+//! catalog), orders and payments on loopback, with SQLite files and
+//! development keys in one data directory, and demo accounts.
 //!
-//! For now that is the catalog service with the demo catalog, on the
-//! embedded SQLite default; the other services join it as they land.
+//! `shop token` mints a development token with the local gateway key, for
+//! calling the services directly; `shop admin` creates or promotes an admin.
 
-use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
+mod devkeys;
 
-use clap::Parser;
-use platform::{auth, telemetry::LogFormat};
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
+
+use clap::{Parser, Subcommand};
+use platform::{
+    auth::{DEFAULT_AUDIENCE, Role, Signer, Verifier, issuer},
+    telemetry::LogFormat,
+};
+use tokio::net::TcpListener;
 
 const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
@@ -19,13 +28,69 @@ const VERSION: &str = concat!(
 #[derive(Parser, Debug)]
 #[command(version = VERSION, about)]
 struct Args {
-    /// Directory for the SQLite databases.
-    #[arg(long, env = "SHOP_DATA_DIR", default_value = ".shop-data")]
+    /// Directory for the SQLite databases and development keys.
+    #[arg(
+        long,
+        env = "SHOP_DATA_DIR",
+        default_value = ".shop-data",
+        global = true
+    )]
     data_dir: PathBuf,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create an admin account, or make an existing account an admin and
+    /// set its password (the gateway's accounts database in the data dir).
+    Admin {
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// Print a development access token (signed with the local dev key).
+    Token {
+        /// The user the token speaks for.
+        #[arg(long, default_value = "dev-user")]
+        user: String,
+        /// The user's role.
+        #[arg(long, value_enum, default_value_t = RoleArg::Customer)]
+        role: RoleArg,
+        /// How long the token lives.
+        #[arg(long, default_value = "1h", value_parser = platform::config::parse_duration)]
+        ttl: Duration,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum RoleArg {
+    Customer,
+    Admin,
+}
+
+#[derive(clap::Args, Debug)]
+struct RunArgs {
+    /// Where the gateway (storefront and public API) listens.
+    #[arg(long, env = "GATEWAY_LISTEN", default_value = "127.0.0.1:8080")]
+    gateway_listen: SocketAddr,
 
     /// Where the catalog service listens.
     #[arg(long, env = "CATALOG_LISTEN", default_value = "127.0.0.1:50051")]
     catalog_listen: SocketAddr,
+
+    /// Where the orders service listens.
+    #[arg(long, env = "ORDERS_LISTEN", default_value = "127.0.0.1:50052")]
+    orders_listen: SocketAddr,
+
+    /// Where the payments service listens.
+    #[arg(long, env = "PAYMENTS_LISTEN", default_value = "127.0.0.1:50053")]
+    payments_listen: SocketAddr,
 
     /// Log format: `pretty` for people, `json` for log collectors.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
@@ -35,8 +100,15 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    platform::telemetry::init(args.log_format);
-    match run(args).await {
+    let result = match args.command {
+        Some(Command::Token { user, role, ttl }) => token(&args.data_dir, &user, role, ttl),
+        Some(Command::Admin { email, password }) => admin(&args.data_dir, email, password).await,
+        None => {
+            platform::telemetry::init(args.run.log_format);
+            run(args.data_dir, args.run).await
+        }
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("shop: {error}");
@@ -45,28 +117,146 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    let database_url = format!("sqlite://{}", args.data_dir.join("catalog.db").display());
-    let verifier = auth::Verifier::new(auth::issuer::GATEWAY, auth::DEFAULT_AUDIENCE);
-    let mut config = catalog::Config::new(database_url, verifier);
-    config.seed_demo = true;
-
-    let listener = tokio::net::TcpListener::bind(args.catalog_listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", args.catalog_listen))?;
-    print_welcome(args.catalog_listen);
-    catalog::serve(config, listener, platform::shutdown::signal()).await?;
+fn token(
+    data_dir: &std::path::Path,
+    user: &str,
+    role: RoleArg,
+    ttl: Duration,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let key = devkeys::load_or_create(&devkeys::keys_dir(data_dir), issuer::GATEWAY)?;
+    let signer = Signer::new(issuer::GATEWAY, DEFAULT_AUDIENCE, &key.private_pem, ttl)?;
+    let role = match role {
+        RoleArg::Customer => Role::Customer,
+        RoleArg::Admin => Role::Admin,
+    };
+    println!("{}", signer.sign(user, role)?);
     Ok(())
 }
 
-fn print_welcome(catalog: SocketAddr) {
+/// The gateway's configuration in the all-in-one mode.
+fn gateway_config(
+    data_dir: &std::path::Path,
+    args: &RunArgs,
+) -> Result<gateway::Config, Box<dyn std::error::Error>> {
+    let key = devkeys::load_or_create(&devkeys::keys_dir(data_dir), issuer::GATEWAY)?;
+    let signer = Signer::new(
+        issuer::GATEWAY,
+        DEFAULT_AUDIENCE,
+        &key.private_pem,
+        Duration::from_secs(15 * 60),
+    )?;
+    let verifier =
+        Verifier::new(issuer::GATEWAY, DEFAULT_AUDIENCE).trust(issuer::GATEWAY, &key.public_pem)?;
+    let url = |address: SocketAddr| format!("http://{address}");
+    let mut config = gateway::Config::new(
+        sqlite(data_dir, "gateway"),
+        signer,
+        verifier,
+        [
+            url(args.catalog_listen),
+            url(args.orders_listen),
+            url(args.payments_listen),
+        ],
+    );
+    config.demo_accounts = true;
+    Ok(config)
+}
+
+fn sqlite(data_dir: &std::path::Path, service: &str) -> String {
+    format!(
+        "sqlite://{}",
+        data_dir.join(format!("{service}.db")).display()
+    )
+}
+
+async fn admin(
+    data_dir: &std::path::Path,
+    email: String,
+    password: String,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut config = gateway::Config::new(
+        sqlite(data_dir, "gateway"),
+        Signer::new(
+            issuer::GATEWAY,
+            DEFAULT_AUDIENCE,
+            &devkeys::load_or_create(&devkeys::keys_dir(data_dir), issuer::GATEWAY)?.private_pem,
+            Duration::from_secs(60),
+        )?,
+        Verifier::new(issuer::GATEWAY, DEFAULT_AUDIENCE),
+        [String::new(), String::new(), String::new()],
+    );
+    config.admin = Some(gateway::Account { email, password });
+    let user = gateway::create_accounts_only(&config).await?;
+    println!("{} is an admin (user id {})", user.email, user.id);
+    Ok(())
+}
+
+async fn run(data_dir: PathBuf, args: RunArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let keys = devkeys::keys_dir(&data_dir);
+    let gateway_key = devkeys::load_or_create(&keys, issuer::GATEWAY)?;
+    let orders_key = devkeys::load_or_create(&keys, issuer::ORDERS)?;
+    let verifier = Verifier::new(issuer::GATEWAY, DEFAULT_AUDIENCE)
+        .trust(issuer::GATEWAY, &gateway_key.public_pem)?
+        .trust(issuer::ORDERS, &orders_key.public_pem)?;
+    let gateway_config = gateway_config(&data_dir, &args)?;
+    let mut catalog_config = catalog::Config::new(sqlite(&data_dir, "catalog"), verifier.clone());
+    catalog_config.seed_demo = true;
+    let payments_config = payments::Config::new(sqlite(&data_dir, "payments"), verifier.clone());
+    let orders_config = orders::Config::new(
+        sqlite(&data_dir, "orders"),
+        verifier,
+        Signer::new(
+            issuer::ORDERS,
+            DEFAULT_AUDIENCE,
+            &orders_key.private_pem,
+            Duration::from_secs(60),
+        )?,
+        format!("http://{}", args.catalog_listen),
+        format!("http://{}", args.payments_listen),
+    );
+
+    let listeners = shop::Listeners {
+        catalog: bind(args.catalog_listen).await?,
+        orders: bind(args.orders_listen).await?,
+        payments: bind(args.payments_listen).await?,
+        gateway: bind(args.gateway_listen).await?,
+    };
+    print_welcome(&args);
+    let services = shop::Services {
+        catalog: catalog_config,
+        orders: orders_config,
+        payments: payments_config,
+        gateway: gateway_config,
+    };
+    shop::serve(services, listeners, platform::shutdown::signal()).await?;
+    Ok(())
+}
+
+async fn bind(address: SocketAddr) -> Result<TcpListener, String> {
+    TcpListener::bind(address)
+        .await
+        .map_err(|e| format!("cannot listen on {address}: {e}"))
+}
+
+fn print_welcome(args: &RunArgs) {
+    let gateway = args.gateway_listen;
+    let (catalog, orders, payments) = (
+        args.catalog_listen,
+        args.orders_listen,
+        args.payments_listen,
+    );
+    let (customer, customer_password) = gateway::DEMO_CUSTOMER;
+    let (admin, admin_password) = gateway::DEMO_ADMIN;
     println!(
         "\nShop {VERSION} is starting.\n\
-         \n  catalog   {catalog}   (gRPC, with reflection)\n\
+         \n  storefront  http://{gateway}/\
+         \n  gateway     {gateway}  (public gRPC and grpc-web)\
+         \n  catalog     {catalog}   orders {orders}   payments {payments}  (internal)\n\
+         \nDemo accounts: {customer} / {customer_password}, {admin} / {admin_password}\n\
          \nTry:\n\
-         \n  grpcurl -plaintext {catalog} list\
-         \n  grpcurl -plaintext -d '{{\"page_size\": 3}}' {catalog} shop.catalog.v1.CatalogService/ListProducts\
-         \n  grpcurl -plaintext -d '{{\"query\": \"coffee\"}}' {catalog} shop.catalog.v1.CatalogService/ListProducts\
+         \n  grpcurl -plaintext {gateway} list\
+         \n  grpcurl -plaintext -d '{{\"page_size\": 3}}' {gateway} shop.catalog.v1.CatalogService/ListProducts\
+         \n  grpcurl -plaintext -d '{{\"email\": \"{customer}\", \"password\": \"{customer_password}\"}}' {gateway} shop.auth.v1.AuthService/Login\
          \n\nCtrl-C stops it.\n"
     );
 }

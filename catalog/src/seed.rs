@@ -1,10 +1,11 @@
 //! The demo catalog (`--seed-demo`): loaded into an empty catalog only, so
-//! restarting never duplicates it or overwrites real data.
+//! restarting never duplicates it or overwrites real data. Demo products
+//! have fixed ids, so the README's examples can name them.
 
 use serde::Deserialize;
 
 use crate::{
-    domain::{Category, Description, InitialStock, NewProduct, Price, ProductName},
+    domain::{Category, Description, InitialStock, NewProduct, Price, ProductId, ProductName},
     error::{Error, Result},
     store::Store,
 };
@@ -13,6 +14,7 @@ const DEMO: &str = include_str!("../data/demo-products.json");
 
 #[derive(Deserialize)]
 struct DemoProduct {
+    id: String,
     name: String,
     description: String,
     category: String,
@@ -29,25 +31,30 @@ pub async fn seed_demo(store: &Store) -> Result<usize> {
     }
     let demo = demo_products()?;
     let count = demo.len();
-    for product in demo {
-        store.create_product(product).await?;
+    for (id, product) in demo {
+        let (product, stock) = product.into_product_with_id(id, store.clock().now());
+        store.insert_product(&product, stock).await?;
     }
     Ok(count)
 }
 
-fn demo_products() -> Result<Vec<NewProduct>> {
+fn demo_products() -> Result<Vec<(ProductId, NewProduct)>> {
     let raw: Vec<DemoProduct> =
         serde_json::from_str(DEMO).map_err(|e| Error::Corrupt(format!("demo data: {e}")))?;
     raw.into_iter()
         .map(|p| {
             let bad = |what: &str| Error::Corrupt(format!("demo product {:?}: {what}", p.name));
-            Ok(NewProduct {
-                name: ProductName::parse(&p.name).map_err(|e| bad(&e))?,
-                description: Description::parse(&p.description).map_err(|e| bad(&e))?,
-                category: Category::parse(&p.category).map_err(|e| bad(&e))?,
-                price: Price::new(&p.currency, p.price_minor).map_err(|_| bad("price"))?,
-                initial_stock: InitialStock::new(p.stock).map_err(|e| bad(&e))?,
-            })
+            let id = ProductId::parse(&p.id).map_err(|e| bad(&e))?;
+            Ok((
+                id,
+                NewProduct {
+                    name: ProductName::parse(&p.name).map_err(|e| bad(&e))?,
+                    description: Description::parse(&p.description).map_err(|e| bad(&e))?,
+                    category: Category::parse(&p.category).map_err(|e| bad(&e))?,
+                    price: Price::new(&p.currency, p.price_minor).map_err(|_| bad("price"))?,
+                    initial_stock: InitialStock::new(p.stock).map_err(|e| bad(&e))?,
+                },
+            ))
         })
         .collect()
 }

@@ -256,6 +256,23 @@ pub async fn serve(
     Ok(())
 }
 
+/// Creates the accounts `config` asks for, without serving: the admin
+/// bootstrap for command lines. Returns the admin.
+pub async fn create_accounts_only(config: &Config) -> Result<accounts::domain::User, StartError> {
+    let db = Db::connect(&config.database_url, 1, accounts::store::migrations()).await?;
+    let throttle = LoginThrottle::new(config.login_per_account, config.sign_in_rate);
+    let auth = AuthApi::new(
+        UserStore::new(db, config.clock.clone()),
+        config.signer.clone(),
+        throttle,
+    );
+    let admin = config
+        .admin
+        .as_ref()
+        .ok_or_else(|| error::Error::invalid("admin", "is required"))?;
+    Ok(auth.ensure_admin(&admin.email, &admin.password).await?)
+}
+
 async fn create_accounts(auth: &AuthApi, config: &Config) -> Result<(), error::Error> {
     if config.demo_accounts {
         auth.ensure_customer(DEMO_CUSTOMER.0, DEMO_CUSTOMER.1, "Demo Customer")

@@ -155,6 +155,11 @@ impl TestAuth {
         self.verifier.clone()
     }
 
+    /// The gateway's signer (for a gateway under test).
+    pub fn gateway_signer(&self) -> Signer {
+        self.gateway.clone()
+    }
+
     /// A gateway-issued token for `user_id` with `role`.
     pub fn user_token(&self, user_id: &str, role: Role) -> String {
         self.gateway.sign(user_id, role).expect("sign user token")

@@ -61,8 +61,17 @@ pub struct NewProduct {
 impl NewProduct {
     /// The product this creates, with a fresh id, at `now`.
     pub fn into_product(self, now: OffsetDateTime) -> (Product, InitialStock) {
+        self.into_product_with_id(ProductId::generate(), now)
+    }
+
+    /// The product this creates with a chosen id (demo data), at `now`.
+    pub fn into_product_with_id(
+        self,
+        id: ProductId,
+        now: OffsetDateTime,
+    ) -> (Product, InitialStock) {
         let product = Product {
-            id: ProductId::generate(),
+            id,
             name: self.name,
             description: self.description,
             category: self.category,

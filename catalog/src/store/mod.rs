@@ -41,4 +41,8 @@ impl Store {
     pub fn new(db: Db, clock: Clock, hold: Duration) -> Self {
         Self { db, clock, hold }
     }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
 }

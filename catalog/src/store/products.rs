@@ -23,11 +23,8 @@ impl Store {
         Ok(product)
     }
 
-    pub(super) async fn insert_product(
-        &self,
-        product: &Product,
-        initial: InitialStock,
-    ) -> Result<()> {
+    /// Inserts a product built elsewhere (the demo seed) with its stock row.
+    pub async fn insert_product(&self, product: &Product, initial: InitialStock) -> Result<()> {
         let row = ProductRow::from(product);
         let stock_row = StockRow {
             product_id: row.id.clone(),

@@ -1,0 +1,143 @@
+//! CreateOrder's outcomes: confirmed, declined, out of stock, wallet, and
+//! requests refused before any order exists.
+
+use contracts::{common::DeclineCode, orders as proto};
+use tonic::Code;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn a_paid_order_is_confirmed_with_stock_taken_and_one_charge() {
+    let shop = TestShop::spawn().await;
+    let mug = shop.product("Mug", 1_800, 10).await;
+    let beans = shop.product("Beans", 1_450, 5).await;
+
+    let order = shop
+        .place(
+            "alice",
+            order("r1", &[(&mug, 2), (&beans, 1)], card(GOOD_CARD)),
+        )
+        .await
+        .expect("order placed");
+
+    assert_eq!(order.status(), proto::OrderStatus::Confirmed);
+    assert_eq!(minor(&order.total), 2 * 1_800 + 1_450);
+    assert_eq!(order.lines[0].product_name, "Mug");
+    let payment = order.payment.clone().expect("payment summary");
+    assert!(!payment.payment_id.is_empty());
+    assert_eq!(payment.method.expect("method").card_last4, "4242");
+    assert_eq!(shop.stock(&mug).await.available, 8);
+    assert_eq!(shop.payments_of(&order.id).await.len(), 1);
+    shop.assert_consistent(&[(&mug, 10), (&beans, 5)], &[&order.id])
+        .await;
+}
+
+#[tokio::test]
+async fn a_declined_card_fails_the_order_and_puts_the_stock_back() {
+    let shop = TestShop::spawn().await;
+    let mug = shop.product("Mug", 1_800, 10).await;
+
+    let order = shop
+        .place("alice", order("r1", &[(&mug, 3)], card(DECLINED_CARD)))
+        .await
+        .expect("a decline is a failed order, not an error");
+
+    assert_eq!(order.status(), proto::OrderStatus::Failed);
+    assert_eq!(
+        order.failure_reason(),
+        proto::FailureReason::PaymentDeclined
+    );
+    assert_eq!(order.decline_code(), DeclineCode::GenericDecline);
+    assert_eq!(shop.stock(&mug).await.available, 10);
+    shop.assert_consistent(&[(&mug, 10)], &[&order.id]).await;
+}
+
+#[tokio::test]
+async fn an_order_for_more_than_is_in_stock_fails_without_a_charge() {
+    let shop = TestShop::spawn().await;
+    let mug = shop.product("Mug", 1_800, 2).await;
+
+    let order = shop
+        .place("alice", order("r1", &[(&mug, 3)], card(GOOD_CARD)))
+        .await
+        .expect("placed");
+
+    assert_eq!(order.status(), proto::OrderStatus::Failed);
+    assert_eq!(order.failure_reason(), proto::FailureReason::OutOfStock);
+    assert!(shop.payments_of(&order.id).await.is_empty());
+    shop.assert_consistent(&[(&mug, 2)], &[&order.id]).await;
+}
+
+#[tokio::test]
+async fn the_wallet_pays_when_it_holds_enough_and_declines_when_not() {
+    let shop = TestShop::spawn().await;
+    let mug = shop.product("Mug", 1_000, 10).await;
+    shop.top_up("alice", 2_500).await;
+
+    let paid = shop
+        .place("alice", order("r1", &[(&mug, 2)], wallet()))
+        .await
+        .expect("placed");
+    assert_eq!(paid.status(), proto::OrderStatus::Confirmed);
+    assert_eq!(shop.wallet_balance("alice").await, 500);
+
+    let short = shop
+        .place("alice", order("r2", &[(&mug, 1)], wallet()))
+        .await
+        .expect("placed");
+    assert_eq!(short.status(), proto::OrderStatus::Failed);
+    assert_eq!(short.decline_code(), DeclineCode::InsufficientWalletBalance);
+    assert_eq!(shop.wallet_balance("alice").await, 500);
+    shop.assert_consistent(&[(&mug, 10)], &[&paid.id, &short.id])
+        .await;
+}
+
+#[tokio::test]
+async fn invalid_requests_name_every_bad_field() {
+    let shop = TestShop::spawn().await;
+    let mut request = order("", &[("not-a-uuid", 0)], card("1234"));
+    request.shipping_address = None;
+    let status = expect_code(shop.place("alice", request).await, Code::InvalidArgument);
+    assert_eq!(
+        violated_fields(&status),
+        [
+            "request_id",
+            "lines[0].product_id",
+            "lines[0].quantity",
+            "payment_method.card.number",
+            "shipping_address"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn unknown_products_are_refused_before_any_order_exists() {
+    let shop = TestShop::spawn().await;
+    let ghost = "0190a1b2-0000-7000-8000-000000000001";
+    let status = expect_code(
+        shop.place("alice", order("r1", &[(ghost, 1)], card(GOOD_CARD)))
+            .await,
+        Code::NotFound,
+    );
+    assert_eq!(reason(&status), "PRODUCT_NOT_FOUND");
+
+    let listed = shop
+        .orders
+        .clone()
+        .list_orders(shop.as_user("alice", proto::ListOrdersRequest::default()))
+        .await
+        .expect("list")
+        .into_inner();
+    assert!(listed.orders.is_empty());
+}
+
+#[tokio::test]
+async fn placing_an_order_needs_a_signed_in_user() {
+    let shop = TestShop::spawn().await;
+    let anonymous = shop
+        .orders
+        .clone()
+        .create_order(order("r1", &[], wallet()))
+        .await;
+    expect_code(anonymous, Code::Unauthenticated);
+}

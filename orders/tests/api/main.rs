@@ -1,0 +1,12 @@
+//! The orders service's API tests: catalog, payments and orders all running
+//! in-process on 127.0.0.1:0, called through the generated clients, on
+//! throwaway SQLite databases (or PostgreSQL when TEST_DATABASE_URL is set).
+
+mod cancel;
+mod checkout;
+mod helpers;
+mod idempotency;
+mod operations;
+mod ownership;
+mod recovery;
+mod watch;

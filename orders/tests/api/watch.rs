@@ -1,0 +1,98 @@
+//! WatchOrder: every status change in order, replayed then live, ending
+//! once the order is at rest.
+
+use contracts::orders::{self as proto, OrderStatus};
+
+use crate::helpers::*;
+
+async fn statuses(
+    shop: &TestShop,
+    user: &str,
+    order_id: &str,
+    after_sequence: i64,
+) -> Vec<(i64, OrderStatus)> {
+    let mut stream = shop
+        .orders
+        .clone()
+        .watch_order(shop.as_user(
+            user,
+            proto::WatchOrderRequest {
+                id: order_id.into(),
+                after_sequence,
+            },
+        ))
+        .await
+        .expect("watch")
+        .into_inner();
+    let mut seen = Vec::new();
+    while let Some(event) = stream.message().await.expect("stream") {
+        assert_eq!(
+            event.order.as_ref().map(|o| o.status()),
+            Some(event.status())
+        );
+        seen.push((event.sequence, event.status()));
+    }
+    seen
+}
+
+#[tokio::test]
+async fn a_late_watcher_gets_the_whole_story_then_the_stream_ends() {
+    let shop = TestShop::spawn().await;
+    let mug = shop.product("Mug", 1_000, 10).await;
+    let placed = shop
+        .place("alice", order("r1", &[(&mug, 1)], card(GOOD_CARD)))
+        .await
+        .expect("placed");
+
+    assert_eq!(
+        statuses(&shop, "alice", &placed.id, 0).await,
+        [
+            (1, OrderStatus::Pending),
+            (2, OrderStatus::StockReserved),
+            (3, OrderStatus::Paid),
+            (4, OrderStatus::Confirmed),
+        ]
+    );
+    assert_eq!(
+        statuses(&shop, "alice", &placed.id, 2).await,
+        [(3, OrderStatus::Paid), (4, OrderStatus::Confirmed)]
+    );
+}
+
+#[tokio::test]
+async fn a_watcher_sees_changes_live_as_checkout_completes() {
+    let mut shop = TestShop::spawn().await;
+    let mug = shop.product("Mug", 1_000, 10).await;
+    shop.stop_payments().await;
+    let waiting = shop
+        .place("alice", order("r1", &[(&mug, 1)], card(GOOD_CARD)))
+        .await
+        .expect("placed");
+    assert_eq!(waiting.status(), OrderStatus::StockReserved);
+
+    let mut stream = shop
+        .orders
+        .clone()
+        .watch_order(shop.as_user(
+            "alice",
+            proto::WatchOrderRequest {
+                id: waiting.id.clone(),
+                after_sequence: 0,
+            },
+        ))
+        .await
+        .expect("watch")
+        .into_inner();
+    for expected in [OrderStatus::Pending, OrderStatus::StockReserved] {
+        let event = stream.message().await.expect("stream").expect("replayed");
+        assert_eq!(event.status(), expected);
+    }
+
+    shop.start_payments().await;
+    shop.let_recovery_run();
+    let mut live = Vec::new();
+    while let Some(event) = stream.message().await.expect("stream") {
+        live.push(event.status());
+    }
+    assert_eq!(live, [OrderStatus::Paid, OrderStatus::Confirmed]);
+}

@@ -1,0 +1,247 @@
+//! The one way these tests start a shop: [`TestShop::spawn`].
+
+use std::{net::SocketAddr, time::Duration};
+
+use contracts::{
+    auth::{self as auth_proto, auth_service_client::AuthServiceClient},
+    catalog::{self as catalog_proto, catalog_service_client::CatalogServiceClient},
+    common::{self, payment_method::Method},
+    orders::{self as orders_proto, order_service_client::OrderServiceClient},
+};
+use platform::{
+    auth::issuer,
+    testing::{TestAuth, TestDatabase, authorized},
+};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tonic::{Code, Request, Status, transport::Channel};
+use tonic_types::StatusExt;
+
+/// A running shop, reachable only through its gateway.
+pub struct TestShop {
+    pub address: SocketAddr,
+    pub channel: Channel,
+    pub auth: AuthServiceClient<Channel>,
+    pub catalog: CatalogServiceClient<Channel>,
+    pub orders: OrderServiceClient<Channel>,
+    pub keys: TestAuth,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<Result<(), String>>>,
+    _databases: Vec<TestDatabase>,
+}
+
+async fn bind() -> (TcpListener, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    (listener, url)
+}
+
+impl TestShop {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// A shop whose gateway configuration `configure` may change first.
+    pub async fn spawn_with(configure: impl FnOnce(&mut gateway::Config)) -> Self {
+        let keys = TestAuth::new();
+        let mut databases = Vec::new();
+        for _ in 0..4 {
+            databases.push(TestDatabase::new().await);
+        }
+        let (catalog_listener, catalog_url) = bind().await;
+        let (orders_listener, orders_url) = bind().await;
+        let (payments_listener, payments_url) = bind().await;
+        let (gateway_listener, _) = bind().await;
+        let address = gateway_listener.local_addr().expect("address");
+
+        let mut gateway = gateway::Config::new(
+            databases[3].url(),
+            keys.gateway_signer(),
+            keys.verifier(),
+            [catalog_url.clone(), orders_url, payments_url.clone()],
+        );
+        gateway.demo_accounts = true;
+        // Tests sign in often; the limits test sets strict values itself.
+        let generous = gateway::limits::Rate {
+            per_second: 1000.0,
+            burst: 1000,
+        };
+        gateway.sign_in_rate = generous;
+        gateway.login_per_account = generous;
+        configure(&mut gateway);
+        let services = shop::Services {
+            catalog: catalog::Config::new(databases[0].url(), keys.verifier()),
+            orders: orders::Config::new(
+                databases[1].url(),
+                keys.verifier(),
+                keys.service_signer(issuer::ORDERS),
+                catalog_url,
+                payments_url,
+            ),
+            payments: payments::Config::new(databases[2].url(), keys.verifier()),
+            gateway,
+        };
+        let listeners = shop::Listeners {
+            catalog: catalog_listener,
+            orders: orders_listener,
+            payments: payments_listener,
+            gateway: gateway_listener,
+        };
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(shop::serve(services, listeners, async {
+            let _ = stopped.await;
+        }));
+
+        let channel = Channel::from_shared(format!("http://{address}"))
+            .expect("uri")
+            .connect_timeout(Duration::from_secs(5))
+            .connect_lazy();
+        Self {
+            address,
+            auth: AuthServiceClient::new(channel.clone()),
+            catalog: CatalogServiceClient::new(channel.clone()),
+            orders: OrderServiceClient::new(channel.clone()),
+            channel,
+            keys,
+            stop: Some(stop),
+            task: Some(task),
+            _databases: databases,
+        }
+    }
+
+    /// Stops every service and waits until they have drained.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await
+                .expect("shop task")
+                .expect("shop stopped cleanly");
+        }
+    }
+
+    /// Registers a customer; returns their access token and user id.
+    pub async fn register(&self, email: &str) -> (String, String) {
+        let response = self
+            .auth
+            .clone()
+            .register(auth_proto::RegisterRequest {
+                email: email.into(),
+                password: "correct horse battery".into(),
+                display_name: "Test Customer".into(),
+            })
+            .await
+            .expect("register")
+            .into_inner();
+        (response.access_token, response.user.expect("user").id)
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Result<String, Status> {
+        self.auth
+            .clone()
+            .login(auth_proto::LoginRequest {
+                email: email.into(),
+                password: password.into(),
+            })
+            .await
+            .map(|r| r.into_inner().access_token)
+    }
+
+    /// The demo admin's token.
+    pub async fn admin(&self) -> String {
+        let (email, password) = gateway::DEMO_ADMIN;
+        self.login(email, password).await.expect("admin login")
+    }
+
+    /// Creates a product (as the demo admin) with `stock` units.
+    pub async fn product(&self, name: &str, price_minor: i64, stock: i64) -> String {
+        let admin = self.admin().await;
+        self.catalog
+            .clone()
+            .create_product(authorized(
+                catalog_proto::CreateProductRequest {
+                    product: Some(catalog_proto::Product {
+                        name: name.into(),
+                        description: format!("A fine {name}."),
+                        category: "general".into(),
+                        price: Some(common::Money {
+                            currency_code: "USD".into(),
+                            amount_minor: price_minor,
+                        }),
+                        ..Default::default()
+                    }),
+                    initial_stock: stock,
+                },
+                &admin,
+            ))
+            .await
+            .expect("create product")
+            .into_inner()
+            .id
+    }
+}
+
+impl Drop for TestShop {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// `message` with `token`, or without one when `None`.
+pub fn call<T>(message: T, token: Option<&str>) -> Request<T> {
+    match token {
+        Some(token) => authorized(message, token),
+        None => Request::new(message),
+    }
+}
+
+/// An order of one product, paid with the always-approved test card.
+pub fn order_of(
+    request_id: &str,
+    product_id: &str,
+    quantity: i64,
+) -> orders_proto::CreateOrderRequest {
+    orders_proto::CreateOrderRequest {
+        request_id: request_id.into(),
+        lines: vec![orders_proto::LineItem {
+            product_id: product_id.into(),
+            quantity,
+        }],
+        payment_method: Some(common::PaymentMethod {
+            method: Some(Method::Card(common::Card {
+                number: "4242424242424242".into(),
+                exp_month: 12,
+                exp_year: 2099,
+                cvc: "123".into(),
+                holder_name: String::new(),
+            })),
+        }),
+        shipping_address: Some(common::Address {
+            recipient: "Ada Lovelace".into(),
+            line1: "12 Analytical Row".into(),
+            line2: String::new(),
+            city: "London".into(),
+            region: String::new(),
+            postal_code: "N1 9GU".into(),
+            country_code: "GB".into(),
+        }),
+    }
+}
+
+/// The code of a call's outcome (OK included).
+pub fn code_of<T>(result: &Result<T, Status>) -> Code {
+    match result {
+        Ok(_) => Code::Ok,
+        Err(status) => status.code(),
+    }
+}
+
+pub fn reason(status: &Status) -> String {
+    status
+        .get_error_details()
+        .error_info()
+        .map(|i| i.reason.clone())
+        .unwrap_or_default()
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests: the whole shop in-process (gateway, catalog, orders,
+//! payments on 127.0.0.1:0), driven from outside through the gateway only,
+//! with generated gRPC clients and a grpc-web client.
+
+mod authorization;
+mod grpc_web;
+mod helpers;
+mod journey;
+mod limits;
