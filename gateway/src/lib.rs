@@ -184,11 +184,10 @@ pub async fn serve(
         Backend::Orders => orders.clone(),
         Backend::Payments => payments.clone(),
     });
-    // Anything the gateway does not serve itself (accounts, the storefront)
-    // is forwarded, or refused there if the service is unknown.
+    // Any gRPC call the gateway does not serve itself (accounts) is
+    // forwarded, or refused there if the service is unknown.
     let router = Routes::new(AuthServiceServer::new(auth))
         .into_axum_router()
-        .merge(web::router())
         .fallback_service(
             proxy.map_request(|request: http::Request<axum::body::Body>| {
                 request.map(tonic::body::Body::new)
@@ -228,6 +227,8 @@ pub async fn serve(
         .layer(platform::telemetry::rpc_trace_layer())
         // Browsers on other origins: answer preflights, expose gRPC headers.
         .layer(cors(&config.cors)?)
+        // The storefront's page and assets (plain HTTP GETs).
+        .layer(web::WebLayer)
         // grpc-web (binary and text) in, native gRPC below, and back out.
         .layer(tonic_web::GrpcWebLayer::new())
         // Access table, rate limits and deadlines.

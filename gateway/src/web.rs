@@ -1,5 +1,8 @@
 //! The browser storefront: the built files of `web/` (`web/dist`), embedded
 //! in the binary so running the gateway needs no Node.js, served at `/`.
+//!
+//! [`WebLayer`] answers the page's GETs before the grpc-web translation,
+//! which refuses any other HTTP/1.1 request.
 
 use axum::{
     Router,
@@ -9,15 +12,84 @@ use axum::{
     routing::get,
 };
 use include_dir::{Dir, include_dir};
+use std::{
+    future::Future,
+    pin::Pin,
+    task::{Context, Poll},
+};
+use tower::{Layer, Service, ServiceExt};
 
 static DIST: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../web/dist");
 
 /// `GET /` (the page) and `GET /assets/...` (its scripts and styles).
-pub fn router() -> Router {
+fn router() -> Router {
     Router::new()
         .route("/", get(index))
         .route("/index.html", get(index))
         .route("/assets/{*path}", get(asset))
+}
+
+/// Whether a request is for the storefront's files.
+fn is_page_request<B>(request: &http::Request<B>) -> bool {
+    let path = request.uri().path();
+    matches!(*request.method(), http::Method::GET | http::Method::HEAD)
+        && (path == "/" || path == "/index.html" || path.starts_with("/assets/"))
+}
+
+/// Tower layer sending the storefront's GETs to [`router`] and everything
+/// else on.
+#[derive(Clone, Default)]
+pub struct WebLayer;
+
+impl<S> Layer<S> for WebLayer {
+    type Service = WebService<S>;
+
+    fn layer(&self, inner: S) -> WebService<S> {
+        WebService {
+            inner,
+            pages: router(),
+        }
+    }
+}
+
+/// The service [`WebLayer`] wraps.
+#[derive(Clone)]
+pub struct WebService<S> {
+    inner: S,
+    pages: Router,
+}
+
+type BoxFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
+
+impl<S> Service<http::Request<tonic::body::Body>> for WebService<S>
+where
+    S: Service<http::Request<tonic::body::Body>, Response = http::Response<tonic::body::Body>>
+        + Send,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+{
+    type Response = http::Response<tonic::body::Body>;
+    type Error = S::Error;
+    type Future = BoxFuture<Self::Response, S::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<tonic::body::Body>) -> Self::Future {
+        if !is_page_request(&request) {
+            return Box::pin(self.inner.call(request));
+        }
+        let pages = self.pages.clone();
+        Box::pin(async move {
+            let request = request.map(axum::body::Body::new);
+            let response = match pages.oneshot(request).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            };
+            Ok(response.map(tonic::body::Body::new))
+        })
+    }
 }
 
 async fn index() -> Response {

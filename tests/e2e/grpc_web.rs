@@ -143,3 +143,47 @@ async fn cors_admits_configured_origins_only_and_exposes_grpc_headers() {
         "{exposed}"
     );
 }
+
+#[tokio::test]
+async fn the_storefront_is_served_at_the_root_over_http1() {
+    use http_body_util::BodyExt;
+
+    let shop = TestShop::spawn().await;
+    let client = Client::builder(TokioExecutor::new()).build_http::<Empty<bytes::Bytes>>();
+    let get = |path: String| {
+        let request = http::Request::get(format!("http://{}{path}", shop.address))
+            .body(Empty::new())
+            .expect("request");
+        client.request(request)
+    };
+    let page = get("/".into()).await.expect("GET /");
+    assert_eq!(page.status(), http::StatusCode::OK);
+    assert_eq!(
+        page.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("text/html; charset=utf-8")
+    );
+    let html = String::from_utf8(
+        page.into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec(),
+    )
+    .expect("utf-8");
+    assert!(html.contains("<title>Shop</title>"));
+
+    let script = html
+        .split('"')
+        .find(|part| part.starts_with("./assets/") && part.ends_with(".js"))
+        .expect("the page links its script");
+    let asset = get(script.trim_start_matches('.').to_owned())
+        .await
+        .expect("GET asset");
+    assert_eq!(asset.status(), http::StatusCode::OK);
+
+    let missing = get("/assets/nope.js".into()).await.expect("GET missing");
+    assert_eq!(missing.status(), http::StatusCode::NOT_FOUND);
+}
