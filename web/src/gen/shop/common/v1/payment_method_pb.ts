@@ -55,6 +55,22 @@ export const PaymentMethodSchema: GenMessage<PaymentMethod> = /*@__PURE__*/
  * A payment card. Never stored or logged; responses show only its brand and
  * last four digits (see PaymentMethodSummary).
  *
+ * Shop's payments service charges cards on a simulated card network. Any
+ * valid number (with any CVC and an expiry month not in the past) is
+ * approved, except these test numbers:
+ *
+ *   4242424242424242  approved (visa); also 5555555555554444 (mastercard),
+ *                     378282246310005 (amex), 6011111111111117 (discover)
+ *   4000000000000002  declined, DECLINE_CODE_GENERIC_DECLINE
+ *   4000000000009995  declined, DECLINE_CODE_INSUFFICIENT_FUNDS
+ *   4000000000000069  declined, DECLINE_CODE_EXPIRED_CARD
+ *   4000000000000127  declined, DECLINE_CODE_INCORRECT_CVC
+ *   4000000000000119  the first attempt of each charge and of each refund
+ *                     fails with transient trouble (UNAVAILABLE); a retry
+ *                     with the same idempotency key succeeds
+ *   4000000000000101  every attempt fails with transient trouble
+ *                     (UNAVAILABLE)
+ *
  * @generated from message shop.common.v1.Card
  */
 export type Card = Message<"shop.common.v1.Card"> & {

@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shop/payments/v1/payments.proto.
  */
 export const file_shop_payments_v1_payments: GenFile = /*@__PURE__*/
-  fileDesc("Ch9zaG9wL3BheW1lbnRzL3YxL3BheW1lbnRzLnByb3RvEhBzaG9wLnBheW1lbnRzLnYxItgDCgdQYXltZW50EgoKAmlkGAEgASgJEhAKCG9yZGVyX2lkGAIgASgJEg8KB3VzZXJfaWQYAyABKAkSJQoGYW1vdW50GAQgASgLMhUuc2hvcC5jb21tb24udjEuTW9uZXkSLwoGc3RhdHVzGAUgASgOMh8uc2hvcC5wYXltZW50cy52MS5QYXltZW50U3RhdHVzEicKCGNhcHR1cmVkGAYgASgLMhUuc2hvcC5jb21tb24udjEuTW9uZXkSJwoIcmVmdW5kZWQYByABKAsyFS5zaG9wLmNvbW1vbi52MS5Nb25leRI0CgZtZXRob2QYCCABKAsyJC5zaG9wLmNvbW1vbi52MS5QYXltZW50TWV0aG9kU3VtbWFyeRIxCgxkZWNsaW5lX2NvZGUYCSABKA4yGy5zaG9wLmNvbW1vbi52MS5EZWNsaW5lQ29kZRIpCgdyZWZ1bmRzGAogAygLMhguc2hvcC5wYXltZW50cy52MS5SZWZ1bmQSLwoLY3JlYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ8CgZSZWZ1bmQSCgoCaWQYASABKAkSJQoGYW1vdW50GAIgASgLMhUuc2hvcC5jb21tb24udjEuTW9uZXkSDgoGcmVhc29uGAMgASgJEi8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJ5Cg1XYWxsZXRBY2NvdW50Eg8KB3VzZXJfaWQYASABKAkSJgoHYmFsYW5jZRgCIAEoCzIVLnNob3AuY29tbW9uLnYxLk1vbmV5Ei8KC3VwZGF0ZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKYAQoNQ2hhcmdlUmVxdWVzdBIXCg9pZGVtcG90ZW5jeV9rZXkYASABKAkSEAoIb3JkZXJfaWQYAiABKAkSJQoGYW1vdW50GAMgASgLMhUuc2hvcC5jb21tb24udjEuTW9uZXkSNQoOcGF5bWVudF9tZXRob2QYBCABKAsyHS5zaG9wLmNvbW1vbi52MS5QYXltZW50TWV0aG9kInMKDVJlZnVuZFJlcXVlc3QSFwoPaWRlbXBvdGVuY3lfa2V5GAEgASgJEhIKCnBheW1lbnRfaWQYAiABKAkSJQoGYW1vdW50GAMgASgLMhUuc2hvcC5jb21tb24udjEuTW9uZXkSDgoGcmVhc29uGAQgASgJIh8KEUdldFBheW1lbnRSZXF1ZXN0EgoKAmlkGAEgASgJIl8KE0xpc3RQYXltZW50c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEAoIb3JkZXJfaWQYAyABKAkSDwoHdXNlcl9pZBgEIAEoCSJcChRMaXN0UGF5bWVudHNSZXNwb25zZRIrCghwYXltZW50cxgBIAMoCzIZLnNob3AucGF5bWVudHMudjEuUGF5bWVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiOgoQR2V0V2FsbGV0UmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhUKDWN1cnJlbmN5X2NvZGUYAiABKAkidQoSVG9wVXBXYWxsZXRSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSJQoGYW1vdW50GAIgASgLMhUuc2hvcC5jb21tb24udjEuTW9uZXkSFwoPaWRlbXBvdGVuY3lfa2V5GAMgASgJEg4KBnJlYXNvbhgEIAEoCSqtAQoNUGF5bWVudFN0YXR1cxIeChpQQVlNRU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEhsKF1BBWU1FTlRfU1RBVFVTX0NBUFRVUkVEEAESGwoXUEFZTUVOVF9TVEFUVVNfREVDTElORUQQAhIlCiFQQVlNRU5UX1NUQVRVU19QQVJUSUFMTFlfUkVGVU5ERUQQAxIbChdQQVlNRU5UX1NUQVRVU19SRUZVTkRFRBAEMvEDCg5QYXltZW50U2VydmljZRJECgZDaGFyZ2USHy5zaG9wLnBheW1lbnRzLnYxLkNoYXJnZVJlcXVlc3QaGS5zaG9wLnBheW1lbnRzLnYxLlBheW1lbnQSRAoGUmVmdW5kEh8uc2hvcC5wYXltZW50cy52MS5SZWZ1bmRSZXF1ZXN0Ghkuc2hvcC5wYXltZW50cy52MS5QYXltZW50EkwKCkdldFBheW1lbnQSIy5zaG9wLnBheW1lbnRzLnYxLkdldFBheW1lbnRSZXF1ZXN0Ghkuc2hvcC5wYXltZW50cy52MS5QYXltZW50El0KDExpc3RQYXltZW50cxIlLnNob3AucGF5bWVudHMudjEuTGlzdFBheW1lbnRzUmVxdWVzdBomLnNob3AucGF5bWVudHMudjEuTGlzdFBheW1lbnRzUmVzcG9uc2USUAoJR2V0V2FsbGV0EiIuc2hvcC5wYXltZW50cy52MS5HZXRXYWxsZXRSZXF1ZXN0Gh8uc2hvcC5wYXltZW50cy52MS5XYWxsZXRBY2NvdW50ElQKC1RvcFVwV2FsbGV0EiQuc2hvcC5wYXltZW50cy52MS5Ub3BVcFdhbGxldFJlcXVlc3QaHy5zaG9wLnBheW1lbnRzLnYxLldhbGxldEFjY291bnRiBnByb3RvMw", [file_google_protobuf_timestamp, file_shop_common_v1_decline_code, file_shop_common_v1_money, file_shop_common_v1_payment_method]);
+  fileDesc("Ch9zaG9wL3BheW1lbnRzL3YxL3BheW1lbnRzLnByb3RvEhBzaG9wLnBheW1lbnRzLnYxItgDCgdQYXltZW50EgoKAmlkGAEgASgJEhAKCG9yZGVyX2lkGAIgASgJEg8KB3VzZXJfaWQYAyABKAkSJQoGYW1vdW50GAQgASgLMhUuc2hvcC5jb21tb24udjEuTW9uZXkSLwoGc3RhdHVzGAUgASgOMh8uc2hvcC5wYXltZW50cy52MS5QYXltZW50U3RhdHVzEicKCGNhcHR1cmVkGAYgASgLMhUuc2hvcC5jb21tb24udjEuTW9uZXkSJwoIcmVmdW5kZWQYByABKAsyFS5zaG9wLmNvbW1vbi52MS5Nb25leRI0CgZtZXRob2QYCCABKAsyJC5zaG9wLmNvbW1vbi52MS5QYXltZW50TWV0aG9kU3VtbWFyeRIxCgxkZWNsaW5lX2NvZGUYCSABKA4yGy5zaG9wLmNvbW1vbi52MS5EZWNsaW5lQ29kZRIpCgdyZWZ1bmRzGAogAygLMhguc2hvcC5wYXltZW50cy52MS5SZWZ1bmQSLwoLY3JlYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKsAQoGUmVmdW5kEgoKAmlkGAEgASgJEiUKBmFtb3VudBgCIAEoCzIVLnNob3AuY29tbW9uLnYxLk1vbmV5Eg4KBnJlYXNvbhgDIAEoCRIvCgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoGc3RhdHVzGAUgASgOMh4uc2hvcC5wYXltZW50cy52MS5SZWZ1bmRTdGF0dXMieQoNV2FsbGV0QWNjb3VudBIPCgd1c2VyX2lkGAEgASgJEiYKB2JhbGFuY2UYAiABKAsyFS5zaG9wLmNvbW1vbi52MS5Nb25leRIvCgt1cGRhdGVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAimAEKDUNoYXJnZVJlcXVlc3QSFwoPaWRlbXBvdGVuY3lfa2V5GAEgASgJEhAKCG9yZGVyX2lkGAIgASgJEiUKBmFtb3VudBgDIAEoCzIVLnNob3AuY29tbW9uLnYxLk1vbmV5EjUKDnBheW1lbnRfbWV0aG9kGAQgASgLMh0uc2hvcC5jb21tb24udjEuUGF5bWVudE1ldGhvZCJzCg1SZWZ1bmRSZXF1ZXN0EhcKD2lkZW1wb3RlbmN5X2tleRgBIAEoCRISCgpwYXltZW50X2lkGAIgASgJEiUKBmFtb3VudBgDIAEoCzIVLnNob3AuY29tbW9uLnYxLk1vbmV5Eg4KBnJlYXNvbhgEIAEoCSIfChFHZXRQYXltZW50UmVxdWVzdBIKCgJpZBgBIAEoCSJfChNMaXN0UGF5bWVudHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEhAKCG9yZGVyX2lkGAMgASgJEg8KB3VzZXJfaWQYBCABKAkiXAoUTGlzdFBheW1lbnRzUmVzcG9uc2USKwoIcGF5bWVudHMYASADKAsyGS5zaG9wLnBheW1lbnRzLnYxLlBheW1lbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjoKEEdldFdhbGxldFJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIVCg1jdXJyZW5jeV9jb2RlGAIgASgJInUKElRvcFVwV2FsbGV0UmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEiUKBmFtb3VudBgCIAEoCzIVLnNob3AuY29tbW9uLnYxLk1vbmV5EhcKD2lkZW1wb3RlbmN5X2tleRgDIAEoCRIOCgZyZWFzb24YBCABKAkqzAEKDVBheW1lbnRTdGF0dXMSHgoaUEFZTUVOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIbChdQQVlNRU5UX1NUQVRVU19DQVBUVVJFRBABEhsKF1BBWU1FTlRfU1RBVFVTX0RFQ0xJTkVEEAISJQohUEFZTUVOVF9TVEFUVVNfUEFSVElBTExZX1JFRlVOREVEEAMSGwoXUEFZTUVOVF9TVEFUVVNfUkVGVU5ERUQQBBIdChlQQVlNRU5UX1NUQVRVU19QUk9DRVNTSU5HEAUqZQoMUmVmdW5kU3RhdHVzEh0KGVJFRlVORF9TVEFUVVNfVU5TUEVDSUZJRUQQABIZChVSRUZVTkRfU1RBVFVTX1BFTkRJTkcQARIbChdSRUZVTkRfU1RBVFVTX1NVQ0NFRURFRBACMvEDCg5QYXltZW50U2VydmljZRJECgZDaGFyZ2USHy5zaG9wLnBheW1lbnRzLnYxLkNoYXJnZVJlcXVlc3QaGS5zaG9wLnBheW1lbnRzLnYxLlBheW1lbnQSRAoGUmVmdW5kEh8uc2hvcC5wYXltZW50cy52MS5SZWZ1bmRSZXF1ZXN0Ghkuc2hvcC5wYXltZW50cy52MS5QYXltZW50EkwKCkdldFBheW1lbnQSIy5zaG9wLnBheW1lbnRzLnYxLkdldFBheW1lbnRSZXF1ZXN0Ghkuc2hvcC5wYXltZW50cy52MS5QYXltZW50El0KDExpc3RQYXltZW50cxIlLnNob3AucGF5bWVudHMudjEuTGlzdFBheW1lbnRzUmVxdWVzdBomLnNob3AucGF5bWVudHMudjEuTGlzdFBheW1lbnRzUmVzcG9uc2USUAoJR2V0V2FsbGV0EiIuc2hvcC5wYXltZW50cy52MS5HZXRXYWxsZXRSZXF1ZXN0Gh8uc2hvcC5wYXltZW50cy52MS5XYWxsZXRBY2NvdW50ElQKC1RvcFVwV2FsbGV0EiQuc2hvcC5wYXltZW50cy52MS5Ub3BVcFdhbGxldFJlcXVlc3QaHy5zaG9wLnBheW1lbnRzLnYxLldhbGxldEFjY291bnRiBnByb3RvMw", [file_google_protobuf_timestamp, file_shop_common_v1_decline_code, file_shop_common_v1_money, file_shop_common_v1_payment_method]);
 
 /**
  * One charge of a user, with its refunds.
@@ -107,7 +107,7 @@ export type Payment = Message<"shop.payments.v1.Payment"> & {
   createTime?: Timestamp | undefined;
 
   /**
-   * When the payment last changed (a refund).
+   * When the payment last changed (its outcome, or a refund).
    *
    * @generated from field: google.protobuf.Timestamp update_time = 12;
    */
@@ -154,6 +154,13 @@ export type Refund = Message<"shop.payments.v1.Refund"> & {
    * @generated from field: google.protobuf.Timestamp create_time = 4;
    */
   createTime?: Timestamp | undefined;
+
+  /**
+   * Whether the money has reached the card or wallet yet.
+   *
+   * @generated from field: shop.payments.v1.RefundStatus status = 5;
+   */
+  status: RefundStatus;
 };
 
 /**
@@ -206,7 +213,10 @@ export const WalletAccountSchema: GenMessage<WalletAccount> = /*@__PURE__*/
 export type ChargeRequest = Message<"shop.payments.v1.ChargeRequest"> & {
   /**
    * Idempotency key chosen by the caller: 1 to 64 characters of letters,
-   * digits, "-" and "_". A key identifies one charge.
+   * digits, "-" and "_". A key identifies one charge: keys are unique across
+   * all charges, whoever makes them. The request compared on a repeat is
+   * the acting user, order_id, amount and the payment method (its type and,
+   * for cards, brand, last four digits and expiry).
    *
    * @generated from field: string idempotency_key = 1;
    */
@@ -250,7 +260,9 @@ export const ChargeRequestSchema: GenMessage<ChargeRequest> = /*@__PURE__*/
 export type RefundRequest = Message<"shop.payments.v1.RefundRequest"> & {
   /**
    * Idempotency key chosen by the caller: 1 to 64 characters of letters,
-   * digits, "-" and "_". A key identifies one refund.
+   * digits, "-" and "_". A key identifies one refund: keys are unique across
+   * all refunds. The request compared on a repeat is payment_id, amount and
+   * reason.
    *
    * @generated from field: string idempotency_key = 1;
    */
@@ -387,7 +399,8 @@ export const ListPaymentsResponseSchema: GenMessage<ListPaymentsResponse> = /*@_
  */
 export type GetWalletRequest = Message<"shop.payments.v1.GetWalletRequest"> & {
   /**
-   * The wallet owner's id. Empty: the caller. Only admins may name another
+   * The wallet owner's id. Empty: the caller (for the orders service, the
+   * user it acts for). Only admins and the orders service may name another
    * user (else PERMISSION_DENIED).
    *
    * @generated from field: string user_id = 1;
@@ -432,7 +445,9 @@ export type TopUpWalletRequest = Message<"shop.payments.v1.TopUpWalletRequest"> 
 
   /**
    * Idempotency key chosen by the caller: 1 to 64 characters of letters,
-   * digits, "-" and "_". A key identifies one top-up.
+   * digits, "-" and "_". A key identifies one top-up: keys are unique across
+   * all top-ups. The request compared on a repeat is user_id, amount and
+   * reason.
    *
    * @generated from field: string idempotency_key = 3;
    */
@@ -493,6 +508,15 @@ export enum PaymentStatus {
    * @generated from enum value: PAYMENT_STATUS_REFUNDED = 4;
    */
   REFUNDED = 4,
+
+  /**
+   * The charge is with the processor and has no outcome yet: in flight, or
+   * interrupted by transient processor trouble. Not final: Charge again with
+   * the same idempotency key to finish it. Nothing is captured yet.
+   *
+   * @generated from enum value: PAYMENT_STATUS_PROCESSING = 5;
+   */
+  PROCESSING = 5,
 }
 
 /**
@@ -500,6 +524,42 @@ export enum PaymentStatus {
  */
 export const PaymentStatusSchema: GenEnum<PaymentStatus> = /*@__PURE__*/
   enumDesc(file_shop_payments_v1_payments, 0);
+
+/**
+ * Whether a refund has reached the card or wallet it goes back to.
+ *
+ * @generated from enum shop.payments.v1.RefundStatus
+ */
+export enum RefundStatus {
+  /**
+   * Not set; never returned.
+   *
+   * @generated from enum value: REFUND_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Recorded and counted in the payment's refunded total, but the card
+   * network has not confirmed it yet (it was interrupted by transient
+   * trouble): Refund again with the same idempotency key to resend it.
+   *
+   * @generated from enum value: REFUND_STATUS_PENDING = 1;
+   */
+  PENDING = 1,
+
+  /**
+   * The money is back on the card or in the wallet. Final.
+   *
+   * @generated from enum value: REFUND_STATUS_SUCCEEDED = 2;
+   */
+  SUCCEEDED = 2,
+}
+
+/**
+ * Describes the enum shop.payments.v1.RefundStatus.
+ */
+export const RefundStatusSchema: GenEnum<RefundStatus> = /*@__PURE__*/
+  enumDesc(file_shop_payments_v1_payments, 1);
 
 /**
  * Charges, refunds and store-credit wallets. Internal: called by the orders
@@ -520,7 +580,11 @@ export const PaymentService: GenService<{
    * an error: the payment comes back with status PAYMENT_STATUS_DECLINED and a
    * decline_code (a repeat with the same key returns that same decline; use a
    * new key to try again). Only transient trouble reaching the card processor
-   * is UNAVAILABLE: retry with the same key.
+   * is UNAVAILABLE: retry with the same key. A repeat that arrives while the
+   * first call is still with the processor waits a few seconds for its
+   * outcome, then (if it has none yet) is UNAVAILABLE with reason
+   * CHARGE_IN_PROGRESS: retry with the same key. Concurrent repeats never
+   * charge more than once.
    *
    * @generated from rpc shop.payments.v1.PaymentService.Charge
    */
@@ -570,8 +634,9 @@ export const PaymentService: GenService<{
   },
   /**
    * Returns a user's wallet balance in one currency. Anyone may read their
-   * own wallet; admins may read anyone's. Every user has a wallet in every
-   * currency, with a balance of zero until it is topped up.
+   * own wallet; admins and the orders service may read anyone's. Every user
+   * has a wallet in every currency, with a balance of zero until it is
+   * topped up.
    *
    * @generated from rpc shop.payments.v1.PaymentService.GetWallet
    */
