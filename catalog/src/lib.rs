@@ -69,19 +69,11 @@ impl Config {
             reservation_hold: Duration::from_secs(15 * 60),
             sweep_interval: Duration::from_secs(30),
             cache_ttl: Duration::from_secs(2),
-            page_token_key: random_key(),
+            page_token_key: platform::paging::random_key(),
             seed_demo: false,
             drain_delay: Duration::ZERO,
         }
     }
-}
-
-/// A key for page tokens that lives as long as the process.
-pub fn random_key() -> Vec<u8> {
-    use rand::RngCore;
-    let mut key = vec![0; 32];
-    rand::rngs::OsRng.fill_bytes(&mut key);
-    key
 }
 
 /// Why the catalog could not start or stopped with an error.

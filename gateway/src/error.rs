@@ -35,13 +35,7 @@ impl Error {
     }
 
     pub fn is_unique_violation(&self) -> bool {
-        matches!(
-            self,
-            Error::Db(DbError::Query(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _
-            )))
-        )
+        matches!(self, Error::Db(db) if db.is_unique_violation())
     }
 }
 

@@ -1,7 +1,10 @@
 //! Everything that can go wrong in the orders service, as one enum. The API
 //! layer turns each variant into a gRPC status (see `api::status`).
 
-use platform::{db::DbError, error::FieldViolation};
+use platform::{
+    db::DbError,
+    error::{FieldViolation, InvalidRequest},
+};
 
 /// An orders failure.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +33,12 @@ pub enum Error {
     Db(#[from] DbError),
 }
 
+impl From<InvalidRequest> for Error {
+    fn from(invalid: InvalidRequest) -> Self {
+        Error::InvalidArgument(invalid.0)
+    }
+}
+
 impl From<diesel::result::Error> for Error {
     fn from(err: diesel::result::Error) -> Self {
         Error::Db(DbError::Query(err))
@@ -44,13 +53,7 @@ impl Error {
 
     /// Whether this is the database refusing a duplicate key.
     pub fn is_unique_violation(&self) -> bool {
-        matches!(
-            self,
-            Error::Db(DbError::Query(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _
-            )))
-        )
+        matches!(self, Error::Db(db) if db.is_unique_violation())
     }
 }
 

@@ -109,19 +109,11 @@ impl Config {
             lease: Duration::from_secs(60),
             watch_poll: Duration::from_secs(1),
             settle_wait: Duration::from_secs(5),
-            page_token_key: random_key(),
+            page_token_key: platform::paging::random_key(),
             halt_after: None,
             drain_delay: Duration::ZERO,
         }
     }
-}
-
-/// A key for page tokens that lives as long as the process.
-pub fn random_key() -> Vec<u8> {
-    use rand::RngCore;
-    let mut key = vec![0; 32];
-    rand::rngs::OsRng.fill_bytes(&mut key);
-    key
 }
 
 /// Why the orders service could not start or stopped with an error.

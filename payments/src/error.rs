@@ -2,7 +2,10 @@
 //! API layer turns each variant into a gRPC status (see `api::status`).
 //! A declined charge is not here: it is a payment, not an error.
 
-use platform::{db::DbError, error::FieldViolation};
+use platform::{
+    db::DbError,
+    error::{FieldViolation, InvalidRequest},
+};
 
 /// A payments failure.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +41,12 @@ pub enum Error {
     Db(#[from] DbError),
 }
 
+impl From<InvalidRequest> for Error {
+    fn from(invalid: InvalidRequest) -> Self {
+        Error::InvalidArgument(invalid.0)
+    }
+}
+
 impl From<diesel::result::Error> for Error {
     fn from(err: diesel::result::Error) -> Self {
         Error::Db(DbError::Query(err))
@@ -52,13 +61,7 @@ impl Error {
 
     /// Whether this is the database refusing a duplicate key.
     pub fn is_unique_violation(&self) -> bool {
-        matches!(
-            self,
-            Error::Db(DbError::Query(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _
-            )))
-        )
+        matches!(self, Error::Db(db) if db.is_unique_violation())
     }
 }
 

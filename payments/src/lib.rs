@@ -67,18 +67,10 @@ impl Config {
             clock: Clock::System,
             card_network: SimulatedCardNetwork::default(),
             timing: Timing::default(),
-            page_token_key: random_key(),
+            page_token_key: platform::paging::random_key(),
             drain_delay: Duration::ZERO,
         }
     }
-}
-
-/// A key for page tokens that lives as long as the process.
-pub fn random_key() -> Vec<u8> {
-    use rand::RngCore;
-    let mut key = vec![0; 32];
-    rand::rngs::OsRng.fill_bytes(&mut key);
-    key
 }
 
 /// Why the payments service could not start or stopped with an error.

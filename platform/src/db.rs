@@ -69,6 +69,17 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for DbError {
 }
 
 impl DbError {
+    /// Whether the database refused a duplicate key (a unique constraint).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            DbError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        )
+    }
+
     /// Whether a retry may succeed (the database was unreachable or busy).
     pub fn is_transient(&self) -> bool {
         use diesel::result::{DatabaseErrorKind, Error};

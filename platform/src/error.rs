@@ -32,6 +32,48 @@ impl std::fmt::Display for FieldViolation {
     }
 }
 
+/// Collects the violations of a request while its fields are checked one by
+/// one, so a client hears about every bad field at once.
+#[derive(Debug, Default)]
+pub struct Violations(Vec<FieldViolation>);
+
+impl Violations {
+    /// The value, or `None` after recording why `field` is invalid.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        result
+            .map_err(|description| self.0.push(FieldViolation::new(field, description)))
+            .ok()
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
+        self.0.push(FieldViolation::new(field, description));
+    }
+
+    /// `value` if nothing was recorded, else every violation recorded.
+    pub fn finish<T>(self, value: impl FnOnce() -> Option<T>) -> Result<T, InvalidRequest> {
+        match (self.0.is_empty(), value()) {
+            (true, Some(value)) => Ok(value),
+            // A field checked without recording why it failed: a bug here,
+            // but still the client's request that cannot be taken.
+            (true, None) => Err(InvalidRequest(vec![FieldViolation::new(
+                "request",
+                "is invalid",
+            )])),
+            (false, _) => Err(InvalidRequest(self.0)),
+        }
+    }
+}
+
+/// A request with invalid fields (what [`Violations::finish`] reports).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidRequest(pub Vec<FieldViolation>);
+
+impl From<InvalidRequest> for Status {
+    fn from(invalid: InvalidRequest) -> Self {
+        invalid_argument(&invalid.0)
+    }
+}
+
 /// INVALID_ARGUMENT naming every invalid field, in the message (for people)
 /// and as `BadRequest` field violations (for programs).
 pub fn invalid_argument(violations: &[FieldViolation]) -> Status {

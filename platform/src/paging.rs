@@ -31,6 +31,15 @@ impl PageSize {
     }
 }
 
+/// A random key for page tokens that lives as long as the process (set a
+/// shared one when running replicas).
+pub fn random_key() -> Vec<u8> {
+    use rand::RngCore;
+    let mut key = vec![0; 32];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    key
+}
+
 /// Issues and checks page tokens with one key. Replicas behind one address
 /// must share the key, or a token from one is refused by another.
 #[derive(Clone)]

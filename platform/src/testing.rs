@@ -218,6 +218,95 @@ pub fn authorized<T>(message: T, token: &str) -> tonic::Request<T> {
     request
 }
 
+/// Asserts `result` failed with `code`, and returns the status.
+#[track_caller]
+pub fn expect_code<T: std::fmt::Debug>(
+    result: Result<T, tonic::Status>,
+    code: tonic::Code,
+) -> tonic::Status {
+    match result {
+        Err(status) if status.code() == code => status,
+        other => panic!("expected {code:?}, got {other:?}"),
+    }
+}
+
+/// The fields an INVALID_ARGUMENT status names in its BadRequest details.
+#[track_caller]
+pub fn violated_fields(status: &tonic::Status) -> Vec<String> {
+    use tonic_types::StatusExt;
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+    status
+        .get_error_details()
+        .bad_request()
+        .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// The stable reason in a status's ErrorInfo ("" if none).
+pub fn reason(status: &tonic::Status) -> String {
+    use tonic_types::StatusExt;
+    status
+        .get_error_details()
+        .error_info()
+        .map(|i| i.reason.clone())
+        .unwrap_or_default()
+}
+
+/// A metadata value of a status's ErrorInfo ("" if none).
+pub fn info(status: &tonic::Status, key: &str) -> String {
+    use tonic_types::StatusExt;
+    status
+        .get_error_details()
+        .error_info()
+        .and_then(|i| i.metadata.get(key).cloned())
+        .unwrap_or_default()
+}
+
+/// Runs `n` copies of `call` at once (on the runtime's worker threads) and
+/// returns every result.
+pub async fn concurrently<T, F, Fut>(n: usize, call: F) -> Vec<T>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let tasks = (0..n).map(|i| tokio::spawn(call(i)));
+    futures_util::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(|joined| joined.expect("task panicked"))
+        .collect()
+}
+
+/// Polls `check` until it holds, failing the test after 10 seconds.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never happened: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// US dollars, in cents.
+pub fn usd(amount_minor: i64) -> contracts::common::Money {
+    contracts::common::Money {
+        currency_code: "USD".to_owned(),
+        amount_minor,
+    }
+}
+
+/// The minor units of an optional amount (0 when absent).
+pub fn minor(money: &Option<contracts::common::Money>) -> i64 {
+    money.as_ref().map_or(0, |m| m.amount_minor)
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database;

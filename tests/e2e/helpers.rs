@@ -1,5 +1,7 @@
 //! The one way these tests start a shop: [`TestShop::spawn`].
 
+pub use platform::testing::reason;
+
 use std::{net::SocketAddr, time::Duration};
 
 use contracts::{
@@ -14,7 +16,6 @@ use platform::{
 };
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tonic::{Code, Request, Status, transport::Channel};
-use tonic_types::StatusExt;
 
 /// A running shop, reachable only through its gateway.
 pub struct TestShop {
@@ -236,12 +237,4 @@ pub fn code_of<T>(result: &Result<T, Status>) -> Code {
         Ok(_) => Code::Ok,
         Err(status) => status.code(),
     }
-}
-
-pub fn reason(status: &Status) -> String {
-    status
-        .get_error_details()
-        .error_info()
-        .map(|i| i.reason.clone())
-        .unwrap_or_default()
 }

@@ -4,6 +4,7 @@
 
 use contracts::{catalog as proto, common::Money, timestamp};
 use platform::error::FieldViolation;
+pub use platform::error::Violations;
 
 use crate::{
     domain::{
@@ -13,32 +14,6 @@ use crate::{
     },
     error::Error,
 };
-
-/// Collects violations while fields are checked one by one.
-#[derive(Default)]
-pub struct Violations(Vec<FieldViolation>);
-
-impl Violations {
-    /// The value, or `None` after recording why `field` is invalid.
-    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
-        result
-            .map_err(|description| self.0.push(FieldViolation::new(field, description)))
-            .ok()
-    }
-
-    pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
-        self.0.push(FieldViolation::new(field, description));
-    }
-
-    /// `value` if nothing was recorded, else INVALID_ARGUMENT listing all.
-    pub fn finish<T>(self, value: impl FnOnce() -> Option<T>) -> Result<T, Error> {
-        match (self.0.is_empty(), value()) {
-            (true, Some(value)) => Ok(value),
-            (true, None) => Err(Error::invalid("request", "is invalid")),
-            (false, _) => Err(Error::InvalidArgument(self.0)),
-        }
-    }
-}
 
 /// A price at `field` (e.g. `product.price`).
 pub fn price(v: &mut Violations, field: &str, money: Option<&Money>) -> Option<Price> {
@@ -75,7 +50,7 @@ impl TryFrom<proto::CreateProductRequest> for NewProduct {
         let category = v.check("product.category", Category::parse(&product.category));
         let price = price(&mut v, "product.price", product.price.as_ref());
         let initial_stock = v.check("initial_stock", InitialStock::new(request.initial_stock));
-        v.finish(|| {
+        Ok(v.finish(|| {
             Some(NewProduct {
                 name: name?,
                 description: description?,
@@ -83,7 +58,7 @@ impl TryFrom<proto::CreateProductRequest> for NewProduct {
                 price: price?,
                 initial_stock: initial_stock?,
             })
-        })
+        })?)
     }
 }
 
@@ -128,7 +103,7 @@ pub fn patch(product: &proto::Product, paths: &[String]) -> Result<ProductPatch,
     if named("price") {
         patch.price = price(&mut v, "product.price", product.price.as_ref());
     }
-    v.finish(|| Some(patch))
+    Ok(v.finish(|| Some(patch))?)
 }
 
 /// Reservation lines from a request, with every bad line named.

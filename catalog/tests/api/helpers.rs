@@ -1,14 +1,15 @@
 //! The one way tests start a catalog: [`TestApp::spawn`].
 
+pub use platform::testing::{
+    concurrently, eventually, expect_code, info, reason, usd, violated_fields,
+};
+
 use std::time::Duration;
 
 use catalog::Config;
-use contracts::{
-    catalog::{
-        self as proto, catalog_service_client::CatalogServiceClient,
-        inventory_service_client::InventoryServiceClient,
-    },
-    common::Money,
+use contracts::catalog::{
+    self as proto, catalog_service_client::CatalogServiceClient,
+    inventory_service_client::InventoryServiceClient,
 };
 use platform::{
     auth::{Role, issuer},
@@ -16,8 +17,7 @@ use platform::{
     testing::{TestAuth, TestDatabase, authorized},
 };
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
-use tonic::{Code, Request, Status, transport::Channel};
-use tonic_types::StatusExt;
+use tonic::{Request, Status, transport::Channel};
 
 /// A running catalog and typed clients to it.
 pub struct TestApp {
@@ -177,13 +177,6 @@ pub fn product(name: &str, category: &str, price_minor: i64) -> proto::Product {
     }
 }
 
-pub fn usd(amount_minor: i64) -> Money {
-    Money {
-        currency_code: "USD".to_owned(),
-        amount_minor,
-    }
-}
-
 pub fn reserve_request(reservation_id: &str, lines: &[(&str, i64)]) -> proto::ReserveStockRequest {
     proto::ReserveStockRequest {
         reservation_id: reservation_id.to_owned(),
@@ -194,74 +187,5 @@ pub fn reserve_request(reservation_id: &str, lines: &[(&str, i64)]) -> proto::Re
                 quantity: *quantity,
             })
             .collect(),
-    }
-}
-
-/// Asserts `result` failed with `code`, and returns the status.
-#[track_caller]
-pub fn expect_code<T: std::fmt::Debug>(result: Result<T, Status>, code: Code) -> Status {
-    match result {
-        Err(status) if status.code() == code => status,
-        other => panic!("expected {code:?}, got {other:?}"),
-    }
-}
-
-/// The fields an INVALID_ARGUMENT status names in its BadRequest details.
-pub fn violated_fields(status: &Status) -> Vec<String> {
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    status
-        .get_error_details()
-        .bad_request()
-        .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
-        .unwrap_or_default()
-}
-
-/// The stable reason in a status's ErrorInfo.
-pub fn reason(status: &Status) -> String {
-    status
-        .get_error_details()
-        .error_info()
-        .map(|i| i.reason.clone())
-        .unwrap_or_default()
-}
-
-/// A metadata value of a status's ErrorInfo.
-pub fn info(status: &Status, key: &str) -> String {
-    status
-        .get_error_details()
-        .error_info()
-        .and_then(|i| i.metadata.get(key).cloned())
-        .unwrap_or_default()
-}
-
-/// Runs `n` copies of `call` at once (on the runtime's worker threads) and
-/// returns every result.
-pub async fn concurrently<T, F, Fut>(n: usize, call: F) -> Vec<T>
-where
-    F: Fn(usize) -> Fut,
-    Fut: std::future::Future<Output = T> + Send + 'static,
-    T: Send + 'static,
-{
-    let tasks = (0..n).map(|i| tokio::spawn(call(i)));
-    futures_util::future::join_all(tasks)
-        .await
-        .into_iter()
-        .map(|joined| joined.expect("task panicked"))
-        .collect()
-}
-
-/// Polls `check` until it holds, failing the test after 10 seconds.
-pub async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while !check().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "never happened: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

@@ -9,7 +9,7 @@ use contracts::{
     },
     orders as proto, timestamp,
 };
-use platform::error::FieldViolation;
+pub use platform::error::Violations;
 
 use crate::{
     domain::{
@@ -18,31 +18,6 @@ use crate::{
     },
     error::Error,
 };
-
-/// Collects violations while fields are checked one by one.
-#[derive(Default)]
-pub struct Violations(Vec<FieldViolation>);
-
-impl Violations {
-    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
-        result
-            .map_err(|description| self.0.push(FieldViolation::new(field, description)))
-            .ok()
-    }
-
-    pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
-        self.0.push(FieldViolation::new(field, description));
-    }
-
-    /// `value` if nothing was recorded, else INVALID_ARGUMENT listing all.
-    pub fn finish<T>(self, value: impl FnOnce() -> Option<T>) -> Result<T, Error> {
-        match (self.0.is_empty(), value()) {
-            (true, Some(value)) => Ok(value),
-            (true, None) => Err(Error::invalid("request", "is invalid")),
-            (false, _) => Err(Error::InvalidArgument(self.0)),
-        }
-    }
-}
 
 impl TryFrom<proto::CreateOrderRequest> for CheckoutRequest {
     type Error = Error;
@@ -102,14 +77,14 @@ impl TryFrom<proto::CreateOrderRequest> for CheckoutRequest {
             Some(a) => address(&mut v, &a),
         };
 
-        v.finish(|| {
+        Ok(v.finish(|| {
             Some(CheckoutRequest {
                 request_id: request_id?,
                 lines,
                 payment: payment?,
                 address: address?,
             })
-        })
+        })?)
     }
 }
 

@@ -2,6 +2,8 @@
 //! payments and orders on loopback, and can stop and restart orders and
 //! payments on their databases to simulate crashes and outages.
 
+pub use platform::testing::{concurrently, expect_code, minor, reason, usd, violated_fields};
+
 use std::{net::SocketAddr, time::Duration};
 
 use contracts::{
@@ -19,8 +21,7 @@ use platform::{
     testing::{TestAuth, TestDatabase, authorized},
 };
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
-use tonic::{Code, Request, Status, transport::Channel};
-use tonic_types::StatusExt;
+use tonic::{Request, Status, transport::Channel};
 
 /// A test card the simulated network always approves.
 pub const GOOD_CARD: &str = "4242424242424242";
@@ -402,17 +403,6 @@ impl TestShop {
     }
 }
 
-pub fn minor(money: &Option<common::Money>) -> i64 {
-    money.as_ref().map_or(0, |m| m.amount_minor)
-}
-
-pub fn usd(amount_minor: i64) -> common::Money {
-    common::Money {
-        currency_code: "USD".into(),
-        amount_minor,
-    }
-}
-
 pub fn card(number: &str) -> common::PaymentMethod {
     common::PaymentMethod {
         method: Some(Method::Card(common::Card {
@@ -461,44 +451,4 @@ pub fn order(
         payment_method: Some(payment),
         shipping_address: Some(address()),
     }
-}
-
-#[track_caller]
-pub fn expect_code<T: std::fmt::Debug>(result: Result<T, Status>, code: Code) -> Status {
-    match result {
-        Err(status) if status.code() == code => status,
-        other => panic!("expected {code:?}, got {other:?}"),
-    }
-}
-
-pub fn reason(status: &Status) -> String {
-    status
-        .get_error_details()
-        .error_info()
-        .map(|i| i.reason.clone())
-        .unwrap_or_default()
-}
-
-pub fn violated_fields(status: &Status) -> Vec<String> {
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    status
-        .get_error_details()
-        .bad_request()
-        .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
-        .unwrap_or_default()
-}
-
-/// Runs `n` copies of `call` at once and returns every result.
-pub async fn concurrently<T, F, Fut>(n: usize, call: F) -> Vec<T>
-where
-    F: Fn(usize) -> Fut,
-    Fut: std::future::Future<Output = T> + Send + 'static,
-    T: Send + 'static,
-{
-    let tasks = (0..n).map(|i| tokio::spawn(call(i)));
-    futures_util::future::join_all(tasks)
-        .await
-        .into_iter()
-        .map(|joined| joined.expect("task panicked"))
-        .collect()
 }

@@ -7,7 +7,7 @@ use contracts::{
     common::{self as common_proto, Money, payment_method::Method},
     payments as proto, timestamp,
 };
-use platform::error::FieldViolation;
+pub use platform::error::Violations;
 
 use crate::{
     domain::{
@@ -18,32 +18,6 @@ use crate::{
     },
     error::Error,
 };
-
-/// Collects violations while fields are checked one by one.
-#[derive(Default)]
-pub struct Violations(Vec<FieldViolation>);
-
-impl Violations {
-    /// The value, or `None` after recording why `field` is invalid.
-    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
-        result
-            .map_err(|description| self.0.push(FieldViolation::new(field, description)))
-            .ok()
-    }
-
-    pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
-        self.0.push(FieldViolation::new(field, description));
-    }
-
-    /// `value` if nothing was recorded, else INVALID_ARGUMENT listing all.
-    pub fn finish<T>(self, value: impl FnOnce() -> Option<T>) -> Result<T, Error> {
-        match (self.0.is_empty(), value()) {
-            (true, Some(value)) => Ok(value),
-            (true, None) => Err(Error::invalid("request", "is invalid")),
-            (false, _) => Err(Error::InvalidArgument(self.0)),
-        }
-    }
-}
 
 /// An amount at `field` (e.g. `amount`), required.
 pub fn amount(v: &mut Violations, field: &str, money: Option<&Money>) -> Option<Amount> {
@@ -114,14 +88,14 @@ impl TryFrom<proto::ChargeRequest> for NewCharge {
         let order_id = v.check("order_id", OrderId::parse(&request.order_id));
         let amount = amount(&mut v, "amount", request.amount.as_ref());
         let method = payment_method(&mut v, "payment_method", request.payment_method.as_ref());
-        v.finish(|| {
+        Ok(v.finish(|| {
             Some(NewCharge {
                 key: key?,
                 order_id: order_id?,
                 amount: amount?,
                 method: method?,
             })
-        })
+        })?)
     }
 }
 
@@ -141,14 +115,14 @@ impl TryFrom<proto::RefundRequest> for RefundRequest {
             Some(money) => amount(&mut v, "amount", Some(money)).map(Some),
         };
         let reason = v.check("reason", RefundReason::parse(&request.reason));
-        v.finish(|| {
+        Ok(v.finish(|| {
             Some(RefundRequest {
                 key: key?,
                 payment_id: payment_id?,
                 amount: amount?,
                 reason: reason?,
             })
-        })
+        })?)
     }
 }
 
@@ -164,14 +138,14 @@ impl TryFrom<proto::TopUpWalletRequest> for TopUpRequest {
             IdempotencyKey::parse(&request.idempotency_key),
         );
         let reason = v.check("reason", TopUpReason::parse(&request.reason));
-        v.finish(|| {
+        Ok(v.finish(|| {
             Some(TopUpRequest {
                 key: key?,
                 user_id: user_id?,
                 amount: amount?,
                 reason: reason?,
             })
-        })
+        })?)
     }
 }
 

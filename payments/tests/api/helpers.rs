@@ -1,9 +1,13 @@
 //! The one way tests start a payments service: [`TestApp::spawn`].
 
+pub use platform::testing::{
+    concurrently, eventually, expect_code, info, minor, reason, usd, violated_fields,
+};
+
 use std::{sync::Arc, time::Duration};
 
 use contracts::{
-    common::{Card, Money, PaymentMethod, Wallet, payment_method::Method},
+    common::{Card, PaymentMethod, Wallet, payment_method::Method},
     payments::{self as proto, payment_service_client::PaymentServiceClient},
 };
 use payments::{
@@ -19,11 +23,10 @@ use platform::{
     testing::{TestAuth, TestDatabase, authorized},
 };
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
-use tonic::{Code, Request, Status, transport::Channel};
+use tonic::{Request, Status, transport::Channel};
 use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
-use tonic_types::StatusExt;
 
 /// The customer most tests act for.
 pub const CUSTOMER: &str = "customer-1";
@@ -314,13 +317,6 @@ impl Drop for TestApp {
     }
 }
 
-pub fn usd(amount_minor: i64) -> Money {
-    Money {
-        currency_code: "USD".to_owned(),
-        amount_minor,
-    }
-}
-
 /// A card method with `number`, good until December 2099.
 pub fn card(number: &str) -> PaymentMethod {
     card_with(number, 12, 2099, "123")
@@ -363,79 +359,5 @@ pub fn top_up_request(key: &str, user_id: &str, amount_minor: i64) -> proto::Top
         amount: Some(usd(amount_minor)),
         idempotency_key: key.to_owned(),
         reason: "goodwill credit".to_owned(),
-    }
-}
-
-/// Amount in minor units of an optional Money.
-pub fn minor(money: &Option<Money>) -> i64 {
-    money.as_ref().map_or(0, |m| m.amount_minor)
-}
-
-/// Asserts `result` failed with `code`, and returns the status.
-#[track_caller]
-pub fn expect_code<T: std::fmt::Debug>(result: Result<T, Status>, code: Code) -> Status {
-    match result {
-        Err(status) if status.code() == code => status,
-        other => panic!("expected {code:?}, got {other:?}"),
-    }
-}
-
-/// The fields an INVALID_ARGUMENT status names in its BadRequest details.
-pub fn violated_fields(status: &Status) -> Vec<String> {
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    status
-        .get_error_details()
-        .bad_request()
-        .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
-        .unwrap_or_default()
-}
-
-/// The stable reason in a status's ErrorInfo.
-pub fn reason(status: &Status) -> String {
-    status
-        .get_error_details()
-        .error_info()
-        .map(|i| i.reason.clone())
-        .unwrap_or_default()
-}
-
-/// A metadata value of a status's ErrorInfo.
-pub fn info(status: &Status, key: &str) -> String {
-    status
-        .get_error_details()
-        .error_info()
-        .and_then(|i| i.metadata.get(key).cloned())
-        .unwrap_or_default()
-}
-
-/// Runs `n` copies of `call` at once (on the runtime's worker threads) and
-/// returns every result.
-pub async fn concurrently<T, F, Fut>(n: usize, call: F) -> Vec<T>
-where
-    F: Fn(usize) -> Fut,
-    Fut: std::future::Future<Output = T> + Send + 'static,
-    T: Send + 'static,
-{
-    let tasks = (0..n).map(|i| tokio::spawn(call(i)));
-    futures_util::future::join_all(tasks)
-        .await
-        .into_iter()
-        .map(|joined| joined.expect("task panicked"))
-        .collect()
-}
-
-/// Polls `check` until it holds, failing the test after 10 seconds.
-pub async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while !check().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "never happened: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
