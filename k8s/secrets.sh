@@ -8,14 +8,20 @@
 #   CATALOG_DATABASE_URL=postgres://... ORDERS_DATABASE_URL=... \
 #   PAYMENTS_DATABASE_URL=... GATEWAY_DATABASE_URL=... k8s/secrets.sh production
 #
+# dev gets passwords for its in-cluster PostgreSQL and DATABASE_URLs to it;
+# any other overlay uses external databases: their URLs come from
+# <SERVICE>_DATABASE_URL, or are placeholders to edit.
+#
 # Needs bash and openssl. See k8s/README.md for what each file is.
 set -euo pipefail
 
-usage() { echo "usage: $0 dev|production [SECRETS_DIR]" >&2; exit 2; }
+usage() { echo "usage: $0 OVERLAY [SECRETS_DIR]   (OVERLAY: dev, production, ...)" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 overlay=$1
-case "$overlay" in dev | production) ;; *) usage ;; esac
-dir=${2:-"$(cd "$(dirname "$0")" && pwd)/overlays/$overlay/secrets"}
+k8s=$(cd "$(dirname "$0")" && pwd)
+[ -f "$k8s/overlays/$overlay/kustomization.yaml" ] || usage
+# dev runs its own PostgreSQL; every other overlay uses external databases.
+dir=${2:-"$k8s/overlays/$overlay/secrets"}
 
 umask 077
 mkdir -p "$dir"
