@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+#
+# One image for all four services: gateway, catalog, orders and payments.
+# The container command picks the binary (/usr/local/bin/<service>); see
+# k8s/README.md for why there is one image rather than four.
+#
+#   docker build -t shop:dev .
+#   docker run --rm shop:dev /usr/local/bin/catalog --help
+#
+# The storefront (web/dist) is committed and embedded into the gateway at
+# compile time, so no Node stage is needed.
+
+FROM rust:1.95-slim-bookworm AS build
+WORKDIR /src
+COPY . .
+# The cache mounts keep the registry and the build output between builds;
+# the binaries are copied out of the cached target directory.
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/src/target \
+    cargo build --release --locked -p gateway -p catalog -p orders -p payments \
+    && mkdir -p /out \
+    && cp target/release/gateway target/release/catalog \
+          target/release/orders target/release/payments /out/
+
+# glibc and libgcc, nothing else: no shell, no package manager. The :nonroot
+# tag runs as uid/gid 65532.
+FROM gcr.io/distroless/cc-debian12:nonroot
+COPY --from=build /out/ /usr/local/bin/
+USER 65532:65532
+EXPOSE 8080 50051 50052 50053
+CMD ["/usr/local/bin/gateway"]

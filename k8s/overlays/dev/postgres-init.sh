@@ -1,0 +1,19 @@
+#!/bin/bash
+# Runs once, when the PostgreSQL data directory is first created (the image's
+# /docker-entrypoint-initdb.d): one database and one user per service, each
+# user owning only its database. Passwords come from the postgres-secrets
+# Secret (<SERVICE>_DB_PASSWORD), the same ones in each service's DATABASE_URL.
+set -euo pipefail
+
+for service in catalog orders payments gateway; do
+    var="$(tr '[:lower:]' '[:upper:]' <<<"$service")_DB_PASSWORD"
+    password=${!var:?$var is not set}
+    psql -v ON_ERROR_STOP=1 --no-psqlrc \
+        --username "${POSTGRES_USER:-postgres}" --dbname "${POSTGRES_DB:-postgres}" \
+        -v name="$service" -v password="$password" <<'SQL'
+CREATE USER :"name" WITH PASSWORD :'password';
+CREATE DATABASE :"name" OWNER :"name";
+REVOKE ALL ON DATABASE :"name" FROM PUBLIC;
+SQL
+    echo "postgres-init: database and user $service"
+done

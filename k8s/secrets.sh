@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Makes the files an overlay's secretGenerator reads, in
+# k8s/overlays/OVERLAY/secrets/ (git-ignored): the token keys, each
+# service's DATABASE_URL and page-token secret, and for dev the PostgreSQL
+# passwords. Never overwrites a file that exists, so it also fills gaps.
+#
+#   k8s/secrets.sh dev
+#   CATALOG_DATABASE_URL=postgres://... ORDERS_DATABASE_URL=... \
+#   PAYMENTS_DATABASE_URL=... GATEWAY_DATABASE_URL=... k8s/secrets.sh production
+#
+# dev gets passwords for its in-cluster PostgreSQL and DATABASE_URLs to it;
+# any other overlay uses external databases: their URLs come from
+# <SERVICE>_DATABASE_URL, or are placeholders to edit.
+#
+# Needs bash and openssl. See k8s/README.md for what each file is.
+set -euo pipefail
+
+usage() { echo "usage: $0 OVERLAY [SECRETS_DIR]   (OVERLAY: dev, production, ...)" >&2; exit 2; }
+[ $# -ge 1 ] || usage
+overlay=$1
+k8s=$(cd "$(dirname "$0")" && pwd)
+[ -f "$k8s/overlays/$overlay/kustomization.yaml" ] || usage
+# dev runs its own PostgreSQL; every other overlay uses external databases.
+dir=${2:-"$k8s/overlays/$overlay/secrets"}
+
+umask 077
+mkdir -p "$dir"
+cd "$dir"
+
+made() { echo "  made $dir/$1"; }
+random() { openssl rand -hex 32; }
+
+# Ed25519 key pairs: PKCS#8 private key, SPKI public key (what the services read).
+for name in gateway orders; do
+    if [ ! -f "$name.pem" ]; then
+        openssl genpkey -algorithm ed25519 -out "$name.pem"
+        rm -f "$name.pub.pem"
+        made "$name.pem"
+    fi
+    if [ ! -f "$name.pub.pem" ]; then
+        openssl pkey -in "$name.pem" -pubout -out "$name.pub.pem"
+        made "$name.pub.pem"
+    fi
+done
+
+services=(catalog orders payments gateway)
+upper() { tr '[:lower:]' '[:upper:]' <<<"$1"; }
+
+if [ "$overlay" = dev ]; then
+    # The in-cluster PostgreSQL: a superuser password and one per service.
+    if [ ! -f postgres.env ]; then
+        {
+            echo "POSTGRES_PASSWORD=$(random)"
+            for service in "${services[@]}"; do
+                echo "$(upper "$service")_DB_PASSWORD=$(random)"
+            done
+        } >postgres.env
+        made postgres.env
+    fi
+    # shellcheck disable=SC1091
+    . ./postgres.env
+fi
+
+missing_urls=()
+for service in "${services[@]}"; do
+    file="$service.env"
+    [ -f "$file" ] && continue
+    if [ "$overlay" = dev ]; then
+        var="$(upper "$service")_DB_PASSWORD"
+        url="postgres://$service:${!var}@postgres:5432/$service"
+    else
+        var="$(upper "$service")_DATABASE_URL"
+        url=${!var:-}
+        if [ -z "$url" ]; then
+            url="postgres://$service:CHANGE-ME@$service-db.example.internal:5432/$service"
+            missing_urls+=("$dir/$file")
+        fi
+    fi
+    {
+        echo "DATABASE_URL=$url"
+        if [ "$service" = gateway ]; then
+            echo "# To create or reset an admin at start, uncomment both:"
+            echo "# ADMIN_EMAIL=admin@example.com"
+            echo "# ADMIN_PASSWORD=$(random)"
+        else
+            # Replicas of one service must share it (page tokens).
+            echo "PAGE_TOKEN_SECRET=$(random)"
+        fi
+    } >"$file"
+    made "$file"
+done
+
+for file in "${missing_urls[@]}"; do
+    echo "  EDIT $file: DATABASE_URL is a placeholder" >&2
+done
