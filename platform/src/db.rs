@@ -96,8 +96,10 @@ impl DbError {
     }
 }
 
-/// How long a caller waits for a pooled connection before giving up.
-const POOL_WAIT: Duration = Duration::from_secs(5);
+/// How long a caller waits for a pooled connection before giving up. Long
+/// enough that a busy single-connection SQLite queue (a slow laptop, a load
+/// test) waits rather than fails; calls still end at their own deadlines.
+const POOL_WAIT: Duration = Duration::from_secs(15);
 
 /// SQLite settings applied to every new connection. WAL lets readers run
 /// beside the writer; the busy timeout makes a locked database wait instead
