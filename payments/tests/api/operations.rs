@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use payments::processor::card::test_cards;
-use prost::Message;
 use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
@@ -72,25 +71,7 @@ async fn reflection_lists_the_payment_service() {
 
 #[test]
 fn every_payments_method_has_an_access_rule_and_every_rule_a_method() {
-    let descriptors = prost_types::FileDescriptorSet::decode(contracts::FILE_DESCRIPTOR_SET)
-        .expect("descriptor set");
-    let mut methods: Vec<String> = descriptors
-        .file
-        .iter()
-        .filter(|f| f.package() == "shop.payments.v1")
-        .flat_map(|f| {
-            f.service.iter().flat_map(move |s| {
-                s.method
-                    .iter()
-                    .map(move |m| format!("/{}.{}/{}", f.package(), s.name(), m.name()))
-            })
-        })
-        .collect();
-    methods.sort();
-    let policy = payments::api::policy();
-    let mut ruled: Vec<String> = policy.paths().map(str::to_owned).collect();
-    ruled.sort();
-    assert_eq!(ruled, methods);
+    platform::testing::assert_policy_covers("shop.payments.v1", &payments::api::policy());
 }
 
 #[tokio::test]
