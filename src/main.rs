@@ -17,12 +17,7 @@ use platform::{
 };
 use tokio::net::TcpListener;
 
-const VERSION: &str = concat!(
-    env!("CARGO_PKG_VERSION"),
-    " (",
-    env!("SHOP_GIT_COMMIT"),
-    ")"
-);
+const VERSION: &str = platform::build::VERSION_LINE;
 
 /// Shop on one machine: every service in one process, data in one directory.
 #[derive(Parser, Debug)]
@@ -92,6 +87,10 @@ struct RunArgs {
     #[arg(long, env = "PAYMENTS_LISTEN", default_value = "127.0.0.1:50053")]
     payments_listen: SocketAddr,
 
+    /// Where every service's Prometheus metrics are served (`GET /metrics`).
+    #[arg(long, env = "METRICS_LISTEN", default_value = "127.0.0.1:8081")]
+    metrics_listen: SocketAddr,
+
     /// Log format: `pretty` for people, `json` for log collectors.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
     log_format: LogFormat,
@@ -104,8 +103,10 @@ async fn main() -> ExitCode {
         Some(Command::Token { user, role, ttl }) => token(&args.data_dir, &user, role, ttl),
         Some(Command::Admin { email, password }) => admin(&args.data_dir, email, password).await,
         None => {
-            platform::telemetry::init(args.run.log_format);
-            run(args.data_dir, args.run).await
+            let telemetry = platform::telemetry::init(args.run.log_format, "shop");
+            let result = run(args.data_dir, args.run).await;
+            telemetry.shutdown().await;
+            result
         }
     };
     match result {
@@ -221,6 +222,7 @@ async fn run(data_dir: PathBuf, args: RunArgs) -> Result<(), Box<dyn std::error:
         payments: bind(args.payments_listen).await?,
         gateway: bind(args.gateway_listen).await?,
     };
+    platform::admin::start(Some(args.metrics_listen)).await?;
     print_welcome(&args);
     let services = shop::Services {
         catalog: catalog_config,
@@ -239,7 +241,7 @@ async fn bind(address: SocketAddr) -> Result<TcpListener, String> {
 }
 
 fn print_welcome(args: &RunArgs) {
-    let gateway = args.gateway_listen;
+    let (gateway, metrics) = (args.gateway_listen, args.metrics_listen);
     let (catalog, orders, payments) = (
         args.catalog_listen,
         args.orders_listen,
@@ -251,7 +253,8 @@ fn print_welcome(args: &RunArgs) {
         "\nShop {VERSION} is starting.\n\
          \n  storefront  http://{gateway}/\
          \n  gateway     {gateway}  (public gRPC and grpc-web)\
-         \n  catalog     {catalog}   orders {orders}   payments {payments}  (internal)\n\
+         \n  catalog     {catalog}   orders {orders}   payments {payments}  (internal)\
+         \n  metrics     http://{metrics}/metrics\n\
          \nDemo accounts: {customer} / {customer_password}, {admin} / {admin_password}\n\
          \nTry:\n\
          \n  grpcurl -plaintext {gateway} list\

@@ -120,6 +120,8 @@ pub async fn serve(
     );
     let served = platform::server::serve(
         ServerSetup {
+            name: "catalog",
+            database: Some(db.clone()),
             routes,
             service_names: api::SERVICE_NAMES.to_vec(),
             policy: api::policy(),

@@ -22,6 +22,7 @@ use platform::{
     client::InvalidUrl,
     clock::Clock,
     db::{Db, DbError},
+    metrics::GrpcMetricsLayer,
     server::{Listing, Protocols, ServeError},
 };
 use tokio::net::TcpListener;
@@ -170,7 +171,7 @@ pub async fn serve(
     .await?;
     let throttle = LoginThrottle::new(config.login_per_account, config.sign_in_rate);
     let auth = AuthApi::new(
-        UserStore::new(db, config.clock.clone()),
+        UserStore::new(db.clone(), config.clock.clone()),
         config.signer.clone(),
         throttle.clone(),
     );
@@ -224,13 +225,16 @@ pub async fn serve(
         .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
         .layer(PropagateRequestIdLayer::new(request_id))
         // A span per request, so everything below logs inside it.
-        .layer(platform::telemetry::rpc_trace_layer())
+        .layer(platform::telemetry::rpc_trace_layer("gateway"))
         // Browsers on other origins: answer preflights, expose gRPC headers.
         .layer(cors(&config.cors)?)
         // The storefront's page and assets (plain HTTP GETs).
         .layer(web::WebLayer)
         // grpc-web (binary and text) in, native gRPC below, and back out.
         .layer(tonic_web::GrpcWebLayer::new())
+        // Request counts, latencies and calls in flight, as native gRPC
+        // (grpc-web included), rejections by the edge rules included.
+        .layer(GrpcMetricsLayer::server("gateway"))
         // Access table, rate limits and deadlines.
         .layer(EdgeLayer::new(edge))
         .into_inner();
@@ -241,6 +245,8 @@ pub async fn serve(
     );
     let served = platform::server::serve_layered(
         Listing {
+            name: "gateway",
+            database: Some(db),
             routes: Routes::from(router),
             service_names: routes::PUBLIC_SERVICES.to_vec(),
         },

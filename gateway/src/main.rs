@@ -64,8 +64,10 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    platform::telemetry::init(args.common.log_format);
-    match run(args).await {
+    let telemetry = platform::telemetry::init(args.common.log_format, "gateway");
+    let result = run(args).await;
+    telemetry.shutdown().await;
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("gateway: {error}");
@@ -108,6 +110,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if let (Some(email), Some(password)) = (args.admin_email, args.admin_password) {
         config.admin = Some(Account { email, password });
     }
+    platform::admin::start(args.common.metrics_listen).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;

@@ -46,7 +46,9 @@ impl Service<Request<Body>> for Proxy {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, request: Request<Body>) -> Self::Future {
+    fn call(&mut self, mut request: Request<Body>) -> Self::Future {
+        // The backend's span joins this call's trace.
+        platform::telemetry::inject_trace_context(request.headers_mut());
         let channel = routes::service_of(request.uri().path())
             .and_then(|service| self.routes.get(service))
             .cloned();

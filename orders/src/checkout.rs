@@ -137,6 +137,8 @@ impl Checkout {
             let outcome = match outcome {
                 Ok(outcome) => outcome,
                 Err(transient) => {
+                    metrics::counter!("orders_saga_steps_postponed_total", "step" => step.as_str())
+                        .increment(1);
                     tracing::warn!(order_id, ?step, reason = %transient, "checkout step postponed; recovery will resume it");
                     return Ok((order, false));
                 }
@@ -149,7 +151,7 @@ impl Checkout {
             order = match inner.store.advance(&order, transition, None).await? {
                 Some(next) => {
                     inner.notifier.changed(order_id);
-                    log_progress(&next);
+                    report_progress(&next);
                     // Keep the lease while there is work left.
                     inner
                         .store
@@ -164,8 +166,15 @@ impl Checkout {
     }
 }
 
-fn log_progress(order: &Order) {
+/// Logs a step taken and, when the order settles, counts the outcome
+/// (exactly once: only the driver whose guarded update moved it gets here).
+fn report_progress(order: &Order) {
     let status = order.status.as_str();
+    if !order.status.in_progress() {
+        let reason = order.failure_reason.map_or("NONE", |r| r.as_str());
+        metrics::counter!("orders_saga_outcomes_total", "status" => status, "reason" => reason)
+            .increment(1);
+    }
     match order.failure_reason {
         Some(reason) if !order.status.in_progress() => tracing::info!(
             order_id = %order.id,

@@ -182,6 +182,8 @@ pub async fn serve(
     );
     let served = platform::server::serve(
         ServerSetup {
+            name: "orders",
+            database: Some(db.clone()),
             routes: Routes::new(OrderServiceServer::new(api)),
             service_names: api::SERVICE_NAMES.to_vec(),
             policy: api::policy(),

@@ -106,6 +106,8 @@ pub async fn serve(
     );
     platform::server::serve(
         ServerSetup {
+            name: "payments",
+            database: Some(db.clone()),
             routes,
             service_names: api::SERVICE_NAMES.to_vec(),
             policy: api::policy(),

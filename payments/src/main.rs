@@ -45,8 +45,10 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    platform::telemetry::init(args.common.log_format);
-    match run(args).await {
+    let telemetry = platform::telemetry::init(args.common.log_format, "payments");
+    let result = run(args).await;
+    telemetry.shutdown().await;
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             // One readable line, no backtrace: this is what an operator sees.
@@ -70,6 +72,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(secret) = args.page_token_secret {
         config.page_token_key = secret.into_bytes();
     }
+    platform::admin::start(args.common.metrics_listen).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;

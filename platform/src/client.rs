@@ -53,6 +53,7 @@ impl Caller {
             .parse()
             .map_err(|e| crate::error::internal(&e))?;
         request.metadata_mut().insert("authorization", value);
+        crate::telemetry::inject_trace_metadata(request.metadata_mut());
         if let Some(id) = crate::telemetry::current_request_id().and_then(|id| id.parse().ok()) {
             request
                 .metadata_mut()

@@ -49,6 +49,11 @@ pub struct CommonArgs {
     #[arg(long, env = "TOKEN_AUDIENCE", default_value = "shop")]
     pub token_audience: String,
 
+    /// Where to serve Prometheus metrics (`GET /metrics`), e.g.
+    /// `0.0.0.0:9090`. Off when not given.
+    #[arg(long, env = "METRICS_LISTEN")]
+    pub metrics_listen: Option<std::net::SocketAddr>,
+
     /// How long to keep serving after reporting NOT_SERVING on shutdown, so
     /// load balancers stop sending new calls first (e.g. `5s` on Kubernetes).
     #[arg(long, env = "DRAIN_DELAY", default_value = "0s", value_parser = parse_duration)]

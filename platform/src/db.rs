@@ -239,10 +239,44 @@ impl Db {
 
     /// Runs a trivial query: is the database reachable right now?
     pub async fn ping(&self) -> Result<(), DbError> {
-        crate::on_db!(self, |conn| {
-            diesel::sql_query("SELECT 1").execute(conn).await?;
-            Ok(())
-        })
+        // Not through `on_db!`: a health check is no span worth tracing.
+        let select_1 = diesel::sql_query("SELECT 1");
+        match self {
+            Db::Sqlite(pool) => select_1.execute(&mut *pool.get().await?).await?,
+            Db::Postgres(pool) => select_1.execute(&mut *pool.get().await?).await?,
+        };
+        Ok(())
+    }
+
+    /// Keeps the `db_pool_*` gauges of `service` up to date at every scrape,
+    /// for as long as this pool lives.
+    pub fn report_pool_metrics(&self, service: &'static str) {
+        fn status(s: deadpool::managed::Status) -> crate::metrics::PoolStatus {
+            crate::metrics::PoolStatus {
+                max: s.max_size,
+                open: s.size,
+                idle: s.available,
+                waiting: s.waiting,
+            }
+        }
+        match self {
+            Db::Sqlite(pool) => {
+                let pool = pool.weak();
+                crate::metrics::on_scrape(move || {
+                    pool.upgrade()
+                        .map(|pool| crate::metrics::record_pool(service, status(pool.status())))
+                        .is_some()
+                });
+            }
+            Db::Postgres(pool) => {
+                let pool = pool.weak();
+                crate::metrics::on_scrape(move || {
+                    pool.upgrade()
+                        .map(|pool| crate::metrics::record_pool(service, status(pool.status())))
+                        .is_some()
+                });
+            }
+        }
     }
 
     /// Which backend this is, for logs.
@@ -260,7 +294,10 @@ impl Db {
 /// `From<DbError>` (and `From<diesel::result::Error>` for queries).
 #[macro_export]
 macro_rules! on_db {
-    ($db:expr, |$conn:ident| $body:expr) => {
+    ($db:expr, |$conn:ident| $body:expr) => {{
+        // A span per database operation (created, not entered: its length
+        // is the operation's, and the body may hold it across awaits).
+        let _span = $crate::db::operation_span($db);
         match $db {
             $crate::db::Db::Sqlite(pool) => {
                 let mut pooled = pool.get().await.map_err($crate::db::DbError::from)?;
@@ -273,7 +310,21 @@ macro_rules! on_db {
                 $body
             }
         }
-    };
+    }};
+}
+
+/// The span of one database operation, a child of the current span.
+#[doc(hidden)]
+pub fn operation_span(db: &Db) -> tracing::Span {
+    tracing::info_span!(
+        "db",
+        otel.name = "db.transaction",
+        otel.kind = "client",
+        db.system = match db {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgresql",
+        },
+    )
 }
 
 /// `url` with any password replaced, for messages and logs.

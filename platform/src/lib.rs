@@ -3,12 +3,15 @@
 //! or PostgreSQL), token verification and signing, the error model, and the
 //! server assembly with health, reflection and graceful shutdown.
 
+pub mod admin;
 pub mod auth;
+pub mod build;
 pub mod client;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod metrics;
 pub mod paging;
 pub mod server;
 pub mod shutdown;

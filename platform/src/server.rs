@@ -1,6 +1,7 @@
 //! Server assembly shared by every service: the service's routes plus
 //! `grpc.health.v1` and gRPC reflection (v1 and v1alpha, so any grpcurl
-//! works), wrapped in the standard layers, with graceful shutdown.
+//! works), wrapped in the standard layers, with graceful shutdown. Health
+//! follows the service's database: NOT_SERVING while it is unreachable.
 
 use std::{future::Future, time::Duration};
 
@@ -17,6 +18,8 @@ use tower::{Layer, Service};
 
 use crate::{
     auth::{AuthLayer, Policy, Verifier},
+    db::Db,
+    metrics::GrpcMetricsLayer,
     telemetry,
 };
 
@@ -26,8 +29,18 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// drain delay before the server stops anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
+/// How often readiness asks the database whether it is reachable.
+const READINESS_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How long that question may take before the answer counts as "no".
+const READINESS_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// What a service hands to [`serve`].
 pub struct ServerSetup {
+    /// The service's short name (`catalog`), for metrics and traces.
+    pub name: &'static str,
+    /// The database it cannot serve without; health follows it.
+    pub database: Option<Db>,
     /// The service's own gRPC services.
     pub routes: Routes,
     /// Their fully qualified names, reported by health and listed by reflection.
@@ -57,6 +70,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let ServerSetup {
+        name,
+        database,
         routes,
         service_names,
         policy,
@@ -64,14 +79,19 @@ pub async fn serve(
         drain_delay,
     } = setup;
     let layers = tower::ServiceBuilder::new()
-        // Outermost: a span per RPC, so everything below logs inside it.
-        .layer(telemetry::rpc_trace_layer())
+        // Outermost: a span per RPC (joining the caller's trace), so
+        // everything below logs inside it.
+        .layer(telemetry::rpc_trace_layer(name))
+        // Request counts, latencies and calls in flight, by method and code.
+        .layer(GrpcMetricsLayer::server(name))
         // The request id travels with the handler into its outgoing calls.
         .layer(telemetry::RequestIdLayer)
         // Authorize every call against the policy before any handler runs.
         .layer(AuthLayer::new(policy, verifier))
         .into_inner();
     let listing = Listing {
+        name,
+        database,
         routes,
         service_names,
     };
@@ -88,6 +108,11 @@ pub async fn serve(
 
 /// What a server serves and lists in health and reflection.
 pub struct Listing {
+    /// The service's short name (`gateway`), for metrics.
+    pub name: &'static str,
+    /// The database it cannot serve without; health follows it, and its
+    /// pool is reported in the metrics.
+    pub database: Option<Db>,
     /// The gRPC services (and anything else) it routes.
     pub routes: Routes,
     /// The service names health reports and reflection lists (they may be
@@ -124,11 +149,18 @@ where
     ResBody::Error: Into<BoxError>,
 {
     let Listing {
+        name,
+        database,
         routes,
         service_names,
     } = listing;
+    crate::metrics::record_build_info(name);
     let (health, health_service) = tonic_health::server::health_reporter();
     set_status(&health, &service_names, ServingStatus::Serving).await;
+    let readiness = database.map(|db| {
+        db.report_pool_metrics(name);
+        tokio::spawn(follow_database(db, health.clone(), service_names.clone()))
+    });
     let routes = routes
         .add_service(health_service)
         .add_service(reflection(&service_names).build_v1()?)
@@ -139,6 +171,9 @@ where
     let names = service_names.clone();
     let on_shutdown = tokio::spawn(async move {
         shutdown.await;
+        if let Some(readiness) = readiness {
+            readiness.abort();
+        }
         // Say NOT_SERVING first so probes and balancers stop sending calls.
         set_status(&health, &names, ServingStatus::NotServing).await;
         tokio::time::sleep(drain_delay).await;
@@ -164,6 +199,49 @@ where
     };
     on_shutdown.abort();
     result
+}
+
+/// Reports NOT_SERVING while `db` is unreachable and SERVING again once it
+/// answers, so a replica that lost its database gets no traffic but is not
+/// restarted (liveness asks nothing of the database).
+async fn follow_database(db: Db, health: HealthReporter, names: Vec<&'static str>) {
+    let mut every = tokio::time::interval(READINESS_INTERVAL);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut reachable = true;
+    loop {
+        every.tick().await;
+        let now = match tokio::time::timeout(READINESS_TIMEOUT, db.ping()).await {
+            Ok(Ok(())) => true,
+            Ok(Err(error)) => {
+                if reachable {
+                    tracing::warn!(%error, "database unreachable; reporting NOT_SERVING");
+                }
+                false
+            }
+            Err(_) => {
+                if reachable {
+                    tracing::warn!("database did not answer in time; reporting NOT_SERVING");
+                }
+                false
+            }
+        };
+        if now != reachable {
+            reachable = now;
+            if reachable {
+                tracing::info!("database reachable again; reporting SERVING");
+            }
+            let status = if reachable {
+                ServingStatus::Serving
+            } else {
+                ServingStatus::NotServing
+            };
+            // Only the named services: the overall status ("") is what
+            // liveness asks, and a lost database is no reason to restart.
+            for name in &names {
+                health.set_service_status(*name, status).await;
+            }
+        }
+    }
 }
 
 /// Reflection that lists exactly what this server serves.

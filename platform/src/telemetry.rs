@@ -1,86 +1,232 @@
-//! Logging: one `tracing` subscriber per process (pretty for people, JSON
-//! lines for collectors), and a span per RPC carrying its method and final
-//! gRPC status, so every log line of a call can be found by method.
+//! Logs and traces: one `tracing` subscriber per process (pretty for
+//! people, JSON lines for collectors) with an OpenTelemetry layer, and a
+//! span per RPC carrying its method, request id, trace id and final gRPC
+//! status. Trace context travels between services as W3C `traceparent`
+//! metadata; spans are exported over OTLP when
+//! `OTEL_EXPORTER_OTLP_ENDPOINT` is set, and only logged otherwise.
 
 use std::{io::IsTerminal, time::Duration};
 
 use http::{HeaderMap, Request, Response};
-use tonic::body::Body;
+use opentelemetry::{
+    propagation::{Extractor, Injector, TextMapPropagator},
+    trace::{TraceContextExt, TracerProvider as _},
+};
+use opentelemetry_sdk::{Resource, propagation::TraceContextPropagator, trace::SdkTracerProvider};
 use tower_http::{
     classify::GrpcFailureClass,
-    trace::{DefaultOnBodyChunk, GrpcMakeClassifier, TraceLayer},
+    trace::{DefaultOnBodyChunk, GrpcMakeClassifier, MakeSpan, OnResponse, TraceLayer},
 };
 use tracing::Span;
-use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+use tracing_subscriber::{EnvFilter, Layer, fmt, prelude::*};
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
     /// Human-readable, coloured when writing to a terminal.
     Pretty,
-    /// One JSON object per line.
+    /// One JSON object per line, with the fields (method, request id,
+    /// trace id) of the call it belongs to.
     Json,
 }
 
-/// Installs the process-wide subscriber; `RUST_LOG` overrides the default
-/// `info` level. Calling it again (as tests do) keeps the first one.
-pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let registry = tracing_subscriber::registry().with(filter);
-    let result = match format {
-        LogFormat::Pretty => registry
-            .with(
-                fmt::layer()
-                    .with_target(false)
-                    .with_ansi(std::io::stdout().is_terminal()),
-            )
-            .try_init(),
-        LogFormat::Json => registry
-            .with(
-                fmt::layer()
-                    .json()
-                    .flatten_event(true)
-                    .with_current_span(true),
-            )
-            .try_init(),
-    };
+/// The process's tracing pipeline; [`Telemetry::shutdown`] flushes the
+/// spans not yet exported.
+#[must_use = "shut telemetry down at exit, or the last spans are lost"]
+pub struct Telemetry {
+    provider: SdkTracerProvider,
+}
+
+impl Telemetry {
+    /// Exports what is still buffered and stops exporting.
+    pub async fn shutdown(self) {
+        // The SDK blocks while it flushes; keep that off the async workers.
+        let provider = self.provider;
+        let flushed = tokio::task::spawn_blocking(move || provider.shutdown()).await;
+        if let Ok(Err(error)) = flushed {
+            eprintln!("telemetry: cannot flush the last spans: {error}");
+        }
+    }
+}
+
+/// Installs the process-wide subscriber for `service` (the OTLP resource's
+/// `service.name`); `RUST_LOG` overrides the default `info` level. Spans go
+/// to the OTLP endpoint in `OTEL_EXPORTER_OTLP_ENDPOINT` (gRPC, e.g.
+/// `http://otel-collector:4317`) when it is set. Must run inside the Tokio
+/// runtime. Calling it again (as tests do) keeps the first subscriber.
+pub fn init(format: LogFormat, service: &'static str) -> Telemetry {
+    let mut provider = SdkTracerProvider::builder().with_resource(
+        Resource::builder()
+            .with_service_name(service)
+            .with_attribute(opentelemetry::KeyValue::new(
+                "service.version",
+                crate::build::VERSION_LINE,
+            ))
+            .build(),
+    );
+    if std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_some_and(|v| !v.is_empty()) {
+        match otlp_processor() {
+            Ok(processor) => provider = provider.with_span_processor(processor),
+            Err(error) => eprintln!("telemetry: OTLP export is off: {error}"),
+        }
+    }
+    let provider = provider.build();
+    init_with(format, provider.clone());
+    Telemetry { provider }
+}
+
+/// Batches spans and sends them from a task on this runtime (the tonic
+/// exporter needs Tokio; the SDK's default batcher runs on a plain thread).
+fn otlp_processor() -> Result<impl opentelemetry_sdk::trace::SpanProcessor, String> {
+    use opentelemetry_sdk::trace::span_processor_with_async_runtime::BatchSpanProcessor;
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_tonic()
+        .build()
+        .map_err(|e| e.to_string())?;
+    Ok(BatchSpanProcessor::builder(exporter, opentelemetry_sdk::runtime::Tokio).build())
+}
+
+/// Installs the subscriber with spans going to `provider` (tests pass one
+/// with an in-memory exporter). Keeps an existing subscriber.
+pub fn init_with(format: LogFormat, provider: SdkTracerProvider) {
+    let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = log_layer(format, std::io::stdout);
+    let traces = tracing_opentelemetry::layer().with_tracer(provider.tracer("shop"));
+    let result = tracing_subscriber::registry()
+        .with(logs.with_filter(filter()))
+        .with(traces.with_filter(filter()))
+        .try_init();
     // An existing subscriber (tests, or an embedding program) wins.
     drop(result);
+}
+
+/// Log lines in `format`, written to `writer`.
+fn log_layer<S, W>(format: LogFormat, writer: W) -> Box<dyn Layer<S> + Send + Sync>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    W: for<'w> fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    match format {
+        LogFormat::Pretty => fmt::layer()
+            .with_target(false)
+            .with_ansi(std::io::stdout().is_terminal())
+            .with_writer(writer)
+            .boxed(),
+        LogFormat::Json => fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_writer(writer)
+            .boxed(),
+    }
+}
+
+/// Adds the current span's trace context (`traceparent`) to an outgoing
+/// call's headers, so the callee's spans join this trace.
+pub fn inject_trace_context(headers: &mut HeaderMap) {
+    let context = Span::current().context();
+    TraceContextPropagator::new().inject_context(&context, &mut HeaderInjector(headers));
+}
+
+/// [`inject_trace_context`] for a tonic request's metadata.
+pub fn inject_trace_metadata(metadata: &mut tonic::metadata::MetadataMap) {
+    let mut headers = HeaderMap::new();
+    inject_trace_context(&mut headers);
+    for (name, value) in &headers {
+        if let (Ok(key), Ok(value)) = (
+            tonic::metadata::MetadataKey::from_bytes(name.as_str().as_bytes()),
+            tonic::metadata::AsciiMetadataValue::try_from(value.as_bytes()),
+        ) {
+            metadata.insert(key, value);
+        }
+    }
+}
+
+struct HeaderInjector<'a>(&'a mut HeaderMap);
+
+impl Injector for HeaderInjector<'_> {
+    fn set(&mut self, key: &str, value: String) {
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::from_bytes(key.as_bytes()),
+            http::HeaderValue::from_str(&value),
+        ) {
+            self.0.insert(name, value);
+        }
+    }
+}
+
+struct HeaderExtractor<'a>(&'a HeaderMap);
+
+impl Extractor for HeaderExtractor<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(|k| k.as_str()).collect()
+    }
 }
 
 /// The tower layer that opens the span of each RPC.
 pub type RpcTraceLayer = TraceLayer<
     GrpcMakeClassifier,
-    fn(&Request<Body>) -> Span,
+    RpcSpan,
     (),
-    fn(&Response<Body>, Duration, &Span),
+    RpcResponse,
     DefaultOnBodyChunk,
     fn(Option<&HeaderMap>, Duration, &Span),
     fn(GrpcFailureClass, Duration, &Span),
 >;
 
-/// A span per RPC named `rpc` with `method` and, once known, `grpc.status`.
-pub fn rpc_trace_layer() -> RpcTraceLayer {
+/// A span per RPC answered by `service`, named `rpc`, with `method`,
+/// `request_id`, `trace_id` and, once known, `grpc.status`; it continues
+/// the caller's trace when the call carries one.
+pub fn rpc_trace_layer(service: &'static str) -> RpcTraceLayer {
     TraceLayer::new_for_grpc()
-        .make_span_with(make_rpc_span as fn(&Request<Body>) -> Span)
+        .make_span_with(RpcSpan { service })
         .on_request(())
-        .on_response(on_response as fn(&Response<Body>, Duration, &Span))
+        .on_response(RpcResponse)
         .on_eos(on_eos as fn(Option<&HeaderMap>, Duration, &Span))
         .on_failure(on_failure as fn(GrpcFailureClass, Duration, &Span))
 }
 
-fn make_rpc_span(request: &Request<Body>) -> Span {
-    let request_id = request
-        .headers()
-        .get(REQUEST_ID_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    tracing::info_span!(
-        "rpc",
-        method = %request.uri().path(),
-        request_id,
-        grpc.status = tracing::field::Empty,
-    )
+/// Opens the span of an incoming RPC (see [`rpc_trace_layer`]).
+#[derive(Debug, Clone, Copy)]
+pub struct RpcSpan {
+    service: &'static str,
+}
+
+impl<B> MakeSpan<B> for RpcSpan {
+    fn make_span(&mut self, request: &Request<B>) -> Span {
+        let headers = request.headers();
+        let request_id = headers
+            .get(REQUEST_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let method = request.uri().path();
+        let span = tracing::info_span!(
+            "rpc",
+            otel.name = method,
+            otel.kind = "server",
+            rpc.system = "grpc",
+            service = self.service,
+            method,
+            request_id,
+            trace_id = tracing::field::Empty,
+            grpc.status = tracing::field::Empty,
+        );
+        let parent = TraceContextPropagator::new().extract(&HeaderExtractor(headers));
+        if parent.span().span_context().is_valid() {
+            let _ = span.set_parent(parent);
+        }
+        let trace_id = span.context().span().span_context().trace_id();
+        if trace_id != opentelemetry::trace::TraceId::INVALID {
+            span.record("trace_id", tracing::field::display(trace_id));
+        }
+        span
+    }
 }
 
 /// The header that carries a request's id from the gateway through every hop.
@@ -148,9 +294,14 @@ where
 
 /// Trailers-only responses (every error from a unary handler) carry their
 /// status in the headers; the call is over.
-fn on_response(response: &Response<Body>, latency: Duration, span: &Span) {
-    if let Some(code) = grpc_status(response.headers()) {
-        finished(code, latency, span);
+#[derive(Debug, Clone, Copy)]
+pub struct RpcResponse;
+
+impl<B> OnResponse<B> for RpcResponse {
+    fn on_response(self, response: &Response<B>, latency: Duration, span: &Span) {
+        if let Some(code) = grpc_status(response.headers()) {
+            finished(code, latency, span);
+        }
     }
 }
 
@@ -186,5 +337,64 @@ fn finished(code: tonic::Code, latency: Duration, span: &Span) {
             tracing::error!(?code, latency_ms, "rpc finished")
         }
         _ => tracing::info!(?code, latency_ms, "rpc finished"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// Collects what the log layer writes.
+    #[derive(Clone, Default)]
+    struct Lines(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Lines {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("lines").extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn json_lines_carry_the_callers_trace_id_and_the_request_id() {
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let provider = SdkTracerProvider::builder().build();
+        let subscriber = tracing_subscriber::registry()
+            .with(log_layer(LogFormat::Json, move || writer.clone()))
+            .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test")));
+
+        let caller_trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+        let request = Request::builder()
+            .uri("/shop.catalog.v1.CatalogService/GetProduct")
+            .header(REQUEST_ID_HEADER, "req-42")
+            .header(
+                "traceparent",
+                format!("00-{caller_trace}-00f067aa0ba902b7-01"),
+            )
+            .body(())
+            .expect("request");
+        tracing::subscriber::with_default(subscriber, || {
+            let span = RpcSpan { service: "catalog" }.make_span(&request);
+            span.in_scope(|| tracing::info!("inside the call"));
+        });
+
+        let written = String::from_utf8(lines.0.lock().expect("lines").clone()).expect("utf-8");
+        let line: serde_json::Value =
+            serde_json::from_str(written.lines().next().expect("one line")).expect("JSON");
+        assert_eq!(line["message"], "inside the call");
+        assert_eq!(line["span"]["trace_id"], caller_trace);
+        assert_eq!(line["span"]["request_id"], "req-42");
+        assert_eq!(line["span"]["service"], "catalog");
+        assert_eq!(
+            line["span"]["method"],
+            "/shop.catalog.v1.CatalogService/GetProduct"
+        );
     }
 }

@@ -332,6 +332,29 @@ pub fn minor(money: &Option<contracts::common::Money>) -> i64 {
     money.as_ref().map_or(0, |m| m.amount_minor)
 }
 
+/// Every span this process finishes from now on, collected in memory (for
+/// tests about traces). Installs the process-wide subscriber on first use,
+/// with no log output; a subscriber installed earlier keeps its place.
+pub fn capture_spans() -> opentelemetry_sdk::trace::InMemorySpanExporter {
+    use opentelemetry::trace::TracerProvider as _;
+    use tracing_subscriber::prelude::*;
+    static SPANS: std::sync::OnceLock<opentelemetry_sdk::trace::InMemorySpanExporter> =
+        std::sync::OnceLock::new();
+    SPANS
+        .get_or_init(|| {
+            let exporter = opentelemetry_sdk::trace::InMemorySpanExporter::default();
+            let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+                .with_simple_exporter(exporter.clone())
+                .build();
+            let traces = tracing_opentelemetry::layer().with_tracer(provider.tracer("test"));
+            let _ = tracing_subscriber::registry()
+                .with(traces.with_filter(tracing_subscriber::filter::LevelFilter::INFO))
+                .try_init();
+            exporter
+        })
+        .clone()
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database;

@@ -24,6 +24,20 @@ pub enum Step {
     Done,
 }
 
+impl Step {
+    /// The step's name, for logs and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Reserve => "reserve",
+            Step::Charge => "charge",
+            Step::Commit => "commit",
+            Step::Compensate => "compensate",
+            Step::Cancel => "cancel",
+            Step::Done => "done",
+        }
+    }
+}
+
 /// What the step for an order's status is.
 pub fn next_step(status: OrderStatus) -> Step {
     match status {

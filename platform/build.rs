@@ -1,11 +1,11 @@
-//! Build metadata for `shop --version`: the git commit this binary was
-//! built from (or "unknown" outside a git checkout).
+//! Build metadata for `--version` and `shop_build_info`: the git commit
+//! this binary was built from (or "unknown" outside a git checkout).
 
 use std::process::Command;
 
 fn main() {
-    println!("cargo:rerun-if-changed=.git/HEAD");
-    println!("cargo:rerun-if-changed=.git/refs/heads");
+    println!("cargo:rerun-if-changed=../.git/HEAD");
+    println!("cargo:rerun-if-changed=../.git/refs/heads");
     println!("cargo:rerun-if-env-changed=SHOP_GIT_COMMIT");
     let commit = std::env::var("SHOP_GIT_COMMIT").ok().or_else(|| {
         Command::new("git")
