@@ -4,7 +4,7 @@
 # The container command picks the binary (/usr/local/bin/<service>); see
 # k8s/README.md for why there is one image rather than four.
 #
-#   docker build -t shop:dev .
+#   docker build --build-arg SHOP_GIT_COMMIT=$(git rev-parse --short=12 HEAD) -t shop:dev .
 #   docker run --rm shop:dev /usr/local/bin/catalog --help
 #
 # The storefront (web/dist) is committed and embedded into the gateway at
@@ -12,6 +12,9 @@
 
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
+# .git stays out of the context; the commit comes in as an argument and
+# shows in `--version` and the shop_build_info metric.
+ARG SHOP_GIT_COMMIT=unknown
 COPY . .
 # The cache mounts keep the registry and the build output between builds;
 # the binaries are copied out of the cached target directory.
@@ -27,5 +30,5 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /out/ /usr/local/bin/
 USER 65532:65532
-EXPOSE 8080 50051 50052 50053
+EXPOSE 8080 50051 50052 50053 9090
 CMD ["/usr/local/bin/gateway"]
