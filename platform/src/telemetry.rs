@@ -56,6 +56,18 @@ impl Telemetry {
 /// `http://otel-collector:4317`) when it is set. Must run inside the Tokio
 /// runtime. Calling it again (as tests do) keeps the first subscriber.
 pub fn init(format: LogFormat, service: &'static str) -> Telemetry {
+    let endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .ok()
+        .filter(|v| !v.is_empty());
+    init_exporting_to(format, service, endpoint.as_deref())
+}
+
+/// [`init`] with the OTLP endpoint given (`None`: no export).
+pub fn init_exporting_to(
+    format: LogFormat,
+    service: &'static str,
+    otlp_endpoint: Option<&str>,
+) -> Telemetry {
     let mut provider = SdkTracerProvider::builder().with_resource(
         Resource::builder()
             .with_service_name(service)
@@ -65,8 +77,8 @@ pub fn init(format: LogFormat, service: &'static str) -> Telemetry {
             ))
             .build(),
     );
-    if std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT").is_some_and(|v| !v.is_empty()) {
-        match otlp_processor() {
+    if let Some(endpoint) = otlp_endpoint {
+        match otlp_processor(endpoint) {
             Ok(processor) => provider = provider.with_span_processor(processor),
             Err(error) => eprintln!("telemetry: OTLP export is off: {error}"),
         }
@@ -78,10 +90,14 @@ pub fn init(format: LogFormat, service: &'static str) -> Telemetry {
 
 /// Batches spans and sends them from a task on this runtime (the tonic
 /// exporter needs Tokio; the SDK's default batcher runs on a plain thread).
-fn otlp_processor() -> Result<impl opentelemetry_sdk::trace::SpanProcessor, String> {
+fn otlp_processor(
+    endpoint: &str,
+) -> Result<impl opentelemetry_sdk::trace::SpanProcessor + use<>, String> {
+    use opentelemetry_otlp::WithExportConfig;
     use opentelemetry_sdk::trace::span_processor_with_async_runtime::BatchSpanProcessor;
     let exporter = opentelemetry_otlp::SpanExporter::builder()
         .with_tonic()
+        .with_endpoint(endpoint.to_owned())
         .build()
         .map_err(|e| e.to_string())?;
     Ok(BatchSpanProcessor::builder(exporter, opentelemetry_sdk::runtime::Tokio).build())
