@@ -6,7 +6,9 @@ use std::{path::PathBuf, str::FromStr, time::Duration};
 
 use crate::{
     auth::{AuthError, Verifier},
+    client::{ChannelOptions, ClientTls},
     telemetry::LogFormat,
+    tls::{ServerTls, TlsError},
 };
 
 /// Flags shared by every service binary.
@@ -53,6 +55,31 @@ pub struct CommonArgs {
     /// load balancers stop sending new calls first (e.g. `5s` on Kubernetes).
     #[arg(long, env = "DRAIN_DELAY", default_value = "0s", value_parser = parse_duration)]
     pub drain_delay: Duration,
+
+    /// This service's TLS certificate (PEM, chain leaf first): serve TLS
+    /// instead of plaintext, and present it as client identity on
+    /// `https://` calls to other services.
+    #[arg(long, env = "TLS_CERT_FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, env = "TLS_KEY_FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Require callers to present a certificate signed by this CA (PEM):
+    /// mutual TLS, for internal services.
+    #[arg(long, env = "TLS_CLIENT_CA_FILE", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
+
+    /// The CA (PEM) that signs the other services' certificates, to verify
+    /// them on `https://` calls.
+    #[arg(long, env = "TLS_CA_FILE")]
+    pub tls_ca: Option<PathBuf>,
+
+    /// How often the host names of other services are resolved again, so
+    /// calls spread over replicas as they come and go.
+    #[arg(long, env = "DNS_REFRESH", default_value = "5s", value_parser = parse_duration)]
+    pub dns_refresh: Duration,
 }
 
 impl CommonArgs {
@@ -82,6 +109,46 @@ impl CommonArgs {
         }
         Ok(verifier)
     }
+}
+
+impl CommonArgs {
+    /// The server's TLS settings, if --tls-cert is given.
+    pub fn server_tls(&self) -> Result<Option<ServerTls>, TlsError> {
+        let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) else {
+            return Ok(None);
+        };
+        let tls = ServerTls::from_pem(&read(cert)?, &read(key)?)?;
+        Ok(Some(match &self.tls_client_ca {
+            Some(ca) => tls.require_client_certs(&read(ca)?)?,
+            None => tls,
+        }))
+    }
+
+    /// How to build channels to other services.
+    pub fn channel_options(&self) -> Result<ChannelOptions, TlsError> {
+        let tls = match &self.tls_ca {
+            Some(ca) => {
+                let tls = ClientTls::new(read(ca)?);
+                Some(match (&self.tls_cert, &self.tls_key) {
+                    (Some(cert), Some(key)) => tls.with_identity(read(cert)?, read(key)?),
+                    _ => tls,
+                })
+            }
+            None => None,
+        };
+        Ok(ChannelOptions {
+            tls,
+            resolve_every: self.dns_refresh.max(Duration::from_secs(1)),
+            ..ChannelOptions::default()
+        })
+    }
+}
+
+fn read(path: &std::path::Path) -> Result<Vec<u8>, TlsError> {
+    std::fs::read(path).map_err(|e| TlsError::Read {
+        what: path.display().to_string(),
+        detail: e.to_string(),
+    })
 }
 
 /// One entry of the trust list: an issuer and the file holding its public key.
