@@ -1,6 +1,9 @@
 //! Forwards a gRPC call to the backend that serves its service, as bytes:
 //! the messages are never decoded and re-encoded, so streaming calls stream
 //! through, and a new RPC needs no gateway change beyond its access rule.
+//! Each backend is guarded (`platform::resilience`): bounded calls in
+//! flight and a circuit breaker, so a dead backend fails fast with
+//! UNAVAILABLE instead of holding every caller until its deadline.
 
 use std::{
     collections::HashMap,
@@ -12,20 +15,21 @@ use std::{
 };
 
 use http::{Request, Response};
+use platform::resilience::Guarded;
 use tonic::{Status, body::Body, transport::Channel};
 use tower::{Service, ServiceExt};
 
 use crate::routes::{self, Backend};
 
-/// Channels to the backends (built once, cloned per call) by service name.
+/// Guarded channels to the backends (built once, cloned per call) by service name.
 #[derive(Clone)]
 pub struct Proxy {
-    routes: Arc<HashMap<&'static str, Channel>>,
+    routes: Arc<HashMap<&'static str, Guarded<Channel>>>,
 }
 
 impl Proxy {
-    /// A proxy with one channel per backend.
-    pub fn new(channel_of: impl Fn(Backend) -> Channel) -> Self {
+    /// A proxy with one guarded channel per backend.
+    pub fn new(channel_of: impl Fn(Backend) -> Guarded<Channel>) -> Self {
         let routes = routes::ROUTED
             .iter()
             .map(|(service, backend)| (*service, channel_of(*backend)))
@@ -54,14 +58,9 @@ impl Service<Request<Body>> for Proxy {
             let Some(channel) = channel else {
                 return Ok(Status::unimplemented("unknown method").into_http());
             };
-            // The channel sets the backend's scheme and authority itself.
-            match channel.oneshot(request).await {
-                Ok(response) => Ok(response),
-                Err(error) => {
-                    tracing::warn!(%error, "backend unreachable");
-                    Ok(platform::error::unavailable(&error).into_http())
-                }
-            }
+            // The channel sets the backend's scheme and authority itself;
+            // the guard turns every failure into a gRPC status.
+            channel.oneshot(request).await
         })
     }
 }

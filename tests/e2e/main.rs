@@ -7,3 +7,5 @@ mod grpc_web;
 mod helpers;
 mod journey;
 mod limits;
+mod resilience;
+mod tls;
