@@ -209,6 +209,41 @@ mod tests {
         assert!(parse_duration("5 days").is_err());
     }
 
+    #[derive(clap::Parser)]
+    struct Flags {
+        #[command(flatten)]
+        common: CommonArgs,
+    }
+
+    fn flags(args: &[&str]) -> Result<CommonArgs, clap::Error> {
+        use clap::Parser;
+        Flags::try_parse_from(std::iter::once("service").chain(args.iter().copied()))
+            .map(|f| f.common)
+    }
+
+    #[test]
+    fn plaintext_is_the_default_and_a_certificate_needs_its_key() {
+        let common = flags(&[]).expect("no flags");
+        assert!(common.server_tls().expect("nothing to read").is_none());
+        assert!(
+            common
+                .channel_options()
+                .expect("nothing to read")
+                .tls
+                .is_none()
+        );
+
+        assert!(flags(&["--tls-cert", "cert.pem"]).is_err());
+        assert!(flags(&["--tls-client-ca", "ca.pem"]).is_err());
+    }
+
+    #[test]
+    fn missing_tls_files_are_named_in_the_error() {
+        let common = flags(&["--tls-ca", "/nonexistent/ca.pem"]).expect("flags");
+        let error = common.channel_options().expect_err("no such file");
+        assert!(error.to_string().contains("/nonexistent/ca.pem"), "{error}");
+    }
+
     #[test]
     fn trusted_issuers_parse_as_issuer_equals_file() {
         let parsed: TrustedIssuer = "shop-orders=/keys/orders.pem".parse().expect("valid");

@@ -26,6 +26,10 @@ use tower::{Service, ServiceExt};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// The shortest deadline whose expiry counts against a dependency (or the
+/// guard's own timeout, if shorter).
+const TELLING_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// How a dependency's calls are guarded.
 #[derive(Debug, Clone, Copy)]
 pub struct Guard {
@@ -257,9 +261,17 @@ where
         Ok(ticket) => ticket,
         Err(wait) => return open(name, wait).into_http(),
     };
+    // A deadline the caller chose too short to tell a slow dependency from
+    // a dead one says nothing about it: otherwise any client could open
+    // the breaker for everyone by asking for tiny deadlines.
+    let telling = timeout >= TELLING_TIMEOUT.min(shared.guard.timeout);
     match tokio::time::timeout_at(deadline, inner.oneshot(request)).await {
         Ok(Ok(response)) => {
-            ticket.record(!is_failure(&response));
+            match failure(&response) {
+                None => ticket.record(true),
+                Some(Code::DeadlineExceeded) if !telling => drop(ticket),
+                Some(_) => ticket.record(false),
+            }
             response
         }
         Ok(Err(error)) => {
@@ -269,7 +281,9 @@ where
             Status::unavailable(format!("{name} is unreachable")).into_http()
         }
         Err(_) => {
-            ticket.record(false);
+            if telling {
+                ticket.record(false);
+            }
             Status::deadline_exceeded(format!("{name} did not answer within {timeout:?}"))
                 .into_http()
         }
@@ -283,12 +297,12 @@ fn open(name: &str, wait: Duration) -> Status {
     ))
 }
 
-/// An answer that says the dependency is not serving: a gateway error
-/// status, or gRPC UNAVAILABLE / DEADLINE_EXCEEDED (any other gRPC status
-/// is a working service answering).
-fn is_failure(response: &Response<Body>) -> bool {
+/// The failure an answer reports, if it says the dependency is not
+/// serving: a gateway error status (as UNAVAILABLE), or gRPC UNAVAILABLE or
+/// DEADLINE_EXCEEDED (any other gRPC status is a working service answering).
+fn failure(response: &Response<Body>) -> Option<Code> {
     if response.status().is_server_error() {
-        return true;
+        return Some(Code::Unavailable);
     }
     let code = response
         .headers()
@@ -296,7 +310,7 @@ fn is_failure(response: &Response<Body>) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<i32>().ok())
         .map(Code::from_i32);
-    matches!(code, Some(Code::Unavailable | Code::DeadlineExceeded))
+    code.filter(|c| matches!(c, Code::Unavailable | Code::DeadlineExceeded))
 }
 
 /// The request's own `grpc-timeout`, if it has a valid one.
@@ -508,6 +522,28 @@ mod tests {
 
         assert_eq!(code_of(&response), Code::DeadlineExceeded);
         assert!(started.elapsed() < GUARD.timeout);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn callers_asking_for_tiny_deadlines_cannot_open_the_breaker() {
+        let backend = Backend::answering(None);
+        let guard = Guard {
+            timeout: Duration::from_secs(10),
+            ..GUARD
+        };
+        let service = guard.wrap("catalog", backend.clone());
+
+        for _ in 0..10 {
+            let mut request = Request::new(Body::empty());
+            request
+                .headers_mut()
+                .insert("grpc-timeout", http::HeaderValue::from_static("1m"));
+            let response = service.clone().oneshot(request).await.expect("infallible");
+            assert_eq!(code_of(&response), Code::DeadlineExceeded);
+        }
+
+        assert!(!service.is_open());
+        assert_eq!(backend.calls(), 10);
     }
 
     #[test]
