@@ -163,6 +163,8 @@ where
     ResBody: http_body::Body<Data = Bytes> + Send + 'static,
     ResBody::Error: Into<BoxError>,
 {
+    // First, so a TLS setup that cannot work fails before anything starts.
+    let incoming = crate::tls::incoming(listener, tls.as_ref(), protocols)?;
     let Listing {
         routes,
         service_names,
@@ -187,7 +189,6 @@ where
         let _ = drained_tx.send(());
     });
 
-    let incoming = crate::tls::incoming(listener, tls.as_ref(), protocols)?;
     let server = Server::builder()
         .accept_http1(protocols == Protocols::Http1AndHttp2)
         .layer(layers)
