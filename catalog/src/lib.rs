@@ -56,6 +56,9 @@ pub struct Config {
     pub seed_demo: bool,
     /// How long to keep serving after going NOT_SERVING on shutdown.
     pub drain_delay: Duration,
+    /// TLS on the port (mutual TLS when it requires client certificates);
+    /// `None`, plaintext, is the embedded default.
+    pub tls: Option<platform::tls::ServerTls>,
 }
 
 impl Config {
@@ -72,6 +75,7 @@ impl Config {
             page_token_key: platform::paging::random_key(),
             seed_demo: false,
             drain_delay: Duration::ZERO,
+            tls: None,
         }
     }
 }
@@ -118,7 +122,7 @@ pub async fn serve(
         database = db.backend(),
         "catalog serving"
     );
-    let served = platform::server::serve(
+    let served = platform::server::serve_tls(
         ServerSetup {
             name: "catalog",
             database: Some(db.clone()),
@@ -128,6 +132,7 @@ pub async fn serve(
             verifier: config.verifier,
             drain_delay: config.drain_delay,
         },
+        config.tls,
         listener,
         shutdown,
     )

@@ -65,6 +65,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     config.cache_ttl = args.product_cache_ttl;
     config.seed_demo = args.seed_demo;
     config.drain_delay = args.common.drain_delay;
+    config.tls = args.common.server_tls()?;
     if let Some(secret) = args.page_token_secret {
         config.page_token_key = secret.into_bytes();
     }

@@ -19,11 +19,13 @@ use contracts::auth::auth_service_server::AuthServiceServer;
 use http::{HeaderName, Method, header};
 use platform::{
     auth::{Signer, Verifier},
-    client::InvalidUrl,
+    client::{ChannelOptions, ClientError},
     clock::Clock,
     db::{Db, DbError},
     metrics::GrpcMetricsLayer,
+    resilience::Guard,
     server::{Listing, Protocols, ServeError},
+    tls::ServerTls,
 };
 use tokio::net::TcpListener;
 use tonic::service::Routes;
@@ -95,6 +97,18 @@ pub struct Config {
     /// Create the demo admin and customer accounts if missing.
     pub demo_accounts: bool,
     pub drain_delay: Duration,
+    /// TLS on the public port (certificate and key; no client
+    /// certificates). `None`, plaintext, is the embedded default.
+    pub tls: Option<ServerTls>,
+    /// How channels to the backends are built: TLS (mutual, with the
+    /// gateway's own certificate) for `https://` URLs, name re-resolution.
+    pub channels: ChannelOptions,
+    /// Most calls in flight to each backend.
+    pub max_in_flight: usize,
+    /// Consecutive failures of a backend that open its circuit breaker.
+    pub breaker_failures: u32,
+    /// How long an open breaker fails calls at once before a trial call.
+    pub breaker_cool_down: Duration,
 }
 
 /// The demo accounts `--demo-accounts` creates (the README names them).
@@ -138,6 +152,11 @@ impl Config {
             admin: None,
             demo_accounts: false,
             drain_delay: Duration::ZERO,
+            tls: None,
+            channels: ChannelOptions::default(),
+            max_in_flight: 512,
+            breaker_failures: 5,
+            breaker_cool_down: Duration::from_secs(5),
         }
     }
 }
@@ -148,7 +167,7 @@ pub enum StartError {
     #[error(transparent)]
     Database(#[from] DbError),
     #[error(transparent)]
-    Backend(#[from] InvalidUrl),
+    Backend(#[from] ClientError),
     #[error("invalid CORS origin {0:?}")]
     Cors(String),
     #[error("cannot create the accounts asked for: {0}")]
@@ -177,9 +196,21 @@ pub async fn serve(
     );
     create_accounts(&auth, &config).await?;
 
-    let catalog = platform::client::channel(&config.catalog_url)?;
-    let orders = platform::client::channel(&config.orders_url)?;
-    let payments = platform::client::channel(&config.payments_url)?;
+    // The edge has already capped each call's deadline; the guard holds
+    // calls to that, whatever the backend does.
+    let guard = Guard {
+        timeout: config.max_timeout,
+        max_in_flight: config.max_in_flight,
+        failures_to_open: config.breaker_failures.max(1),
+        cool_down: config.breaker_cool_down,
+    };
+    let backend = |name, url: &str| -> Result<_, ClientError> {
+        let channel = platform::client::connect(url, &config.channels)?;
+        Ok(platform::client::upstream("gateway", name, guard, channel))
+    };
+    let catalog = backend("catalog", &config.catalog_url)?;
+    let orders = backend("orders", &config.orders_url)?;
+    let payments = backend("payments", &config.payments_url)?;
     let proxy = Proxy::new(|backend| match backend {
         Backend::Catalog => catalog.clone(),
         Backend::Orders => orders.clone(),
@@ -243,7 +274,7 @@ pub async fn serve(
         address = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(),
         "gateway serving"
     );
-    let served = platform::server::serve_layered(
+    let served = platform::server::serve_layered_tls(
         Listing {
             name: "gateway",
             database: Some(db),
@@ -253,6 +284,7 @@ pub async fn serve(
         layers,
         Protocols::Http1AndHttp2,
         config.drain_delay,
+        config.tls,
         listener,
         shutdown,
     )

@@ -56,6 +56,19 @@ struct Args {
     #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
     admin_password: Option<String>,
 
+    /// Most calls in flight to each backend.
+    #[arg(long, env = "MAX_CALLS_IN_FLIGHT", default_value_t = 512)]
+    max_calls_in_flight: usize,
+
+    /// Consecutive failures of a backend that open its circuit breaker
+    /// (calls then fail at once with UNAVAILABLE).
+    #[arg(long, env = "BREAKER_FAILURES", default_value_t = 5)]
+    breaker_failures: u32,
+
+    /// How long an open circuit breaker waits before a trial call.
+    #[arg(long, env = "BREAKER_COOL_DOWN", default_value = "5s", value_parser = parse_duration)]
+    breaker_cool_down: Duration,
+
     /// Create the demo accounts (see the README) if they are missing.
     #[arg(long, env = "DEMO_ACCOUNTS")]
     demo_accounts: bool,
@@ -97,6 +110,13 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     );
     config.pool_size = args.common.database_pool_size;
     config.drain_delay = args.common.drain_delay;
+    // The public port takes the certificate only: browsers present none,
+    // so --tls-client-ca belongs to internal services.
+    config.tls = args.common.server_tls()?;
+    config.channels = args.common.channel_options()?;
+    config.max_in_flight = args.max_calls_in_flight;
+    config.breaker_failures = args.breaker_failures;
+    config.breaker_cool_down = args.breaker_cool_down;
     config.cors = if args.cors_origins.iter().any(|o| o == "*") {
         Cors::AnyOrigin
     } else {

@@ -1,6 +1,9 @@
 //! Forwards a gRPC call to the backend that serves its service, as bytes:
 //! the messages are never decoded and re-encoded, so streaming calls stream
 //! through, and a new RPC needs no gateway change beyond its access rule.
+//! Each backend is guarded (`platform::resilience`): bounded calls in
+//! flight and a circuit breaker, so a dead backend fails fast with
+//! UNAVAILABLE instead of holding every caller until its deadline.
 
 use std::{
     collections::HashMap,
@@ -12,20 +15,21 @@ use std::{
 };
 
 use http::{Request, Response};
-use tonic::{Status, body::Body, transport::Channel};
+use platform::client::Upstream;
+use tonic::{Status, body::Body};
 use tower::{Service, ServiceExt};
 
 use crate::routes::{self, Backend};
 
-/// Channels to the backends (built once, cloned per call) by service name.
+/// Guarded channels to the backends (built once, cloned per call) by service name.
 #[derive(Clone)]
 pub struct Proxy {
-    routes: Arc<HashMap<&'static str, Channel>>,
+    routes: Arc<HashMap<&'static str, Upstream>>,
 }
 
 impl Proxy {
-    /// A proxy with one channel per backend.
-    pub fn new(channel_of: impl Fn(Backend) -> Channel) -> Self {
+    /// A proxy with one guarded channel per backend.
+    pub fn new(channel_of: impl Fn(Backend) -> Upstream) -> Self {
         let routes = routes::ROUTED
             .iter()
             .map(|(service, backend)| (*service, channel_of(*backend)))
@@ -56,14 +60,10 @@ impl Service<Request<Body>> for Proxy {
             let Some(channel) = channel else {
                 return Ok(Status::unimplemented("unknown method").into_http());
             };
-            // The channel sets the backend's scheme and authority itself.
-            match channel.oneshot(request).await {
-                Ok(response) => Ok(response),
-                Err(error) => {
-                    tracing::warn!(%error, "backend unreachable");
-                    Ok(platform::error::unavailable(&error).into_http())
-                }
-            }
+            // The channel sets the backend's scheme and authority itself;
+            // the guard turns every failure into a gRPC status.
+            let response = channel.oneshot(request).await?;
+            Ok(response.map(Body::new))
         })
     }
 }

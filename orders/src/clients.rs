@@ -2,9 +2,17 @@
 //! into saga outcomes. Every call carries a deadline and this service's
 //! token acting for the order's user; transient failures (UNAVAILABLE,
 //! DEADLINE_EXCEEDED, ...) are retried with backoff, always with the same
-//! idempotency keys, so a retry can never reserve or charge twice.
+//! idempotency keys, so a retry can never reserve or charge twice: every
+//! call here is idempotent (reads, or writes keyed by the order id), which
+//! is why all of them may be retried.
+//!
+//! Each dependency's channel is guarded (timeout, calls in flight, circuit
+//! breaker: see `platform::resilience`), and its retries draw on a budget:
+//! retries may add only a share of the calls made, so when a dependency is
+//! down they cannot multiply the load on it. An open breaker answers
+//! UNAVAILABLE at once, which the saga treats like any transient failure.
 
-use std::{future::Future, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use contracts::{
     catalog::{
@@ -18,10 +26,11 @@ use contracts::{
 };
 use platform::{
     auth::{Principal, Role},
-    client::Caller,
+    client::{Caller, Upstream},
 };
-use tonic::{Code, Status, transport::Channel};
+use tonic::{Code, Status};
 use tonic_types::StatusExt;
+use tower::retry::budget::{Budget, TpsBudget};
 
 use crate::{
     domain::{MethodType, Order, Outcome, ProductInfo},
@@ -33,6 +42,27 @@ use crate::{
 pub struct RetryPolicy {
     pub attempts: u32,
     pub first_backoff: Duration,
+    /// How many retries each dependency allows, whatever `attempts` says.
+    pub budget: RetryBudget,
+}
+
+/// Retries a dependency allows: `share` of the first attempts made over
+/// the last 10 seconds (0.2: one retry per five calls), plus
+/// `reserve_per_second` so a quiet service can still retry now and then.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryBudget {
+    pub share: f32,
+    pub reserve_per_second: u32,
+}
+
+impl RetryBudget {
+    fn build(self) -> Arc<TpsBudget> {
+        Arc::new(TpsBudget::new(
+            Duration::from_secs(10),
+            self.reserve_per_second,
+            self.share.clamp(0.0, 1000.0),
+        ))
+    }
 }
 
 /// A step that could not finish now (a dependency is down or slow). The
@@ -44,11 +74,13 @@ pub struct Transient(pub String);
 /// Clients to the services checkout depends on, built once and cloned.
 #[derive(Clone)]
 pub struct Dependencies {
-    catalog: CatalogServiceClient<Channel>,
-    inventory: InventoryServiceClient<Channel>,
-    payments: PaymentServiceClient<Channel>,
+    catalog: CatalogServiceClient<Upstream>,
+    inventory: InventoryServiceClient<Upstream>,
+    payments: PaymentServiceClient<Upstream>,
     caller: Caller,
     retry: RetryPolicy,
+    catalog_budget: Arc<TpsBudget>,
+    payments_budget: Arc<TpsBudget>,
 }
 
 /// The user an order's calls act for. Roles do not matter to the services
@@ -77,27 +109,41 @@ fn reason(status: &Status) -> String {
 }
 
 impl Dependencies {
-    pub fn new(catalog: Channel, payments: Channel, caller: Caller, retry: RetryPolicy) -> Self {
+    /// Clients over guarded channels to catalog and payments.
+    pub fn new(catalog: Upstream, payments: Upstream, caller: Caller, retry: RetryPolicy) -> Self {
         Self {
             catalog: CatalogServiceClient::new(catalog.clone()),
             inventory: InventoryServiceClient::new(catalog),
             payments: PaymentServiceClient::new(payments),
             caller,
             retry,
+            catalog_budget: retry.budget.build(),
+            payments_budget: retry.budget.build(),
         }
     }
 
-    /// Runs `call` until it succeeds, fails for good, or runs out of attempts.
-    async fn retrying<T, F, Fut>(&self, what: &str, mut call: F) -> Result<T, Status>
+    /// Runs `call` until it succeeds, fails for good, runs out of attempts,
+    /// or `budget` (the dependency's) allows no more retries.
+    async fn retrying<T, F, Fut>(
+        &self,
+        budget: &TpsBudget,
+        what: &str,
+        mut call: F,
+    ) -> Result<T, Status>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, Status>>,
     {
         let mut backoff = self.retry.first_backoff;
         let mut attempt = 1;
+        budget.deposit();
         loop {
             match call().await {
-                Err(status) if is_transient(&status) && attempt < self.retry.attempts => {
+                Err(status)
+                    if is_transient(&status)
+                        && attempt < self.retry.attempts
+                        && budget.withdraw() =>
+                {
                     tracing::debug!(what, attempt, code = ?status.code(), "retrying");
                     tokio::time::sleep(backoff).await;
                     backoff *= 2;
@@ -116,7 +162,7 @@ impl Dependencies {
     ) -> Result<Vec<ProductInfo>, Error> {
         let message = catalog_proto::BatchGetProductsRequest { ids: ids.to_vec() };
         let result = self
-            .retrying("BatchGetProducts", || {
+            .retrying(&self.catalog_budget, "BatchGetProducts", || {
                 let mut client = self.catalog.clone();
                 let request = self.caller.request(user, message.clone());
                 async move { client.batch_get_products(request?).await }
@@ -173,7 +219,7 @@ impl Dependencies {
                 .collect(),
         };
         let result = self
-            .retrying("ReserveStock", || {
+            .retrying(&self.catalog_budget, "ReserveStock", || {
                 let mut client = self.inventory.clone();
                 let request = self.caller.request(&acting_for(order), message.clone());
                 async move { client.reserve_stock(request?).await }
@@ -220,7 +266,7 @@ impl Dependencies {
             }),
         };
         let result = self
-            .retrying("Charge", || {
+            .retrying(&self.payments_budget, "Charge", || {
                 let mut client = self.payments.clone();
                 let request = self.caller.request(&acting_for(order), message.clone());
                 async move { client.charge(request?).await }
@@ -242,7 +288,7 @@ impl Dependencies {
             ..Default::default()
         };
         let result = self
-            .retrying("ListPayments", || {
+            .retrying(&self.payments_budget, "ListPayments", || {
                 let mut client = self.payments.clone();
                 let request = self.caller.request(&acting_for(order), message.clone());
                 async move { client.list_payments(request?).await }
@@ -264,7 +310,7 @@ impl Dependencies {
             reservation_id: order.id.clone(),
         };
         let result = self
-            .retrying("CommitReservation", || {
+            .retrying(&self.catalog_budget, "CommitReservation", || {
                 let mut client = self.inventory.clone();
                 let request = self.caller.request(&acting_for(order), message.clone());
                 async move { client.commit_reservation(request?).await }
@@ -299,7 +345,7 @@ impl Dependencies {
             reservation_id: order.id.clone(),
         };
         let result = self
-            .retrying("ReleaseReservation", || {
+            .retrying(&self.catalog_budget, "ReleaseReservation", || {
                 let mut client = self.inventory.clone();
                 let request = self.caller.request(&acting_for(order), message.clone());
                 async move { client.release_reservation(request?).await }
@@ -324,7 +370,7 @@ impl Dependencies {
             reason: why.to_owned(),
         };
         let result = self
-            .retrying("Refund", || {
+            .retrying(&self.payments_budget, "Refund", || {
                 let mut client = self.payments.clone();
                 let request = self.caller.request(&acting_for(order), message.clone());
                 async move { client.refund(request?).await }

@@ -22,10 +22,11 @@ use std::{future::Future, time::Duration};
 use contracts::orders::order_service_server::OrderServiceServer;
 use platform::{
     auth::{Signer, Verifier},
-    client::{Caller, InvalidUrl},
+    client::{Caller, ChannelOptions, ClientError, connect, upstream},
     clock::Clock,
     db::{Db, DbError},
     paging::PageTokens,
+    resilience::Guard,
     server::{ServeError, ServerSetup},
 };
 use tokio::net::TcpListener;
@@ -34,7 +35,7 @@ use tonic::service::Routes;
 use crate::{
     api::OrdersApi,
     checkout::Checkout,
-    clients::{Dependencies, RetryPolicy},
+    clients::{Dependencies, RetryBudget, RetryPolicy},
     domain::OrderStatus,
     notify::Notifier,
     store::Store,
@@ -65,6 +66,17 @@ pub struct Config {
     pub retry_attempts: u32,
     /// Wait before the first retry; doubles each time.
     pub retry_backoff: Duration,
+    /// Retries each dependency allows, so they cannot amplify an outage.
+    pub retry_budget: RetryBudget,
+    /// How channels to catalog and payments are built: TLS for `https://`
+    /// URLs, and how often their names are resolved again.
+    pub channels: ChannelOptions,
+    /// Most calls in flight to each dependency.
+    pub max_in_flight: usize,
+    /// Consecutive failures of a dependency that open its circuit breaker.
+    pub breaker_failures: u32,
+    /// How long an open breaker fails calls at once before a trial call.
+    pub breaker_cool_down: Duration,
     /// How often stalled orders are looked for.
     pub recovery_interval: Duration,
     /// How long an order must sit untouched mid-saga to count as stalled.
@@ -82,6 +94,9 @@ pub struct Config {
     pub halt_after: Option<OrderStatus>,
     /// How long to keep serving after going NOT_SERVING on shutdown.
     pub drain_delay: Duration,
+    /// TLS on the port (mutual TLS when it requires client certificates);
+    /// `None`, plaintext, is the embedded default.
+    pub tls: Option<platform::tls::ServerTls>,
 }
 
 impl Config {
@@ -104,6 +119,14 @@ impl Config {
             call_timeout: Duration::from_secs(3),
             retry_attempts: 3,
             retry_backoff: Duration::from_millis(100),
+            retry_budget: RetryBudget {
+                share: 0.2,
+                reserve_per_second: 5,
+            },
+            channels: ChannelOptions::default(),
+            max_in_flight: 128,
+            breaker_failures: 5,
+            breaker_cool_down: Duration::from_secs(5),
             recovery_interval: Duration::from_secs(10),
             stale_after: Duration::from_secs(30),
             lease: Duration::from_secs(60),
@@ -112,6 +135,7 @@ impl Config {
             page_token_key: platform::paging::random_key(),
             halt_after: None,
             drain_delay: Duration::ZERO,
+            tls: None,
         }
     }
 }
@@ -122,7 +146,7 @@ pub enum StartError {
     #[error(transparent)]
     Database(#[from] DbError),
     #[error(transparent)]
-    Dependency(#[from] InvalidUrl),
+    Dependency(#[from] ClientError),
     #[error(transparent)]
     Serve(#[from] ServeError),
 }
@@ -137,13 +161,30 @@ pub async fn serve(
 ) -> Result<(), StartError> {
     let db = Db::connect(&config.database_url, config.pool_size, store::migrations()).await?;
     let store = Store::new(db.clone(), config.clock.clone());
+    let guard = Guard {
+        timeout: config.call_timeout,
+        max_in_flight: config.max_in_flight,
+        failures_to_open: config.breaker_failures.max(1),
+        cool_down: config.breaker_cool_down,
+    };
     let deps = Dependencies::new(
-        platform::client::channel(&config.catalog_url)?,
-        platform::client::channel(&config.payments_url)?,
+        upstream(
+            "orders",
+            "catalog",
+            guard,
+            connect(&config.catalog_url, &config.channels)?,
+        ),
+        upstream(
+            "orders",
+            "payments",
+            guard,
+            connect(&config.payments_url, &config.channels)?,
+        ),
         Caller::new(config.signer.clone(), config.call_timeout),
         RetryPolicy {
             attempts: config.retry_attempts.max(1),
             first_backoff: config.retry_backoff,
+            budget: config.retry_budget,
         },
     );
     let vault = CardVault::default();
@@ -180,7 +221,7 @@ pub async fn serve(
         database = db.backend(),
         "orders serving"
     );
-    let served = platform::server::serve(
+    let served = platform::server::serve_tls(
         ServerSetup {
             name: "orders",
             database: Some(db.clone()),
@@ -190,6 +231,7 @@ pub async fn serve(
             verifier: config.verifier,
             drain_delay: config.drain_delay,
         },
+        config.tls,
         listener,
         shutdown,
     )

@@ -55,6 +55,9 @@ pub struct Config {
     pub page_token_key: Vec<u8>,
     /// How long to keep serving after going NOT_SERVING on shutdown.
     pub drain_delay: Duration,
+    /// TLS on the port (mutual TLS when it requires client certificates);
+    /// `None`, plaintext, is the embedded default.
+    pub tls: Option<platform::tls::ServerTls>,
 }
 
 impl Config {
@@ -69,6 +72,7 @@ impl Config {
             timing: Timing::default(),
             page_token_key: platform::paging::random_key(),
             drain_delay: Duration::ZERO,
+            tls: None,
         }
     }
 }
@@ -104,7 +108,7 @@ pub async fn serve(
         database = db.backend(),
         "payments serving"
     );
-    platform::server::serve(
+    platform::server::serve_tls(
         ServerSetup {
             name: "payments",
             database: Some(db.clone()),
@@ -114,6 +118,7 @@ pub async fn serve(
             verifier: config.verifier,
             drain_delay: config.drain_delay,
         },
+        config.tls,
         listener,
         shutdown,
     )

@@ -65,6 +65,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     );
     config.pool_size = args.common.database_pool_size;
     config.drain_delay = args.common.drain_delay;
+    config.tls = args.common.server_tls()?;
     config.timing.processor_timeout = args.processor_timeout;
     config.timing.charge_lease = args.charge_lease;
     config.timing.duplicate_wait = args.duplicate_wait;

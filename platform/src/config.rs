@@ -6,7 +6,9 @@ use std::{path::PathBuf, str::FromStr, time::Duration};
 
 use crate::{
     auth::{AuthError, Verifier},
+    client::{ChannelOptions, ClientTls},
     telemetry::LogFormat,
+    tls::{ServerTls, TlsError},
 };
 
 /// Flags shared by every service binary.
@@ -58,6 +60,31 @@ pub struct CommonArgs {
     /// load balancers stop sending new calls first (e.g. `5s` on Kubernetes).
     #[arg(long, env = "DRAIN_DELAY", default_value = "0s", value_parser = parse_duration)]
     pub drain_delay: Duration,
+
+    /// This service's TLS certificate (PEM, chain leaf first): serve TLS
+    /// instead of plaintext, and present it as client identity on
+    /// `https://` calls to other services.
+    #[arg(long, env = "TLS_CERT_FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, env = "TLS_KEY_FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Require callers to present a certificate signed by this CA (PEM):
+    /// mutual TLS, for internal services.
+    #[arg(long, env = "TLS_CLIENT_CA_FILE", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
+
+    /// The CA (PEM) that signs the other services' certificates, to verify
+    /// them on `https://` calls.
+    #[arg(long, env = "TLS_CA_FILE")]
+    pub tls_ca: Option<PathBuf>,
+
+    /// How often the host names of other services are resolved again, so
+    /// calls spread over replicas as they come and go.
+    #[arg(long, env = "DNS_REFRESH", default_value = "5s", value_parser = parse_duration)]
+    pub dns_refresh: Duration,
 }
 
 impl CommonArgs {
@@ -87,6 +114,46 @@ impl CommonArgs {
         }
         Ok(verifier)
     }
+}
+
+impl CommonArgs {
+    /// The server's TLS settings, if --tls-cert is given.
+    pub fn server_tls(&self) -> Result<Option<ServerTls>, TlsError> {
+        let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) else {
+            return Ok(None);
+        };
+        let tls = ServerTls::from_pem(&read(cert)?, &read(key)?)?;
+        Ok(Some(match &self.tls_client_ca {
+            Some(ca) => tls.require_client_certs(&read(ca)?)?,
+            None => tls,
+        }))
+    }
+
+    /// How to build channels to other services.
+    pub fn channel_options(&self) -> Result<ChannelOptions, TlsError> {
+        let tls = match &self.tls_ca {
+            Some(ca) => {
+                let tls = ClientTls::new(read(ca)?);
+                Some(match (&self.tls_cert, &self.tls_key) {
+                    (Some(cert), Some(key)) => tls.with_identity(read(cert)?, read(key)?),
+                    _ => tls,
+                })
+            }
+            None => None,
+        };
+        Ok(ChannelOptions {
+            tls,
+            resolve_every: self.dns_refresh.max(Duration::from_secs(1)),
+            ..ChannelOptions::default()
+        })
+    }
+}
+
+fn read(path: &std::path::Path) -> Result<Vec<u8>, TlsError> {
+    std::fs::read(path).map_err(|e| TlsError::Read {
+        what: path.display().to_string(),
+        detail: e.to_string(),
+    })
 }
 
 /// One entry of the trust list: an issuer and the file holding its public key.
@@ -145,6 +212,41 @@ mod tests {
         assert_eq!(parse_duration("0"), Ok(Duration::ZERO));
         assert!(parse_duration("5").is_err());
         assert!(parse_duration("5 days").is_err());
+    }
+
+    #[derive(clap::Parser)]
+    struct Flags {
+        #[command(flatten)]
+        common: CommonArgs,
+    }
+
+    fn flags(args: &[&str]) -> Result<CommonArgs, clap::Error> {
+        use clap::Parser;
+        Flags::try_parse_from(std::iter::once("service").chain(args.iter().copied()))
+            .map(|f| f.common)
+    }
+
+    #[test]
+    fn plaintext_is_the_default_and_a_certificate_needs_its_key() {
+        let common = flags(&[]).expect("no flags");
+        assert!(common.server_tls().expect("nothing to read").is_none());
+        assert!(
+            common
+                .channel_options()
+                .expect("nothing to read")
+                .tls
+                .is_none()
+        );
+
+        assert!(flags(&["--tls-cert", "cert.pem"]).is_err());
+        assert!(flags(&["--tls-client-ca", "ca.pem"]).is_err());
+    }
+
+    #[test]
+    fn missing_tls_files_are_named_in_the_error() {
+        let common = flags(&["--tls-ca", "/nonexistent/ca.pem"]).expect("flags");
+        let error = common.channel_options().expect_err("no such file");
+        assert!(error.to_string().contains("/nonexistent/ca.pem"), "{error}");
     }
 
     #[test]

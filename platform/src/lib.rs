@@ -13,9 +13,11 @@ pub mod db;
 pub mod error;
 pub mod metrics;
 pub mod paging;
+pub mod resilience;
 pub mod server;
 pub mod shutdown;
 pub mod telemetry;
+pub mod tls;
 
 #[cfg(feature = "testing")]
 pub mod testing;

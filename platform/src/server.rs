@@ -7,12 +7,7 @@ use std::{future::Future, time::Duration};
 
 use http::{Request, Response};
 use tokio::net::TcpListener;
-use tonic::{
-    body::Body,
-    codegen::Bytes,
-    service::Routes,
-    transport::{Server, server::TcpIncoming},
-};
+use tonic::{body::Body, codegen::Bytes, service::Routes, transport::Server};
 use tonic_health::{ServingStatus, server::HealthReporter};
 use tower::{Layer, Service};
 
@@ -21,6 +16,7 @@ use crate::{
     db::Db,
     metrics::GrpcMetricsLayer,
     telemetry,
+    tls::ServerTls,
 };
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -60,12 +56,25 @@ pub enum ServeError {
     Reflection(#[from] tonic_reflection::server::Error),
     #[error("server failed: {0}")]
     Transport(#[from] tonic::transport::Error),
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 /// Serves `setup` on `listener` until `shutdown` completes, then reports
 /// NOT_SERVING, waits the drain delay, and drains in-flight calls.
 pub async fn serve(
     setup: ServerSetup,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    serve_tls(setup, None, listener, shutdown).await
+}
+
+/// [`serve`], over TLS when `tls` is set (mutual TLS if it requires
+/// client certificates).
+pub async fn serve_tls(
+    setup: ServerSetup,
+    tls: Option<ServerTls>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
@@ -95,11 +104,12 @@ pub async fn serve(
         routes,
         service_names,
     };
-    serve_layered(
+    serve_layered_tls(
         listing,
         layers,
         Protocols::Http2Only,
         drain_delay,
+        tls,
         listener,
         shutdown,
     )
@@ -148,6 +158,38 @@ where
     ResBody: http_body::Body<Data = Bytes> + Send + 'static,
     ResBody::Error: Into<BoxError>,
 {
+    serve_layered_tls(
+        listing,
+        layers,
+        protocols,
+        drain_delay,
+        None,
+        listener,
+        shutdown,
+    )
+    .await
+}
+
+/// [`serve_layered`], over TLS when `tls` is set.
+pub async fn serve_layered_tls<L, ResBody>(
+    listing: Listing,
+    layers: L,
+    protocols: Protocols,
+    drain_delay: Duration,
+    tls: Option<ServerTls>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError>
+where
+    L: Layer<Routes> + Clone,
+    L::Service: Service<Request<Body>, Response = Response<ResBody>> + Clone + Send + 'static,
+    <L::Service as Service<Request<Body>>>::Future: Send,
+    <L::Service as Service<Request<Body>>>::Error: Into<BoxError> + Send,
+    ResBody: http_body::Body<Data = Bytes> + Send + 'static,
+    ResBody::Error: Into<BoxError>,
+{
+    // First, so a TLS setup that cannot work fails before anything starts.
+    let incoming = crate::tls::incoming(listener, tls.as_ref(), protocols)?;
     let Listing {
         name,
         database,
@@ -182,7 +224,6 @@ where
         let _ = drained_tx.send(());
     });
 
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let server = Server::builder()
         .accept_http1(protocols == Protocols::Http1AndHttp2)
         .layer(layers)

@@ -8,6 +8,9 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use crate::auth::{DEFAULT_AUDIENCE, KeyPair, Role, Signer, Verifier, issuer};
 
+mod net;
+pub use net::{Behaviour, FakeBackend, TestCa, TestCert};
+
 /// A database that exists for one test and is dropped after it.
 pub struct TestDatabase {
     url: String,

@@ -2,7 +2,7 @@
 
 pub use platform::testing::reason;
 
-use std::{net::SocketAddr, time::Duration};
+use std::net::SocketAddr;
 
 use contracts::{
     auth::{self as auth_proto, auth_service_client::AuthServiceClient},
@@ -10,8 +10,11 @@ use contracts::{
     common::{self, payment_method::Method},
     orders::{self as orders_proto, order_service_client::OrderServiceClient},
 };
+pub use platform::testing::{Behaviour, FakeBackend, TestCa};
+
 use platform::{
     auth::issuer,
+    client::{ChannelOptions, ClientTls, connect},
     testing::{TestAuth, TestDatabase, authorized},
 };
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
@@ -30,9 +33,16 @@ pub struct TestShop {
     _databases: Vec<TestDatabase>,
 }
 
-async fn bind() -> (TcpListener, String) {
+/// A listener on loopback and the URL to reach it: `https://localhost`
+/// (the test certificates' name) when `tls`, else plain `http://`.
+async fn bind(tls: bool) -> (TcpListener, String) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let port = listener.local_addr().expect("address").port();
+    let url = if tls {
+        format!("https://localhost:{port}")
+    } else {
+        format!("http://127.0.0.1:{port}")
+    };
     (listener, url)
 }
 
@@ -43,15 +53,29 @@ impl TestShop {
 
     /// A shop whose gateway configuration `configure` may change first.
     pub async fn spawn_with(configure: impl FnOnce(&mut gateway::Config)) -> Self {
+        Self::spawn_secured(configure, None).await
+    }
+
+    /// A shop with certificates from `ca`: TLS on the gateway's public
+    /// port, mutual TLS between the gateway, orders, catalog and payments.
+    pub async fn spawn_tls(ca: &TestCa) -> Self {
+        Self::spawn_secured(|_| {}, Some(ca)).await
+    }
+
+    async fn spawn_secured(
+        configure: impl FnOnce(&mut gateway::Config),
+        ca: Option<&TestCa>,
+    ) -> Self {
         let keys = TestAuth::new();
         let mut databases = Vec::new();
         for _ in 0..4 {
             databases.push(TestDatabase::new().await);
         }
-        let (catalog_listener, catalog_url) = bind().await;
-        let (orders_listener, orders_url) = bind().await;
-        let (payments_listener, payments_url) = bind().await;
-        let (gateway_listener, _) = bind().await;
+        let tls = ca.is_some();
+        let (catalog_listener, catalog_url) = bind(tls).await;
+        let (orders_listener, orders_url) = bind(tls).await;
+        let (payments_listener, payments_url) = bind(tls).await;
+        let (gateway_listener, gateway_url) = bind(tls).await;
         let address = gateway_listener.local_addr().expect("address");
 
         let mut gateway = gateway::Config::new(
@@ -69,7 +93,7 @@ impl TestShop {
         gateway.sign_in_rate = generous;
         gateway.login_per_account = generous;
         configure(&mut gateway);
-        let services = shop::Services {
+        let mut services = shop::Services {
             catalog: catalog::Config::new(databases[0].url(), keys.verifier()),
             orders: orders::Config::new(
                 databases[1].url(),
@@ -81,6 +105,17 @@ impl TestShop {
             payments: payments::Config::new(databases[2].url(), keys.verifier()),
             gateway,
         };
+        let mut client = ChannelOptions::default();
+        if let Some(ca) = ca {
+            services.gateway.tls = Some(ca.server_tls());
+            services.gateway.channels.tls = Some(ca.client_tls());
+            services.orders.tls = Some(ca.mutual_server_tls());
+            services.orders.channels.tls = Some(ca.client_tls());
+            services.catalog.tls = Some(ca.mutual_server_tls());
+            services.payments.tls = Some(ca.mutual_server_tls());
+            // Like a browser: trusts the CA, presents no certificate.
+            client.tls = Some(ClientTls::new(ca.pem()));
+        }
         let listeners = shop::Listeners {
             catalog: catalog_listener,
             orders: orders_listener,
@@ -92,10 +127,7 @@ impl TestShop {
             let _ = stopped.await;
         }));
 
-        let channel = Channel::from_shared(format!("http://{address}"))
-            .expect("uri")
-            .connect_timeout(Duration::from_secs(5))
-            .connect_lazy();
+        let channel = connect(&gateway_url, &client).expect("channel to the gateway");
         Self {
             address,
             auth: AuthServiceClient::new(channel.clone()),

@@ -8,3 +8,5 @@ mod helpers;
 mod journey;
 mod limits;
 mod observability;
+mod resilience;
+mod tls;

@@ -124,6 +124,17 @@ async fn a_checkout_shows_in_the_metrics_of_every_service() {
         );
         assert!(metrics.contains(&line), "no {line} in\n{metrics}");
     }
+    for (caller, grpc_service, method) in [
+        ("gateway", "shop.orders.v1.OrderService", "CreateOrder"),
+        ("orders", "shop.catalog.v1.InventoryService", "ReserveStock"),
+        ("orders", "shop.payments.v1.PaymentService", "Charge"),
+    ] {
+        let line = format!(
+            "grpc_client_handled_total{{service=\"{caller}\",grpc_service=\"{grpc_service}\",\
+             grpc_method=\"{method}\",grpc_type=\"unary\",grpc_code=\"OK\"}} "
+        );
+        assert!(metrics.contains(&line), "no {line} in\n{metrics}");
+    }
     for line in [
         "orders_saga_outcomes_total{status=\"CONFIRMED\",reason=\"NONE\"} ",
         "db_pool_connections{service=\"orders\",state=\"in_use\"} ",

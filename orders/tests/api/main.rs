@@ -9,4 +9,5 @@ mod idempotency;
 mod operations;
 mod ownership;
 mod recovery;
+mod resilience;
 mod watch;
