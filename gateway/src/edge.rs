@@ -5,7 +5,6 @@
 
 use std::{
     future::Future,
-    net::IpAddr,
     pin::Pin,
     sync::Arc,
     task::{Context, Poll},
@@ -14,10 +13,11 @@ use std::{
 
 use http::{HeaderValue, Request, Response};
 use platform::auth::{Policy, Verifier};
-use tonic::{body::Body, transport::server::TcpConnectInfo};
+use tonic::body::Body;
 use tower::{Layer, Service};
 
 use crate::{
+    client_address::{self, ClientAddress, TrustedProxies},
     deadline,
     limits::{self, KeyedLimit},
     routes,
@@ -37,6 +37,8 @@ pub struct EdgeRules {
     pub max_timeout: Duration,
     /// Longest a stream (WatchOrder) may stay open.
     pub max_stream: Duration,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// Tower layer applying [`EdgeRules`].
@@ -117,7 +119,14 @@ impl<S> Edge<S> {
             .policy
             .authorize(&rules.verifier, &path, authorization)?;
 
-        let client = client_address(request);
+        let client = match client_address::peer(request) {
+            Some(peer) => {
+                let client = rules.trusted_proxies.client(peer, request.headers());
+                request.extensions_mut().insert(ClientAddress(client));
+                client.to_string()
+            }
+            None => "unknown".to_owned(),
+        };
         if routes::is_sign_in(&path) {
             rules
                 .sign_ins
@@ -150,14 +159,4 @@ impl<S> Edge<S> {
         }
         Ok(())
     }
-}
-
-/// The peer's IP address (the key for anonymous limits).
-fn client_address<B>(request: &Request<B>) -> String {
-    request
-        .extensions()
-        .get::<TcpConnectInfo>()
-        .and_then(TcpConnectInfo::remote_addr)
-        .map(|a| a.ip())
-        .map_or_else(|| "unknown".to_owned(), |ip: IpAddr| ip.to_string())
 }

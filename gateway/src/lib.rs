@@ -5,6 +5,7 @@
 //! table, rate limits, deadlines, request ids and CORS on the way in.
 
 pub mod accounts;
+pub mod client_address;
 pub mod deadline;
 pub mod edge;
 pub mod error;
@@ -15,6 +16,7 @@ pub mod web;
 
 use std::{future::Future, time::Duration};
 
+use client_address::TrustedProxies;
 use contracts::auth::auth_service_server::AuthServiceServer;
 use http::{HeaderName, Method, header};
 use platform::{
@@ -109,6 +111,9 @@ pub struct Config {
     pub breaker_failures: u32,
     /// How long an open breaker fails calls at once before a trial call.
     pub breaker_cool_down: Duration,
+    /// Proxies (the ingress controller) whose `X-Forwarded-For` names the
+    /// client, for the per-address limits. None by default.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// The demo accounts `--demo-accounts` creates (the README names them).
@@ -157,6 +162,7 @@ impl Config {
             max_in_flight: 512,
             breaker_failures: 5,
             breaker_cool_down: Duration::from_secs(5),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -248,6 +254,7 @@ pub async fn serve(
         default_timeout: config.default_timeout,
         max_timeout: config.max_timeout,
         max_stream: config.max_stream,
+        trusted_proxies: TrustedProxies::new(config.trusted_proxies.clone()),
     };
     let request_id = HeaderName::from_static(platform::telemetry::REQUEST_ID_HEADER);
     let layers = tower::ServiceBuilder::new()

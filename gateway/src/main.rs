@@ -42,6 +42,12 @@ struct Args {
     #[arg(long = "cors-origin", env = "CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
 
+    /// A proxy (CIDR, e.g. the ingress controller's pod network) whose
+    /// X-Forwarded-For names the client for the per-address limits; repeat
+    /// it. Without one, the TCP peer is the client.
+    #[arg(long = "trusted-proxy", env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<ipnet::IpNet>,
+
     /// Calls per second per user (or per client address when anonymous).
     #[arg(long, env = "RATE_PER_SECOND", default_value_t = 50.0)]
     rate_per_second: f64,
@@ -117,6 +123,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     config.max_in_flight = args.max_calls_in_flight;
     config.breaker_failures = args.breaker_failures;
     config.breaker_cool_down = args.breaker_cool_down;
+    config.trusted_proxies = args.trusted_proxies;
     config.cors = if args.cors_origins.iter().any(|o| o == "*") {
         Cors::AnyOrigin
     } else {

@@ -11,7 +11,7 @@ use super::{
     store::UserStore,
     throttle::LoginThrottle,
 };
-use crate::error::Error;
+use crate::{client_address::ClientAddress, error::Error};
 
 /// The AuthService implementation.
 #[derive(Clone)]
@@ -156,9 +156,13 @@ impl proto::auth_service_server::AuthService for AuthApi {
         &self,
         request: Request<proto::LoginRequest>,
     ) -> Result<Response<proto::LoginResponse>, Status> {
+        // The address the edge limits by (X-Forwarded-For behind a trusted proxy).
         let client = request
-            .remote_addr()
-            .map(|a| a.ip().to_string())
+            .extensions()
+            .get::<ClientAddress>()
+            .map(|client| client.0)
+            .or_else(|| request.remote_addr().map(|a| a.ip()))
+            .map(|ip| ip.to_string())
             .unwrap_or_default();
         let request = request.into_inner();
         let email = request.email.trim().to_lowercase();
