@@ -101,6 +101,9 @@ impl DbError {
 /// test) waits rather than fails; calls still end at their own deadlines.
 const POOL_WAIT: Duration = Duration::from_secs(15);
 
+/// The PostgreSQL advisory lock that serialises migrations ("shopmigr").
+const MIGRATION_LOCK: i64 = 0x73686f706d696772;
+
 /// SQLite settings applied to every new connection. WAL lets readers run
 /// beside the writer; the busy timeout makes a locked database wait instead
 /// of failing.
@@ -199,6 +202,17 @@ impl Db {
                         target: String::new(),
                         reason: e.to_string(),
                     })?;
+            // Replicas starting together on an empty database take turns:
+            // the first migrates, the others then find nothing pending.
+            // The lock goes with this connection when it closes.
+            diesel::connection::SimpleConnection::batch_execute(
+                &mut conn,
+                &format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"),
+            )
+            .map_err(|e| DbError::Migrate {
+                target: String::new(),
+                reason: format!("cannot take the migration lock: {e}"),
+            })?;
             conn.run_pending_migrations(migrations)
                 .map(drop)
                 .map_err(|e| DbError::Migrate {

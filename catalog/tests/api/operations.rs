@@ -126,3 +126,25 @@ async fn a_bad_database_url_fails_start_up_with_one_clear_error() {
     );
     assert!(!message.contains("secret"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replicas_starting_together_on_an_empty_database_all_come_up() {
+    let database = platform::testing::TestDatabase::new().await;
+    if !database.is_postgres() {
+        eprintln!("skipped: one embedded SQLite file has one process; runs on PostgreSQL");
+        return;
+    }
+    let replicas = platform::testing::concurrently(4, |_| {
+        let url = database.url().to_owned();
+        async move {
+            platform::db::Db::connect(&url, 1, catalog::store::migrations())
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())
+        }
+    })
+    .await;
+    for started in replicas {
+        started.expect("every replica migrates or finds the schema ready");
+    }
+}
