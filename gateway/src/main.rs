@@ -6,7 +6,7 @@ use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
 use clap::Parser;
 use gateway::{Account, Cors, limits::Rate};
 use platform::{
-    auth::{KeyPair, Signer, Verifier, issuer},
+    auth::{KeyPair, Signer, issuer},
     config::{CommonArgs, parse_duration},
 };
 
@@ -105,8 +105,26 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let keys = KeyPair::from_private_pem(&pem)?;
     let audience = &args.common.token_audience;
     let signer = Signer::new(issuer::GATEWAY, audience, &keys.private_pem, args.token_ttl)?;
-    let verifier =
-        Verifier::new(issuer::GATEWAY, audience).trust(issuer::GATEWAY, &keys.public_pem)?;
+    // Its own key, plus any earlier key of its own named in TRUSTED_ISSUERS
+    // while a rotation is under way; never another issuer's (service tokens
+    // are not for the public edge).
+    if let Some(other) = args
+        .common
+        .trusted_issuers
+        .iter()
+        .find(|trusted| trusted.issuer != issuer::GATEWAY)
+    {
+        return Err(format!(
+            "the gateway trusts only its own issuer {:?} (an earlier key while rotating), not {:?}",
+            issuer::GATEWAY,
+            other.issuer
+        )
+        .into());
+    }
+    let verifier = args
+        .common
+        .verifier()?
+        .trust(issuer::GATEWAY, &keys.public_pem)?;
 
     let mut config = gateway::Config::new(
         args.common.database_url_for("gateway"),

@@ -238,17 +238,16 @@ pub struct Verifier {
 struct VerifierInner {
     user_issuer: String,
     audience: String,
-    keys: HashMap<String, DecodingKey>,
+    /// Several keys per issuer while a key is being rotated.
+    keys: HashMap<String, Vec<DecodingKey>>,
 }
 
 impl std::fmt::Debug for Verifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut issuers: Vec<_> = self.inner.keys.keys().collect();
-        issuers.sort();
         f.debug_struct("Verifier")
             .field("user_issuer", &self.inner.user_issuer)
             .field("audience", &self.inner.audience)
-            .field("trusted", &issuers)
+            .field("trusted", &self.issuers())
             .finish()
     }
 }
@@ -267,20 +266,31 @@ impl Verifier {
     }
 
     /// Also trusts `issuer`, whose Ed25519 public key is `public_pem` (SPKI).
+    /// Trusting a second key for the same issuer keeps the first: both are
+    /// accepted, which is how a key is rotated without a cut.
     pub fn trust(mut self, issuer: &str, public_pem: &str) -> Result<Self, AuthError> {
         let key = DecodingKey::from_ed_pem(public_pem.as_bytes())
             .map_err(|e| AuthError::BadKey(format!("issuer {issuer:?}: {e}")))?;
         Arc::make_mut(&mut self.inner)
             .keys
-            .insert(issuer.to_owned(), key);
+            .entry(issuer.to_owned())
+            .or_default()
+            .push(key);
         Ok(self)
+    }
+
+    /// The issuers trusted, each once.
+    pub fn issuers(&self) -> Vec<&str> {
+        let mut issuers: Vec<&str> = self.inner.keys.keys().map(String::as_str).collect();
+        issuers.sort_unstable();
+        issuers
     }
 
     /// The verified caller of a token.
     pub fn verify(&self, token: &str) -> Result<Principal, AuthError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Invalid)?;
         let issuer = header.kid.ok_or(AuthError::Invalid)?;
-        let key = self
+        let keys = self
             .inner
             .keys
             .get(&issuer)
@@ -291,12 +301,21 @@ impl Verifier {
         validation.set_audience(&[&self.inner.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 5;
-        let data = jsonwebtoken::decode::<Claims>(token, key, &validation).map_err(|e| match e
-            .kind()
-        {
-            jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthError::Expired,
-            _ => AuthError::Invalid,
-        })?;
+        // The first key whose signature matches decides (an expired token
+        // has a matching signature: it is expired, not invalid).
+        let mut outcome = Err(AuthError::Invalid);
+        for key in keys {
+            outcome = jsonwebtoken::decode::<Claims>(token, key, &validation).map_err(|e| match e
+                .kind()
+            {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthError::Expired,
+                _ => AuthError::Invalid,
+            });
+            if !matches!(outcome, Err(AuthError::Invalid)) {
+                break;
+            }
+        }
+        let data = outcome?;
 
         let claims = data.claims;
         let service = (claims.iss != self.inner.user_issuer).then_some(claims.iss);
@@ -441,5 +460,27 @@ mod tests {
             Verifier::bearer(Some("Bearer")),
             Err(AuthError::MalformedHeader)
         );
+    }
+
+    #[test]
+    fn during_a_rotation_both_keys_of_an_issuer_are_accepted() {
+        let (old, new) = (
+            KeyPair::generate().expect("keys"),
+            KeyPair::generate().expect("keys"),
+        );
+        let verifier = Verifier::new("gw", "shop")
+            .trust("gw", &old.public_pem)
+            .and_then(|v| v.trust("gw", &new.public_pem))
+            .expect("trust both");
+        assert_eq!(verifier.issuers(), ["gw"]);
+        for keys in [&old, &new] {
+            let token = signer("gw", keys).sign("u1", Role::Customer).expect("sign");
+            assert_eq!(verifier.verify(&token).expect("accepted").user_id, "u1");
+        }
+        let stranger = KeyPair::generate().expect("keys");
+        let forged = signer("gw", &stranger)
+            .sign("u1", Role::Admin)
+            .expect("sign");
+        assert!(matches!(verifier.verify(&forged), Err(AuthError::Invalid)));
     }
 }
