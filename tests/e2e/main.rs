@@ -7,3 +7,4 @@ mod grpc_web;
 mod helpers;
 mod journey;
 mod limits;
+mod loadgen;
