@@ -142,6 +142,7 @@ pub async fn run(args: &Args) -> Result<Report, Error> {
             args.scenario,
             &admin,
             &run_id,
+            users,
         )
         .await
         .map_err(Error::Setup)?,

@@ -65,15 +65,20 @@ pub mod op {
 /// Searches a browsing user types.
 const QUERIES: [&str; 4] = ["coffee", "beans", "tea", "mug"];
 
-/// Stock of the product a run buys: a checkout takes one unit, so no run
+/// Stock of each product a run buys: a checkout takes one unit, so no run
 /// of any length this tool is meant for can sell out.
 const RUN_STOCK: i64 = 1_000_000;
 
-/// What the virtual users share: products to look at, and the product to buy.
+/// How many products a run buys, at most. Shoppers buy different things:
+/// every checkout of one product would queue on that product's stock row
+/// (the benchmark's first run measured that lock, not the shop).
+const RUN_PRODUCTS: usize = 16;
+
+/// What the virtual users share: products to look at, and products to buy.
 #[derive(Debug, Clone, Default)]
 pub struct Fixture {
     pub products: Vec<String>,
-    pub stock_product: Option<String>,
+    pub stock_products: Vec<String>,
 }
 
 /// An administrator's credentials (to create the product a run buys).
@@ -106,13 +111,15 @@ fn failed(what: &str, status: &Status) -> String {
 }
 
 /// Finds products to look at; for a buying scenario (or an empty catalog)
-/// also creates, as the admin, one product with ample stock for this run.
+/// also creates, as the admin, products with ample stock for this run (one
+/// per user, up to [`RUN_PRODUCTS`]).
 pub async fn prepare(
     connection: Connection,
     origin: Uri,
     scenario: Scenario,
     admin: &Admin,
     run_id: &str,
+    users: usize,
 ) -> Result<Fixture, String> {
     let mut catalog = CatalogServiceClient::with_origin(connection.clone(), origin.clone());
     let listed = catalog
@@ -125,7 +132,7 @@ pub async fn prepare(
         .into_inner();
     let mut fixture = Fixture {
         products: listed.products.into_iter().map(|p| p.id).collect(),
-        stock_product: None,
+        stock_products: Vec::new(),
     };
     if scenario.buys() || fixture.products.is_empty() {
         let token = AuthServiceClient::with_origin(connection, origin)
@@ -143,30 +150,38 @@ pub async fn prepare(
             })?
             .into_inner()
             .access_token;
-        let product = catalog
-            .create_product(signed(
-                CreateProductRequest {
-                    product: Some(Product {
-                        name: format!("Load test item {run_id}"),
-                        description: "Created by shop loadgen for a checkout run.".into(),
-                        category: "loadgen".into(),
-                        price: Some(common::Money {
-                            currency_code: "USD".into(),
-                            amount_minor: 100,
+        let token = bearer(&token)?;
+        let count = if scenario.buys() {
+            users.clamp(1, RUN_PRODUCTS)
+        } else {
+            1
+        };
+        for n in 0..count {
+            let product = catalog
+                .create_product(signed(
+                    CreateProductRequest {
+                        product: Some(Product {
+                            name: format!("Load test item {run_id} {n}"),
+                            description: "Created by shop loadgen for a checkout run.".into(),
+                            category: "loadgen".into(),
+                            price: Some(common::Money {
+                                currency_code: "USD".into(),
+                                amount_minor: 100,
+                            }),
+                            ..Default::default()
                         }),
-                        ..Default::default()
-                    }),
-                    initial_stock: RUN_STOCK,
-                },
-                &bearer(&token)?,
-            ))
-            .await
-            .map_err(|s| failed("creating the product to buy", &s))?
-            .into_inner();
-        if fixture.products.is_empty() {
-            fixture.products.push(product.id.clone());
+                        initial_stock: RUN_STOCK,
+                    },
+                    &token,
+                ))
+                .await
+                .map_err(|s| failed("creating a product to buy", &s))?
+                .into_inner();
+            fixture.stock_products.push(product.id);
         }
-        fixture.stock_product = Some(product.id);
+        if fixture.products.is_empty() {
+            fixture.products = fixture.stock_products.clone();
+        }
     }
     Ok(fixture)
 }
@@ -314,9 +329,11 @@ impl User {
                 self.catalog.list_products(request).await.map(drop)
             }
             _ => {
-                let Some(product_id) = self.fixture.stock_product.clone() else {
+                let stock = &self.fixture.stock_products;
+                if stock.is_empty() {
                     return Err(Status::failed_precondition("no product to buy"));
-                };
+                }
+                let product_id = stock[self.dice.below(stock.len())].clone();
                 let request = self.request(order(product_id));
                 self.orders.create_order(request).await.map(drop)
             }
