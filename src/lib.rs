@@ -2,6 +2,9 @@
 //! listeners, stopped together. Used by the `shop` binary (`cargo run`) and
 //! by the end-to-end tests, so both run exactly the same wiring.
 
+pub mod echo;
+pub mod loadgen;
+
 use std::future::Future;
 
 use tokio::net::TcpListener;

@@ -4,7 +4,9 @@
 //! development keys in one data directory, and demo accounts.
 //!
 //! `shop token` mints a development token with the local gateway key, for
-//! calling the services directly; `shop admin` creates or promotes an admin.
+//! calling the services directly; `shop admin` creates or promotes an admin;
+//! `shop loadgen` drives a running shop and measures it (`bench/run` also
+//! uses the hidden `shop bench-echo`, the reference it measures against).
 
 mod devkeys;
 
@@ -61,6 +63,16 @@ enum Command {
         #[arg(long, default_value = "1h", value_parser = platform::config::parse_duration)]
         ttl: Duration,
     },
+    /// Drive a running shop with generated clients; report throughput,
+    /// latency percentiles and errors by gRPC code.
+    Loadgen(Box<shop::loadgen::Args>),
+    /// The benchmark's reference: a bare tonic server answering GetProduct
+    /// with a fixed product (see bench/run).
+    #[command(hide = true)]
+    BenchEcho {
+        #[arg(long, default_value = "127.0.0.1:50150")]
+        listen: SocketAddr,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -102,6 +114,8 @@ async fn main() -> ExitCode {
     let result = match args.command {
         Some(Command::Token { user, role, ttl }) => token(&args.data_dir, &user, role, ttl),
         Some(Command::Admin { email, password }) => admin(&args.data_dir, email, password).await,
+        Some(Command::Loadgen(loadgen_args)) => loadgen(&loadgen_args).await,
+        Some(Command::BenchEcho { listen }) => bench_echo(listen).await,
         None => {
             let telemetry = platform::telemetry::init(args.run.log_format, "shop");
             let result = run(args.data_dir, args.run).await;
@@ -131,6 +145,31 @@ fn token(
         RoleArg::Admin => Role::Admin,
     };
     println!("{}", signer.sign(user, role)?);
+    Ok(())
+}
+
+async fn loadgen(args: &shop::loadgen::Args) -> Result<(), Box<dyn std::error::Error>> {
+    let report = shop::loadgen::run(args).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.render());
+    }
+    if report.failed() {
+        // Loud even with --json, where stdout belongs to the script.
+        eprintln!(
+            "shop loadgen: {} of {} calls FAILED",
+            report.total.errors, report.total.calls
+        );
+        if args.fail_on_error {
+            return Err("calls failed (--fail-on-error)".into());
+        }
+    }
+    Ok(())
+}
+
+async fn bench_echo(listen: SocketAddr) -> Result<(), Box<dyn std::error::Error>> {
+    shop::echo::serve(bind(listen).await?, platform::shutdown::signal()).await?;
     Ok(())
 }
 

@@ -55,6 +55,15 @@ struct Args {
     #[arg(long, env = "RATE_BURST", default_value_t = 100)]
     rate_burst: u32,
 
+    /// Login and Register attempts per second per client address (stricter
+    /// than the call rate: it slows password guessing). Raise it only where
+    /// many accounts sign in from one address on purpose, as a load test does.
+    #[arg(long, env = "SIGN_IN_RATE_PER_SECOND", default_value_t = 0.5)]
+    sign_in_rate_per_second: f64,
+    /// Burst size of the sign-in limit.
+    #[arg(long, env = "SIGN_IN_RATE_BURST", default_value_t = 10)]
+    sign_in_rate_burst: u32,
+
     /// Create this admin account at start, or make the account an admin and
     /// reset its password (with --admin-password).
     #[arg(long, env = "ADMIN_EMAIL", requires = "admin_password")]
@@ -150,6 +159,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     config.rate = Rate {
         per_second: args.rate_per_second,
         burst: args.rate_burst,
+    };
+    config.sign_in_rate = Rate {
+        per_second: args.sign_in_rate_per_second,
+        burst: args.sign_in_rate_burst,
     };
     config.demo_accounts = args.demo_accounts;
     if let (Some(email), Some(password)) = (args.admin_email, args.admin_password) {

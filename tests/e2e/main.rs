@@ -7,6 +7,7 @@ mod grpc_web;
 mod helpers;
 mod journey;
 mod limits;
+mod loadgen;
 mod observability;
 mod resilience;
 mod tls;
