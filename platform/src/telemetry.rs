@@ -10,7 +10,7 @@ use std::{io::IsTerminal, time::Duration};
 use http::{HeaderMap, Request, Response};
 use opentelemetry::{
     propagation::{Extractor, Injector, TextMapPropagator},
-    trace::{TraceContextExt, TracerProvider as _},
+    trace::{TraceContextExt, TraceId, TracerProvider as _},
 };
 use opentelemetry_sdk::{Resource, propagation::TraceContextPropagator, trace::SdkTracerProvider};
 use tower_http::{
@@ -108,7 +108,13 @@ fn otlp_processor(
 pub fn init_with(format: LogFormat, provider: SdkTracerProvider) {
     let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let logs = log_layer(format, std::io::stdout);
-    let traces = tracing_opentelemetry::layer().with_tracer(provider.tracer("shop"));
+    // Per span only what a trace view needs: no busy/idle timing (a clock
+    // read on every poll of a call's future), no thread or code location.
+    let traces = tracing_opentelemetry::layer()
+        .with_tracer(provider.tracer("shop"))
+        .with_tracked_inactivity(false)
+        .with_threads(false)
+        .with_location(false);
     let result = tracing_subscriber::registry()
         .with(logs.with_filter(filter()))
         .with(traces.with_filter(filter()))
@@ -222,6 +228,13 @@ impl<B> MakeSpan<B> for RpcSpan {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
         let method = request.uri().path();
+        let parent = TraceContextPropagator::new().extract(&HeaderExtractor(headers));
+        let caller_trace = Some(parent.span().span_context().trace_id())
+            .filter(|id| *id != TraceId::INVALID)
+            .map(|id| id.to_string());
+        // Every field recorded after creation costs the JSON log layer a
+        // parse and a rewrite of the span's fields, so the caller's trace id
+        // goes in at creation; only a new trace records its id afterwards.
         let span = tracing::info_span!(
             "rpc",
             otel.name = method,
@@ -230,16 +243,16 @@ impl<B> MakeSpan<B> for RpcSpan {
             service = self.service,
             method,
             request_id,
-            trace_id = tracing::field::Empty,
+            trace_id = caller_trace.as_deref(),
             grpc.status = tracing::field::Empty,
         );
-        let parent = TraceContextPropagator::new().extract(&HeaderExtractor(headers));
-        if parent.span().span_context().is_valid() {
+        if caller_trace.is_some() {
             let _ = span.set_parent(parent);
-        }
-        let trace_id = span.context().span().span_context().trace_id();
-        if trace_id != opentelemetry::trace::TraceId::INVALID {
-            span.record("trace_id", tracing::field::display(trace_id));
+        } else {
+            let trace_id = span.context().span().span_context().trace_id();
+            if trace_id != TraceId::INVALID {
+                span.record("trace_id", tracing::field::display(trace_id));
+            }
         }
         span
     }
@@ -345,7 +358,11 @@ fn grpc_status(headers: &HeaderMap) -> Option<tonic::Code> {
 }
 
 fn finished(code: tonic::Code, latency: Duration, span: &Span) {
-    span.record("grpc.status", tracing::field::debug(code));
+    // OK is the unmarked case (recording it on every call costs the JSON
+    // log layer a rewrite of the span's fields).
+    if code != tonic::Code::Ok {
+        span.record("grpc.status", tracing::field::debug(code));
+    }
     let latency_ms = latency.as_secs_f64() * 1000.0;
     match code {
         tonic::Code::Ok => tracing::debug!(?code, latency_ms, "rpc finished"),
