@@ -275,31 +275,9 @@ impl Db {
     /// Keeps the `db_pool_*` gauges of `service` up to date at every scrape,
     /// for as long as this pool lives.
     pub fn report_pool_metrics(&self, service: &'static str) {
-        fn status(s: deadpool::managed::Status) -> crate::metrics::PoolStatus {
-            crate::metrics::PoolStatus {
-                max: s.max_size,
-                open: s.size,
-                idle: s.available,
-                waiting: s.waiting,
-            }
-        }
         match self {
-            Db::Sqlite(pool) => {
-                let pool = pool.weak();
-                crate::metrics::on_scrape(move || {
-                    pool.upgrade()
-                        .map(|pool| crate::metrics::record_pool(service, status(pool.status())))
-                        .is_some()
-                });
-            }
-            Db::Postgres(pool) => {
-                let pool = pool.weak();
-                crate::metrics::on_scrape(move || {
-                    pool.upgrade()
-                        .map(|pool| crate::metrics::record_pool(service, status(pool.status())))
-                        .is_some()
-                });
-            }
+            Db::Sqlite(pool) => report_pool(service, pool),
+            Db::Postgres(pool) => report_pool(service, pool),
         }
     }
 
@@ -335,6 +313,33 @@ macro_rules! on_db {
             }
         }
     }};
+}
+
+/// Reports `pool`'s figures at each scrape; a weak handle, so the metrics
+/// never keep a pool (and its connections) alive.
+fn report_pool<M>(service: &'static str, pool: &deadpool::managed::Pool<M>)
+where
+    M: deadpool::managed::Manager + Send + Sync + 'static,
+    M::Type: Send,
+    M::Error: Send,
+{
+    let pool = pool.weak();
+    crate::metrics::on_scrape(move || {
+        let Some(pool) = pool.upgrade() else {
+            return false;
+        };
+        let status = pool.status();
+        crate::metrics::record_pool(
+            service,
+            crate::metrics::PoolStatus {
+                max: status.max_size,
+                open: status.size,
+                idle: status.available,
+                waiting: status.waiting,
+            },
+        );
+        true
+    });
 }
 
 /// The span of one database operation, a child of the current span.

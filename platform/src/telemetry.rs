@@ -18,6 +18,8 @@ use tower_http::{
     trace::{DefaultOnBodyChunk, GrpcMakeClassifier, MakeSpan, OnResponse, TraceLayer},
 };
 use tracing::Span;
+
+use crate::error::grpc_status;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing_subscriber::{EnvFilter, Layer, fmt, prelude::*};
 
@@ -345,16 +347,6 @@ fn on_failure(failure: GrpcFailureClass, latency: Duration, _span: &Span) {
     if let GrpcFailureClass::Error(error) = failure {
         tracing::warn!(%error, latency_ms = latency.as_millis() as u64, "rpc failed");
     }
-}
-
-fn grpc_status(headers: &HeaderMap) -> Option<tonic::Code> {
-    let value = headers
-        .get("grpc-status")?
-        .to_str()
-        .ok()?
-        .parse::<i32>()
-        .ok()?;
-    Some(tonic::Code::from_i32(value))
 }
 
 fn finished(code: tonic::Code, latency: Duration, span: &Span) {

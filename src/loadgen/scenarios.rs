@@ -106,7 +106,7 @@ fn failed(what: &str, status: &Status) -> String {
     format!(
         "{what}: {} ({})",
         status.message(),
-        super::report::code_name(status.code())
+        platform::error::code_name(status.code())
     )
 }
 

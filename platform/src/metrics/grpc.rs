@@ -13,10 +13,12 @@ use std::{
     time::Instant,
 };
 
-use http::{HeaderMap, Request, Response};
+use http::{Request, Response};
 use http_body::{Body, Frame, SizeHint};
 use prost::Message;
 use tonic::Code;
+
+use crate::error::{code_name, grpc_status};
 
 /// Which end of the call this process is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -305,34 +307,6 @@ impl<B: Body> Body for MeteredBody<B> {
     }
 }
 
-fn grpc_status(headers: &HeaderMap) -> Option<Code> {
-    let value = headers.get("grpc-status")?.to_str().ok()?;
-    Some(Code::from_i32(value.parse().ok()?))
-}
-
-/// Codes as gRPC spells them (`OK`, `NOT_FOUND`, ...).
-fn code_name(code: Code) -> &'static str {
-    match code {
-        Code::Ok => "OK",
-        Code::Cancelled => "CANCELLED",
-        Code::Unknown => "UNKNOWN",
-        Code::InvalidArgument => "INVALID_ARGUMENT",
-        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
-        Code::NotFound => "NOT_FOUND",
-        Code::AlreadyExists => "ALREADY_EXISTS",
-        Code::PermissionDenied => "PERMISSION_DENIED",
-        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
-        Code::FailedPrecondition => "FAILED_PRECONDITION",
-        Code::Aborted => "ABORTED",
-        Code::OutOfRange => "OUT_OF_RANGE",
-        Code::Unimplemented => "UNIMPLEMENTED",
-        Code::Internal => "INTERNAL",
-        Code::Unavailable => "UNAVAILABLE",
-        Code::DataLoss => "DATA_LOSS",
-        Code::Unauthenticated => "UNAUTHENTICATED",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,11 +324,5 @@ mod tests {
         assert_eq!(watch.kind, "server_stream");
         assert!(METHODS.contains_key("/grpc.health.v1.Health/Check"));
         assert!(!METHODS.contains_key("/made.up/Path"));
-    }
-
-    #[test]
-    fn codes_are_spelled_as_grpc_spells_them() {
-        assert_eq!(code_name(Code::Ok), "OK");
-        assert_eq!(code_name(Code::FailedPrecondition), "FAILED_PRECONDITION");
     }
 }
