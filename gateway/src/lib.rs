@@ -281,7 +281,7 @@ pub async fn serve(
         address = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(),
         "gateway serving"
     );
-    let served = platform::server::serve_layered_tls(
+    let served = platform::server::serve_layered(
         Listing {
             name: "gateway",
             database: Some(db),

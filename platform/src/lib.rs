@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod grpc_timeout;
 pub mod metrics;
 pub mod paging;
 pub mod resilience;

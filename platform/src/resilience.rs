@@ -318,17 +318,7 @@ fn failure(response: &Response<Body>) -> Option<Code> {
 /// The request's own `grpc-timeout`, if it has a valid one.
 fn requested_timeout<B>(request: &Request<B>) -> Option<Duration> {
     let value = request.headers().get("grpc-timeout")?.to_str().ok()?;
-    let (digits, unit) = value.split_at(value.len().checked_sub(1)?);
-    let n: u64 = digits.parse().ok()?;
-    Some(match unit {
-        "H" => Duration::from_secs(n.checked_mul(3600)?),
-        "M" => Duration::from_secs(n.checked_mul(60)?),
-        "S" => Duration::from_secs(n),
-        "m" => Duration::from_millis(n),
-        "u" => Duration::from_micros(n),
-        "n" => Duration::from_nanos(n),
-        _ => return None,
-    })
+    crate::grpc_timeout::parse(value)
 }
 
 #[cfg(test)]

@@ -104,7 +104,7 @@ pub async fn serve_tls(
         routes,
         service_names,
     };
-    serve_layered_tls(
+    serve_layered(
         listing,
         layers,
         Protocols::Http2Only,
@@ -139,39 +139,10 @@ pub enum Protocols {
     Http1AndHttp2,
 }
 
-/// [`serve`] with the caller's own layers (the gateway's edge stack):
-/// adds health and reflection to `listing`, serves it behind `layers`, and
-/// shuts down as [`serve`] does.
+/// [`serve_tls`] with the caller's own layers (the gateway's edge stack):
+/// adds health and reflection to `listing`, serves it behind `layers` (over
+/// TLS when `tls` is set), and shuts down as [`serve`] does.
 pub async fn serve_layered<L, ResBody>(
-    listing: Listing,
-    layers: L,
-    protocols: Protocols,
-    drain_delay: Duration,
-    listener: TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), ServeError>
-where
-    L: Layer<Routes> + Clone,
-    L::Service: Service<Request<Body>, Response = Response<ResBody>> + Clone + Send + 'static,
-    <L::Service as Service<Request<Body>>>::Future: Send,
-    <L::Service as Service<Request<Body>>>::Error: Into<BoxError> + Send,
-    ResBody: http_body::Body<Data = Bytes> + Send + 'static,
-    ResBody::Error: Into<BoxError>,
-{
-    serve_layered_tls(
-        listing,
-        layers,
-        protocols,
-        drain_delay,
-        None,
-        listener,
-        shutdown,
-    )
-    .await
-}
-
-/// [`serve_layered`], over TLS when `tls` is set.
-pub async fn serve_layered_tls<L, ResBody>(
     listing: Listing,
     layers: L,
     protocols: Protocols,
