@@ -212,7 +212,7 @@ pub async fn serve(
     };
     let backend = |name, url: &str| -> Result<_, ClientError> {
         let channel = platform::client::connect(url, &config.channels)?;
-        Ok(platform::client::upstream("gateway", name, guard, channel))
+        Ok(proxy::upstream(name, guard, channel))
     };
     let catalog = backend("catalog", &config.catalog_url)?;
     let orders = backend("orders", &config.orders_url)?;

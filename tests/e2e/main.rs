@@ -4,6 +4,7 @@
 
 mod authorization;
 mod grpc_web;
+mod grpc_web_wire;
 mod helpers;
 mod journey;
 mod limits;
