@@ -1,7 +1,9 @@
 //! What every gRPC call through the gateway passes: the access table (the
-//! caller's token verified, internal methods refused), the rate limits (per
-//! user, or per client address when anonymous; stricter for sign-in), and a
-//! capped deadline. Other requests (the storefront's files) pass untouched.
+//! caller's token verified, internal and unknown methods refused), the
+//! rate limits (per user, or per client address when anonymous; stricter
+//! for sign-in), and a capped deadline. A request that is not gRPC has no
+//! business below this point (the storefront's pages are answered above):
+//! it is not found, so no content type gets around the table.
 
 use std::{
     future::Future,
@@ -90,13 +92,8 @@ where
     }
 
     fn call(&mut self, mut request: Request<Body>) -> Self::Future {
-        let is_grpc = request
-            .headers()
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.starts_with("application/grpc"));
-        if !is_grpc {
-            return Box::pin(self.inner.call(request));
+        if !routes::is_grpc(&request) {
+            return Box::pin(std::future::ready(Ok(crate::web::not_found())));
         }
 
         match self.admit(&mut request) {
@@ -111,6 +108,9 @@ impl<S> Edge<S> {
     fn admit(&self, request: &mut Request<Body>) -> Result<(), tonic::Status> {
         let rules = &self.rules;
         let path = request.uri().path().to_owned();
+        if !routes::is_served(&rules.policy, &path) {
+            return Err(routes::not_served(&path));
+        }
         let authorization = request
             .headers()
             .get(http::header::AUTHORIZATION)

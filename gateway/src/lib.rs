@@ -1,8 +1,11 @@
 //! The gateway: Shop's only public entry. It serves accounts
 //! (`shop.auth.v1.AuthService`), forwards the public gRPC API to catalog,
 //! orders and payments without re-encoding messages, speaks native gRPC and
-//! grpc-web (HTTP/1.1 and HTTP/2) on one port, and applies the access
-//! table, rate limits, deadlines, request ids and CORS on the way in.
+//! grpc-web (binary and text; HTTP/1.1 and HTTP/2) on one port, and
+//! applies the access table, rate limits, deadlines, request ids and CORS
+//! on the way in. It serves exactly its access table plus health and
+//! reflection (which describes just that); any other method is
+//! UNIMPLEMENTED and any other URL 404.
 
 pub mod accounts;
 pub mod client_address;
@@ -11,6 +14,7 @@ pub mod edge;
 pub mod error;
 pub mod limits;
 pub mod proxy;
+pub mod reflection;
 pub mod routes;
 pub mod web;
 
@@ -246,8 +250,10 @@ pub async fn serve(
             }
         }
     });
+    let policy = routes::policy();
+    let public_contract = reflection::public_contract(&policy);
     let edge = EdgeRules {
-        policy: routes::policy(),
+        policy,
         verifier: config.verifier.clone(),
         calls,
         sign_ins,
@@ -287,6 +293,7 @@ pub async fn serve(
             database: Some(db),
             routes: Routes::from(router),
             service_names: routes::PUBLIC_SERVICES.to_vec(),
+            descriptors: Some(public_contract),
         },
         layers,
         Protocols::Http1AndHttp2,

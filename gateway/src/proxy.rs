@@ -87,7 +87,7 @@ impl Service<Request<Body>> for Proxy {
             .and_then(|service| self.routes.get(service))
             .cloned();
         let Some(channel) = channel else {
-            let refusal = Status::unimplemented("unknown method").into_http();
+            let refusal = routes::not_served(path).into_http();
             return Box::pin(std::future::ready(Ok(refusal)));
         };
         Box::pin(async move {

@@ -1,6 +1,7 @@
 //! The public API: which services the gateway routes where, and the
 //! per-method access table. A method not in the table (every internal one:
-//! ReserveStock, Charge, ...) is never routed: UNIMPLEMENTED.
+//! ReserveStock, Charge, ...) is never routed: UNIMPLEMENTED, with an
+//! ErrorInfo saying why.
 
 use contracts::{
     auth::auth_service_server::SERVICE_NAME as AUTH,
@@ -11,7 +12,11 @@ use contracts::{
     orders::order_service_server::SERVICE_NAME as ORDERS,
     payments::payment_service_server::SERVICE_NAME as PAYMENTS,
 };
-use platform::auth::{Access, Grant, Policy, Role};
+use platform::{
+    auth::{Access, Grant, Policy, Role},
+    error::with_reason,
+};
+use tonic::{Code, Status};
 
 /// The backend that serves a routed service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -29,7 +34,8 @@ pub const ROUTED: [(&str, Backend); 4] = [
     (PAYMENTS, Backend::Payments),
 ];
 
-/// The services listed by the gateway's reflection: its public API.
+/// The services listed by the gateway's reflection and health: those with
+/// at least one method in the access table (see `reflection`).
 pub const PUBLIC_SERVICES: [&str; 5] = [AUTH, CATALOG, INVENTORY, ORDERS, PAYMENTS];
 
 /// The method that answers with a stream (its deadline rules differ).
@@ -63,6 +69,63 @@ pub fn policy() -> Policy {
         .rule(PAYMENTS, "TopUpWallet", admin())
 }
 
+/// Methods the gateway serves to anyone besides its access table: health
+/// and reflection.
+pub const ALWAYS_SERVED: [&str; 4] = [
+    "/grpc.health.v1.Health/Check",
+    "/grpc.health.v1.Health/Watch",
+    "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+    "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+];
+
+/// Whether the gateway serves `path`: routes it, or answers it itself.
+pub fn is_served(policy: &Policy, path: &str) -> bool {
+    policy.access(path).is_some() || ALWAYS_SERVED.contains(&path)
+}
+
+/// The answer to a call of a method the gateway does not serve:
+/// UNIMPLEMENTED, with reason `NOT_ROUTED` for an internal method of the
+/// contract and `UNIMPLEMENTED` for a method that exists nowhere. Only a
+/// path of the contract is named back: anything else is the client's text.
+pub fn not_served(path: &str) -> Status {
+    if crate::reflection::is_contract_method(path) {
+        with_reason(
+            Code::Unimplemented,
+            "NOT_ROUTED",
+            format!("{path} is internal to the shop; the gateway does not route it"),
+            [],
+        )
+    } else {
+        with_reason(Code::Unimplemented, "UNIMPLEMENTED", "no such method", [])
+    }
+}
+
+/// Whether a request is gRPC or grpc-web by its content type
+/// (`application/grpc`, `application/grpc-web`, `application/grpc-web-text`,
+/// each optionally with `+proto` or another format).
+pub fn is_grpc<B>(request: &http::Request<B>) -> bool {
+    let Some(content_type) = request
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let media_type = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let Some(subtype) = media_type.strip_prefix("application/") else {
+        return false;
+    };
+    matches!(
+        subtype.split('+').next(),
+        Some("grpc" | "grpc-web" | "grpc-web-text")
+    )
+}
+
 /// The service name of a gRPC path (`/pkg.Service/Method` -> `pkg.Service`).
 pub fn service_of(path: &str) -> Option<&str> {
     path.strip_prefix('/')?
@@ -94,6 +157,71 @@ mod tests {
                 "{internal} must not be routed"
             );
         }
+    }
+
+    #[test]
+    fn methods_not_served_say_why_without_echoing_the_callers_text() {
+        let info = |status: &Status| {
+            tonic_types::StatusExt::get_error_details(status)
+                .error_info()
+                .map(|i| (i.reason.clone(), i.domain.clone()))
+        };
+        let internal = not_served("/shop.catalog.v1.InventoryService/ReserveStock");
+        assert_eq!(internal.code(), Code::Unimplemented);
+        assert_eq!(info(&internal), Some(("NOT_ROUTED".into(), "shop".into())));
+
+        let unknown = not_served("/evil.Service/<script>");
+        assert_eq!(unknown.code(), Code::Unimplemented);
+        assert_eq!(
+            info(&unknown),
+            Some(("UNIMPLEMENTED".into(), "shop".into()))
+        );
+        assert!(!unknown.message().contains("script"));
+    }
+
+    #[test]
+    fn health_reflection_and_the_table_are_served_and_nothing_else() {
+        let policy = policy();
+        assert!(is_served(&policy, "/grpc.health.v1.Health/Check"));
+        assert!(is_served(&policy, "/shop.auth.v1.AuthService/Login"));
+        assert!(!is_served(&policy, "/grpc.health.v1.Health/Nope"));
+        assert!(!is_served(
+            &policy,
+            "/shop.payments.v1.PaymentService/Charge"
+        ));
+    }
+
+    #[test]
+    fn grpc_is_known_by_its_content_type() {
+        let with = |content_type: &str| {
+            let request = http::Request::post("/x")
+                .header("content-type", content_type)
+                .body(())
+                .expect("request");
+            is_grpc(&request)
+        };
+        for grpc in [
+            "application/grpc",
+            "application/grpc+proto",
+            "application/grpc-web",
+            "application/grpc-web+proto",
+            "application/grpc-web-text",
+            "Application/gRPC-Web-Text+proto; charset=utf-8",
+        ] {
+            assert!(with(grpc), "{grpc}");
+        }
+        for other in [
+            "application/json",
+            "text/plain",
+            "application/grpcx",
+            "grpc",
+            "",
+        ] {
+            assert!(!with(other), "{other}");
+        }
+        assert!(!is_grpc(
+            &http::Request::get("/").body(()).expect("request")
+        ));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! in the binary so running the gateway needs no Node.js, served at `/`.
 //!
 //! [`WebLayer`] answers the page's GETs before the grpc-web translation,
-//! which refuses any other HTTP/1.1 request.
+//! and any other request that is not gRPC or grpc-web with 404 Not Found
+//! (the translation would call it a bad request).
 
 use axum::{
     Router,
@@ -36,8 +37,22 @@ fn is_page_request<B>(request: &http::Request<B>) -> bool {
         && (path == "/" || path == "/index.html" || path.starts_with("/assets/"))
 }
 
-/// Tower layer sending the storefront's GETs to [`router`] and everything
-/// else on.
+/// 404 with a short plain-text body: what the gateway answers to any URL
+/// it does not serve.
+pub fn not_found() -> http::Response<tonic::body::Body> {
+    let mut response = http::Response::new(tonic::body::Body::new(axum::body::Body::from(
+        "not found\n",
+    )));
+    *response.status_mut() = StatusCode::NOT_FOUND;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+/// Tower layer sending the storefront's GETs to [`router`], gRPC on, and
+/// everything else to [`not_found`].
 #[derive(Clone, Default)]
 pub struct WebLayer;
 
@@ -78,7 +93,10 @@ where
 
     fn call(&mut self, request: http::Request<tonic::body::Body>) -> Self::Future {
         if !is_page_request(&request) {
-            return Box::pin(self.inner.call(request));
+            if crate::routes::is_grpc(&request) {
+                return Box::pin(self.inner.call(request));
+            }
+            return Box::pin(std::future::ready(Ok(not_found())));
         }
         let pages = self.pages.clone();
         Box::pin(async move {

@@ -103,6 +103,7 @@ pub async fn serve_tls(
         database,
         routes,
         service_names,
+        descriptors: None,
     };
     serve_layered(
         listing,
@@ -128,6 +129,9 @@ pub struct Listing {
     /// The service names health reports and reflection lists (they may be
     /// served elsewhere, as the gateway's proxied services are).
     pub service_names: Vec<&'static str>,
+    /// The contract reflection describes: `None` for the whole of it; the
+    /// gateway passes the part it serves (internal methods removed).
+    pub descriptors: Option<prost_types::FileDescriptorSet>,
 }
 
 /// Which HTTP versions a server accepts.
@@ -166,6 +170,7 @@ where
         database,
         routes,
         service_names,
+        descriptors,
     } = listing;
     crate::metrics::record_build_info(name);
     let (health, health_service) = tonic_health::server::health_reporter();
@@ -176,8 +181,8 @@ where
     });
     let routes = routes
         .add_service(health_service)
-        .add_service(reflection(&service_names).build_v1()?)
-        .add_service(reflection(&service_names).build_v1alpha()?);
+        .add_service(reflection(&service_names, descriptors.clone()).build_v1()?)
+        .add_service(reflection(&service_names, descriptors).build_v1alpha()?);
 
     let (drained_tx, drained_rx) = tokio::sync::oneshot::channel::<()>();
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
@@ -256,10 +261,18 @@ async fn follow_database(db: Db, health: HealthReporter, names: Vec<&'static str
     }
 }
 
-/// Reflection that lists exactly what this server serves.
-fn reflection(service_names: &[&'static str]) -> tonic_reflection::server::Builder<'static> {
-    let mut builder = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(contracts::FILE_DESCRIPTOR_SET)
+/// Reflection that lists exactly what this server serves, describing
+/// `contract` (the whole contract when `None`).
+fn reflection(
+    service_names: &[&'static str],
+    contract: Option<prost_types::FileDescriptorSet>,
+) -> tonic_reflection::server::Builder<'static> {
+    let builder = tonic_reflection::server::Builder::configure();
+    let builder = match contract {
+        Some(contract) => builder.register_file_descriptor_set(contract),
+        None => builder.register_encoded_file_descriptor_set(contracts::FILE_DESCRIPTOR_SET),
+    };
+    let mut builder = builder
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         // google.rpc error details, so grpcurl can print them.
         .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)

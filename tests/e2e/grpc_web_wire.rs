@@ -2,6 +2,8 @@
 //! socket (HTTP/1.1, `Connection: close`): binary and text (base64) modes,
 //! with a `Content-Length` and chunked, unary and server streaming. The
 //! tonic-web client shares the server's assumptions; these bytes do not.
+//! Also what the gateway answers to requests it does not serve, and that
+//! its reflection describes exactly what it serves.
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use contracts::{
@@ -12,6 +14,10 @@ use prost::Message;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
+};
+use tonic_reflection::pb::v1::{
+    ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+    server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
 };
 
 use crate::helpers::*;
@@ -450,4 +456,149 @@ async fn a_body_that_stops_before_its_content_length_does_not_open_a_breaker() {
     let _ = socket.read_to_end(&mut answer).await;
 
     assert!(catalog_still_serves(&shop).await, "no breaker opened");
+}
+
+#[tokio::test]
+async fn urls_the_gateway_does_not_serve_are_not_found_and_the_storefront_still_is() {
+    let shop = TestShop::spawn().await;
+    let host = shop.address;
+
+    let get = exchange(
+        &shop,
+        &format!("GET /nope HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+        b"",
+    )
+    .await;
+    assert_eq!(get.status, 404, "{get:?}");
+    assert!(!get.body.is_empty(), "a short explanation");
+
+    let post = exchange(
+        &shop,
+        &format!(
+            "POST /x HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+             Content-Length: 2\r\nConnection: close\r\n\r\n"
+        ),
+        b"{}",
+    )
+    .await;
+    assert_eq!(post.status, 404, "{post:?}");
+
+    let page = exchange(
+        &shop,
+        &format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+        b"",
+    )
+    .await;
+    assert_eq!(page.status, 200);
+    assert!(String::from_utf8_lossy(&page.body).contains("<title>Shop</title>"));
+}
+
+#[tokio::test]
+async fn unknown_and_internal_methods_are_unimplemented_with_a_reason_in_grpc_web_too() {
+    let shop = TestShop::spawn().await;
+    for (path, why) in [
+        ("/shop.payments.v1.PaymentService/Charge", "NOT_ROUTED"),
+        ("/shop.nothing.v1.Nowhere/Anything", "UNIMPLEMENTED"),
+    ] {
+        let answer = grpc_web_raw(
+            &shop,
+            path,
+            TEXT[0],
+            Framing::ContentLength,
+            None,
+            STANDARD.encode(data_frame(b"")).as_bytes(),
+        )
+        .await;
+        let status = answer.status();
+        assert_eq!(
+            status.code(),
+            tonic::Code::Unimplemented,
+            "{path}: {answer:?}"
+        );
+        assert_eq!(reason(&status), why, "{path}");
+    }
+}
+
+/// One reflection request through the gateway, and its answer.
+async fn reflect(shop: &TestShop, request: MessageRequest) -> MessageResponse {
+    let mut reflection = ServerReflectionClient::new(shop.channel.clone());
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(request),
+    };
+    let mut answers = reflection
+        .server_reflection_info(tonic::codegen::tokio_stream::iter([request]))
+        .await
+        .expect("reflection")
+        .into_inner();
+    answers
+        .message()
+        .await
+        .expect("an answer")
+        .and_then(|answer| answer.message_response)
+        .expect("a response")
+}
+
+/// The methods reflection describes for `service`.
+async fn reflected_methods(shop: &TestShop, service: &str) -> Vec<String> {
+    let MessageResponse::FileDescriptorResponse(files) =
+        reflect(shop, MessageRequest::FileContainingSymbol(service.into())).await
+    else {
+        panic!("{service}: no file");
+    };
+    let (package, name) = service.rsplit_once('.').expect("a qualified name");
+    let mut methods: Vec<String> = files
+        .file_descriptor_proto
+        .iter()
+        .map(|bytes| prost_types::FileDescriptorProto::decode(&bytes[..]).expect("a file"))
+        .filter(|file| file.package() == package)
+        .flat_map(|file| file.service)
+        .filter(|s| s.name() == name)
+        .flat_map(|s| s.method)
+        .map(|method| method.name().to_owned())
+        .collect();
+    methods.sort();
+    methods
+}
+
+#[tokio::test]
+async fn reflection_describes_the_methods_the_gateway_routes_and_no_others() {
+    let shop = TestShop::spawn().await;
+    let MessageResponse::ListServicesResponse(listed) =
+        reflect(&shop, MessageRequest::ListServices(String::new())).await
+    else {
+        panic!("no service list");
+    };
+    let mut services: Vec<String> = listed.service.into_iter().map(|s| s.name).collect();
+    services.sort();
+    assert_eq!(
+        services,
+        [
+            "grpc.health.v1.Health",
+            "grpc.reflection.v1.ServerReflection",
+            "shop.auth.v1.AuthService",
+            "shop.catalog.v1.CatalogService",
+            "shop.catalog.v1.InventoryService",
+            "shop.orders.v1.OrderService",
+            "shop.payments.v1.PaymentService",
+        ]
+    );
+
+    let routed: Vec<String> = gateway::routes::policy()
+        .paths()
+        .map(str::to_owned)
+        .collect();
+    for service in services.iter().filter(|s| s.starts_with("shop.")) {
+        for method in reflected_methods(&shop, service).await {
+            let path = format!("/{service}/{method}");
+            assert!(
+                routed.contains(&path),
+                "reflection shows {path}, never routed"
+            );
+        }
+    }
+    assert_eq!(
+        reflected_methods(&shop, "shop.catalog.v1.InventoryService").await,
+        ["AdjustStock", "GetStock"]
+    );
 }
