@@ -7,7 +7,7 @@
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use contracts::{
-    catalog as catalog_proto,
+    auth as auth_proto, catalog as catalog_proto,
     orders::{self as orders_proto, OrderStatus},
 };
 use prost::Message;
@@ -338,6 +338,38 @@ async fn unary_calls_work_in_text_and_binary_mode_with_and_without_a_content_len
         }
     }
     assert!(catalog_still_serves(&shop).await, "no breaker opened");
+}
+
+#[tokio::test]
+async fn the_gateways_own_service_answers_in_text_mode_with_and_without_a_content_length() {
+    let shop = TestShop::spawn().await;
+    let (email, password) = gateway::DEMO_CUSTOMER;
+
+    for content_type in TEXT {
+        for framing in FRAMINGS {
+            let answer = grpc_web_call(
+                &shop,
+                "/shop.auth.v1.AuthService/Login",
+                content_type,
+                framing,
+                None,
+                &auth_proto::LoginRequest {
+                    email: email.into(),
+                    password: password.into(),
+                },
+            )
+            .await;
+
+            assert_eq!(
+                answer.grpc_status(),
+                Some(0),
+                "{content_type}, {framing:?}: {answer:?}"
+            );
+            let login = auth_proto::LoginResponse::decode(&answer.messages[0][..])
+                .expect("a LoginResponse");
+            assert!(!login.access_token.is_empty());
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
