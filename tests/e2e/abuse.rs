@@ -10,12 +10,13 @@
 //! the process-wide metrics: every test in this binary shares one metrics
 //! recorder, and the resilience tests open breakers on purpose, so
 //! `grpc_client_circuit_opened_total` could not be pinned on this test.
-//! Instead the shop's breakers (the gateway's and orders') get a cool-down
-//! longer than the test, so one that opens stays open and refuses calls
-//! with "circuit open" until the end, where B's last round (one call down
-//! every guarded route: gateway -> catalog, orders, payments; orders ->
-//! catalog, payments) would be refused; and every answer either client got
-//! is checked for that refusal as well.
+//! Instead every answer either client gets is checked for the refusal of
+//! an open breaker ("circuit open"), which is what any caller gets while
+//! one is open. The shop's breakers (the gateway's and orders') get a
+//! cool-down longer than the test, so one that opens keeps refusing (until
+//! a call already in flight comes back fine), and B's last round, after A
+//! is done, sends one call down every guarded route (gateway -> catalog,
+//! orders, payments; orders -> catalog, payments).
 
 use std::{
     collections::BTreeMap,
@@ -112,8 +113,9 @@ impl Abuse {
     }
 }
 
-/// A message whose field 1 is a string of `len` bytes: a GetProduct (or
-/// WatchOrder, BatchGetProducts) request, and `size` bytes in all.
+/// A message of `size` bytes in all, nearly all of them a string in field
+/// 1 (the id of GetProduct and GetOrder; a wrong wire type elsewhere, which
+/// the size limit must refuse before decoding anyway).
 fn message_of_size(size: usize) -> Vec<u8> {
     // Tag (1 byte) and a 4-byte length: right for every size used here.
     let len = size - 5;
@@ -176,7 +178,12 @@ fn abuses(
         let body = frame(&message_of_size(size));
         list.push(Abuse::new(
             format!("{path} with a body {what}"),
-            move || plain(path, body.clone()),
+            move || {
+                let mut call = plain(path, body.clone());
+                // 4 MiB through a debug build on a busy machine: slow, not stuck.
+                call.timeout = Duration::from_secs(30);
+                call
+            },
         ));
     }
     let mut rng = StdRng::seed_from_u64(11);
@@ -482,17 +489,49 @@ impl ClientB {
         }
     }
 
+    /// Rounds until A is done, then one more; meanwhile B also browses
+    /// (GetProduct) as fast as it can, so an open breaker cannot slip
+    /// between two of its slower rounds unnoticed.
     async fn run_until(mut self, a_done: Arc<AtomicBool>) -> (usize, Vec<String>) {
-        let mut failures = Vec::new();
-        let mut round = 0;
-        loop {
-            let last = a_done.load(Ordering::SeqCst);
-            self.round(round, &mut failures).await;
-            round += 1;
-            if last {
-                return (round, failures);
+        let browse = {
+            let mut catalog = self.catalog.clone();
+            let product = self.product.clone();
+            let a_done = a_done.clone();
+            let name = self.name;
+            async move {
+                let mut failures = Vec::new();
+                let mut look = 0;
+                while !a_done.load(Ordering::SeqCst) {
+                    let request = catalog_proto::GetProductRequest {
+                        id: product.clone(),
+                    };
+                    if let Err(status) = catalog.get_product(request).await {
+                        failures.push(format!(
+                            "B ({name}) browsing, look {look}: GetProduct failed: {:?} {}",
+                            status.code(),
+                            status.message()
+                        ));
+                    }
+                    look += 1;
+                }
+                failures
             }
-        }
+        };
+        let rounds = async {
+            let mut failures = Vec::new();
+            let mut round = 0;
+            loop {
+                let last = a_done.load(Ordering::SeqCst);
+                self.round(round, &mut failures).await;
+                round += 1;
+                if last {
+                    return (round, failures);
+                }
+            }
+        };
+        let (browsing, (rounds, mut failures)) = tokio::join!(browse, rounds);
+        failures.extend(browsing);
+        (rounds, failures)
     }
 }
 
