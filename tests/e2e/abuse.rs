@@ -1,5 +1,6 @@
 //! One client cannot hurt another. While client A sends every kind of
-//! abusive call (requests whose error answer is huge, grpc-web-text with a
+//! abusive call (requests whose error answer is huge or quotes a huge
+//! value, grpc-web-text with a
 //! Content-Length, 1-2 ms deadlines, bodies at and over the size limit,
 //! garbage bodies, huge metadata, calls and streams it walks away from),
 //! client B's GetProduct, Login, CreateOrder and ListPayments all succeed
@@ -58,6 +59,7 @@ const MAX_MESSAGE: usize = 4 * 1024 * 1024;
 const GET_PRODUCT: &str = "/shop.catalog.v1.CatalogService/GetProduct";
 const BATCH_GET: &str = "/shop.catalog.v1.CatalogService/BatchGetProducts";
 const LIST_PRODUCTS: &str = "/shop.catalog.v1.CatalogService/ListProducts";
+const UPDATE_PRODUCT: &str = "/shop.catalog.v1.CatalogService/UpdateProduct";
 const CREATE_ORDER: &str = "/shop.orders.v1.OrderService/CreateOrder";
 const GET_ORDER: &str = "/shop.orders.v1.OrderService/GetOrder";
 const WATCH_ORDER: &str = "/shop.orders.v1.OrderService/WatchOrder";
@@ -128,6 +130,26 @@ fn message_of_size(size: usize) -> Vec<u8> {
     message.push(n as u8);
     message.resize(size, b'x');
     message
+}
+
+/// An admin's UpdateProduct whose mask names one unknown path of 70 000
+/// characters: a valid message far under the size limit, whose error
+/// answer would quote that path.
+fn long_mask_path(product: &str, admin: String) -> Abuse {
+    let message = catalog_proto::UpdateProductRequest {
+        product: Some(catalog_proto::Product {
+            id: product.to_owned(),
+            ..Default::default()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["z".repeat(70_000)],
+        }),
+    }
+    .encode_to_vec();
+    Abuse::new(
+        format!("{UPDATE_PRODUCT} (an admin's) naming a 70 000-character mask path"),
+        move || RawCall::new(UPDATE_PRODUCT, frame(&message)).bearer(Some(&admin)),
+    )
 }
 
 fn invalid_ids(n: usize) -> catalog_proto::BatchGetProductsRequest {
@@ -554,11 +576,13 @@ async fn assert_b_unhurt(
         .map(|(what, seen)| format!("  {what}: {}\n", seen.join(" | ")))
         .collect();
     let list = |items: &[String]| {
-        if items.is_empty() {
-            "  none\n".to_owned()
-        } else {
-            items.iter().map(|i| format!("  {i}\n")).collect()
+        let mut text: String = items.iter().take(12).map(|i| format!("  {i}\n")).collect();
+        match items.len() {
+            0 => text.push_str("  none\n"),
+            n if n > 12 => text.push_str(&format!("  ... and {} more\n", n - 12)),
+            _ => {}
         }
+        text
     };
     assert!(
         b_failures.is_empty() && report.harm.is_empty(),
@@ -630,6 +654,7 @@ async fn through_the_gateway_no_client_can_hurt_another() {
         vec![(HEALTH_WATCH, Vec::new())],
         None,
     ));
+    list.push(long_mask_path(&product, shop.admin().await));
     let a = {
         let address = shop.address;
         let a_token = a_token.clone();
@@ -688,6 +713,11 @@ async fn directly_at_each_service_no_client_can_hurt_another() {
         vec![(HEALTH_WATCH, Vec::new())],
         Some(a_token.clone()),
     );
+    let mut catalog = catalog;
+    catalog.push(long_mask_path(
+        &product,
+        shop.keys.user_token("admin-a", Role::Admin),
+    ));
     let orders = abuses(
         (
             GET_ORDER,
