@@ -1,8 +1,8 @@
 //! One client cannot hurt another. While client A sends every kind of
 //! abusive call (requests whose error answer is huge or quotes a huge
-//! value, grpc-web-text with a
-//! Content-Length, 1-2 ms deadlines, bodies at and over the size limit,
-//! garbage bodies, huge metadata, calls and streams it walks away from),
+//! value, grpc-web-text with a Content-Length, 1-2 ms deadlines, bodies at
+//! and over the size limit, garbage bodies, huge metadata, calls and
+//! streams it walks away from),
 //! client B's GetProduct, Login, CreateOrder and ListPayments all succeed
 //! and no circuit breaker opens: through the gateway, and with A and B
 //! calling catalog, orders and payments directly.
