@@ -28,9 +28,18 @@ pub struct TestShop {
     pub catalog: CatalogServiceClient<Channel>,
     pub orders: OrderServiceClient<Channel>,
     pub keys: TestAuth,
+    /// Where catalog, orders and payments listen, for tests that bypass the gateway.
+    pub backends: Backends,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<(), String>>>,
     _databases: Vec<TestDatabase>,
+}
+
+/// The backends' own addresses (plaintext shops only).
+pub struct Backends {
+    pub catalog: SocketAddr,
+    pub orders: SocketAddr,
+    pub payments: SocketAddr,
 }
 
 /// A listener on loopback and the URL to reach it: `https://localhost`
@@ -53,6 +62,11 @@ impl TestShop {
 
     /// A shop whose gateway configuration `configure` may change first.
     pub async fn spawn_with(configure: impl FnOnce(&mut gateway::Config)) -> Self {
+        Self::spawn_secured(|services| configure(&mut services.gateway), None).await
+    }
+
+    /// A shop whose services' configurations `configure` may change first.
+    pub async fn spawn_configured(configure: impl FnOnce(&mut shop::Services)) -> Self {
         Self::spawn_secured(configure, None).await
     }
 
@@ -63,7 +77,7 @@ impl TestShop {
     }
 
     async fn spawn_secured(
-        configure: impl FnOnce(&mut gateway::Config),
+        configure: impl FnOnce(&mut shop::Services),
         ca: Option<&TestCa>,
     ) -> Self {
         let keys = TestAuth::new();
@@ -77,6 +91,11 @@ impl TestShop {
         let (payments_listener, payments_url) = bind(tls).await;
         let (gateway_listener, gateway_url) = bind(tls).await;
         let address = gateway_listener.local_addr().expect("address");
+        let backends = Backends {
+            catalog: catalog_listener.local_addr().expect("address"),
+            orders: orders_listener.local_addr().expect("address"),
+            payments: payments_listener.local_addr().expect("address"),
+        };
 
         let mut gateway = gateway::Config::new(
             databases[3].url(),
@@ -92,7 +111,6 @@ impl TestShop {
         };
         gateway.sign_in_rate = generous;
         gateway.login_per_account = generous;
-        configure(&mut gateway);
         let mut services = shop::Services {
             catalog: catalog::Config::new(databases[0].url(), keys.verifier()),
             orders: orders::Config::new(
@@ -105,6 +123,7 @@ impl TestShop {
             payments: payments::Config::new(databases[2].url(), keys.verifier()),
             gateway,
         };
+        configure(&mut services);
         let mut client = ChannelOptions::default();
         if let Some(ca) = ca {
             services.gateway.tls = Some(ca.server_tls());
@@ -135,6 +154,7 @@ impl TestShop {
             orders: OrderServiceClient::new(channel.clone()),
             channel,
             keys,
+            backends,
             stop: Some(stop),
             task: Some(task),
             _databases: databases,

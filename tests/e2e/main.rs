@@ -2,7 +2,9 @@
 //! payments on 127.0.0.1:0), driven from outside through the gateway only,
 //! with generated gRPC clients and a grpc-web client.
 
+mod abuse;
 mod authorization;
+mod fuzz;
 mod grpc_web;
 mod grpc_web_wire;
 mod helpers;
@@ -10,5 +12,6 @@ mod journey;
 mod limits;
 mod loadgen;
 mod observability;
+mod raw;
 mod resilience;
 mod tls;
