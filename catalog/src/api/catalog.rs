@@ -21,9 +21,9 @@ use crate::{
 };
 
 /// Most ids in one BatchGetProducts call.
-pub const MAX_BATCH: usize = 100;
+const MAX_BATCH: usize = 100;
 /// Most paths in UpdateProduct's mask: one per updatable field.
-pub const MAX_MASK_PATHS: usize = 4;
+const MAX_MASK_PATHS: usize = 4;
 
 /// The CatalogService implementation.
 #[derive(Clone)]

@@ -62,7 +62,6 @@ impl TryFrom<proto::CreateProductRequest> for NewProduct {
     }
 }
 
-/// The fields of `product` named by `paths` ("*" names all of them).
 /// A path the client sent, as it is quoted back: cut after a few dozen
 /// characters, so the error answer stays small whatever was sent.
 fn quoted(path: &str) -> String {
@@ -73,6 +72,7 @@ fn quoted(path: &str) -> String {
     }
 }
 
+/// The fields of `product` named by `paths` ("*" names all of them).
 pub fn patch(product: &proto::Product, paths: &[String]) -> Result<ProductPatch, Error> {
     let mut v = Violations::default();
     if paths.is_empty() {
