@@ -4,12 +4,13 @@
 //! writes show up when the short TTL lapses. A read that raced a write must
 //! not put the old value back: every invalidation bumps a generation, and a
 //! read only fills the cache if no invalidation happened since it started.
+//! The generation is compared and the products stored under one lock that
+//! invalidations also take, so an invalidation cannot fall between a
+//! fill's check and its store (where it would find nothing to remove, and
+//! the fill would then store the stale product after it).
 
 use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
-    },
+    sync::{Arc, Mutex, MutexGuard, PoisonError},
     time::Duration,
 };
 
@@ -24,7 +25,8 @@ const CAPACITY: u64 = 10_000;
 #[derive(Clone)]
 pub struct ProductCache {
     entries: Option<Cache<ProductId, Arc<Product>>>,
-    generation: Arc<AtomicU64>,
+    /// Invalidations so far; also the lock of fills against invalidations.
+    generation: Arc<Mutex<u64>>,
 }
 
 /// Taken before reading the database; see [`ProductCache::fill`].
@@ -41,7 +43,7 @@ impl ProductCache {
         });
         Self {
             entries,
-            generation: Arc::new(AtomicU64::new(0)),
+            generation: Arc::new(Mutex::new(0)),
         }
     }
 
@@ -51,27 +53,39 @@ impl ProductCache {
 
     /// Call before reading the products that [`fill`](Self::fill) will store.
     pub fn ticket(&self) -> Ticket {
-        Ticket(self.generation.load(Ordering::Acquire))
+        Ticket(*self.generation())
     }
 
     /// Stores products read after `ticket` was taken, unless a write
-    /// invalidated anything since.
+    /// invalidated anything since. Invalidations wait while `products` is
+    /// consumed: pass values already read, not a lazy database read.
     pub fn fill(&self, ticket: Ticket, products: impl IntoIterator<Item = Arc<Product>>) {
         let Some(entries) = &self.entries else { return };
+        let generation = self.generation();
+        if *generation != ticket.0 {
+            return;
+        }
         for product in products {
-            if self.generation.load(Ordering::Acquire) != ticket.0 {
-                return;
-            }
             entries.insert(product.id, product);
         }
+        drop(generation);
     }
 
     /// Forgets a product that was just changed or deleted.
     pub fn invalidate(&self, id: &ProductId) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        let mut generation = self.generation();
+        *generation += 1;
         if let Some(entries) = &self.entries {
             entries.invalidate(id);
         }
+    }
+
+    /// The generation, locked. A panic elsewhere cannot leave a counter
+    /// half-updated, so a poisoned lock is still good.
+    fn generation(&self) -> MutexGuard<'_, u64> {
+        self.generation
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -102,6 +116,35 @@ mod tests {
         cache.fill(ticket, [stale.clone()]);
         assert!(cache.get(&stale.id).is_none());
 
+        cache.fill(cache.ticket(), [stale.clone()]);
+        assert!(cache.get(&stale.id).is_some());
+    }
+
+    #[test]
+    fn an_invalidation_arriving_while_a_fill_stores_is_not_undone() {
+        // The interleaving: a fill took its ticket and read the old product;
+        // it has passed its generation check and is about to store when the
+        // write's invalidation arrives. Consuming `products` is the moment
+        // between check and store, so the invalidation is started from there
+        // (on another thread, as a concurrent write would be).
+        let cache = ProductCache::new(Duration::from_secs(60));
+        let stale = product();
+        let ticket = cache.ticket();
+        let (started, invalidation_started) = std::sync::mpsc::channel();
+        std::thread::scope(|scope| {
+            let products = std::iter::once_with(|| {
+                scope.spawn(|| {
+                    started.send(()).expect("test waits");
+                    cache.invalidate(&stale.id);
+                });
+                invalidation_started.recv().expect("invalidation started");
+                stale.clone()
+            });
+            cache.fill(ticket, products);
+        });
+        // Whichever way the threads ran, the invalidation came last.
+        assert!(cache.get(&stale.id).is_none());
+        // The cache still works afterwards.
         cache.fill(cache.ticket(), [stale.clone()]);
         assert!(cache.get(&stale.id).is_some());
     }

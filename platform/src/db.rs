@@ -58,6 +58,8 @@ pub enum DbError {
     Connect { target: String, reason: String },
     #[error("cannot migrate {target}: {reason}")]
     Migrate { target: String, reason: String },
+    #[error("cannot write to {target}: {reason}")]
+    NotWritable { target: String, reason: String },
     #[error("database pool: {0}")]
     Pool(String),
     #[error(transparent)]
@@ -80,6 +82,18 @@ impl DbError {
                 _
             ))
         )
+    }
+
+    /// The same error about `target` (errors made off the runtime, where
+    /// the target's name was not at hand, are named afterwards).
+    fn for_target(self, target: &str) -> Self {
+        let target = target.to_owned();
+        match self {
+            DbError::Connect { reason, .. } => DbError::Connect { target, reason },
+            DbError::Migrate { reason, .. } => DbError::Migrate { target, reason },
+            DbError::NotWritable { reason, .. } => DbError::NotWritable { target, reason },
+            other => other,
+        }
     }
 
     /// Whether a retry may succeed (the database was unreachable or busy).
@@ -143,28 +157,42 @@ impl Db {
             target: target.clone(),
             reason,
         };
-        if let Some(parent) = std::path::Path::new(path).parent()
+        let file = std::path::Path::new(sqlite_file(path));
+        if let Some(parent) = file.parent()
             && !parent.as_os_str().is_empty()
         {
             std::fs::create_dir_all(parent).map_err(|e| connect_err(e.to_string()))?;
+            check_directory_writable(parent, file).map_err(|reason| DbError::NotWritable {
+                target: target.clone(),
+                reason,
+            })?;
         }
 
         // Migrations run on a plain synchronous connection, off the runtime.
         let owned = path.to_owned();
-        let migrated = tokio::task::spawn_blocking(move || -> Result<(), String> {
-            let mut conn = SqliteConnection::establish(&owned).map_err(|e| e.to_string())?;
+        let migrated = tokio::task::spawn_blocking(move || -> Result<(), DbError> {
+            let unnamed = |reason: String| DbError::Connect {
+                target: String::new(),
+                reason,
+            };
+            let mut conn =
+                SqliteConnection::establish(&owned).map_err(|e| unnamed(e.to_string()))?;
             diesel::connection::SimpleConnection::batch_execute(&mut conn, SQLITE_PRAGMAS)
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| unnamed(e.to_string()))?;
+            check_writable(&mut conn).map_err(|reason| DbError::NotWritable {
+                target: String::new(),
+                reason,
+            })?;
             conn.run_pending_migrations(migrations)
                 .map(drop)
-                .map_err(|e| e.to_string())
+                .map_err(|e| DbError::Migrate {
+                    target: String::new(),
+                    reason: e.to_string(),
+                })
         })
         .await
         .map_err(|e| connect_err(e.to_string()))?;
-        migrated.map_err(|reason| DbError::Migrate {
-            target: target.clone(),
-            reason,
-        })?;
+        migrated.map_err(|e| e.for_target(&target))?;
 
         let mut config = ManagerConfig::default();
         config.recycling_method = RecyclingMethod::Fast;
@@ -228,17 +256,7 @@ impl Db {
             target: target.clone(),
             reason: e.to_string(),
         })?;
-        migrated.map_err(|e| match e {
-            DbError::Connect { reason, .. } => DbError::Connect {
-                target: target.clone(),
-                reason,
-            },
-            DbError::Migrate { reason, .. } => DbError::Migrate {
-                target: target.clone(),
-                reason,
-            },
-            other => other,
-        })?;
+        migrated.map_err(|e| e.for_target(&target))?;
 
         // Fast recycling: the pool's default runs `SELECT 1` every time a
         // connection is taken, a round trip that was 18 of a checkout's ~70
@@ -356,6 +374,58 @@ pub fn operation_span(db: &Db) -> tracing::Span {
     )
 }
 
+/// The file of a SQLite location: a plain path, or the path of a
+/// `file:` URI without its `?mode=ro`-style parameters.
+fn sqlite_file(location: &str) -> &str {
+    match location.strip_prefix("file:") {
+        Some(uri) => uri.split(['?', '#']).next().unwrap_or_default(),
+        None => location,
+    }
+}
+
+/// SQLite needs to create files beside the database (the WAL and its
+/// shared-memory index); in a directory where it cannot, the first write
+/// fails long after the service said it was serving. A file created and
+/// removed again is the one test that also holds for root and for
+/// read-only mounts, where permission bits tell nothing.
+fn check_directory_writable(
+    directory: &std::path::Path,
+    file: &std::path::Path,
+) -> Result<(), String> {
+    let name = file.file_name().unwrap_or_default().to_string_lossy();
+    let probe = directory.join(format!(".{name}.{}.probe", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .and_then(|_| std::fs::remove_file(&probe))
+        .map_err(|e| {
+            format!(
+                "its directory {} does not let files be created ({e}); \
+                 SQLite keeps {name}-wal and {name}-shm there",
+                directory.display()
+            )
+        })
+}
+
+/// SQLite quietly opens a file it may not write (file permissions, a
+/// read-only mount, `?mode=ro`) read-only: every read works, every write
+/// fails. So one write is tried at start, in a transaction that is rolled
+/// back (nothing reaches the file), and the service refuses to start
+/// instead of reporting SERVING and answering writes with INTERNAL. Taking
+/// the write lock alone (`BEGIN IMMEDIATE`) is not enough: a read-only
+/// connection in WAL mode gets it.
+fn check_writable(conn: &mut SqliteConnection) -> Result<(), String> {
+    use diesel::connection::SimpleConnection;
+    let tried =
+        conn.batch_execute("BEGIN IMMEDIATE; CREATE TABLE shop_write_check (x INTEGER); ROLLBACK;");
+    if tried.is_err() {
+        // A failed statement leaves the transaction open.
+        let _ = conn.batch_execute("ROLLBACK;");
+    }
+    tried.map_err(|e| format!("{e} (the service must be able to write the database file)"))
+}
+
 /// `url` with any password replaced, for messages and logs.
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -377,6 +447,109 @@ pub fn redact(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const NO_MIGRATIONS: Migrations = Migrations {
+        sqlite: EmbeddedMigrations::new(&[]),
+        postgres: EmbeddedMigrations::new(&[]),
+    };
+
+    /// A SQLite database that exists and was written once, in a temp dir.
+    async fn existing_sqlite() -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("shop.db");
+        let db = Db::connect(&format!("sqlite://{}", file.display()), 1, NO_MIGRATIONS)
+            .await
+            .expect("a writable database opens");
+        drop(db);
+        (dir, file)
+    }
+
+    /// Whether this process can write `path` despite its permission bits
+    /// (root can, so permission tests prove nothing there).
+    fn permissions_are_ignored(path: &std::path::Path) -> bool {
+        if path.is_dir() {
+            let probe = path.join("root-check");
+            let created = std::fs::File::create(&probe).is_ok();
+            let _ = std::fs::remove_file(probe);
+            created
+        } else {
+            std::fs::OpenOptions::new().append(true).open(path).is_ok()
+        }
+    }
+
+    fn set_mode(path: &std::path::Path, mode: u32) {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    }
+
+    fn assert_refused_naming(err: DbError, path: &std::path::Path) {
+        let message = err.to_string();
+        assert!(matches!(err, DbError::NotWritable { .. }), "{message}");
+        assert!(!message.contains('\n'), "one line: {message}");
+        assert!(
+            message.starts_with(&format!(
+                "cannot write to SQLite database {}",
+                path.display()
+            )) || message.contains(&path.display().to_string()),
+            "names the database: {message}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_sqlite_database_opened_read_only_refuses_to_start() {
+        // SQLite would serve reads from it and fail every write; the URL
+        // forms hold whoever runs the test, root included.
+        let (_dir, file) = existing_sqlite().await;
+        for params in ["mode=ro", "immutable=1"] {
+            let url = format!("sqlite://file:{}?{params}", file.display());
+            let err = Db::connect(&url, 1, NO_MIGRATIONS)
+                .await
+                .expect_err(&format!("{params} must not start"));
+            let message = err.to_string();
+            assert!(message.contains("readonly"), "says why: {message}");
+            assert_refused_naming(err, &file);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_write_protected_sqlite_file_refuses_to_start() {
+        let (_dir, file) = existing_sqlite().await;
+        set_mode(&file, 0o444);
+        if permissions_are_ignored(&file) {
+            eprintln!("note: running as root, which writes a 0444 file anyway; not checked here");
+            return;
+        }
+        let err = Db::connect(&format!("sqlite://{}", file.display()), 1, NO_MIGRATIONS)
+            .await
+            .expect_err("a read-only file must not start");
+        assert_refused_naming(err, &file);
+    }
+
+    #[tokio::test]
+    async fn a_sqlite_database_in_a_directory_without_write_access_refuses_to_start() {
+        let (dir, file) = existing_sqlite().await;
+        set_mode(dir.path(), 0o555);
+        let ignored = permissions_are_ignored(dir.path());
+        let result = Db::connect(&format!("sqlite://{}", file.display()), 1, NO_MIGRATIONS).await;
+        set_mode(dir.path(), 0o755);
+        if ignored {
+            eprintln!(
+                "note: running as root, which writes in a 0555 directory anyway; not checked here"
+            );
+            result.expect("a writable database opens");
+            return;
+        }
+        let err = result.expect_err("an unwritable directory must not start");
+        assert!(err.to_string().contains("-wal"), "says why: {err}");
+        assert_refused_naming(err, &file);
+    }
+
+    #[test]
+    fn sqlite_uris_name_their_file() {
+        assert_eq!(sqlite_file("data/catalog.db"), "data/catalog.db");
+        assert_eq!(sqlite_file("file:/tmp/x.db?mode=ro"), "/tmp/x.db");
+        assert_eq!(sqlite_file("file:x.db"), "x.db");
+    }
 
     #[test]
     fn passwords_never_appear_in_messages() {

@@ -12,6 +12,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod grpc_timeout;
+pub mod limits;
 pub mod metrics;
 pub mod paging;
 pub mod resilience;

@@ -10,6 +10,11 @@ use sha2::{Digest, Sha256};
 type HmacSha256 = Hmac<Sha256>;
 
 /// How many results one page holds: 1 to 100, 20 when unspecified.
+///
+/// Every List method takes its `page_size` through here, so all of them
+/// answer alike: 0 is the default, above 100 is served as 100 (AIP-158
+/// coerces rather than rejects, so a client asking for "as many as you
+/// allow" just gets the maximum), negative is INVALID_ARGUMENT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageSize(u32);
 
@@ -40,6 +45,14 @@ pub fn random_key() -> Vec<u8> {
     key
 }
 
+/// Bytes of HMAC-SHA256 a token carries: 128 bits make forging impractical
+/// and keep tokens short. A token must carry exactly this many.
+const TAG_LEN: usize = 16;
+
+/// Longest token [`PageTokens::check`] looks at; real ones are about 120
+/// characters, so anything far longer is refused before it is decoded.
+const MAX_TOKEN_LEN: usize = 512;
+
 /// Issues and checks page tokens with one key. Replicas behind one address
 /// must share the key, or a token from one is refused by another.
 #[derive(Clone)]
@@ -66,11 +79,20 @@ impl PageTokens {
     /// The cursor in `token`, if this server issued it for these `filters`.
     pub fn check(&self, token: &str, filters: &[&str]) -> Result<String, &'static str> {
         const INVALID: &str = "is not a page token issued by this service";
+        if token.len() > MAX_TOKEN_LEN {
+            return Err(INVALID);
+        }
         let (payload, tag) = token.split_once('.').ok_or(INVALID)?;
         let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| INVALID)?;
         let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| INVALID)?;
+        // `verify_truncated_left` alone accepts any prefix of the tag, down
+        // to one byte (a 1 in 256 guess): only a whole tag proves the token.
+        if tag.len() != TAG_LEN {
+            return Err(INVALID);
+        }
         let mut mac = HmacSha256::new_from_slice(&self.key).map_err(|_| INVALID)?;
         mac.update(&payload);
+        // Constant-time over all TAG_LEN bytes.
         mac.verify_truncated_left(&tag).map_err(|_| INVALID)?;
 
         let payload = String::from_utf8(payload).map_err(|_| INVALID)?;
@@ -87,8 +109,7 @@ impl PageTokens {
     fn tag(&self, payload: &[u8]) -> Vec<u8> {
         let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
         mac.update(payload);
-        // 128 bits are plenty to make forging impractical, and keep tokens short.
-        mac.finalize().into_bytes()[..16].to_vec()
+        mac.finalize().into_bytes()[..TAG_LEN].to_vec()
     }
 }
 
@@ -137,8 +158,64 @@ mod tests {
     #[test]
     fn page_sizes_default_and_cap() {
         assert_eq!(PageSize::new(0).map(PageSize::get), Ok(20));
+        assert_eq!(PageSize::new(1).map(PageSize::get), Ok(1));
+        assert_eq!(PageSize::new(100).map(PageSize::get), Ok(100));
+        assert_eq!(PageSize::new(101).map(PageSize::get), Ok(100));
         assert_eq!(PageSize::new(500).map(PageSize::get), Ok(100));
+        assert_eq!(PageSize::new(i32::MAX).map(PageSize::get), Ok(100));
         assert!(PageSize::new(-1).is_err());
+        assert!(PageSize::new(i32::MIN).is_err());
+    }
+
+    /// The token with its tag replaced by the first `keep` bytes of it.
+    fn with_tag_cut_to(token: &str, keep: usize) -> String {
+        let (payload, tag) = token.split_once('.').expect("two parts");
+        let tag = URL_SAFE_NO_PAD.decode(tag).expect("b64");
+        format!("{payload}.{}", URL_SAFE_NO_PAD.encode(&tag[..keep]))
+    }
+
+    #[test]
+    fn a_token_needs_its_whole_tag() {
+        let tokens = PageTokens::new(b"key");
+        let token = tokens.issue(cursor(), &[]);
+        assert_eq!(
+            tokens
+                .check(&with_tag_cut_to(&token, TAG_LEN), &[])
+                .as_deref(),
+            Ok(cursor())
+        );
+        // A right prefix of the real tag: truncated, one byte, none at all.
+        for keep in [TAG_LEN - 1, 8, 1, 0] {
+            assert!(
+                tokens.check(&with_tag_cut_to(&token, keep), &[]).is_err(),
+                "a tag of {keep} bytes was accepted"
+            );
+        }
+        // Longer than issued, even if it starts with the right tag.
+        let (payload, tag) = token.split_once('.').expect("two parts");
+        let mut long = URL_SAFE_NO_PAD.decode(tag).expect("b64");
+        long.extend_from_slice(&[0; 16]);
+        let long = format!("{payload}.{}", URL_SAFE_NO_PAD.encode(long));
+        assert!(tokens.check(&long, &[]).is_err());
+    }
+
+    #[test]
+    fn a_forged_one_byte_tag_is_refused_whatever_its_value() {
+        // Before tags had to be whole, one of these 256 got through.
+        let tokens = PageTokens::new(b"key");
+        let forged_payload = URL_SAFE_NO_PAD.encode(format!("1:{}:0/forged", fingerprint(&[])));
+        for byte in 0..=u8::MAX {
+            let token = format!("{forged_payload}.{}", URL_SAFE_NO_PAD.encode([byte]));
+            assert!(tokens.check(&token, &[]).is_err(), "tag byte {byte} passed");
+        }
+    }
+
+    #[test]
+    fn oversized_tokens_are_refused_unread() {
+        let tokens = PageTokens::new(b"key");
+        let token = tokens.issue(&"x".repeat(MAX_TOKEN_LEN), &[]);
+        assert!(tokens.check(&token, &[]).is_err());
+        assert!(tokens.issue(cursor(), &["coffee", "beans"]).len() < MAX_TOKEN_LEN / 2);
     }
 
     #[test]

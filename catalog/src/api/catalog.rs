@@ -8,6 +8,7 @@ use tonic::{Request, Response, Status};
 
 use platform::{
     clock::to_micros,
+    limits,
     paging::{PageSize, PageTokens},
 };
 
@@ -21,6 +22,8 @@ use crate::{
 
 /// Most ids in one BatchGetProducts call.
 const MAX_BATCH: usize = 100;
+/// Most paths in UpdateProduct's mask: one per updatable field.
+const MAX_MASK_PATHS: usize = 4;
 
 /// The CatalogService implementation.
 #[derive(Clone)]
@@ -137,15 +140,13 @@ impl CatalogService for CatalogApi {
         request: Request<proto::BatchGetProductsRequest>,
     ) -> Result<Response<proto::BatchGetProductsResponse>, Status> {
         let raw_ids = &request.get_ref().ids;
+        limits::at_most("ids", raw_ids.len(), MAX_BATCH)?;
         let mut v = Violations::default();
         if raw_ids.is_empty() {
             v.add("ids", "must name at least one product");
         }
-        if raw_ids.len() > MAX_BATCH {
-            v.add("ids", format!("must name at most {MAX_BATCH} products"));
-        }
         let mut ids = Vec::with_capacity(raw_ids.len());
-        for (i, raw) in raw_ids.iter().enumerate().take(MAX_BATCH) {
+        for (i, raw) in raw_ids.iter().enumerate() {
             if let Some(id) = v.check(&format!("ids[{i}]"), ProductId::parse(raw)) {
                 if ids.contains(&id) {
                     v.add(format!("ids[{i}]"), "repeats an earlier id");
@@ -207,12 +208,13 @@ impl CatalogService for CatalogApi {
         request: Request<proto::UpdateProductRequest>,
     ) -> Result<Response<proto::Product>, Status> {
         let request = request.into_inner();
+        let paths = request.update_mask.map(|m| m.paths).unwrap_or_default();
+        limits::at_most("update_mask.paths", paths.len(), MAX_MASK_PATHS)?;
         let product = request
             .product
             .ok_or_else(|| Error::invalid("product", "is required"))?;
         let id = parse_id("product.id", &product.id)?;
         let expected = parse_etag("product.etag", &product.etag)?;
-        let paths = request.update_mask.map(|m| m.paths).unwrap_or_default();
         let patch = convert::patch(&product, &paths)?;
 
         let updated = self.store.update_product(id, patch, expected).await;

@@ -62,6 +62,16 @@ impl TryFrom<proto::CreateProductRequest> for NewProduct {
     }
 }
 
+/// A path the client sent, as it is quoted back: cut after a few dozen
+/// characters, so the error answer stays small whatever was sent.
+fn quoted(path: &str) -> String {
+    const SHOWN: usize = 40;
+    match path.char_indices().nth(SHOWN) {
+        None => format!("{path:?}"),
+        Some((cut, _)) => format!("{:?}...", &path[..cut]),
+    }
+}
+
 /// The fields of `product` named by `paths` ("*" names all of them).
 pub fn patch(product: &proto::Product, paths: &[String]) -> Result<ProductPatch, Error> {
     let mut v = Violations::default();
@@ -83,7 +93,10 @@ pub fn patch(product: &proto::Product, paths: &[String]) -> Result<ProductPatch,
             ),
             other => v.add(
                 format!("update_mask.paths[{i}]"),
-                format!("{other:?} is not an updatable field (name, description, category, price)"),
+                format!(
+                    "{} is not an updatable field (name, description, category, price)",
+                    quoted(other)
+                ),
             ),
         }
     }
@@ -239,6 +252,17 @@ mod tests {
         );
         let only_price = patch(&product, &["price".into()]).expect("valid");
         assert!(only_price.price.is_some() && only_price.name.is_none());
+    }
+
+    #[test]
+    fn an_unknown_path_is_quoted_back_short() {
+        let product = proto::Product::default();
+        let Err(Error::InvalidArgument(violations)) = patch(&product, &["é".repeat(100_000)])
+        else {
+            panic!("an unknown path must be refused");
+        };
+        assert!(violations[0].description.len() < 200, "{violations:?}");
+        assert!(violations[0].description.starts_with("\"éé"));
     }
 
     #[test]

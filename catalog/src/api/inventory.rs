@@ -2,12 +2,12 @@
 //! stock reads and adjustments for admins.
 
 use contracts::catalog::{self as proto, inventory_service_server::InventoryService};
-use platform::auth::Principal;
+use platform::{auth::Principal, limits};
 use tonic::{Request, Response, Status};
 
 use super::convert::{self, Violations};
 use crate::{
-    domain::{ProductId, Reason, ReservationId, StockDelta},
+    domain::{ProductId, Reason, ReservationId, StockDelta, inventory::MAX_LINES},
     error::Error,
     store::Store,
 };
@@ -39,6 +39,7 @@ impl InventoryService for InventoryApi {
         request: Request<proto::ReserveStockRequest>,
     ) -> Result<Response<proto::Reservation>, Status> {
         let request = request.into_inner();
+        limits::at_most("lines", request.lines.len(), MAX_LINES)?;
         let mut v = Violations::default();
         let id = v.check(
             "reservation_id",

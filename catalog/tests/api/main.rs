@@ -5,5 +5,6 @@
 mod auth;
 mod helpers;
 mod inventory;
+mod limits;
 mod operations;
 mod products;

@@ -23,16 +23,16 @@ impl TryFrom<proto::CreateOrderRequest> for CheckoutRequest {
     type Error = Error;
 
     fn try_from(request: proto::CreateOrderRequest) -> Result<Self, Error> {
+        // Before anything else: too many lines is one violation, not one per line.
+        platform::limits::at_most("lines", request.lines.len(), MAX_LINES)?;
         let mut v = Violations::default();
         let request_id = v.check("request_id", RequestId::parse(&request.request_id));
 
         if request.lines.is_empty() {
             v.add("lines", "must have at least one line");
-        } else if request.lines.len() > MAX_LINES {
-            v.add("lines", format!("must have at most {MAX_LINES} lines"));
         }
         let mut lines: Vec<(String, i64)> = Vec::with_capacity(request.lines.len());
-        for (i, line) in request.lines.iter().enumerate().take(MAX_LINES) {
+        for (i, line) in request.lines.iter().enumerate() {
             let id = v.check(
                 &format!("lines[{i}].product_id"),
                 values::uuid(&line.product_id, "a product id"),

@@ -6,6 +6,7 @@ mod cancel;
 mod checkout;
 mod helpers;
 mod idempotency;
+mod limits;
 mod operations;
 mod ownership;
 mod recovery;

@@ -5,6 +5,7 @@
 mod auth;
 mod charges;
 mod helpers;
+mod limits;
 mod operations;
 mod reads;
 mod refunds;

@@ -95,6 +95,8 @@ export const ProductSchema: GenMessage<Product> = /*@__PURE__*/
 export type ListProductsRequest = Message<"shop.catalog.v1.ListProductsRequest"> & {
   /**
    * Maximum number of products to return: 1 to 100; 0 means the default of 20.
+   * Larger values are served as 100 (coerced, as AIP-158 says, not refused);
+   * negative values are INVALID_ARGUMENT.
    *
    * @generated from field: int32 page_size = 1;
    */
@@ -187,7 +189,8 @@ export const GetProductRequestSchema: GenMessage<GetProductRequest> = /*@__PURE_
  */
 export type BatchGetProductsRequest = Message<"shop.catalog.v1.BatchGetProductsRequest"> & {
   /**
-   * 1 to 100 distinct product ids.
+   * 1 to 100 distinct product ids. More than 100 is refused with
+   * INVALID_ARGUMENT naming "ids" before any id is looked at.
    *
    * @generated from field: repeated string ids = 1;
    */
@@ -265,8 +268,10 @@ export type UpdateProductRequest = Message<"shop.catalog.v1.UpdateProductRequest
   product?: Product | undefined;
 
   /**
-   * Which fields to change: any of "name", "description", "category", "price".
-   * Required: an empty mask is rejected rather than silently doing nothing.
+   * Which fields to change: any of "name", "description", "category", "price",
+   * or "*" alone for all of them; at most 4 paths (more is INVALID_ARGUMENT
+   * naming "update_mask.paths" before any path is looked at). Required: an
+   * empty mask is rejected rather than silently doing nothing.
    *
    * @generated from field: google.protobuf.FieldMask update_mask = 2;
    */

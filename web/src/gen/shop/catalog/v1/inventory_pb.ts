@@ -148,7 +148,8 @@ export type ReserveStockRequest = Message<"shop.catalog.v1.ReserveStockRequest">
   reservationId: string;
 
   /**
-   * 1 to 50 lines, each for a different product.
+   * 1 to 50 lines, each for a different product. More than 50 is refused
+   * with INVALID_ARGUMENT naming "lines" before any line is looked at.
    *
    * @generated from field: repeated shop.catalog.v1.StockLine lines = 2;
    */

@@ -309,7 +309,8 @@ export type CreateOrderRequest = Message<"shop.orders.v1.CreateOrderRequest"> & 
   requestId: string;
 
   /**
-   * 1 to 50 lines, each for a different product.
+   * 1 to 50 lines, each for a different product. More than 50 is refused
+   * with INVALID_ARGUMENT naming "lines" before any line is looked at.
    *
    * @generated from field: repeated shop.orders.v1.LineItem lines = 2;
    */
@@ -367,6 +368,8 @@ export const GetOrderRequestSchema: GenMessage<GetOrderRequest> = /*@__PURE__*/
 export type ListOrdersRequest = Message<"shop.orders.v1.ListOrdersRequest"> & {
   /**
    * Maximum number of orders to return: 1 to 100; 0 means the default of 20.
+   * Larger values are served as 100 (coerced, as AIP-158 says, not refused);
+   * negative values are INVALID_ARGUMENT.
    *
    * @generated from field: int32 page_size = 1;
    */

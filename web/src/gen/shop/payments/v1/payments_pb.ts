@@ -327,6 +327,8 @@ export const GetPaymentRequestSchema: GenMessage<GetPaymentRequest> = /*@__PURE_
 export type ListPaymentsRequest = Message<"shop.payments.v1.ListPaymentsRequest"> & {
   /**
    * Maximum number of payments to return: 1 to 100; 0 means the default of 20.
+   * Larger values are served as 100 (coerced, as AIP-158 says, not refused);
+   * negative values are INVALID_ARGUMENT.
    *
    * @generated from field: int32 page_size = 1;
    */
