@@ -32,6 +32,9 @@
 //! - the channel's own expiry of the request's `grpc-timeout` (tonic's
 //!   `TimeoutExpired`, which races the guard's timer and wins whenever the
 //!   runtime is busy) is a deadline, judged as one, not "unreachable";
+//! - an answer that breaks off after its headers counts only when the cause
+//!   is known to be the connection (tonic keeps the cause of some body
+//!   errors and not of others; unknown means nothing is known);
 //! - a call dropped before its answer (its caller gave up) says nothing.
 //!
 //! The breaker is only consulted without being changed (a peek) until the
