@@ -23,6 +23,11 @@ use crate::auth::{Principal, Signer};
 /// How long to wait for a TCP connection to a dependency.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// The largest header list (and so trailers-only error answer) accepted
+/// from a dependency: 4 times HTTP/2's usual 16 KiB, so a large but legal
+/// answer passes. Our own answers stay far below it (see `crate::error`).
+const MAX_HEADER_LIST_BYTES: u32 = 64 * 1024;
+
 /// How many address changes may wait for the balancer.
 const CHANGE_CAPACITY: usize = 64;
 
@@ -206,6 +211,7 @@ fn endpoint(url: &str, tls: Option<&ClientTlsConfig>) -> Result<Endpoint, tonic:
     let endpoint = Endpoint::from_shared(url.to_owned())?
         .connect_timeout(CONNECT_TIMEOUT)
         .tcp_nodelay(true)
+        .http2_max_header_list_size(MAX_HEADER_LIST_BYTES)
         .http2_keep_alive_interval(Duration::from_secs(30))
         .keep_alive_while_idle(true);
     match tls {

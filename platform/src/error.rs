@@ -2,12 +2,48 @@
 //! `google.rpc` details that grpcurl and generated clients can read:
 //! `BadRequest` field violations for invalid input and `ErrorInfo` with a
 //! stable, machine-readable `reason` for everything else.
+//!
+//! Every status built here is bounded, so no answer can outgrow a transport
+//! limit (an HTTP/2 header list, where a unary error travels): the message
+//! is at most [`MAX_MESSAGE_BYTES`], at most [`MAX_VIOLATIONS`] field
+//! violations are listed (then "and N more"), and each text in the details
+//! is cut to a few hundred bytes. However much a request gets wrong, its
+//! answer stays a few KiB.
+
+use std::time::Duration;
 
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
 /// The `ErrorInfo.domain` of every Shop error.
 pub const ERROR_DOMAIN: &str = "shop";
+
+/// The longest message (`grpc-message`) of any status built here.
+pub const MAX_MESSAGE_BYTES: usize = 1024;
+
+/// The most field violations one INVALID_ARGUMENT lists.
+pub const MAX_VIOLATIONS: usize = 20;
+
+/// The longest field path, description or metadata value in the details:
+/// they may echo what the client sent.
+const MAX_DETAIL_BYTES: usize = 256;
+
+/// The most `ErrorInfo` metadata entries.
+const MAX_METADATA: usize = 16;
+
+/// `text` cut to at most `max` bytes on a character boundary, ending in
+/// "…" when it was cut.
+pub fn bounded(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    const MORE: &str = "…";
+    let mut end = max.saturating_sub(MORE.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{MORE}", &text[..end])
+}
 
 /// One invalid field of a request: its path (`product.price.currency_code`)
 /// and what is wrong with it, in words a client developer can act on.
@@ -74,20 +110,43 @@ impl From<InvalidRequest> for Status {
     }
 }
 
-/// INVALID_ARGUMENT naming every invalid field, in the message (for people)
-/// and as `BadRequest` field violations (for programs).
+/// INVALID_ARGUMENT naming the invalid fields, in the message (for people)
+/// and as `BadRequest` field violations (for programs): the first
+/// [`MAX_VIOLATIONS`], then "and N more" (`ErrorInfo` metadata `violations`
+/// has the total).
 pub fn invalid_argument(violations: &[FieldViolation]) -> Status {
-    let message = violations
+    let listed = &violations[..violations.len().min(MAX_VIOLATIONS)];
+    let more = violations.len() - listed.len();
+    let suffix = if more > 0 {
+        format!("; and {more} more")
+    } else {
+        String::new()
+    };
+    let listing = listed
         .iter()
-        .map(ToString::to_string)
+        .map(|v| {
+            format!(
+                "{}: {}",
+                bounded(&v.field, MAX_DETAIL_BYTES),
+                bounded(&v.description, MAX_DETAIL_BYTES)
+            )
+        })
         .collect::<Vec<_>>()
         .join("; ");
+    let message = bounded(&listing, MAX_MESSAGE_BYTES - suffix.len()) + &suffix;
     let mut details = ErrorDetails::new();
-    for violation in violations {
-        details.add_bad_request_violation(&violation.field, &violation.description);
+    for violation in listed {
+        details.add_bad_request_violation(
+            bounded(&violation.field, MAX_DETAIL_BYTES),
+            bounded(&violation.description, MAX_DETAIL_BYTES),
+        );
     }
-    details.set_error_info("INVALID_ARGUMENT", ERROR_DOMAIN, []);
-    Status::with_error_details(Code::InvalidArgument, message, details)
+    details.set_error_info(
+        "INVALID_ARGUMENT",
+        ERROR_DOMAIN,
+        [("violations".to_owned(), violations.len().to_string())],
+    );
+    status(Code::InvalidArgument, &message, details)
 }
 
 /// An error with a stable `reason` (e.g. `OUT_OF_STOCK`) and optional
@@ -98,14 +157,40 @@ pub fn with_reason(
     message: impl Into<String>,
     metadata: impl IntoIterator<Item = (String, String)>,
 ) -> Status {
-    let details = ErrorDetails::with_error_info(
-        reason,
-        ERROR_DOMAIN,
-        metadata
-            .into_iter()
-            .collect::<std::collections::HashMap<_, _>>(),
-    );
-    Status::with_error_details(code, message, details)
+    status(code, &message.into(), error_info(reason, metadata))
+}
+
+/// [`with_reason`] plus a `RetryInfo` saying when trying again makes sense
+/// (e.g. when a circuit breaker lets calls through again).
+pub fn with_reason_and_retry(
+    code: Code,
+    reason: &str,
+    message: impl Into<String>,
+    metadata: impl IntoIterator<Item = (String, String)>,
+    retry_after: Duration,
+) -> Status {
+    let mut details = error_info(reason, metadata);
+    details.set_retry_info(Some(retry_after));
+    status(code, &message.into(), details)
+}
+
+fn error_info(reason: &str, metadata: impl IntoIterator<Item = (String, String)>) -> ErrorDetails {
+    let metadata = metadata
+        .into_iter()
+        .take(MAX_METADATA)
+        .map(|(key, value)| {
+            (
+                bounded(&key, MAX_DETAIL_BYTES),
+                bounded(&value, MAX_DETAIL_BYTES),
+            )
+        })
+        .collect::<std::collections::HashMap<_, _>>();
+    ErrorDetails::with_error_info(bounded(reason, MAX_DETAIL_BYTES), ERROR_DOMAIN, metadata)
+}
+
+/// The one place statuses with details are made: the message bounded.
+fn status(code: Code, message: &str, details: ErrorDetails) -> Status {
+    Status::with_error_details(code, bounded(message, MAX_MESSAGE_BYTES), details)
 }
 
 /// INTERNAL without the cause: the cause is logged here with an id that the
@@ -133,7 +218,8 @@ pub fn unavailable(cause: &dyn std::fmt::Display) -> Status {
     )
 }
 
-/// The status of a call from its headers or trailers (`grpc-status`).
+/// The status of a call from its headers or trailers (`grpc-status`): the
+/// one parser of it, used by the metrics, the rpc span and the guards.
 pub fn grpc_status(headers: &http::HeaderMap) -> Option<Code> {
     let value = headers.get("grpc-status")?.to_str().ok()?;
     Some(Code::from_i32(value.parse().ok()?))
@@ -220,6 +306,60 @@ mod tests {
         assert_eq!(
             info.metadata.get("product_id").map(String::as_str),
             Some("p1")
+        );
+    }
+
+    #[test]
+    fn hundreds_of_violations_give_an_answer_of_a_few_kib() {
+        let violations: Vec<_> = (0..500)
+            .map(|i| FieldViolation::new(format!("ids[{i}]"), "x".repeat(10_000)))
+            .collect();
+
+        let status = invalid_argument(&violations);
+
+        assert!(status.message().len() <= MAX_MESSAGE_BYTES);
+        assert!(
+            status.message().ends_with("; and 480 more"),
+            "{}",
+            status.message()
+        );
+        let details = status.get_error_details();
+        let listed = &details.bad_request().expect("bad request").field_violations;
+        assert_eq!(listed.len(), MAX_VIOLATIONS);
+        assert!(listed.iter().all(|v| v.description.len() <= 256));
+        let info = details.error_info().expect("info");
+        assert_eq!(info.metadata["violations"], "500");
+        assert!(
+            status.details().len() < 8 * 1024,
+            "{}",
+            status.details().len()
+        );
+    }
+
+    #[test]
+    fn long_messages_are_cut_on_a_character_boundary() {
+        let status = with_reason(Code::NotFound, "NOT_FOUND", "é".repeat(5_000), []);
+
+        assert!(status.message().len() <= MAX_MESSAGE_BYTES);
+        assert!(status.message().ends_with('…'));
+        assert_eq!(bounded("short", 10), "short");
+        assert_eq!(bounded("ééé", 5), "é…");
+    }
+
+    #[test]
+    fn a_retry_delay_travels_as_retry_info() {
+        let status = with_reason_and_retry(
+            Code::Unavailable,
+            "CIRCUIT_OPEN",
+            "catalog is failing",
+            [],
+            Duration::from_secs(3),
+        );
+        let details = status.get_error_details();
+        assert_eq!(details.error_info().expect("info").reason, "CIRCUIT_OPEN");
+        assert_eq!(
+            details.retry_info().expect("retry").retry_delay,
+            Some(Duration::from_secs(3))
         );
     }
 }

@@ -4,6 +4,7 @@
 //! server assembly with health, reflection and graceful shutdown.
 
 pub mod admin;
+pub mod answers;
 pub mod auth;
 pub mod build;
 pub mod client;

@@ -4,6 +4,46 @@
 //! cool-down instead of letting them pile up on a dead service; then one
 //! trial call decides whether it is back.
 //!
+//! # The rule: only the dependency's own failures count
+//!
+//! A dependency's health is judged only by failures that say something
+//! about the dependency: its connection refused, reset or broken (GOAWAY
+//! included), its UNAVAILABLE (in the headers of a trailers-only answer or
+//! in the trailers), a gateway's 5xx in front of it, and its own timeouts
+//! under a deadline long enough to tell slow from dead ([`TELLING_TIMEOUT`]).
+//! A failure caused by one call (its content, its size, its caller's short
+//! deadline, its caller going away) never counts: otherwise any anonymous
+//! client could open the breaker for everyone. So:
+//!
+//! - any gRPC status other than UNAVAILABLE and DEADLINE_EXCEEDED is a
+//!   working dependency answering; and DEADLINE_EXCEEDED counts only under
+//!   a telling deadline;
+//! - a transport error is read down its `source()` chain: an I/O error, a
+//!   refused connection, a GOAWAY or a broken connection counts; a
+//!   stream-level HTTP/2 error does not, since it is about this one stream
+//!   (an answer whose header list outgrew our limit is reset by our own
+//!   HTTP/2 library; a stream we cancel or whose request body fails, i.e.
+//!   its caller went away, is reset by us; a stream the dependency resets
+//!   was refused for what it carried), and a dependency whose connection
+//!   is really gone fails the next call at the connection level anyway.
+//!   One connection-level error is also the call's own: our HTTP/2 library
+//!   hanging up with ENHANCE_YOUR_CALM over a header block too large to
+//!   take (an oversized answer);
+//! - the channel's own expiry of the request's `grpc-timeout` (tonic's
+//!   `TimeoutExpired`, which races the guard's timer and wins whenever the
+//!   runtime is busy) is a deadline, judged as one, not "unreachable";
+//! - an answer that breaks off after its headers counts only when the cause
+//!   is known to be the connection (tonic keeps the cause of some body
+//!   errors and not of others; unknown means nothing is known);
+//! - a call dropped before its answer (its caller gave up) says nothing.
+//!
+//! The breaker is only consulted without being changed (a peek) until the
+//! call has a slot and really goes out; only then does it take the
+//! half-open trial. Every refusal the guards make is a gRPC status with a
+//! google.rpc `ErrorInfo` (domain `shop`, reason `CIRCUIT_OPEN`,
+//! `OVERLOADED`, `DEADLINE_EXCEEDED`, `UNREACHABLE` or `CALL_BROKEN`) and,
+//! when the circuit is open, a `RetryInfo` with the time left.
+//!
 //! Hand-written rather than taken from a crate: tower has no breaker, the
 //! tower-native breaker crates are young and change their API often, and
 //! failsafe is not a tower layer and keeps its own clock (tests here pause
@@ -12,6 +52,7 @@
 
 use std::{
     convert::Infallible,
+    error::Error as StdError,
     future::Future,
     pin::Pin,
     sync::{Arc, Mutex},
@@ -20,15 +61,18 @@ use std::{
 };
 
 use http::{Request, Response};
+use http_body::Frame;
 use tokio::{sync::Semaphore, time::Instant};
-use tonic::{Code, Status, body::Body};
+use tonic::{Code, Status, body::Body, codegen::Bytes};
 use tower::{Service, ServiceExt};
+
+use crate::error::{grpc_status, with_reason, with_reason_and_retry};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The shortest deadline whose expiry counts against a dependency (or the
 /// guard's own timeout, if shorter).
-const TELLING_TIMEOUT: Duration = Duration::from_secs(1);
+pub const TELLING_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// How a dependency's calls are guarded.
 #[derive(Debug, Clone, Copy)]
@@ -97,12 +141,46 @@ impl<S> Guarded<S> {
     }
 }
 
+/// What one call's outcome says about the dependency (see the module doc).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    /// It answered: it is serving.
+    Serving,
+    /// It failed in a way only a failing dependency fails.
+    Failing,
+    /// Nothing: the failure was the call's own.
+    Silent,
+}
+
 impl Shared {
     fn state(&self) -> State {
         *self.breaker.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Lets a call through, or says how long the breaker stays open.
+    /// Whether a call could go out now, changing nothing; else how long the
+    /// breaker stays open.
+    fn peek(&self) -> Result<(), Duration> {
+        match self.state() {
+            State::Closed { .. }
+            | State::HalfOpen {
+                trial_in_flight: false,
+            } => Ok(()),
+            State::Open { until } => {
+                let now = Instant::now();
+                if now < until {
+                    Err(until - now)
+                } else {
+                    Ok(())
+                }
+            }
+            State::HalfOpen {
+                trial_in_flight: true,
+            } => Err(Duration::ZERO),
+        }
+    }
+
+    /// Lets a call out now, taking the trial if the breaker is half-open;
+    /// or says how long it stays open. Only for a call about to go out.
     fn admit(self: &Arc<Self>) -> Result<Ticket, Duration> {
         let mut state = self.breaker.lock().unwrap_or_else(|e| e.into_inner());
         match *state {
@@ -168,12 +246,12 @@ impl Shared {
     }
 }
 
-/// A call let through by the breaker; its outcome must be recorded. A
-/// trial dropped unanswered (its caller gave up) frees the trial slot.
+/// A call let through by the breaker, waiting for its verdict. A ticket
+/// dropped without one (its caller gave up, or the failure was the call's
+/// own) counts for nothing and frees the trial slot if it held it.
 struct Ticket {
     shared: Arc<Shared>,
     trial: bool,
-    recorded: bool,
 }
 
 impl Ticket {
@@ -181,19 +259,23 @@ impl Ticket {
         Self {
             shared: shared.clone(),
             trial,
-            recorded: false,
         }
     }
 
-    fn record(mut self, ok: bool) {
-        self.recorded = true;
-        self.shared.record(ok);
+    fn judge(self, verdict: Verdict) {
+        match verdict {
+            Verdict::Serving => self.shared.record(true),
+            Verdict::Failing => self.shared.record(false),
+            Verdict::Silent => return,
+        }
+        // Recorded: the trial (if any) is settled, nothing left to free.
+        std::mem::forget(self);
     }
 }
 
 impl Drop for Ticket {
     fn drop(&mut self) {
-        if self.trial && !self.recorded {
+        if self.trial {
             let mut state = self
                 .shared
                 .breaker
@@ -228,9 +310,31 @@ where
     fn call(&mut self, request: Request<Body>) -> Self::Future {
         let shared = self.shared.clone();
         let inner = self.inner.clone();
-        let timeout = requested_timeout(&request)
-            .map_or(shared.guard.timeout, |t| t.min(shared.guard.timeout));
-        Box::pin(async move { Ok(guarded_call(shared, inner, request, timeout).await) })
+        let budget = Budget::of(&request, shared.guard.timeout);
+        Box::pin(async move { Ok(guarded_call(shared, inner, request, budget).await) })
+    }
+}
+
+/// How long a call may take, and whose limit that is.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    timeout: Duration,
+    /// The caller's own deadline (`grpc-timeout`) is the shorter limit.
+    callers: bool,
+}
+
+impl Budget {
+    fn of<B>(request: &Request<B>, guards: Duration) -> Self {
+        match requested_timeout(request) {
+            Some(asked) if asked <= guards => Self {
+                timeout: asked,
+                callers: true,
+            },
+            _ => Self {
+                timeout: guards,
+                callers: false,
+            },
+        }
     }
 }
 
@@ -238,81 +342,294 @@ async fn guarded_call<S>(
     shared: Arc<Shared>,
     inner: S,
     request: Request<Body>,
-    timeout: Duration,
+    budget: Budget,
 ) -> Response<Body>
 where
     S: Service<Request<Body>, Response = Response<Body>>,
     S::Error: Into<BoxError>,
 {
     let name = shared.name;
+    let timeout = budget.timeout;
+    if timeout.is_zero() {
+        return deadline_exceeded(name, timeout).into_http();
+    }
     let deadline = Instant::now() + timeout;
-    if let Err(wait) = shared.admit() {
-        return open(name, wait).into_http();
+    if let Err(wait) = shared.peek() {
+        return circuit_open(name, wait).into_http();
     }
-    let Ok(Ok(_slot)) = tokio::time::timeout_at(deadline, shared.slots.acquire()).await else {
-        // Never called: says nothing about the dependency's health.
-        return Status::unavailable(format!("too many calls in flight to {name}; try again"))
-            .into_http();
+    let slot = tokio::time::timeout_at(deadline, shared.slots.acquire()).await;
+    // A slot freed just as the deadline passed is no time left to call.
+    let Some(Ok(_slot)) = slot.ok().filter(|_| Instant::now() < deadline) else {
+        // Never called: says nothing about the dependency's health. The
+        // caller's own deadline passing is not our overload.
+        return if budget.callers {
+            deadline_exceeded(name, timeout)
+        } else {
+            overloaded(name)
+        }
+        .into_http();
     };
-    if Instant::now() >= deadline {
-        return Status::unavailable(format!("too many calls in flight to {name}; try again"))
-            .into_http();
-    }
-    // The breaker may have opened while this call waited for a slot.
+    // The trial is taken only now that the call really goes out.
     let ticket = match shared.admit() {
         Ok(ticket) => ticket,
-        Err(wait) => return open(name, wait).into_http(),
+        Err(wait) => return circuit_open(name, wait).into_http(),
     };
     // A deadline the caller chose too short to tell a slow dependency from
     // a dead one says nothing about it: otherwise any client could open
     // the breaker for everyone by asking for tiny deadlines.
     let telling = timeout >= TELLING_TIMEOUT.min(shared.guard.timeout);
+    let timed_out = if telling {
+        Verdict::Failing
+    } else {
+        Verdict::Silent
+    };
     match tokio::time::timeout_at(deadline, inner.oneshot(request)).await {
-        Ok(Ok(response)) => {
-            match failure(&response) {
-                None => ticket.record(true),
-                Some(Code::DeadlineExceeded) if !telling => drop(ticket),
-                Some(_) => ticket.record(false),
-            }
-            response
-        }
+        Ok(Ok(response)) => watch(response, ticket, telling),
         Ok(Err(error)) => {
-            ticket.record(false);
             let error: BoxError = error.into();
-            tracing::warn!(dependency = name, %error, "dependency unreachable");
-            Status::unavailable(format!("{name} is unreachable")).into_http()
+            // Unrecognised: the dependency cannot be reached.
+            match transport_failure(&*error).unwrap_or(Transport::Connection) {
+                Transport::Deadline => {
+                    ticket.judge(timed_out);
+                    deadline_exceeded(name, timeout).into_http()
+                }
+                Transport::Connection => {
+                    ticket.judge(Verdict::Failing);
+                    tracing::warn!(dependency = name, error = %chain(&*error), "dependency unreachable");
+                    unreachable(name).into_http()
+                }
+                Transport::ThisCall => {
+                    ticket.judge(Verdict::Silent);
+                    tracing::info!(dependency = name, error = %chain(&*error), "call broke off");
+                    broken(name).into_http()
+                }
+            }
         }
         Err(_) => {
-            if telling {
-                ticket.record(false);
-            }
-            Status::deadline_exceeded(format!("{name} did not answer within {timeout:?}"))
-                .into_http()
+            ticket.judge(timed_out);
+            deadline_exceeded(name, timeout).into_http()
         }
     }
 }
 
-fn open(name: &str, wait: Duration) -> Status {
-    Status::unavailable(format!(
-        "{name} is failing; not calling it for {}s (circuit open)",
-        wait.as_secs().max(1)
-    ))
+/// Judges an answer: at once when its status is in the headers
+/// (trailers-only), else when its trailers pass through the body.
+fn watch(response: Response<Body>, ticket: Ticket, telling: bool) -> Response<Body> {
+    if response.status().is_server_error() {
+        // Not a gRPC answer: a proxy in front of the dependency failing.
+        ticket.judge(Verdict::Failing);
+        return response;
+    }
+    if !response.status().is_success() {
+        // A 4xx: refused for what this call was.
+        ticket.judge(Verdict::Silent);
+        return response;
+    }
+    if let Some(code) = grpc_status(response.headers()) {
+        ticket.judge(verdict_of(code, telling));
+        return response;
+    }
+    response.map(|body| {
+        Body::new(Watched {
+            inner: body,
+            ticket: Some(ticket),
+            telling,
+        })
+    })
 }
 
-/// The failure an answer reports, if it says the dependency is not
-/// serving: a gateway error status (as UNAVAILABLE), or gRPC UNAVAILABLE or
-/// DEADLINE_EXCEEDED (any other gRPC status is a working service answering).
-fn failure(response: &Response<Body>) -> Option<Code> {
-    if response.status().is_server_error() {
-        return Some(Code::Unavailable);
+/// What a gRPC status says about the dependency that answered it.
+fn verdict_of(code: Code, telling: bool) -> Verdict {
+    match code {
+        Code::Unavailable => Verdict::Failing,
+        Code::DeadlineExceeded if telling => Verdict::Failing,
+        Code::DeadlineExceeded => Verdict::Silent,
+        _ => Verdict::Serving,
     }
-    let code = response
-        .headers()
-        .get("grpc-status")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<i32>().ok())
-        .map(Code::from_i32);
-    code.filter(|c| matches!(c, Code::Unavailable | Code::DeadlineExceeded))
+}
+
+pin_project_lite::pin_project! {
+    /// An answer's body that judges the call when its trailers pass.
+    struct Watched {
+        #[pin]
+        inner: Body,
+        ticket: Option<Ticket>,
+        telling: bool,
+    }
+}
+
+impl http_body::Body for Watched {
+    type Data = Bytes;
+    type Error = Status;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
+        let this = self.project();
+        let polled = this.inner.poll_frame(cx);
+        let verdict = match &polled {
+            Poll::Ready(Some(Ok(frame))) => frame.trailers_ref().map(|trailers| {
+                grpc_status(trailers)
+                    .map_or(Verdict::Failing, |code| verdict_of(code, *this.telling))
+            }),
+            // Broken off after the dependency answered the headers: this
+            // stream's trouble; a lost connection fails the next call.
+            Poll::Ready(Some(Err(error))) => Some(match transport_failure(error) {
+                Some(Transport::Connection) => Verdict::Failing,
+                _ => Verdict::Silent,
+            }),
+            // Ended without trailers: not a proper gRPC answer.
+            Poll::Ready(None) => Some(Verdict::Failing),
+            Poll::Pending => None,
+        };
+        if let Some(verdict) = verdict
+            && let Some(ticket) = this.ticket.take()
+        {
+            ticket.judge(verdict);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Whose trouble a transport error is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Transport {
+    /// The connection's: refused, reset, broken, gone away.
+    Connection,
+    /// This one call's: its stream reset, its request body failed.
+    ThisCall,
+    /// The request's `grpc-timeout` expired in the channel.
+    Deadline,
+}
+
+/// Reads a transport error down its `source()` chain (see the module
+/// doc); `None` when nothing in it is recognised.
+fn transport_failure(error: &(dyn StdError + 'static)) -> Option<Transport> {
+    // Our own request failing (its body: the caller went away) is this
+    // call's, whatever I/O error lies below it.
+    let mut ours = false;
+    let mut known = false;
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if error.is::<tonic::TimeoutExpired>() {
+            return Some(Transport::Deadline);
+        }
+        if let Some(h2) = error.downcast_ref::<h2::Error>() {
+            return Some(h2_failure(h2));
+        }
+        if let Some(hyper) = error.downcast_ref::<hyper::Error>() {
+            ours |= hyper.is_user() || hyper.is_body_write_aborted();
+            known = true;
+        }
+        known |= error.is::<std::io::Error>() || error.is::<tonic::ConnectError>();
+        cause = error.source();
+    }
+    match (ours, known) {
+        (true, _) => Some(Transport::ThisCall),
+        (false, true) => Some(Transport::Connection),
+        (false, false) => None,
+    }
+}
+
+fn h2_failure(error: &h2::Error) -> Transport {
+    // Our library hanging up because of what one answer held (a header
+    // block in too many pieces, answered with ENHANCE_YOUR_CALM) ends the
+    // connection, but for that answer's size, not the dependency's health.
+    let refused_an_answer =
+        error.is_library() && error.reason() == Some(h2::Reason::ENHANCE_YOUR_CALM);
+    if (error.is_io() || error.is_go_away()) && !refused_an_answer {
+        Transport::Connection
+    } else {
+        // RST_STREAM (ours, our library's or the dependency's) or a reason
+        // we gave: one stream.
+        Transport::ThisCall
+    }
+}
+
+/// An error and its causes, one line (tonic's own says only "transport error").
+fn chain(error: &(dyn StdError + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        text.push_str(": ");
+        text.push_str(&error.to_string());
+        cause = error.source();
+    }
+    text
+}
+
+fn refusal(reason: &'static str, dependency: &'static str) {
+    metrics::counter!(
+        "grpc_client_guard_refusals_total",
+        "dependency" => dependency,
+        "reason" => reason
+    )
+    .increment(1);
+}
+
+fn metadata(name: &str) -> [(String, String); 1] {
+    [("dependency".to_owned(), name.to_owned())]
+}
+
+fn circuit_open(name: &'static str, wait: Duration) -> Status {
+    refusal("CIRCUIT_OPEN", name);
+    let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+    with_reason_and_retry(
+        Code::Unavailable,
+        "CIRCUIT_OPEN",
+        format!("{name} is failing; not calling it for {seconds}s (circuit open)"),
+        metadata(name),
+        Duration::from_secs(seconds),
+    )
+}
+
+fn overloaded(name: &'static str) -> Status {
+    refusal("OVERLOADED", name);
+    with_reason(
+        Code::Unavailable,
+        "OVERLOADED",
+        format!("too many calls in flight to {name}; try again"),
+        metadata(name),
+    )
+}
+
+fn deadline_exceeded(name: &'static str, timeout: Duration) -> Status {
+    refusal("DEADLINE_EXCEEDED", name);
+    with_reason(
+        Code::DeadlineExceeded,
+        "DEADLINE_EXCEEDED",
+        format!("{name} did not answer within {timeout:?}"),
+        metadata(name),
+    )
+}
+
+fn unreachable(name: &'static str) -> Status {
+    refusal("UNREACHABLE", name);
+    with_reason(
+        Code::Unavailable,
+        "UNREACHABLE",
+        format!("{name} is unreachable"),
+        metadata(name),
+    )
+}
+
+fn broken(name: &'static str) -> Status {
+    refusal("CALL_BROKEN", name);
+    with_reason(
+        Code::Internal,
+        "CALL_BROKEN",
+        format!("the call to {name} broke off before its answer arrived"),
+        metadata(name),
+    )
 }
 
 /// The request's own `grpc-timeout`, if it has a valid one.
@@ -371,6 +688,93 @@ mod tests {
                 }
             })
         }
+    }
+
+    /// A body with no message, then `grpc-status: code` in its trailers.
+    struct InTrailers(Option<Code>);
+
+    impl http_body::Body for InTrailers {
+        type Data = Bytes;
+        type Error = Status;
+
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
+            Poll::Ready(self.0.take().map(|code| {
+                let mut trailers = http::HeaderMap::new();
+                trailers.insert("grpc-status", (code as i32).into());
+                Ok(Frame::trailers(trailers))
+            }))
+        }
+    }
+
+    /// A dependency that answers every call the same scripted way.
+    #[derive(Clone, Copy)]
+    enum Scripted {
+        /// A normal answer whose trailers carry this code.
+        InTrailers(Code),
+        /// A transport error, made by this.
+        Failing(fn() -> BoxError),
+    }
+
+    impl Service<Request<Body>> for Scripted {
+        type Response = Response<Body>;
+        type Error = BoxError;
+        type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, BoxError>> + Send>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, _: Request<Body>) -> Self::Future {
+            let answer = match *self {
+                Scripted::InTrailers(code) => Ok(Response::new(Body::new(InTrailers(Some(code))))),
+                Scripted::Failing(error) => Err(error()),
+            };
+            Box::pin(std::future::ready(answer))
+        }
+    }
+
+    /// Reads a whole answer, trailers included; its code.
+    async fn finish<S>(service: &Guarded<S>, request: Request<Body>) -> Code
+    where
+        S: Service<Request<Body>, Response = Response<Body>> + Clone + Send + 'static,
+        S::Future: Send,
+        S::Error: Into<BoxError>,
+    {
+        let response = service.clone().oneshot(request).await.expect("infallible");
+        if let Some(code) = grpc_status(response.headers()) {
+            return code;
+        }
+        let mut body = response.into_body();
+        let mut code = Code::Ok;
+        while let Some(frame) =
+            std::future::poll_fn(|cx| http_body::Body::poll_frame(Pin::new(&mut body), cx)).await
+        {
+            if let Some(trailers) = frame.expect("frame").trailers_ref() {
+                code = grpc_status(trailers).unwrap_or(Code::Unknown);
+            }
+        }
+        code
+    }
+
+    fn with_timeout(value: &'static str) -> Request<Body> {
+        let mut request = Request::new(Body::empty());
+        request
+            .headers_mut()
+            .insert("grpc-timeout", http::HeaderValue::from_static(value));
+        request
+    }
+
+    fn reason_of(response: &Response<Body>) -> String {
+        use tonic_types::StatusExt;
+        Status::from_header_map(response.headers())
+            .expect("a status")
+            .get_error_details()
+            .error_info()
+            .map(|info| info.reason.clone())
+            .unwrap_or_default()
     }
 
     const GUARD: Guard = Guard {
@@ -536,6 +940,225 @@ mod tests {
 
         assert!(!service.is_open());
         assert_eq!(backend.calls(), 10);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn unavailable_in_the_trailers_counts_as_a_failure() {
+        let service = GUARD.wrap("catalog", Scripted::InTrailers(Code::Unavailable));
+
+        for _ in 0..3 {
+            assert_eq!(
+                finish(&service, Request::new(Body::empty())).await,
+                Code::Unavailable
+            );
+        }
+
+        assert!(service.is_open());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn other_codes_in_the_trailers_keep_the_breaker_closed() {
+        let service = GUARD.wrap("catalog", Scripted::InTrailers(Code::InvalidArgument));
+
+        for _ in 0..10 {
+            finish(&service, Request::new(Body::empty())).await;
+        }
+
+        assert!(!service.is_open());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stream_level_transport_error_is_the_calls_own_and_does_not_count() {
+        // What our HTTP/2 library does to an answer too large to read.
+        let service = GUARD.wrap(
+            "catalog",
+            Scripted::Failing(|| Box::new(h2::Error::from(h2::Reason::REFUSED_STREAM))),
+        );
+
+        for _ in 0..10 {
+            let response = service
+                .clone()
+                .oneshot(Request::new(Body::empty()))
+                .await
+                .expect("infallible");
+            assert_eq!(code_of(&response), Code::Internal);
+            assert_eq!(reason_of(&response), "CALL_BROKEN");
+        }
+
+        assert!(!service.is_open());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_broken_connection_counts_and_says_unreachable() {
+        let service = GUARD.wrap(
+            "catalog",
+            Scripted::Failing(|| {
+                Box::new(std::io::Error::from(std::io::ErrorKind::ConnectionReset))
+            }),
+        );
+
+        for _ in 0..3 {
+            let response = service
+                .clone()
+                .oneshot(Request::new(Body::empty()))
+                .await
+                .expect("infallible");
+            assert_eq!(code_of(&response), Code::Unavailable);
+            assert_eq!(reason_of(&response), "UNREACHABLE");
+        }
+
+        assert!(service.is_open());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_channel_expiring_a_short_grpc_timeout_is_a_deadline_not_an_unreachable_dependency()
+    {
+        // tonic's channel enforces `grpc-timeout` itself, racing the guard.
+        let service = GUARD.wrap(
+            "catalog",
+            Scripted::Failing(|| Box::new(tonic::TimeoutExpired(()))),
+        );
+
+        for _ in 0..10 {
+            let response = service
+                .clone()
+                .oneshot(with_timeout("2m"))
+                .await
+                .expect("infallible");
+            assert_eq!(code_of(&response), Code::DeadlineExceeded);
+        }
+
+        assert!(!service.is_open());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_caller_dropping_its_call_does_not_count() {
+        let backend = Backend::answering(None);
+        let guard = Guard {
+            failures_to_open: 1,
+            ..GUARD
+        };
+        let service = guard.wrap("catalog", backend.clone());
+
+        for _ in 0..5 {
+            let service = service.clone();
+            let call = tokio::spawn(async move { call(&service).await });
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            call.abort();
+        }
+
+        assert!(!service.is_open());
+        assert_eq!(backend.calls(), 5);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_call_whose_deadline_has_passed_gets_deadline_exceeded_at_once() {
+        let backend = Backend::answering(Some(Code::Ok));
+        let service = GUARD.wrap("catalog", backend.clone());
+
+        let response = service
+            .clone()
+            .oneshot(with_timeout("0m"))
+            .await
+            .expect("infallible");
+
+        assert_eq!(code_of(&response), Code::DeadlineExceeded);
+        assert_eq!(reason_of(&response), "DEADLINE_EXCEEDED");
+        assert_eq!(backend.calls(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_caller_whose_deadline_passes_while_waiting_for_a_slot_gets_deadline_exceeded() {
+        let backend = Backend::answering(None);
+        let service = GUARD.wrap("catalog", backend.clone());
+        let busy: Vec<_> = (0..GUARD.max_in_flight)
+            .map(|_| {
+                let service = service.clone();
+                tokio::spawn(async move { call(&service).await })
+            })
+            .collect();
+        tokio::task::yield_now().await;
+
+        let response = service
+            .clone()
+            .oneshot(with_timeout("100m"))
+            .await
+            .expect("infallible");
+
+        assert_eq!(code_of(&response), Code::DeadlineExceeded);
+        for call in busy {
+            call.abort();
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn refusals_say_why_in_error_info() {
+        let backend = Backend::answering(Some(Code::Unavailable));
+        let service = GUARD.wrap("payments", backend);
+        for _ in 0..3 {
+            call(&service).await;
+        }
+
+        let response = service
+            .clone()
+            .oneshot(Request::new(Body::empty()))
+            .await
+            .expect("infallible");
+
+        use tonic_types::StatusExt;
+        let status = Status::from_header_map(response.headers()).expect("a status");
+        let details = status.get_error_details();
+        let info = details.error_info().expect("error info");
+        assert_eq!(
+            (info.reason.as_str(), info.domain.as_str()),
+            ("CIRCUIT_OPEN", "shop")
+        );
+        assert_eq!(info.metadata["dependency"], "payments");
+        assert_eq!(
+            details.retry_info().expect("retry info").retry_delay,
+            Some(GUARD.cool_down)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_call_that_never_goes_out_leaves_the_trial_to_the_next_one() {
+        let backend = Backend::answering(Some(Code::Unavailable));
+        let guard = Guard {
+            max_in_flight: 1,
+            failures_to_open: 1,
+            timeout: Duration::from_secs(60),
+            ..GUARD
+        };
+        let service = guard.wrap("catalog", backend.clone());
+        // A call that hangs holds the only slot, then another opens the breaker.
+        backend.set(None);
+        let holder = {
+            let service = service.clone();
+            tokio::spawn(async move { call(&service).await })
+        };
+        tokio::task::yield_now().await;
+        *service.shared.breaker.lock().expect("lock") = State::Open {
+            until: Instant::now() + guard.cool_down,
+        };
+        tokio::time::advance(guard.cool_down).await;
+
+        // Cooled down, but no slot: this call waits and gives up unsent.
+        let response = service
+            .clone()
+            .oneshot(with_timeout("100m"))
+            .await
+            .expect("infallible");
+        assert_eq!(code_of(&response), Code::DeadlineExceeded);
+
+        assert!(
+            matches!(service.shared.state(), State::Open { .. }),
+            "a peek took the trial: {:?}",
+            service.shared.state()
+        );
+        holder.abort();
+        backend.set(Some(Code::Ok));
+        assert_eq!(call(&service).await, Code::Ok, "the next call is the trial");
+        assert!(!service.is_open());
     }
 
     #[test]

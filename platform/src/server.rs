@@ -12,6 +12,7 @@ use tonic_health::{ServingStatus, server::HealthReporter};
 use tower::{Layer, Service};
 
 use crate::{
+    answers::AnswersLayer,
     auth::{AuthLayer, Policy, Verifier},
     db::Db,
     metrics::GrpcMetricsLayer,
@@ -93,6 +94,9 @@ pub async fn serve_tls(
         .layer(telemetry::rpc_trace_layer(name))
         // Request counts, latencies and calls in flight, by method and code.
         .layer(GrpcMetricsLayer::server(name))
+        // Answers bounded, and a caller's going away recorded as CANCELLED
+        // (inside the span and the metrics, so both see it so).
+        .layer(AnswersLayer)
         // The request id travels with the handler into its outgoing calls.
         .layer(telemetry::RequestIdLayer)
         // Authorize every call against the policy before any handler runs.

@@ -1,6 +1,7 @@
 //! The shared server's promises, tested on a bare server (health and
-//! reflection only): health follows the database, shutdown drains, and
-//! every call is counted in the metrics.
+//! reflection only): health follows the database, shutdown drains, every
+//! call is counted in the metrics, and a caller going away mid-call is no
+//! server error.
 
 use std::{net::SocketAddr, time::Duration};
 
@@ -255,4 +256,75 @@ async fn readiness_follows_the_database_without_a_restart() {
         },
     )
     .await;
+}
+
+/// What the log layer writes, kept for the test to read.
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("logs").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Logs {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("logs")).into_owned()
+    }
+}
+
+#[tokio::test]
+async fn a_caller_going_away_mid_call_is_not_logged_as_a_server_error() {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _logging = tracing::subscriber::set_default(subscriber);
+    let server = TestServer::start(None, Duration::ZERO).await;
+
+    use tower::ServiceExt;
+    let _ = server
+        .channel
+        .clone()
+        .oneshot(request_whose_body_fails())
+        .await;
+    eventually("the server finished the broken call", || async {
+        logs.text().contains("rpc finished")
+    })
+    .await;
+
+    let logs = logs.text();
+    assert!(logs.contains("code=Cancelled"), "{logs}");
+    assert!(!logs.contains("ERROR"), "{logs}");
+}
+
+/// A health check whose request body breaks off mid-call.
+fn request_whose_body_fails() -> http::Request<tonic::body::Body> {
+    struct BreaksOff;
+    impl http_body::Body for BreaksOff {
+        type Data = tonic::codegen::Bytes;
+        type Error = tonic::Status;
+        fn poll_frame(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+            std::task::Poll::Ready(Some(Err(tonic::Status::cancelled("caller went away"))))
+        }
+    }
+    http::Request::builder()
+        .method("POST")
+        .uri("http://test/grpc.health.v1.Health/Check")
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(tonic::body::Body::new(BreaksOff))
+        .expect("request")
 }

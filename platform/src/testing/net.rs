@@ -104,6 +104,12 @@ pub enum Behaviour {
     Unavailable,
     /// Never answers.
     Hang,
+    /// Answers INVALID_ARGUMENT with this many long field violations,
+    /// through the error model (so bounded).
+    Invalid { violations: usize },
+    /// Answers with a status whose message alone outgrows any HTTP/2
+    /// header-list limit (built by hand, as the error model never would).
+    Oversized,
 }
 
 /// A gRPC server on 127.0.0.1:0 that behaves as told and counts the calls
@@ -200,6 +206,23 @@ where
             )
             .into_http()))),
             Behaviour::Hang => Box::pin(std::future::pending()),
+            Behaviour::Invalid { violations } => {
+                let violations: Vec<_> = (0..violations)
+                    .map(|i| {
+                        crate::error::FieldViolation::new(
+                            format!("ids[{i}]"),
+                            format!("{} is not a product id", "x".repeat(200)),
+                        )
+                    })
+                    .collect();
+                Box::pin(std::future::ready(Ok(crate::error::invalid_argument(
+                    &violations,
+                )
+                .into_http())))
+            }
+            Behaviour::Oversized => Box::pin(std::future::ready(Ok(
+                tonic::Status::invalid_argument("x".repeat(256 * 1024)).into_http(),
+            ))),
         }
     }
 }

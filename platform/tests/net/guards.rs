@@ -10,6 +10,8 @@ use platform::{
 };
 use tonic::{Code, transport::Channel};
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+use tonic_types::StatusExt;
+use tower::ServiceExt;
 
 use crate::helpers::*;
 
@@ -99,4 +101,79 @@ async fn a_healthy_dependency_passes_through_untouched() {
     }
 
     assert_eq!(fine.calls(), 10);
+}
+
+#[tokio::test]
+async fn an_error_answer_with_hundreds_of_violations_arrives_bounded_and_counts_for_nothing() {
+    let picky = FakeBackend::spawn(Behaviour::Invalid { violations: 500 }).await;
+    let service = GUARD.wrap("catalog", channel(&picky.url()).expect("channel"));
+
+    for _ in 0..10 {
+        let status = check_through(&service).await.expect_err("invalid");
+        assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+        assert!(status.message().ends_with("and 480 more"));
+        let details = status.get_error_details();
+        let listed = &details.bad_request().expect("violations").field_violations;
+        assert_eq!(listed.len(), 20);
+    }
+
+    assert!(!service.is_open());
+    assert_eq!(picky.calls(), 10);
+}
+
+#[tokio::test]
+async fn an_answer_too_large_to_read_breaks_that_call_only() {
+    let loud = FakeBackend::spawn(Behaviour::Oversized).await;
+    let service = GUARD.wrap("catalog", channel(&loud.url()).expect("channel"));
+
+    for _ in 0..10 {
+        let status = check_through(&service).await.expect_err("unreadable");
+        assert_eq!(status.code(), Code::Internal, "{status:?}");
+        assert_eq!(platform::testing::reason(&status), "CALL_BROKEN");
+    }
+
+    assert!(!service.is_open());
+    assert_eq!(loud.calls(), 10);
+}
+
+#[tokio::test]
+async fn a_caller_going_away_mid_request_counts_for_nothing() {
+    let fine = FakeBackend::spawn(Behaviour::Healthy).await;
+    let service = GUARD.wrap("catalog", channel(&fine.url()).expect("channel"));
+
+    for _ in 0..10 {
+        let response = service
+            .clone()
+            .oneshot(request_whose_body_fails())
+            .await
+            .expect("infallible");
+        let code = platform::error::grpc_status(response.headers());
+        assert_ne!(code, Some(Code::Unavailable), "{response:?}");
+    }
+
+    assert!(!service.is_open());
+    check_through(&service).await.expect("still called");
+}
+
+/// A health check whose request body breaks off, as when the caller the
+/// gateway forwards for disconnects mid-request.
+fn request_whose_body_fails() -> http::Request<tonic::body::Body> {
+    struct BreaksOff;
+    impl http_body::Body for BreaksOff {
+        type Data = tonic::codegen::Bytes;
+        type Error = tonic::Status;
+        fn poll_frame(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+            std::task::Poll::Ready(Some(Err(tonic::Status::cancelled("caller went away"))))
+        }
+    }
+    http::Request::builder()
+        .method("POST")
+        .uri("http://catalog/grpc.health.v1.Health/Check")
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(tonic::body::Body::new(BreaksOff))
+        .expect("request")
 }

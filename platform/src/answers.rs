@@ -1,0 +1,274 @@
+//! What every answer a server sends is held to on its way out, whoever
+//! built its status:
+//!
+//! - bounded: a `grpc-message` longer than [`MAX_MESSAGE_BYTES`] is cut,
+//!   and `grpc-status-details-bin` larger than [`MAX_DETAILS_BYTES`] is
+//!   dropped, so no answer outgrows a caller's HTTP/2 header-list limit
+//!   (the statuses of [`crate::error`] are bounded already; this catches a
+//!   status built by hand from what a client sent);
+//! - honest about callers that went away: when the request's body broke
+//!   off (the caller reset the stream or lost its connection), the failed
+//!   status that follows is the caller's doing, so it is recorded as
+//!   CANCELLED, not as the INTERNAL or UNKNOWN tonic derives from the
+//!   transport error; nobody reads that answer, but the logs and metrics
+//!   around it (see `server`) no longer report a server error.
+
+use std::{
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    task::{Context, Poll},
+};
+
+use http::{HeaderMap, HeaderValue, Request, Response};
+use http_body::Frame;
+use tonic::{Code, Status, body::Body, codegen::Bytes};
+
+use crate::error::{MAX_MESSAGE_BYTES, bounded, grpc_status};
+
+/// The largest `grpc-status-details-bin` (base64) let out.
+pub const MAX_DETAILS_BYTES: usize = 8 * 1024;
+
+/// The tower layer that holds a server's answers to the rules above.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AnswersLayer;
+
+impl<S> tower::Layer<S> for AnswersLayer {
+    type Service = Answers<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Answers { inner }
+    }
+}
+
+/// The service [`AnswersLayer`] wraps.
+#[derive(Debug, Clone)]
+pub struct Answers<S> {
+    inner: S,
+}
+
+type BoxFuture<T> = Pin<Box<dyn std::future::Future<Output = T> + Send>>;
+
+impl<S> tower::Service<Request<Body>> for Answers<S>
+where
+    S: tower::Service<Request<Body>, Response = Response<Body>>,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = S::Error;
+    type Future = BoxFuture<Result<Response<Body>, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
+        let gone = Arc::new(AtomicBool::new(false));
+        let request = request.map(|body| {
+            Body::new(Incoming {
+                inner: body,
+                gone: gone.clone(),
+            })
+        });
+        let answer = self.inner.call(request);
+        Box::pin(async move {
+            let mut response = answer.await?;
+            settle(response.headers_mut(), &gone);
+            Ok(response.map(|body| Body::new(Answer { inner: body, gone })))
+        })
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// A request body that notes when it breaks off.
+    struct Incoming {
+        #[pin]
+        inner: Body,
+        gone: Arc<AtomicBool>,
+    }
+}
+
+impl http_body::Body for Incoming {
+    type Data = Bytes;
+    type Error = Status;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
+        let this = self.project();
+        let polled = this.inner.poll_frame(cx);
+        if let Poll::Ready(Some(Err(_))) = &polled {
+            this.gone.store(true, Ordering::SeqCst);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// An answer's body whose trailers are settled as they pass.
+    struct Answer {
+        #[pin]
+        inner: Body,
+        gone: Arc<AtomicBool>,
+    }
+}
+
+impl http_body::Body for Answer {
+    type Data = Bytes;
+    type Error = Status;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
+        let this = self.project();
+        let mut polled = this.inner.poll_frame(cx);
+        if let Poll::Ready(Some(Ok(frame))) = &mut polled
+            && let Some(trailers) = frame.trailers_mut()
+        {
+            settle(trailers, this.gone);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Applies the rules to a status in `headers` (trailers-only headers, or
+/// trailers); anything without a status passes untouched.
+fn settle(headers: &mut HeaderMap, gone: &AtomicBool) {
+    let Some(code) = grpc_status(headers) else {
+        return;
+    };
+    if code != Code::Ok && gone.load(Ordering::SeqCst) {
+        headers.remove("grpc-status-details-bin");
+        headers.insert("grpc-status", HeaderValue::from(Code::Cancelled as i32));
+        headers.insert(
+            "grpc-message",
+            HeaderValue::from_static("the%20caller%20went%20away"),
+        );
+        return;
+    }
+    if headers
+        .get("grpc-status-details-bin")
+        .is_some_and(|details| details.len() > MAX_DETAILS_BYTES)
+    {
+        headers.remove("grpc-status-details-bin");
+    }
+    // Percent-encoding at most triples a message: only longer ones can be
+    // over the bound.
+    if let Some(message) = headers.get("grpc-message")
+        && message.len() > MAX_MESSAGE_BYTES
+    {
+        let decoded = percent_decode(message.as_bytes());
+        let cut = bounded(&decoded, MAX_MESSAGE_BYTES);
+        // Printable ASCII only, as encoded: always a valid header value.
+        if let Ok(value) = HeaderValue::from_str(&percent_encode(&cut)) {
+            headers.insert("grpc-message", value);
+        }
+    }
+}
+
+/// `grpc-message` as sent: percent-encoded UTF-8 (invalid bytes replaced).
+fn percent_decode(encoded: &[u8]) -> String {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut bytes = Vec::with_capacity(encoded.len());
+    let mut i = 0;
+    while i < encoded.len() {
+        match (encoded[i], encoded.get(i + 1), encoded.get(i + 2)) {
+            (b'%', Some(&hi), Some(&lo)) if hex(hi).is_some() && hex(lo).is_some() => {
+                bytes.push(hex(hi).unwrap_or(0) << 4 | hex(lo).unwrap_or(0));
+                i += 3;
+            }
+            (byte, _, _) => {
+                bytes.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Percent-encodes as the gRPC spec asks: everything but printable ASCII
+/// other than `%`.
+fn percent_encode(text: &str) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for &byte in text.as_bytes() {
+        if (0x20..=0x7e).contains(&byte) && byte != b'%' {
+            encoded.push(byte as char);
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status_headers(status: &Status) -> HeaderMap {
+        status.clone().into_http::<()>().headers().clone()
+    }
+
+    #[test]
+    fn an_overlong_message_is_cut_and_oversized_details_dropped() {
+        let status = Status::with_details(
+            Code::InvalidArgument,
+            format!("bad ids: {}", "é".repeat(10_000)),
+            Bytes::from(vec![7u8; 20_000]),
+        );
+        let mut headers = status_headers(&status);
+
+        settle(&mut headers, &AtomicBool::new(false));
+
+        let settled = Status::from_header_map(&headers).expect("a status");
+        assert_eq!(settled.code(), Code::InvalidArgument);
+        assert!(settled.message().starts_with("bad ids: éé"));
+        assert!(settled.message().len() <= MAX_MESSAGE_BYTES);
+        assert!(settled.details().is_empty());
+    }
+
+    #[test]
+    fn a_bounded_status_passes_untouched() {
+        let status = crate::error::with_reason(Code::NotFound, "NOT_FOUND", "no such product", []);
+        let mut headers = status_headers(&status);
+        let before = headers.clone();
+
+        settle(&mut headers, &AtomicBool::new(false));
+
+        assert_eq!(headers, before);
+    }
+
+    #[test]
+    fn a_failure_after_the_caller_went_away_is_recorded_as_cancelled() {
+        let mut headers = status_headers(&Status::unknown("h2 protocol error: connection reset"));
+
+        settle(&mut headers, &AtomicBool::new(true));
+
+        assert_eq!(grpc_status(&headers), Some(Code::Cancelled));
+    }
+
+    #[test]
+    fn percent_encoding_round_trips() {
+        let text = "50% off: naïve café\n";
+        assert_eq!(percent_decode(percent_encode(text).as_bytes()), text);
+    }
+}
