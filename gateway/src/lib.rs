@@ -279,6 +279,9 @@ pub async fn serve(
         // Request counts, latencies and calls in flight, as native gRPC
         // (grpc-web included), rejections by the edge rules included.
         .layer(GrpcMetricsLayer::server("gateway"))
+        // Answers bounded, and a caller's going away recorded as CANCELLED
+        // (inside the metrics, so they see it so), as on every service.
+        .layer(platform::answers::AnswersLayer)
         // Access table, rate limits and deadlines.
         .layer(EdgeLayer::new(edge))
         .into_inner();

@@ -74,7 +74,15 @@ impl Policy {
             return Ok(None);
         }
         let grants = match self.access(path) {
-            None => return Err(Status::unimplemented(format!("unknown method {path}"))),
+            // The path is the client's text: not echoed back.
+            None => {
+                return Err(error::with_reason(
+                    Code::Unimplemented,
+                    "UNIMPLEMENTED",
+                    "no such method",
+                    [],
+                ));
+            }
             Some(Access::Public) => return Ok(None),
             Some(Access::Only(grants)) => grants,
         };
@@ -279,9 +287,18 @@ mod tests {
     }
 
     #[test]
-    fn unknown_methods_are_unimplemented_and_health_is_open() {
+    fn unknown_methods_are_unimplemented_with_a_reason_and_health_is_open() {
         let f = fixture();
         assert_eq!(call(&f, "Nope", None), Err(Code::Unimplemented));
+        let status = f
+            .policy
+            .authorize(&f.verifier, "/evil.Service/<script>", None)
+            .expect_err("unknown");
+        let info = tonic_types::StatusExt::get_error_details(&status)
+            .error_info()
+            .cloned();
+        assert_eq!(info.map(|i| i.reason).as_deref(), Some("UNIMPLEMENTED"));
+        assert!(!status.message().contains("script"));
         assert_eq!(
             f.policy
                 .authorize(&f.verifier, "/grpc.health.v1.Health/Check", None)
