@@ -10,4 +10,5 @@ mod operations;
 mod ownership;
 mod recovery;
 mod resilience;
+mod settlement;
 mod watch;
