@@ -21,17 +21,19 @@
 
 use std::{
     collections::HashSet,
+    future::Future,
     sync::{Arc, Mutex},
     time::Duration,
 };
 
 use contracts::common::Card;
 use platform::clock::to_micros;
+use tracing::Instrument;
 
 use crate::{
-    clients::Dependencies,
+    clients::{Dependencies, Transient},
     domain::{
-        Order, OrderStatus, Step,
+        Order, OrderStatus, Outcome, Step,
         saga::{self, next_step},
     },
     error::{Error, Result},
@@ -140,7 +142,9 @@ impl Checkout {
     pub async fn drive(&self, order_id: &str) -> Result<Order> {
         let this = self.clone();
         let id = order_id.to_owned();
-        tokio::spawn(async move { this.drive_now(&id).await })
+        // In the caller's span, so the calls it makes join the caller's trace.
+        let drive = async move { this.drive_now(&id).await }.instrument(tracing::Span::current());
+        tokio::spawn(drive)
             .await
             .map_err(|e| Error::Internal(format!("the checkout task failed: {e}")))?
     }
@@ -249,33 +253,27 @@ impl Checkout {
                 return Ok((order, Stop::Halted));
             }
             let step = next_step(order.status);
-            if step == Step::Done {
-                inner.vault.forget(order_id);
-                return Ok((order, Stop::Done));
-            }
-            // Renewed before every step, so a driver that stalled past its
-            // lease learns it before acting, not after.
-            if !inner
-                .store
-                .claim(order_id, &inner.owner, self.lease_end())
-                .await?
-            {
+            let deps = &inner.deps;
+            let outcome = match step {
+                Step::Done => {
+                    inner.vault.forget(order_id);
+                    return Ok((order, Stop::Done));
+                }
+                Step::Reserve => self.renewed(order_id, deps.reserve(&order)).await?,
+                Step::Charge => {
+                    let card = inner.vault.get(order_id, inner.store.clock().now());
+                    self.renewed(order_id, deps.charge(&order, card)).await?
+                }
+                Step::Commit => self.renewed(order_id, deps.commit(&order)).await?,
+                Step::Compensate => self.renewed(order_id, deps.compensate(&order)).await?,
+                Step::Cancel => self.renewed(order_id, deps.cancel(&order)).await?,
+            };
+            let Some(outcome) = outcome else {
                 tracing::warn!(
                     order_id,
                     "lease lost mid-saga; another driver has the order"
                 );
                 return Ok((order, Stop::LostLease));
-            }
-            let outcome = match step {
-                Step::Done => unreachable!("handled above"),
-                Step::Reserve => inner.deps.reserve(&order).await,
-                Step::Charge => {
-                    let card = inner.vault.get(order_id, inner.store.clock().now());
-                    inner.deps.charge(&order, card).await
-                }
-                Step::Commit => inner.deps.commit(&order).await,
-                Step::Compensate => inner.deps.compensate(&order).await,
-                Step::Cancel => inner.deps.cancel(&order).await,
             };
             let outcome = match outcome {
                 Ok(outcome) => outcome,
@@ -301,6 +299,27 @@ impl Checkout {
                 None => self.current(order_id).await?,
             };
         }
+    }
+}
+
+impl Checkout {
+    /// Takes `step` once the order's lease is renewed (so a driver that
+    /// stalled past its lease learns it before acting, not after); `None`
+    /// if another driver owns the order now.
+    async fn renewed(
+        &self,
+        order_id: &str,
+        step: impl Future<Output = Result<Outcome, Transient>>,
+    ) -> Result<Option<Result<Outcome, Transient>>> {
+        let inner = &self.inner;
+        if !inner
+            .store
+            .claim(order_id, &inner.owner, self.lease_end())
+            .await?
+        {
+            return Ok(None);
+        }
+        Ok(Some(step.await))
     }
 }
 
