@@ -438,6 +438,7 @@ mod tests {
             payment(0, 0, Declined(DeclineCode::GenericDecline)).status(),
             PaymentStatus::Declined
         );
+        assert_eq!(payment(0, 0, Voided).status(), PaymentStatus::Voided);
         assert_eq!(payment(1000, 0, Captured).status(), PaymentStatus::Captured);
         assert_eq!(
             payment(1000, 400, Captured).status(),
