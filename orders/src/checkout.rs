@@ -2,15 +2,38 @@
 //! replicas), then takes step after step, persisting each outcome before the
 //! next step, until the order is at rest or a dependency is unavailable (the
 //! recovery loop resumes it later).
+//!
+//! Each drive runs as its own task: a caller that goes away (a deadline, a
+//! dropped connection) never stops a step half-way, and the lease is always
+//! released (or, for an order whose card this process holds, kept and
+//! renewed by [`Checkout::keep_cards`] until the card is used or expires).
+//!
+//! How long an order can stay unfinished, with every service up: a card
+//! order's card is held at most `card_ttl`; the holder renews the order's
+//! lease every recovery pass, so once it dies another replica takes the
+//! order over after at most `lease`, and a recovery pass every
+//! `recovery_interval` picks it up; a charge interrupted mid-way at
+//! payments is voided once payments' charge lease (`--charge-lease`, 30 s)
+//! has run out. So every order is at rest by `card_ttl + lease +
+//! recovery_interval + charge lease` after it was placed, plus the few
+//! calls (each at most `call_timeout` per attempt) its remaining steps take,
+//! or that long after the services it needs are back, if later.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    collections::HashSet,
+    future::Future,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
+use contracts::common::Card;
 use platform::clock::to_micros;
+use tracing::Instrument;
 
 use crate::{
-    clients::Dependencies,
+    clients::{Dependencies, Transient},
     domain::{
-        Order, OrderStatus, Step,
+        Order, OrderStatus, Outcome, Step,
         saga::{self, next_step},
     },
     error::{Error, Result},
@@ -25,6 +48,15 @@ pub struct Checkout {
     inner: Arc<Inner>,
 }
 
+/// How long the driver holds orders and cards.
+#[derive(Debug, Clone, Copy)]
+pub struct Leases {
+    /// How long a driver owns an order's saga without renewing its lease.
+    pub lease: Duration,
+    /// How long a card is kept for an order's charge.
+    pub card_ttl: Duration,
+}
+
 struct Inner {
     store: Store,
     deps: Dependencies,
@@ -32,10 +64,40 @@ struct Inner {
     notifier: Notifier,
     /// This process's name on leases.
     owner: String,
-    lease: Duration,
+    leases: Leases,
+    /// Orders a task of this process is driving right now.
+    driving: Mutex<HashSet<String>>,
     /// Test failpoint: stop driving as if the process died right after an
     /// order reached this status.
     halt_after: Option<OrderStatus>,
+}
+
+/// How a drive stopped.
+enum Stop {
+    /// The order is at rest.
+    Done,
+    /// A step could not finish now; the order waits for a retry.
+    Postponed,
+    /// Another driver owns the order now.
+    LostLease,
+    /// The failpoint: as if the process died here.
+    Halted,
+}
+
+/// Marks an order as driven by this process until dropped.
+struct Driving<'a> {
+    set: &'a Mutex<HashSet<String>>,
+    order_id: String,
+}
+
+impl Drop for Driving<'_> {
+    fn drop(&mut self) {
+        lock(self.set).remove(&self.order_id);
+    }
+}
+
+fn lock(set: &Mutex<HashSet<String>>) -> std::sync::MutexGuard<'_, HashSet<String>> {
+    set.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Checkout {
@@ -44,7 +106,7 @@ impl Checkout {
         deps: Dependencies,
         vault: CardVault,
         notifier: Notifier,
-        lease: Duration,
+        leases: Leases,
         halt_after: Option<OrderStatus>,
     ) -> Self {
         Self {
@@ -54,28 +116,37 @@ impl Checkout {
                 vault,
                 notifier,
                 owner: uuid::Uuid::new_v4().to_string(),
-                lease,
+                leases,
+                driving: Mutex::default(),
                 halt_after,
             }),
         }
     }
 
+    /// This process's name on the leases it takes.
+    pub fn owner(&self) -> &str {
+        &self.inner.owner
+    }
+
+    /// Keeps the card of a new order (whose lease nobody holds yet) for
+    /// the card TTL.
+    pub fn hold_card(&self, order_id: &str, card: Card) {
+        let expires_at = self.inner.store.clock().now() + self.inner.leases.card_ttl;
+        self.inner.vault.put(order_id, card, expires_at);
+    }
+
     /// Takes the order as far as it can go now and returns it as it is then.
-    /// If another driver holds the order, returns it untouched.
+    /// If another driver holds the order, returns it untouched. The drive
+    /// runs in its own task, which finishes its step and settles the lease
+    /// even if the caller stops waiting.
     pub async fn drive(&self, order_id: &str) -> Result<Order> {
-        let inner = &self.inner;
-        if !inner
-            .store
-            .claim(order_id, &inner.owner, self.lease_end())
-            .await?
-        {
-            return self.current(order_id).await;
-        }
-        let (order, halted) = self.drive_claimed(order_id).await?;
-        if !halted {
-            inner.store.release_lease(order_id, &inner.owner).await?;
-        }
-        Ok(order)
+        let this = self.clone();
+        let id = order_id.to_owned();
+        // In the caller's span, so the calls it makes join the caller's trace.
+        let drive = async move { this.drive_now(&id).await }.instrument(tracing::Span::current());
+        tokio::spawn(drive)
+            .await
+            .map_err(|e| Error::Internal(format!("the checkout task failed: {e}")))?
     }
 
     /// Moves a confirmed order to CANCELLING (idempotent) and drives it.
@@ -94,6 +165,33 @@ impl Checkout {
         self.drive(&order.id).await
     }
 
+    /// Renews the lease of every order whose card this process holds, so
+    /// no other replica takes it over while this one can still charge;
+    /// forgets cards past their TTL (the order then settles without its
+    /// card on the next pass) and cards of orders another driver owns.
+    pub async fn keep_cards(&self) {
+        let inner = &self.inner;
+        for (order_id, expired) in inner.vault.held(inner.store.clock().now()) {
+            if expired {
+                inner.vault.forget(&order_id);
+                tracing::info!(%order_id, "card forgotten after its TTL");
+                continue;
+            }
+            match inner
+                .store
+                .claim(&order_id, &inner.owner, self.lease_end())
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => {
+                    inner.vault.forget(&order_id);
+                    tracing::warn!(%order_id, "lost the lease of an order whose card was held; card forgotten");
+                }
+                Err(error) => tracing::warn!(%order_id, %error, "cannot renew a lease; will retry"),
+            }
+        }
+    }
+
     async fn current(&self, order_id: &str) -> Result<Order> {
         self.inner
             .store
@@ -103,11 +201,46 @@ impl Checkout {
     }
 
     fn lease_end(&self) -> i64 {
-        to_micros(self.inner.store.clock().now() + self.inner.lease)
+        to_micros(self.inner.store.clock().now() + self.inner.leases.lease)
     }
 
-    /// Returns the order and whether the failpoint stopped the drive.
-    async fn drive_claimed(&self, order_id: &str) -> Result<(Order, bool)> {
+    /// One task's drive of an order; another task of this process driving
+    /// it already, or another replica holding its lease, leaves it be.
+    async fn drive_now(&self, order_id: &str) -> Result<Order> {
+        let inner = &self.inner;
+        if !lock(&inner.driving).insert(order_id.to_owned()) {
+            return self.current(order_id).await;
+        }
+        let _driving = Driving {
+            set: &inner.driving,
+            order_id: order_id.to_owned(),
+        };
+        if !inner
+            .store
+            .claim(order_id, &inner.owner, self.lease_end())
+            .await?
+        {
+            return self.current(order_id).await;
+        }
+        // On an error the lease stays until it runs out (or, with a card
+        // held, until the recovery pass of this process resumes it).
+        let (order, stop) = self.drive_claimed(order_id).await?;
+        match stop {
+            Stop::Done | Stop::Postponed if inner.vault.holds(order_id) => {
+                // Still able to charge: keep the order (keep_cards renews
+                // the lease; this process's recovery retries it).
+            }
+            Stop::Done | Stop::Postponed => {
+                inner.store.release_lease(order_id, &inner.owner).await?;
+            }
+            Stop::LostLease => inner.vault.forget(order_id),
+            Stop::Halted => {}
+        }
+        Ok(order)
+    }
+
+    /// Returns the order and why the drive stopped.
+    async fn drive_claimed(&self, order_id: &str) -> Result<(Order, Stop)> {
         let inner = &self.inner;
         let mut order = self.current(order_id).await?;
         loop {
@@ -117,22 +250,30 @@ impl Checkout {
                     status = order.status.as_str(),
                     "failpoint: halting the saga here"
                 );
-                return Ok((order, true));
+                return Ok((order, Stop::Halted));
             }
             let step = next_step(order.status);
+            let deps = &inner.deps;
             let outcome = match step {
                 Step::Done => {
                     inner.vault.forget(order_id);
-                    return Ok((order, false));
+                    return Ok((order, Stop::Done));
                 }
-                Step::Reserve => inner.deps.reserve(&order).await,
+                Step::Reserve => self.renewed(order_id, deps.reserve(&order)).await?,
                 Step::Charge => {
-                    let card = inner.vault.get(order_id);
-                    inner.deps.charge(&order, card).await
+                    let card = inner.vault.get(order_id, inner.store.clock().now());
+                    self.renewed(order_id, deps.charge(&order, card)).await?
                 }
-                Step::Commit => inner.deps.commit(&order).await,
-                Step::Compensate => inner.deps.compensate(&order).await,
-                Step::Cancel => inner.deps.cancel(&order).await,
+                Step::Commit => self.renewed(order_id, deps.commit(&order)).await?,
+                Step::Compensate => self.renewed(order_id, deps.compensate(&order)).await?,
+                Step::Cancel => self.renewed(order_id, deps.cancel(&order)).await?,
+            };
+            let Some(outcome) = outcome else {
+                tracing::warn!(
+                    order_id,
+                    "lease lost mid-saga; another driver has the order"
+                );
+                return Ok((order, Stop::LostLease));
             };
             let outcome = match outcome {
                 Ok(outcome) => outcome,
@@ -140,7 +281,7 @@ impl Checkout {
                     metrics::counter!("orders_saga_steps_postponed_total", "step" => step.as_str())
                         .increment(1);
                     tracing::warn!(order_id, ?step, reason = %transient, "checkout step postponed; recovery will resume it");
-                    return Ok((order, false));
+                    return Ok((order, Stop::Postponed));
                 }
             };
             if step == Step::Charge {
@@ -152,17 +293,33 @@ impl Checkout {
                 Some(next) => {
                     inner.notifier.changed(order_id);
                     report_progress(&next);
-                    // Keep the lease while there is work left.
-                    inner
-                        .store
-                        .claim(order_id, &inner.owner, self.lease_end())
-                        .await?;
                     next
                 }
                 // Another driver moved it first: carry on from where it is.
                 None => self.current(order_id).await?,
             };
         }
+    }
+}
+
+impl Checkout {
+    /// Takes `step` once the order's lease is renewed (so a driver that
+    /// stalled past its lease learns it before acting, not after); `None`
+    /// if another driver owns the order now.
+    async fn renewed(
+        &self,
+        order_id: &str,
+        step: impl Future<Output = Result<Outcome, Transient>>,
+    ) -> Result<Option<Result<Outcome, Transient>>> {
+        let inner = &self.inner;
+        if !inner
+            .store
+            .claim(order_id, &inner.owner, self.lease_end())
+            .await?
+        {
+            return Ok(None);
+        }
+        Ok(Some(step.await))
     }
 }
 

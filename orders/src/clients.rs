@@ -252,7 +252,7 @@ impl Dependencies {
                 common_proto::payment_method::Method::Wallet(common_proto::Wallet {})
             }
             (MethodType::Card, Some(card)) => common_proto::payment_method::Method::Card(card),
-            (MethodType::Card, None) => return self.find_charge(order).await,
+            (MethodType::Card, None) => return self.settle_without_card(order).await,
         };
         let message = payments_proto::ChargeRequest {
             idempotency_key: charge_key(order),
@@ -279,28 +279,31 @@ impl Dependencies {
         }
     }
 
-    /// After a restart, a card order's charge can only be found, not made.
-    async fn find_charge(&self, order: &Order) -> Result<Outcome, Transient> {
-        let message = payments_proto::ListPaymentsRequest {
+    /// Without the card (a restart, its TTL passed), a card order's charge
+    /// can only be found, not made: payments settles it, voiding a charge
+    /// never made or left processing, so that no late attempt (another
+    /// replica, a retry still in flight) can capture it after this order
+    /// fails. A charge that was captured first is found as such.
+    async fn settle_without_card(&self, order: &Order) -> Result<Outcome, Transient> {
+        let message = payments_proto::VoidChargeRequest {
+            idempotency_key: charge_key(order),
             order_id: order.id.clone(),
-            user_id: order.user_id.clone(),
-            page_size: 10,
-            ..Default::default()
         };
         let result = self
-            .retrying(&self.payments_budget, "ListPayments", || {
+            .retrying(&self.payments_budget, "VoidCharge", || {
                 let mut client = self.payments.clone();
                 let request = self.caller.request(&acting_for(order), message.clone());
-                async move { client.list_payments(request?).await }
+                async move { client.void_charge(request?).await }
             })
             .await;
         match result {
-            Ok(list) => match list.into_inner().payments.first() {
-                Some(payment) => payment_outcome(payment),
+            Ok(settled) => match settled.into_inner().payment {
+                Some(payment) => payment_outcome(&payment),
                 None => Ok(Outcome::PaymentIncomplete),
             },
+            // CHARGE_IN_PROGRESS too: an attempt is still with the processor.
             Err(status) if is_transient(&status) => Err(Transient(status.message().to_owned())),
-            Err(status) => Ok(broken("ListPayments", &status)),
+            Err(status) => Ok(broken("VoidCharge", &status)),
         }
     }
 
@@ -333,9 +336,14 @@ impl Dependencies {
         Ok(Outcome::Compensated)
     }
 
-    /// Cancels a confirmed order: refunds, then puts the units back.
+    /// Cancels a confirmed order: refunds (with the reason it was cancelled
+    /// for), then puts the units back.
     pub async fn cancel(&self, order: &Order) -> Result<Outcome, Transient> {
-        self.refund(order, "order cancelled").await?;
+        let reason = match order.cancel_reason.as_deref() {
+            Some(reason) if !reason.is_empty() => reason,
+            _ => "order cancelled",
+        };
+        self.refund(order, reason).await?;
         self.release(order).await?;
         Ok(Outcome::Cancelled)
     }
@@ -403,6 +411,8 @@ fn payment_outcome(payment: &payments_proto::Payment) -> Result<Outcome, Transie
                 card_brand,
             })
         }
+        // Abandoned and voided: nothing was charged, nor ever will be.
+        PaymentStatus::Voided => Ok(Outcome::PaymentIncomplete),
         PaymentStatus::Declined => {
             let code = DeclineCode::try_from(payment.decline_code)
                 .unwrap_or(DeclineCode::GenericDecline)

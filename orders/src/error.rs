@@ -29,6 +29,8 @@ pub enum Error {
     DependencyFailed(&'static str, String),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    #[error("{0}")]
+    Internal(String),
     #[error(transparent)]
     Db(#[from] DbError),
 }

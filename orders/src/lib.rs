@@ -34,7 +34,7 @@ use tonic::service::Routes;
 
 use crate::{
     api::OrdersApi,
-    checkout::Checkout,
+    checkout::{Checkout, Leases},
     clients::{Dependencies, RetryBudget, RetryPolicy},
     domain::OrderStatus,
     notify::Notifier,
@@ -81,8 +81,14 @@ pub struct Config {
     pub recovery_interval: Duration,
     /// How long an order must sit untouched mid-saga to count as stalled.
     pub stale_after: Duration,
-    /// How long a driver owns an order's saga without making progress.
+    /// How long a driver owns an order's saga without renewing its lease
+    /// (renewed before every step, and every recovery pass while this
+    /// process holds the order's card). Keep it above `recovery_interval`
+    /// and above the longest step (`call_timeout` times `retry_attempts`).
     pub lease: Duration,
+    /// How long a card order's card is kept in memory for its charge; then
+    /// an order not charged yet fails as PAYMENT_INCOMPLETE.
+    pub card_ttl: Duration,
     /// How often watchers look for changes made by other replicas.
     pub watch_poll: Duration,
     /// How long a repeated CreateOrder waits for the first to settle.
@@ -130,6 +136,7 @@ impl Config {
             recovery_interval: Duration::from_secs(10),
             stale_after: Duration::from_secs(30),
             lease: Duration::from_secs(60),
+            card_ttl: Duration::from_secs(300),
             watch_poll: Duration::from_secs(1),
             settle_wait: Duration::from_secs(5),
             page_token_key: platform::paging::random_key(),
@@ -192,11 +199,21 @@ pub async fn serve(
     let checkout = Checkout::new(
         store.clone(),
         deps.clone(),
-        vault.clone(),
+        vault,
         notifier.clone(),
-        config.lease,
+        Leases {
+            lease: config.lease,
+            card_ttl: config.card_ttl,
+        },
         config.halt_after,
     );
+    if config.recovery_interval >= config.lease {
+        tracing::warn!(
+            recovery_interval = ?config.recovery_interval,
+            lease = ?config.lease,
+            "the recovery interval should be well below the lease: leases of held cards may lapse"
+        );
+    }
     let recovery = tokio::spawn(recovery::run(
         store.clone(),
         checkout.clone(),
@@ -208,7 +225,6 @@ pub async fn serve(
         checkout,
         api::orders::ApiParts {
             deps,
-            vault,
             notifier,
             tokens: PageTokens::new(&config.page_token_key),
             settle_wait: config.settle_wait,

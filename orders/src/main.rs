@@ -45,6 +45,16 @@ struct Args {
     #[arg(long, env = "RECOVERY_INTERVAL", default_value = "10s", value_parser = parse_duration)]
     recovery_interval: Duration,
 
+    /// How long a replica owns a checkout without renewing its lease; a
+    /// crashed replica's checkouts are taken over this long after.
+    #[arg(long, env = "ORDER_LEASE", default_value = "60s", value_parser = parse_duration)]
+    lease: Duration,
+
+    /// How long card details are kept in memory for a checkout's charge;
+    /// a card order not charged by then fails as PAYMENT_INCOMPLETE.
+    #[arg(long, env = "CARD_TTL", default_value = "5m", value_parser = parse_duration)]
+    card_ttl: Duration,
+
     /// How long a checkout must sit untouched to be resumed by recovery.
     #[arg(long, env = "STALE_AFTER", default_value = "30s", value_parser = parse_duration)]
     stale_after: Duration,
@@ -109,6 +119,8 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     config.call_timeout = args.call_timeout;
     config.recovery_interval = args.recovery_interval;
     config.stale_after = args.stale_after;
+    config.lease = args.lease;
+    config.card_ttl = args.card_ttl;
     config.drain_delay = args.common.drain_delay;
     config.tls = args.common.server_tls()?;
     config.channels = args.common.channel_options()?;

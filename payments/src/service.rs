@@ -11,6 +11,13 @@
 //! ran out). Processors are idempotent per payment id, so a takeover never
 //! moves money twice, and only one outcome is ever recorded.
 //!
+//! A charge whose caller will never come back (the orders service lost the
+//! card details) is settled by a void: the key is marked voided first (so a
+//! charge arriving later is voided, not made), then a processing payment
+//! under it is voided at the processor once no attempt owns its lease, and
+//! recorded voided by the same conditional update that records captures:
+//! of a void and a capture, exactly one wins.
+//!
 //! A refund is recorded first (refunded total, ledger entry, pending) and
 //! sent afterwards; a repeat of a refund still pending sends it again.
 
@@ -21,8 +28,8 @@ use tokio::time::Instant;
 
 use crate::{
     domain::{
-        ChargeRequest, ChargeState, Currency, ListQuery, Payment, PaymentId, Refund, RefundRequest,
-        RefundState, TopUpRequest, UserId, Wallet,
+        ChargeDecision, ChargeRequest, ChargeState, Currency, IdempotencyKey, ListQuery, OrderId,
+        Payment, PaymentId, Refund, RefundRequest, RefundState, TopUpRequest, UserId, Wallet,
     },
     error::{Error, Result},
     processor::{ChargeAttempt, ProcessorError, Processors, RefundAttempt},
@@ -79,6 +86,15 @@ impl Payments {
     pub async fn charge(&self, request: ChargeRequest) -> Result<Payment> {
         let lease_until = self.lease_from_now();
         let mut payment = match self.store.begin_charge(&request, lease_until).await? {
+            // The payment is committed before this look, and a void commits
+            // its mark before looking for a payment: one sees the other.
+            Begun::Created(payment) if self.store.is_voided(&request.charge.key).await? => {
+                tracing::info!(payment_id = %payment.id, "charge under a voided key: voided");
+                return self
+                    .store
+                    .finish_charge(payment.id, &ChargeDecision::Void)
+                    .await;
+            }
             Begun::Created(payment) => return self.process(payment, request, lease_until).await,
             Begun::Existing(payment) => payment,
         };
@@ -111,6 +127,65 @@ impl Payments {
             tokio::time::sleep(POLL_INTERVAL).await;
             payment = self.store.payment(payment.id).await?;
         }
+    }
+
+    /// Settles the charge under `key` for a caller that will never finish
+    /// it: returns the payment as it ends up (voided, or the outcome that
+    /// got there first), or `None` if no charge was ever made under the key
+    /// (and now none can be). A charge an attempt is still working on is
+    /// [`Error::ChargeInProgress`]: retry once it has had its lease.
+    pub async fn void(&self, key: IdempotencyKey, order_id: OrderId) -> Result<Option<Payment>> {
+        let voided_for = self.store.void_key(&key, &order_id).await?;
+        let found = self.store.find_by_key(&key).await?;
+        if voided_for != order_id.as_str() || found.as_ref().is_some_and(|p| p.order_id != order_id)
+        {
+            return Err(Error::IdempotencyKeyReused {
+                key: key.as_str().to_owned(),
+                what: "charge",
+            });
+        }
+        let Some(payment) = found else {
+            tracing::info!(
+                order_id = order_id.as_str(),
+                "charge voided before it was made"
+            );
+            return Ok(None);
+        };
+        if payment.state != ChargeState::Processing {
+            return Ok(Some(payment));
+        }
+        // Only with the lease: no attempt is with the processor meanwhile,
+        // and none can take the charge over.
+        let Some(lease_until) = self
+            .store
+            .claim_charge(payment.id, self.timing.charge_lease)
+            .await?
+        else {
+            return Err(Error::ChargeInProgress(key.as_str().to_owned()));
+        };
+        let processor = self.processors.for_method(payment.method.kind());
+        let answer =
+            tokio::time::timeout(self.timing.processor_timeout, processor.void(payment.id))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(ProcessorError::Unavailable(
+                        "no answer within the processor timeout".into(),
+                    ))
+                });
+        if let Err(error) = answer {
+            self.store.release_charge(payment.id, lease_until).await?;
+            tracing::warn!(payment_id = %payment.id, %error, "void not processed");
+            return Err(match error {
+                ProcessorError::Unavailable(cause) => Error::ProcessorUnavailable(cause),
+                ProcessorError::Refused(cause) => Error::Internal(cause),
+            });
+        }
+        let payment = self
+            .store
+            .finish_charge(payment.id, &ChargeDecision::Void)
+            .await?;
+        tracing::info!(payment_id = %payment.id, status = ?payment.status(), "abandoned charge settled");
+        Ok(Some(payment))
     }
 
     fn lease_from_now(&self) -> i64 {

@@ -24,7 +24,6 @@ use crate::{
     error::{Error, Result},
     notify::Notifier,
     store::{ListQuery, Store},
-    vault::CardVault,
 };
 
 /// The OrderService implementation.
@@ -33,7 +32,6 @@ pub struct OrdersApi {
     store: Store,
     checkout: Checkout,
     deps: Dependencies,
-    vault: CardVault,
     notifier: Notifier,
     tokens: PageTokens,
     /// How long a repeated CreateOrder waits for the first one to settle.
@@ -45,7 +43,6 @@ pub struct OrdersApi {
 /// What the API needs besides the store and the driver.
 pub struct ApiParts {
     pub deps: Dependencies,
-    pub vault: CardVault,
     pub notifier: Notifier,
     pub tokens: PageTokens,
     pub settle_wait: Duration,
@@ -58,7 +55,6 @@ impl OrdersApi {
             store,
             checkout,
             deps: parts.deps,
-            vault: parts.vault,
             notifier: parts.notifier,
             tokens: parts.tokens,
             settle_wait: parts.settle_wait,
@@ -101,7 +97,14 @@ impl OrdersApi {
         .await
     }
 
-    async fn create(&self, caller: Principal, request: CheckoutRequest) -> Result<Order> {
+    /// Places the order and drives its saga; with `answer_within`, returns
+    /// the order as it is then if the saga has not come to rest.
+    async fn create(
+        &self,
+        caller: Principal,
+        request: CheckoutRequest,
+        answer_within: Option<Duration>,
+    ) -> Result<Order> {
         if let Some((existing, fingerprint)) = self
             .store
             .order_by_request(&caller.user_id, request.request_id.as_str())
@@ -161,9 +164,21 @@ impl OrdersApi {
         tracing::info!(order_id = %order.id, total_minor = order.total_minor, "order placed");
         self.notifier.changed(&order.id);
         if let PaymentChoice::Card(card) = request.payment {
-            self.vault.put(&order.id, card);
+            self.checkout.hold_card(&order.id, card);
         }
-        self.checkout.drive(&order.id).await
+        let drive = self.checkout.drive(&order.id);
+        match answer_within {
+            None => drive.await,
+            // The drive goes on without us; the order is returned as it is.
+            Some(wait) => match tokio::time::timeout(wait, drive).await {
+                Ok(driven) => driven,
+                Err(_) => self
+                    .store
+                    .order(&order.id)
+                    .await?
+                    .ok_or_else(|| Error::OrderNotFound(order.id.clone())),
+            },
+        }
     }
 }
 
@@ -174,8 +189,9 @@ impl OrderService for OrdersApi {
         request: Request<proto::CreateOrderRequest>,
     ) -> Result<Response<proto::Order>, Status> {
         let caller = Principal::of(&request)?;
+        let answer_within = answer_within(&request);
         let checkout = CheckoutRequest::try_from(request.into_inner())?;
-        let order = self.create(caller, checkout).await?;
+        let order = self.create(caller, checkout, answer_within).await?;
         Ok(Response::new((&order).into()))
     }
 
@@ -282,6 +298,18 @@ impl OrderService for OrdersApi {
             self.watch_poll,
         )))
     }
+}
+
+/// How long CreateOrder may wait for its saga: most of the caller's
+/// deadline, keeping a margin for the answer to travel back in time.
+fn answer_within<T>(request: &Request<T>) -> Option<Duration> {
+    let timeout = request
+        .metadata()
+        .get("grpc-timeout")
+        .and_then(|v| v.to_str().ok())
+        .and_then(platform::grpc_timeout::parse)?;
+    let margin = (timeout / 10).clamp(Duration::from_millis(20), Duration::from_millis(500));
+    Some(timeout.saturating_sub(margin))
 }
 
 /// Listings are ordered newest first by (creation time, id).

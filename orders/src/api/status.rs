@@ -51,7 +51,9 @@ impl From<Error> for Status {
                 message,
                 [("service".into(), service.to_owned())],
             ),
-            Error::DependencyFailed(..) | Error::Corrupt(_) => error::internal(&message),
+            Error::DependencyFailed(..) | Error::Corrupt(_) | Error::Internal(_) => {
+                error::internal(&message)
+            }
             Error::Db(db) if db.is_transient() => error::unavailable(&db),
             Error::Db(db) => error::internal(&db),
         }

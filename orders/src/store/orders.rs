@@ -290,15 +290,26 @@ impl Store {
     }
 
     /// Orders still in progress that nobody has moved since `untouched_since`
-    /// and nobody holds a lease on: the recovery loop's work list.
-    pub async fn stalled_orders(&self, untouched_since: i64, limit: i64) -> Result<Vec<String>> {
+    /// and nobody but `owner` holds a lease on: the recovery loop's work
+    /// list.
+    pub async fn stalled_orders(
+        &self,
+        untouched_since: i64,
+        owner: &str,
+        limit: i64,
+    ) -> Result<Vec<String>> {
         let now = to_micros(self.clock.now());
         let in_progress = OrderStatus::all_in_progress();
+        let owner = owner.to_owned();
         on_db!(&self.db, |conn| {
             Ok(orders::table
                 .filter(orders::status.eq_any(&in_progress))
                 .filter(orders::updated_at.le(untouched_since))
-                .filter(orders::lease_until.le(now))
+                .filter(
+                    orders::lease_until
+                        .le(now)
+                        .or(orders::lease_owner.eq(&owner)),
+                )
                 .order(orders::updated_at.asc())
                 .limit(limit)
                 .select(orders::id)

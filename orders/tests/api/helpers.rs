@@ -15,6 +15,7 @@ use contracts::{
     orders::{self as proto, order_service_client::OrderServiceClient},
     payments::{self as payments_proto, payment_service_client::PaymentServiceClient},
 };
+use payments::processor::card::SimulatedCardNetwork;
 use platform::{
     auth::{Role, issuer},
     clock::Clock,
@@ -27,6 +28,8 @@ use tonic::{Request, Status, transport::Channel};
 pub const GOOD_CARD: &str = "4242424242424242";
 /// A test card the simulated network always declines.
 pub const DECLINED_CARD: &str = "4000000000000002";
+/// A test card the simulated network never answers for (transient trouble).
+pub const UNANSWERED_CARD: &str = "4000000000000101";
 
 /// A server task and the means to stop it.
 struct Running<E> {
@@ -73,6 +76,12 @@ fn channel(address: SocketAddr) -> Channel {
         .connect_lazy()
 }
 
+/// A second orders service on the shop's orders database.
+pub struct Replica {
+    pub orders: OrderServiceClient<Channel>,
+    _server: Running<orders::StartError>,
+}
+
 /// A whole shop (minus the gateway) and typed clients to it.
 pub struct TestShop {
     pub orders: OrderServiceClient<Channel>,
@@ -82,6 +91,8 @@ pub struct TestShop {
     pub orders_channel: Channel,
     pub auth: TestAuth,
     pub clock: Clock,
+    /// The card network payments charges on (kept across its restarts).
+    pub network: SimulatedCardNetwork,
     catalog_address: SocketAddr,
     payments_address: SocketAddr,
     // Kept so the catalog runs as long as the shop; dropping it stops it.
@@ -129,6 +140,7 @@ impl TestShop {
             orders_channel: channel(catalog_address),
             auth,
             clock,
+            network: SimulatedCardNetwork::default(),
             catalog_address,
             payments_address,
             _catalog_server: catalog_server,
@@ -146,6 +158,7 @@ impl TestShop {
     fn start_payments_on(&mut self, listener: TcpListener) {
         let mut config = payments::Config::new(self.payments_db.url(), self.auth.verifier());
         config.clock = self.clock.clone();
+        config.card_network = self.network.clone();
         self.payments_server = Some(Running::start(|stop| {
             payments::serve(config, listener, async {
                 let _ = stop.await;
@@ -155,6 +168,26 @@ impl TestShop {
 
     /// Starts orders (again) on its database, on a new port.
     pub async fn start_orders(&mut self, configure: impl FnOnce(&mut orders::Config)) {
+        let (server, channel) = self.orders_server_with(configure).await;
+        self.orders_server = Some(server);
+        self.orders_channel = channel;
+        self.orders = OrderServiceClient::new(self.orders_channel.clone());
+    }
+
+    /// Another orders replica on the same database (with its own memory:
+    /// cards, leases); stopped when dropped or with [`Replica::stop`].
+    pub async fn orders_replica(&self) -> Replica {
+        let (server, channel) = self.orders_server_with(|_| {}).await;
+        Replica {
+            orders: OrderServiceClient::new(channel),
+            _server: server,
+        }
+    }
+
+    async fn orders_server_with(
+        &self,
+        configure: impl FnOnce(&mut orders::Config),
+    ) -> (Running<orders::StartError>, Channel) {
         let mut config = orders::Config::new(
             self.orders_db.url(),
             self.auth.verifier(),
@@ -174,13 +207,12 @@ impl TestShop {
 
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
-        self.orders_server = Some(Running::start(|stop| {
+        let server = Running::start(|stop| {
             orders::serve(config, listener, async {
                 let _ = stop.await;
             })
-        }));
-        self.orders_channel = channel(address);
-        self.orders = OrderServiceClient::new(self.orders_channel.clone());
+        });
+        (server, channel(address))
     }
 
     /// Stops the orders service, as a crash would (its leases stay behind).
@@ -188,6 +220,13 @@ impl TestShop {
         if let Some(server) = self.orders_server.take() {
             server.stop().await;
         }
+    }
+
+    /// Restarts payments with its card network answering after `latency`.
+    pub async fn slow_card_network(&mut self, latency: Duration) {
+        self.stop_payments().await;
+        self.network = self.network.with_latency(latency);
+        self.start_payments().await;
     }
 
     /// Takes the payments service down.

@@ -11,4 +11,5 @@ mod operations;
 mod ownership;
 mod recovery;
 mod resilience;
+mod settlement;
 mod watch;

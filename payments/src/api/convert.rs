@@ -175,6 +175,7 @@ fn status(status: PaymentStatus) -> proto::PaymentStatus {
         PaymentStatus::Declined => proto::PaymentStatus::Declined,
         PaymentStatus::PartiallyRefunded => proto::PaymentStatus::PartiallyRefunded,
         PaymentStatus::Refunded => proto::PaymentStatus::Refunded,
+        PaymentStatus::Voided => proto::PaymentStatus::Voided,
     }
 }
 
@@ -213,7 +214,7 @@ impl From<&Payment> for proto::Payment {
         let currency = p.currency().as_str();
         let decline = match p.state {
             ChargeState::Declined(code) => decline_code(code),
-            ChargeState::Processing | ChargeState::Captured => {
+            ChargeState::Processing | ChargeState::Captured | ChargeState::Voided => {
                 common_proto::DeclineCode::Unspecified
             }
         };

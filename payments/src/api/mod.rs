@@ -26,6 +26,7 @@ pub fn policy() -> Policy {
     Policy::new()
         .rule(PAYMENTS, "Charge", orders_or_admin())
         .rule(PAYMENTS, "Refund", orders_or_admin())
+        .rule(PAYMENTS, "VoidCharge", orders_or_admin())
         .rule(PAYMENTS, "GetPayment", readers())
         .rule(PAYMENTS, "ListPayments", readers())
         .rule(PAYMENTS, "GetWallet", readers())

@@ -16,8 +16,8 @@ use tonic::{Request, Response, Status};
 use super::convert::Violations;
 use crate::{
     domain::{
-        ChargeRequest, Currency, ListQuery, NewCharge, OrderId, Payment, PaymentId, RefundRequest,
-        TopUpRequest, UserId,
+        ChargeRequest, Currency, IdempotencyKey, ListQuery, NewCharge, OrderId, Payment, PaymentId,
+        RefundRequest, TopUpRequest, UserId,
     },
     error::Error,
     service::Payments,
@@ -98,6 +98,24 @@ impl PaymentService for PaymentsApi {
         let refund = RefundRequest::try_from(request.into_inner())?;
         let payment = self.payments.refund(refund, &actor).await?;
         Ok(Response::new((&payment).into()))
+    }
+
+    async fn void_charge(
+        &self,
+        request: Request<proto::VoidChargeRequest>,
+    ) -> Result<Response<proto::VoidChargeResponse>, Status> {
+        let request = request.into_inner();
+        let mut v = Violations::default();
+        let key = v.check(
+            "idempotency_key",
+            IdempotencyKey::parse(&request.idempotency_key),
+        );
+        let order_id = v.check("order_id", OrderId::parse(&request.order_id));
+        let (key, order_id) = v.finish(|| Some((key?, order_id?)))?;
+        let payment = self.payments.void(key, order_id).await?;
+        Ok(Response::new(proto::VoidChargeResponse {
+            payment: payment.as_ref().map(proto::Payment::from),
+        }))
     }
 
     async fn get_payment(

@@ -2,7 +2,8 @@
 //! fingerprint), a payment's lifecycle and totals, and what a listing asks
 //! for.
 //!
-//! A payment's charge goes processing -> captured or declined, once. Its
+//! A payment's charge goes processing -> captured, declined or voided (its
+//! caller abandoned it), once. Its
 //! status as the contract shows it (partially refunded, refunded) follows
 //! from the captured and refunded totals, which only refunds change.
 
@@ -125,6 +126,9 @@ pub enum ChargeState {
     Captured,
     /// Nothing was taken.
     Declined(DeclineCode),
+    /// Abandoned by its caller and voided: nothing was taken, and nothing
+    /// can be under its key any more.
+    Voided,
 }
 
 /// What a processor decided about a charge.
@@ -137,6 +141,9 @@ pub enum ChargeDecision {
     /// Take the money from the payer's wallet, in the transaction that
     /// records the outcome (declined if the balance is short).
     DebitWallet,
+    /// Not a processor's answer: the charge was abandoned by its caller and
+    /// voided at the processor (`Payments::void`).
+    Void,
 }
 
 /// What a processor did with a refund.
@@ -157,6 +164,7 @@ pub enum PaymentStatus {
     Declined,
     PartiallyRefunded,
     Refunded,
+    Voided,
 }
 
 /// Whether a refund's money has reached the card or wallet.
@@ -223,6 +231,7 @@ impl Payment {
         match self.state {
             ChargeState::Processing => PaymentStatus::Processing,
             ChargeState::Declined(_) => PaymentStatus::Declined,
+            ChargeState::Voided => PaymentStatus::Voided,
             ChargeState::Captured if self.refunded_minor == 0 => PaymentStatus::Captured,
             ChargeState::Captured if self.refunded_minor >= self.captured_minor => {
                 PaymentStatus::Refunded
@@ -429,6 +438,7 @@ mod tests {
             payment(0, 0, Declined(DeclineCode::GenericDecline)).status(),
             PaymentStatus::Declined
         );
+        assert_eq!(payment(0, 0, Voided).status(), PaymentStatus::Voided);
         assert_eq!(payment(1000, 0, Captured).status(), PaymentStatus::Captured);
         assert_eq!(
             payment(1000, 400, Captured).status(),

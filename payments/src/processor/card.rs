@@ -15,7 +15,7 @@ use std::{
 };
 
 use super::{ChargeAttempt, Processor, ProcessorError, RefundAttempt};
-use crate::domain::{ChargeDecision, DeclineCode, PaymentMethod, RefundDecision};
+use crate::domain::{ChargeDecision, DeclineCode, PaymentId, PaymentMethod, RefundDecision};
 
 /// Card numbers with a fixed behaviour on the simulated network.
 pub mod test_cards {
@@ -57,6 +57,9 @@ struct NetworkState {
     refunds: HashSet<String>,
     /// Attempt ids whose first attempt already failed (the flaky card).
     failed_once: HashSet<String>,
+    /// Charges voided, by attempt id: any approval reversed, and no
+    /// later attempt approved.
+    voided: HashSet<String>,
     /// How many charge requests arrived, repeats included.
     charge_calls: u64,
 }
@@ -129,6 +132,9 @@ impl Processor for SimulatedCardNetwork {
         let key = attempt.payment_id.to_string();
         let mut state = self.state();
         state.charge_calls += 1;
+        if state.voided.contains(&key) {
+            return Ok(ChargeDecision::Declined(DeclineCode::GenericDecline));
+        }
         if let Some(decided) = state.charges.get(&key) {
             return Ok(decided.decision.clone());
         }
@@ -160,6 +166,17 @@ impl Processor for SimulatedCardNetwork {
             },
         );
         Ok(decision)
+    }
+
+    async fn void(&self, payment_id: PaymentId) -> Result<(), ProcessorError> {
+        tokio::time::sleep(self.latency).await;
+        let key = payment_id.to_string();
+        let mut state = self.state();
+        // An approval nobody recorded is released, as a network releases
+        // an authorisation that is voided before capture.
+        state.charges.remove(&key);
+        state.voided.insert(key);
+        Ok(())
     }
 
     async fn refund(&self, attempt: &RefundAttempt<'_>) -> Result<RefundDecision, ProcessorError> {

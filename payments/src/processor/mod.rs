@@ -61,6 +61,11 @@ pub trait Processor: Send + Sync + std::fmt::Debug {
     /// the wallet as you record it". Idempotent per payment id.
     async fn charge(&self, attempt: &ChargeAttempt<'_>) -> Result<ChargeDecision, ProcessorError>;
 
+    /// Voids a charge its caller abandoned: whatever an attempt under this
+    /// payment id did (a late approval included) is reversed, and later
+    /// attempts under it move no money. Idempotent per payment id.
+    async fn void(&self, payment_id: PaymentId) -> Result<(), ProcessorError>;
+
     /// Sends a recorded refund back. Idempotent per refund id.
     async fn refund(&self, attempt: &RefundAttempt<'_>) -> Result<RefundDecision, ProcessorError>;
 }

@@ -4,7 +4,7 @@
 //! the charge (or the refund), where the balance check is atomic.
 
 use super::{ChargeAttempt, Processor, ProcessorError, RefundAttempt};
-use crate::domain::{ChargeDecision, PaymentMethod, RefundDecision};
+use crate::domain::{ChargeDecision, PaymentId, PaymentMethod, RefundDecision};
 
 /// The wallet processor.
 #[derive(Debug, Clone, Copy, Default)]
@@ -19,6 +19,12 @@ impl Processor for WalletProcessor {
                 "the wallet processor cannot charge a card".into(),
             )),
         }
+    }
+
+    /// A wallet is debited only in the transaction that records the
+    /// outcome, so an unrecorded charge has moved nothing to undo.
+    async fn void(&self, _payment_id: PaymentId) -> Result<(), ProcessorError> {
+        Ok(())
     }
 
     async fn refund(&self, _attempt: &RefundAttempt<'_>) -> Result<RefundDecision, ProcessorError> {

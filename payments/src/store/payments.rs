@@ -10,12 +10,16 @@ use platform::{clock::to_micros, on_db};
 
 use super::{
     Begun, Store,
-    rows::{self, CAPTURED, DECLINED, LeaseRow, LedgerRow, PROCESSING, PaymentRow, RefundRow},
-    schema::{charge_leases, ledger_entries, payments, refunds, wallets},
+    rows::{
+        self, CAPTURED, DECLINED, LeaseRow, LedgerRow, PROCESSING, PaymentRow, RefundRow,
+        VOIDED_CODE,
+    },
+    schema::{charge_leases, charge_voids, ledger_entries, payments, refunds, wallets},
 };
 use crate::{
     domain::{
-        ChargeDecision, ChargeRequest, DeclineCode, IdempotencyKey, ListQuery, Payment, PaymentId,
+        ChargeDecision, ChargeRequest, DeclineCode, IdempotencyKey, ListQuery, OrderId, Payment,
+        PaymentId,
     },
     error::{Error, Result},
 };
@@ -96,13 +100,61 @@ impl Store {
 
     /// The payment an idempotency key made.
     async fn payment_by_key(&self, key: &IdempotencyKey) -> Result<Payment> {
+        // Payments are never deleted, so a key seen taken stays taken.
+        self.find_by_key(key)
+            .await?
+            .ok_or_else(|| Error::Corrupt(format!("payment with key {:?} vanished", key.as_str())))
+    }
+
+    /// The payment an idempotency key made, if any.
+    pub async fn find_by_key(&self, key: &IdempotencyKey) -> Result<Option<Payment>> {
         let key = key.as_str().to_owned();
-        let found: Option<Payment> = on_db!(&self.db, |conn| load_payment!(
+        Ok(on_db!(&self.db, |conn| load_payment!(
             conn,
             payments::idempotency_key.eq(&key)
-        ));
-        // Payments are never deleted, so a key seen taken stays taken.
-        found.ok_or_else(|| Error::Corrupt(format!("payment with key {key:?} vanished")))
+        )))
+    }
+
+    /// Records that the charge under `key` is voided (idempotent). Returns
+    /// the order the key was first voided for.
+    pub async fn void_key(&self, key: &IdempotencyKey, order_id: &OrderId) -> Result<String> {
+        let key = key.as_str().to_owned();
+        let order = order_id.as_str().to_owned();
+        let now = to_micros(self.clock.now());
+        Ok(on_db!(&self.db, |conn| {
+            // Committed before the caller looks for a payment under the key,
+            // as a new charge commits its payment before looking for this
+            // row: of the two, at least one sees the other.
+            diesel::insert_into(charge_voids::table)
+                .values((
+                    charge_voids::idempotency_key.eq(&key),
+                    charge_voids::order_id.eq(&order),
+                    charge_voids::created_at.eq(now),
+                ))
+                .on_conflict(charge_voids::idempotency_key)
+                .do_nothing()
+                .execute(conn)
+                .await?;
+            charge_voids::table
+                .find(&key)
+                .select(charge_voids::order_id)
+                .first::<String>(conn)
+                .await?
+        }))
+    }
+
+    /// Whether the charge under `key` was voided.
+    pub async fn is_voided(&self, key: &IdempotencyKey) -> Result<bool> {
+        let key = key.as_str().to_owned();
+        let found: Option<String> = on_db!(&self.db, |conn| {
+            charge_voids::table
+                .find(&key)
+                .select(charge_voids::idempotency_key)
+                .first(conn)
+                .await
+                .optional()?
+        });
+        Ok(found.is_some())
     }
 
     /// Takes over a processing charge whose lease has run out (its attempt
@@ -151,7 +203,7 @@ impl Store {
 
     /// Records a processor's decision on a processing charge: captured
     /// (with its ledger entry; for wallets, the debit, or a decline if the
-    /// balance is short) or declined, all in one transaction. Only the
+    /// balance is short), declined or voided, all in one transaction. Only the
     /// first outcome recorded counts; later ones (a duplicate attempt
     /// finishing second) change nothing. Returns the payment as it is now.
     pub async fn finish_charge(&self, id: PaymentId, decision: &ChargeDecision) -> Result<Payment> {
@@ -178,9 +230,13 @@ impl Store {
                     .first(tx)
                     .await?;
 
-                let (decline, reference) = match decision {
-                    ChargeDecision::Approved { reference } => (None, Some(reference.clone())),
-                    ChargeDecision::Declined(code) => (Some(*code), None),
+                // (status, decline code, captured, processor reference)
+                let (status, decline, captured, reference) = match decision {
+                    ChargeDecision::Approved { reference } => {
+                        (CAPTURED, None, row.amount_minor, Some(reference.clone()))
+                    }
+                    ChargeDecision::Declined(code) => (DECLINED, Some(code.as_str()), 0, None),
+                    ChargeDecision::Void => (DECLINED, Some(VOIDED_CODE), 0, None),
                     ChargeDecision::DebitWallet => {
                         // The balance check is the WHERE clause, so
                         // concurrent charges can never take it below zero.
@@ -196,24 +252,18 @@ impl Store {
                         ))
                         .execute(tx)
                         .await?;
-                        let short =
-                            (debited == 0).then_some(DeclineCode::InsufficientWalletBalance);
-                        (short, None)
+                        if debited == 0 {
+                            let short = DeclineCode::InsufficientWalletBalance.as_str();
+                            (DECLINED, Some(short), 0, None)
+                        } else {
+                            (CAPTURED, None, row.amount_minor, None)
+                        }
                     }
-                };
-                let captured = if decline.is_none() {
-                    row.amount_minor
-                } else {
-                    0
                 };
                 diesel::update(payments::table.filter(payments::id.eq(&key)))
                     .set((
-                        payments::status.eq(if decline.is_none() {
-                            CAPTURED
-                        } else {
-                            DECLINED
-                        }),
-                        payments::decline_code.eq(decline.map(|code| code.as_str())),
+                        payments::status.eq(status),
+                        payments::decline_code.eq(decline),
                         payments::captured_minor.eq(captured),
                     ))
                     .execute(tx)

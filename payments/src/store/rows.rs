@@ -18,6 +18,10 @@ use crate::{
 pub const PROCESSING: &str = "processing";
 pub const CAPTURED: &str = "captured";
 pub const DECLINED: &str = "declined";
+/// A voided charge is stored as declined with this code: nothing was
+/// captured, like a decline, and the status CHECK of the first migration
+/// (which SQLite cannot change in place) still holds.
+pub const VOIDED_CODE: &str = "voided";
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = payments)]
@@ -194,6 +198,7 @@ pub fn payment(row: PaymentRow, mut refund_rows: Vec<RefundRow>) -> Result<Payme
     let state = match (row.status.as_str(), row.decline_code.as_deref()) {
         (PROCESSING, None) => ChargeState::Processing,
         (CAPTURED, None) => ChargeState::Captured,
+        (DECLINED, Some(VOIDED_CODE)) => ChargeState::Voided,
         (DECLINED, Some(code)) => {
             ChargeState::Declined(DeclineCode::parse(code).ok_or_else(|| corrupt("decline code"))?)
         }

@@ -93,3 +93,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     top_ups,
     ledger_entries
 );
+
+diesel::table! {
+    charge_voids (idempotency_key) {
+        idempotency_key -> Text,
+        order_id -> Text,
+        created_at -> BigInt,
+    }
+}

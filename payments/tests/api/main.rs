@@ -10,4 +10,5 @@ mod operations;
 mod reads;
 mod refunds;
 mod secrets;
+mod voids;
 mod wallets;

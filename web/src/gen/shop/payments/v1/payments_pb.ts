@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shop/payments/v1/payments.proto.
  */
 export const file_shop_payments_v1_payments: GenFile = /*@__PURE__*/
-  fileDesc("Ch9zaG9wL3BheW1lbnRzL3YxL3BheW1lbnRzLnByb3RvEhBzaG9wLnBheW1lbnRzLnYxItgDCgdQYXltZW50EgoKAmlkGAEgASgJEhAKCG9yZGVyX2lkGAIgASgJEg8KB3VzZXJfaWQYAyABKAkSJQoGYW1vdW50GAQgASgLMhUuc2hvcC5jb21tb24udjEuTW9uZXkSLwoGc3RhdHVzGAUgASgOMh8uc2hvcC5wYXltZW50cy52MS5QYXltZW50U3RhdHVzEicKCGNhcHR1cmVkGAYgASgLMhUuc2hvcC5jb21tb24udjEuTW9uZXkSJwoIcmVmdW5kZWQYByABKAsyFS5zaG9wLmNvbW1vbi52MS5Nb25leRI0CgZtZXRob2QYCCABKAsyJC5zaG9wLmNvbW1vbi52MS5QYXltZW50TWV0aG9kU3VtbWFyeRIxCgxkZWNsaW5lX2NvZGUYCSABKA4yGy5zaG9wLmNvbW1vbi52MS5EZWNsaW5lQ29kZRIpCgdyZWZ1bmRzGAogAygLMhguc2hvcC5wYXltZW50cy52MS5SZWZ1bmQSLwoLY3JlYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKsAQoGUmVmdW5kEgoKAmlkGAEgASgJEiUKBmFtb3VudBgCIAEoCzIVLnNob3AuY29tbW9uLnYxLk1vbmV5Eg4KBnJlYXNvbhgDIAEoCRIvCgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoGc3RhdHVzGAUgASgOMh4uc2hvcC5wYXltZW50cy52MS5SZWZ1bmRTdGF0dXMieQoNV2FsbGV0QWNjb3VudBIPCgd1c2VyX2lkGAEgASgJEiYKB2JhbGFuY2UYAiABKAsyFS5zaG9wLmNvbW1vbi52MS5Nb25leRIvCgt1cGRhdGVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAimAEKDUNoYXJnZVJlcXVlc3QSFwoPaWRlbXBvdGVuY3lfa2V5GAEgASgJEhAKCG9yZGVyX2lkGAIgASgJEiUKBmFtb3VudBgDIAEoCzIVLnNob3AuY29tbW9uLnYxLk1vbmV5EjUKDnBheW1lbnRfbWV0aG9kGAQgASgLMh0uc2hvcC5jb21tb24udjEuUGF5bWVudE1ldGhvZCJzCg1SZWZ1bmRSZXF1ZXN0EhcKD2lkZW1wb3RlbmN5X2tleRgBIAEoCRISCgpwYXltZW50X2lkGAIgASgJEiUKBmFtb3VudBgDIAEoCzIVLnNob3AuY29tbW9uLnYxLk1vbmV5Eg4KBnJlYXNvbhgEIAEoCSIfChFHZXRQYXltZW50UmVxdWVzdBIKCgJpZBgBIAEoCSJfChNMaXN0UGF5bWVudHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEhAKCG9yZGVyX2lkGAMgASgJEg8KB3VzZXJfaWQYBCABKAkiXAoUTGlzdFBheW1lbnRzUmVzcG9uc2USKwoIcGF5bWVudHMYASADKAsyGS5zaG9wLnBheW1lbnRzLnYxLlBheW1lbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjoKEEdldFdhbGxldFJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIVCg1jdXJyZW5jeV9jb2RlGAIgASgJInUKElRvcFVwV2FsbGV0UmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEiUKBmFtb3VudBgCIAEoCzIVLnNob3AuY29tbW9uLnYxLk1vbmV5EhcKD2lkZW1wb3RlbmN5X2tleRgDIAEoCRIOCgZyZWFzb24YBCABKAkqzAEKDVBheW1lbnRTdGF0dXMSHgoaUEFZTUVOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIbChdQQVlNRU5UX1NUQVRVU19DQVBUVVJFRBABEhsKF1BBWU1FTlRfU1RBVFVTX0RFQ0xJTkVEEAISJQohUEFZTUVOVF9TVEFUVVNfUEFSVElBTExZX1JFRlVOREVEEAMSGwoXUEFZTUVOVF9TVEFUVVNfUkVGVU5ERUQQBBIdChlQQVlNRU5UX1NUQVRVU19QUk9DRVNTSU5HEAUqZQoMUmVmdW5kU3RhdHVzEh0KGVJFRlVORF9TVEFUVVNfVU5TUEVDSUZJRUQQABIZChVSRUZVTkRfU1RBVFVTX1BFTkRJTkcQARIbChdSRUZVTkRfU1RBVFVTX1NVQ0NFRURFRBACMvEDCg5QYXltZW50U2VydmljZRJECgZDaGFyZ2USHy5zaG9wLnBheW1lbnRzLnYxLkNoYXJnZVJlcXVlc3QaGS5zaG9wLnBheW1lbnRzLnYxLlBheW1lbnQSRAoGUmVmdW5kEh8uc2hvcC5wYXltZW50cy52MS5SZWZ1bmRSZXF1ZXN0Ghkuc2hvcC5wYXltZW50cy52MS5QYXltZW50EkwKCkdldFBheW1lbnQSIy5zaG9wLnBheW1lbnRzLnYxLkdldFBheW1lbnRSZXF1ZXN0Ghkuc2hvcC5wYXltZW50cy52MS5QYXltZW50El0KDExpc3RQYXltZW50cxIlLnNob3AucGF5bWVudHMudjEuTGlzdFBheW1lbnRzUmVxdWVzdBomLnNob3AucGF5bWVudHMudjEuTGlzdFBheW1lbnRzUmVzcG9uc2USUAoJR2V0V2FsbGV0EiIuc2hvcC5wYXltZW50cy52MS5HZXRXYWxsZXRSZXF1ZXN0Gh8uc2hvcC5wYXltZW50cy52MS5XYWxsZXRBY2NvdW50ElQKC1RvcFVwV2FsbGV0EiQuc2hvcC5wYXltZW50cy52MS5Ub3BVcFdhbGxldFJlcXVlc3QaHy5zaG9wLnBheW1lbnRzLnYxLldhbGxldEFjY291bnRiBnByb3RvMw", [file_google_protobuf_timestamp, file_shop_common_v1_decline_code, file_shop_common_v1_money, file_shop_common_v1_payment_method]);
+  fileDesc("Ch9zaG9wL3BheW1lbnRzL3YxL3BheW1lbnRzLnByb3RvEhBzaG9wLnBheW1lbnRzLnYxItgDCgdQYXltZW50EgoKAmlkGAEgASgJEhAKCG9yZGVyX2lkGAIgASgJEg8KB3VzZXJfaWQYAyABKAkSJQoGYW1vdW50GAQgASgLMhUuc2hvcC5jb21tb24udjEuTW9uZXkSLwoGc3RhdHVzGAUgASgOMh8uc2hvcC5wYXltZW50cy52MS5QYXltZW50U3RhdHVzEicKCGNhcHR1cmVkGAYgASgLMhUuc2hvcC5jb21tb24udjEuTW9uZXkSJwoIcmVmdW5kZWQYByABKAsyFS5zaG9wLmNvbW1vbi52MS5Nb25leRI0CgZtZXRob2QYCCABKAsyJC5zaG9wLmNvbW1vbi52MS5QYXltZW50TWV0aG9kU3VtbWFyeRIxCgxkZWNsaW5lX2NvZGUYCSABKA4yGy5zaG9wLmNvbW1vbi52MS5EZWNsaW5lQ29kZRIpCgdyZWZ1bmRzGAogAygLMhguc2hvcC5wYXltZW50cy52MS5SZWZ1bmQSLwoLY3JlYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKsAQoGUmVmdW5kEgoKAmlkGAEgASgJEiUKBmFtb3VudBgCIAEoCzIVLnNob3AuY29tbW9uLnYxLk1vbmV5Eg4KBnJlYXNvbhgDIAEoCRIvCgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoGc3RhdHVzGAUgASgOMh4uc2hvcC5wYXltZW50cy52MS5SZWZ1bmRTdGF0dXMieQoNV2FsbGV0QWNjb3VudBIPCgd1c2VyX2lkGAEgASgJEiYKB2JhbGFuY2UYAiABKAsyFS5zaG9wLmNvbW1vbi52MS5Nb25leRIvCgt1cGRhdGVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAimAEKDUNoYXJnZVJlcXVlc3QSFwoPaWRlbXBvdGVuY3lfa2V5GAEgASgJEhAKCG9yZGVyX2lkGAIgASgJEiUKBmFtb3VudBgDIAEoCzIVLnNob3AuY29tbW9uLnYxLk1vbmV5EjUKDnBheW1lbnRfbWV0aG9kGAQgASgLMh0uc2hvcC5jb21tb24udjEuUGF5bWVudE1ldGhvZCJzCg1SZWZ1bmRSZXF1ZXN0EhcKD2lkZW1wb3RlbmN5X2tleRgBIAEoCRISCgpwYXltZW50X2lkGAIgASgJEiUKBmFtb3VudBgDIAEoCzIVLnNob3AuY29tbW9uLnYxLk1vbmV5Eg4KBnJlYXNvbhgEIAEoCSIfChFHZXRQYXltZW50UmVxdWVzdBIKCgJpZBgBIAEoCSI+ChFWb2lkQ2hhcmdlUmVxdWVzdBIXCg9pZGVtcG90ZW5jeV9rZXkYASABKAkSEAoIb3JkZXJfaWQYAiABKAkiQAoSVm9pZENoYXJnZVJlc3BvbnNlEioKB3BheW1lbnQYASABKAsyGS5zaG9wLnBheW1lbnRzLnYxLlBheW1lbnQiXwoTTGlzdFBheW1lbnRzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIQCghvcmRlcl9pZBgDIAEoCRIPCgd1c2VyX2lkGAQgASgJIlwKFExpc3RQYXltZW50c1Jlc3BvbnNlEisKCHBheW1lbnRzGAEgAygLMhkuc2hvcC5wYXltZW50cy52MS5QYXltZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSI6ChBHZXRXYWxsZXRSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSFQoNY3VycmVuY3lfY29kZRgCIAEoCSJ1ChJUb3BVcFdhbGxldFJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIlCgZhbW91bnQYAiABKAsyFS5zaG9wLmNvbW1vbi52MS5Nb25leRIXCg9pZGVtcG90ZW5jeV9rZXkYAyABKAkSDgoGcmVhc29uGAQgASgJKucBCg1QYXltZW50U3RhdHVzEh4KGlBBWU1FTlRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGwoXUEFZTUVOVF9TVEFUVVNfQ0FQVFVSRUQQARIbChdQQVlNRU5UX1NUQVRVU19ERUNMSU5FRBACEiUKIVBBWU1FTlRfU1RBVFVTX1BBUlRJQUxMWV9SRUZVTkRFRBADEhsKF1BBWU1FTlRfU1RBVFVTX1JFRlVOREVEEAQSHQoZUEFZTUVOVF9TVEFUVVNfUFJPQ0VTU0lORxAFEhkKFVBBWU1FTlRfU1RBVFVTX1ZPSURFRBAGKmUKDFJlZnVuZFN0YXR1cxIdChlSRUZVTkRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGQoVUkVGVU5EX1NUQVRVU19QRU5ESU5HEAESGwoXUkVGVU5EX1NUQVRVU19TVUNDRUVERUQQAjLKBAoOUGF5bWVudFNlcnZpY2USRAoGQ2hhcmdlEh8uc2hvcC5wYXltZW50cy52MS5DaGFyZ2VSZXF1ZXN0Ghkuc2hvcC5wYXltZW50cy52MS5QYXltZW50EkQKBlJlZnVuZBIfLnNob3AucGF5bWVudHMudjEuUmVmdW5kUmVxdWVzdBoZLnNob3AucGF5bWVudHMudjEuUGF5bWVudBJXCgpWb2lkQ2hhcmdlEiMuc2hvcC5wYXltZW50cy52MS5Wb2lkQ2hhcmdlUmVxdWVzdBokLnNob3AucGF5bWVudHMudjEuVm9pZENoYXJnZVJlc3BvbnNlEkwKCkdldFBheW1lbnQSIy5zaG9wLnBheW1lbnRzLnYxLkdldFBheW1lbnRSZXF1ZXN0Ghkuc2hvcC5wYXltZW50cy52MS5QYXltZW50El0KDExpc3RQYXltZW50cxIlLnNob3AucGF5bWVudHMudjEuTGlzdFBheW1lbnRzUmVxdWVzdBomLnNob3AucGF5bWVudHMudjEuTGlzdFBheW1lbnRzUmVzcG9uc2USUAoJR2V0V2FsbGV0EiIuc2hvcC5wYXltZW50cy52MS5HZXRXYWxsZXRSZXF1ZXN0Gh8uc2hvcC5wYXltZW50cy52MS5XYWxsZXRBY2NvdW50ElQKC1RvcFVwV2FsbGV0EiQuc2hvcC5wYXltZW50cy52MS5Ub3BVcFdhbGxldFJlcXVlc3QaHy5zaG9wLnBheW1lbnRzLnYxLldhbGxldEFjY291bnRiBnByb3RvMw", [file_google_protobuf_timestamp, file_shop_common_v1_decline_code, file_shop_common_v1_money, file_shop_common_v1_payment_method]);
 
 /**
  * One charge of a user, with its refunds.
@@ -320,6 +320,56 @@ export const GetPaymentRequestSchema: GenMessage<GetPaymentRequest> = /*@__PURE_
   messageDesc(file_shop_payments_v1_payments, 5);
 
 /**
+ * Request for PaymentService.VoidCharge.
+ *
+ * @generated from message shop.payments.v1.VoidChargeRequest
+ */
+export type VoidChargeRequest = Message<"shop.payments.v1.VoidChargeRequest"> & {
+  /**
+   * The idempotency key of the charge to settle (as given to Charge).
+   *
+   * @generated from field: string idempotency_key = 1;
+   */
+  idempotencyKey: string;
+
+  /**
+   * The order the charge is for.
+   *
+   * @generated from field: string order_id = 2;
+   */
+  orderId: string;
+};
+
+/**
+ * Describes the message shop.payments.v1.VoidChargeRequest.
+ * Use `create(VoidChargeRequestSchema)` to create a new message.
+ */
+export const VoidChargeRequestSchema: GenMessage<VoidChargeRequest> = /*@__PURE__*/
+  messageDesc(file_shop_payments_v1_payments, 6);
+
+/**
+ * Response of PaymentService.VoidCharge.
+ *
+ * @generated from message shop.payments.v1.VoidChargeResponse
+ */
+export type VoidChargeResponse = Message<"shop.payments.v1.VoidChargeResponse"> & {
+  /**
+   * The payment the key names, as it is now (voided, or the outcome that
+   * won); absent if no charge was ever made under the key (none ever will).
+   *
+   * @generated from field: shop.payments.v1.Payment payment = 1;
+   */
+  payment?: Payment | undefined;
+};
+
+/**
+ * Describes the message shop.payments.v1.VoidChargeResponse.
+ * Use `create(VoidChargeResponseSchema)` to create a new message.
+ */
+export const VoidChargeResponseSchema: GenMessage<VoidChargeResponse> = /*@__PURE__*/
+  messageDesc(file_shop_payments_v1_payments, 7);
+
+/**
  * Request for PaymentService.ListPayments.
  *
  * @generated from message shop.payments.v1.ListPaymentsRequest
@@ -364,7 +414,7 @@ export type ListPaymentsRequest = Message<"shop.payments.v1.ListPaymentsRequest"
  * Use `create(ListPaymentsRequestSchema)` to create a new message.
  */
 export const ListPaymentsRequestSchema: GenMessage<ListPaymentsRequest> = /*@__PURE__*/
-  messageDesc(file_shop_payments_v1_payments, 6);
+  messageDesc(file_shop_payments_v1_payments, 8);
 
 /**
  * Response for PaymentService.ListPayments.
@@ -392,7 +442,7 @@ export type ListPaymentsResponse = Message<"shop.payments.v1.ListPaymentsRespons
  * Use `create(ListPaymentsResponseSchema)` to create a new message.
  */
 export const ListPaymentsResponseSchema: GenMessage<ListPaymentsResponse> = /*@__PURE__*/
-  messageDesc(file_shop_payments_v1_payments, 7);
+  messageDesc(file_shop_payments_v1_payments, 9);
 
 /**
  * Request for PaymentService.GetWallet.
@@ -422,7 +472,7 @@ export type GetWalletRequest = Message<"shop.payments.v1.GetWalletRequest"> & {
  * Use `create(GetWalletRequestSchema)` to create a new message.
  */
 export const GetWalletRequestSchema: GenMessage<GetWalletRequest> = /*@__PURE__*/
-  messageDesc(file_shop_payments_v1_payments, 8);
+  messageDesc(file_shop_payments_v1_payments, 10);
 
 /**
  * Request for PaymentService.TopUpWallet.
@@ -468,7 +518,7 @@ export type TopUpWalletRequest = Message<"shop.payments.v1.TopUpWalletRequest"> 
  * Use `create(TopUpWalletRequestSchema)` to create a new message.
  */
 export const TopUpWalletRequestSchema: GenMessage<TopUpWalletRequest> = /*@__PURE__*/
-  messageDesc(file_shop_payments_v1_payments, 9);
+  messageDesc(file_shop_payments_v1_payments, 11);
 
 /**
  * The lifecycle of a payment.
@@ -519,6 +569,14 @@ export enum PaymentStatus {
    * @generated from enum value: PAYMENT_STATUS_PROCESSING = 5;
    */
   PROCESSING = 5,
+
+  /**
+   * The charge was abandoned by its caller and voided (VoidCharge): nothing
+   * was charged and nothing ever will be under its key. Final.
+   *
+   * @generated from enum value: PAYMENT_STATUS_VOIDED = 6;
+   */
+  VOIDED = 6,
 }
 
 /**
@@ -611,6 +669,25 @@ export const PaymentService: GenService<{
     methodKind: "unary";
     input: typeof RefundRequestSchema;
     output: typeof PaymentSchema;
+  },
+  /**
+   * Settles the charge an idempotency key names, for a caller that can
+   * never finish it (the orders service after the card details were lost):
+   * a charge that was never made can no longer be made (a later Charge with
+   * the key returns a PAYMENT_STATUS_VOIDED payment and moves no money); a
+   * charge still PROCESSING is voided at the processor and becomes
+   * PAYMENT_STATUS_VOIDED, once no attempt is with the processor (until
+   * then UNAVAILABLE, reason CHARGE_IN_PROGRESS: retry). A charge with an
+   * outcome is returned as it is: of a void and a capture, exactly one wins.
+   * Idempotent. The same key used for another order is refused with
+   * ALREADY_EXISTS, reason IDEMPOTENCY_KEY_REUSED.
+   *
+   * @generated from rpc shop.payments.v1.PaymentService.VoidCharge
+   */
+  voidCharge: {
+    methodKind: "unary";
+    input: typeof VoidChargeRequestSchema;
+    output: typeof VoidChargeResponseSchema;
   },
   /**
    * Returns one payment. Customers get only their own: another user's payment
