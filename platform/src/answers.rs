@@ -157,7 +157,10 @@ fn settle(headers: &mut HeaderMap, gone: &AtomicBool) {
     let Some(code) = grpc_status(headers) else {
         return;
     };
-    if code != Code::Ok && gone.load(Ordering::SeqCst) {
+    // Only the codes tonic derives from a broken body are rewritten: a
+    // status a layer chose (the gateway's MALFORMED_REQUEST_BODY for
+    // grpc-web text that is not base64) is still for a caller who is there.
+    if matches!(code, Code::Unknown | Code::Internal) && gone.load(Ordering::SeqCst) {
         headers.remove("grpc-status-details-bin");
         headers.insert("grpc-status", HeaderValue::from(Code::Cancelled as i32));
         headers.insert(
@@ -264,6 +267,21 @@ mod tests {
         settle(&mut headers, &AtomicBool::new(true));
 
         assert_eq!(grpc_status(&headers), Some(Code::Cancelled));
+    }
+
+    #[test]
+    fn a_status_chosen_for_a_broken_body_is_kept() {
+        let chosen = crate::error::with_reason(
+            Code::InvalidArgument,
+            "MALFORMED_REQUEST_BODY",
+            "the request body is not valid grpc-web text",
+            [],
+        );
+        let mut headers = status_headers(&chosen);
+
+        settle(&mut headers, &AtomicBool::new(true));
+
+        assert_eq!(grpc_status(&headers), Some(Code::InvalidArgument));
     }
 
     #[test]
