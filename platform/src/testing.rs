@@ -9,7 +9,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use crate::auth::{DEFAULT_AUDIENCE, KeyPair, Role, Signer, Verifier, issuer};
 
 mod net;
-pub use net::{Behaviour, FakeBackend, TestCa, TestCert};
+pub use net::{Behaviour, FakeBackend, TestCa, TestCert, health_check_whose_body_breaks_off};
 
 /// A database that exists for one test and is dropped after it.
 pub struct TestDatabase {

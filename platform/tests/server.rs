@@ -295,7 +295,9 @@ async fn a_caller_going_away_mid_call_is_not_logged_as_a_server_error() {
     let _ = server
         .channel
         .clone()
-        .oneshot(request_whose_body_fails())
+        .oneshot(platform::testing::health_check_whose_body_breaks_off(
+            "test",
+        ))
         .await;
     eventually("the server finished the broken call", || async {
         logs.text().contains("rpc finished")
@@ -305,26 +307,4 @@ async fn a_caller_going_away_mid_call_is_not_logged_as_a_server_error() {
     let logs = logs.text();
     assert!(logs.contains("code=Cancelled"), "{logs}");
     assert!(!logs.contains("ERROR"), "{logs}");
-}
-
-/// A health check whose request body breaks off mid-call.
-fn request_whose_body_fails() -> http::Request<tonic::body::Body> {
-    struct BreaksOff;
-    impl http_body::Body for BreaksOff {
-        type Data = tonic::codegen::Bytes;
-        type Error = tonic::Status;
-        fn poll_frame(
-            self: std::pin::Pin<&mut Self>,
-            _: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-            std::task::Poll::Ready(Some(Err(tonic::Status::cancelled("caller went away"))))
-        }
-    }
-    http::Request::builder()
-        .method("POST")
-        .uri("http://test/grpc.health.v1.Health/Check")
-        .header("content-type", "application/grpc")
-        .header("te", "trailers")
-        .body(tonic::body::Body::new(BreaksOff))
-        .expect("request")
 }

@@ -226,3 +226,26 @@ where
         }
     }
 }
+
+/// A health check to `authority` whose request body breaks off, as when
+/// the caller disconnects mid-request.
+pub fn health_check_whose_body_breaks_off(authority: &str) -> Request<Body> {
+    struct BreaksOff;
+    impl http_body::Body for BreaksOff {
+        type Data = tonic::codegen::Bytes;
+        type Error = tonic::Status;
+        fn poll_frame(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+            Poll::Ready(Some(Err(tonic::Status::cancelled("caller went away"))))
+        }
+    }
+    Request::builder()
+        .method("POST")
+        .uri(format!("http://{authority}/grpc.health.v1.Health/Check"))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(Body::new(BreaksOff))
+        .expect("a valid request")
+}

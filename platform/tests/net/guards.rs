@@ -144,7 +144,9 @@ async fn a_caller_going_away_mid_request_counts_for_nothing() {
     for _ in 0..10 {
         let response = service
             .clone()
-            .oneshot(request_whose_body_fails())
+            .oneshot(platform::testing::health_check_whose_body_breaks_off(
+                "catalog",
+            ))
             .await
             .expect("infallible");
         let code = platform::error::grpc_status(response.headers());
@@ -153,27 +155,4 @@ async fn a_caller_going_away_mid_request_counts_for_nothing() {
 
     assert!(!service.is_open());
     check_through(&service).await.expect("still called");
-}
-
-/// A health check whose request body breaks off, as when the caller the
-/// gateway forwards for disconnects mid-request.
-fn request_whose_body_fails() -> http::Request<tonic::body::Body> {
-    struct BreaksOff;
-    impl http_body::Body for BreaksOff {
-        type Data = tonic::codegen::Bytes;
-        type Error = tonic::Status;
-        fn poll_frame(
-            self: std::pin::Pin<&mut Self>,
-            _: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-            std::task::Poll::Ready(Some(Err(tonic::Status::cancelled("caller went away"))))
-        }
-    }
-    http::Request::builder()
-        .method("POST")
-        .uri("http://catalog/grpc.health.v1.Health/Check")
-        .header("content-type", "application/grpc")
-        .header("te", "trailers")
-        .body(tonic::body::Body::new(BreaksOff))
-        .expect("request")
 }
