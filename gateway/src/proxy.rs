@@ -30,7 +30,11 @@ use std::{
 
 use http::{HeaderMap, HeaderValue, Request, Response, header};
 use http_body::{Frame, SizeHint};
-use platform::{error::with_reason, metrics::GrpcMetrics, resilience::Guarded};
+use platform::{
+    error::with_reason,
+    metrics::GrpcMetrics,
+    resilience::{Guarded, NotFromDependency},
+};
 use tonic::{Code, Status, body::Body, transport::Channel};
 use tower::{Layer, Service, ServiceExt};
 
@@ -151,7 +155,13 @@ where
                         .unwrap_or_else(|e| e.into_inner())
                         .take();
                     match failed {
-                        Some(cause) => Ok(unreadable_request(&cause).into_http()),
+                        Some(cause) => {
+                            let mut answer = unreadable_request(&cause).into_http();
+                            // Made here, not by the backend: the guard
+                            // around this relay must not judge it.
+                            answer.extensions_mut().insert(NotFromDependency);
+                            Ok(answer)
+                        }
                         None => Err(error),
                     }
                 }

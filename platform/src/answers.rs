@@ -189,38 +189,19 @@ fn settle(headers: &mut HeaderMap, gone: &AtomicBool) {
     }
 }
 
+/// What the gRPC spec percent-encodes in `grpc-message`: everything but
+/// printable ASCII, and `%` itself (bytes above ASCII always are).
+const GRPC_MESSAGE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS.add(b'%');
+
 /// `grpc-message` as sent: percent-encoded UTF-8 (invalid bytes replaced).
 fn percent_decode(encoded: &[u8]) -> String {
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut bytes = Vec::with_capacity(encoded.len());
-    let mut i = 0;
-    while i < encoded.len() {
-        match (encoded[i], encoded.get(i + 1), encoded.get(i + 2)) {
-            (b'%', Some(&hi), Some(&lo)) if hex(hi).is_some() && hex(lo).is_some() => {
-                bytes.push(hex(hi).unwrap_or(0) << 4 | hex(lo).unwrap_or(0));
-                i += 3;
-            }
-            (byte, _, _) => {
-                bytes.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&bytes).into_owned()
+    percent_encoding::percent_decode(encoded)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
-/// Percent-encodes as the gRPC spec asks: everything but printable ASCII
-/// other than `%`.
 fn percent_encode(text: &str) -> String {
-    let mut encoded = String::with_capacity(text.len());
-    for &byte in text.as_bytes() {
-        if (0x20..=0x7e).contains(&byte) && byte != b'%' {
-            encoded.push(byte as char);
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
+    percent_encoding::utf8_percent_encode(text, GRPC_MESSAGE).to_string()
 }
 
 #[cfg(test)]

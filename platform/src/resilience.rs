@@ -141,6 +141,13 @@ impl<S> Guarded<S> {
     }
 }
 
+/// A response extension marking an answer made on the caller's side of a
+/// guarded call (the gateway's relay refusing a request body its client
+/// broke): the dependency said nothing, so the answer neither counts as a
+/// failure nor resets the failures or closes a half-open breaker.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NotFromDependency;
+
 /// What one call's outcome says about the dependency (see the module doc).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Verdict {
@@ -415,6 +422,10 @@ where
 /// Judges an answer: at once when its status is in the headers
 /// (trailers-only), else when its trailers pass through the body.
 fn watch(response: Response<Body>, ticket: Ticket, telling: bool) -> Response<Body> {
+    if response.extensions().get::<NotFromDependency>().is_some() {
+        ticket.judge(Verdict::Silent);
+        return response;
+    }
     if response.status().is_server_error() {
         // Not a gRPC answer: a proxy in front of the dependency failing.
         ticket.judge(Verdict::Failing);
@@ -965,6 +976,36 @@ mod tests {
         }
 
         assert!(!service.is_open());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_answer_made_on_the_callers_side_neither_counts_nor_resets_the_failures() {
+        // Unavailable, Unavailable, an answer the caller's side made, Unavailable.
+        let calls = Arc::new(AtomicUsize::new(0));
+        let backend = tower::service_fn({
+            let calls = calls.clone();
+            move |_: Request<Body>| {
+                let call = calls.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    let mut response = if call == 2 {
+                        Status::invalid_argument("the caller's body is broken").into_http()
+                    } else {
+                        Status::unavailable("down").into_http()
+                    };
+                    if call == 2 {
+                        response.extensions_mut().insert(NotFromDependency);
+                    }
+                    Ok::<_, Infallible>(response)
+                }
+            }
+        });
+        let service = GUARD.wrap("catalog", backend);
+
+        for _ in 0..4 {
+            finish(&service, Request::new(Body::empty())).await;
+        }
+
+        assert!(service.is_open(), "three failures of the dependency's own");
     }
 
     #[tokio::test(start_paused = true)]
