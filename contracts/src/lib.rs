@@ -5,6 +5,7 @@
 //! cross-package paths resolve; the short aliases below are what code uses.
 
 pub mod card;
+pub mod methods;
 pub mod money;
 pub mod timestamp;
 

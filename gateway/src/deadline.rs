@@ -11,9 +11,58 @@ pub fn effective(requested: Option<&str>, default: Duration, cap: Duration) -> D
     requested.and_then(parse).unwrap_or(default).min(cap)
 }
 
+/// How long calls through the gateway may take.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadlines {
+    /// For a call that names no deadline.
+    pub default: Duration,
+    /// The longest a call may ask for.
+    pub max: Duration,
+    /// The longest a stream may stay open (and what it gets by default).
+    pub max_stream: Duration,
+}
+
+impl Deadlines {
+    /// The timeout to forward for a call of `path`. Which methods answer
+    /// with a stream comes from the contract's descriptors, so a new
+    /// streaming method gets stream deadlines without a list to update.
+    pub fn for_call(&self, path: &str, requested: Option<&str>) -> Duration {
+        let streams =
+            contracts::methods::method(path).is_some_and(|m| m.kind.answers_with_a_stream());
+        if streams {
+            effective(requested, self.max_stream, self.max_stream)
+        } else {
+            effective(requested, self.default, self.max)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn streams_get_stream_deadlines_and_calls_get_call_deadlines() {
+        let deadlines = Deadlines {
+            default: Duration::from_secs(10),
+            max: Duration::from_secs(30),
+            max_stream: Duration::from_secs(1800),
+        };
+        let watch = "/shop.orders.v1.OrderService/WatchOrder";
+        let create = "/shop.orders.v1.OrderService/CreateOrder";
+
+        assert_eq!(deadlines.for_call(watch, None), deadlines.max_stream);
+        assert_eq!(
+            deadlines.for_call(watch, Some("5M")),
+            Duration::from_secs(300)
+        );
+        assert_eq!(deadlines.for_call(create, None), deadlines.default);
+        assert_eq!(deadlines.for_call(create, Some("5M")), deadlines.max);
+        assert_eq!(
+            deadlines.for_call("/nope.Nope/Nope", None),
+            deadlines.default
+        );
+    }
 
     #[test]
     fn the_client_deadline_is_honoured_but_capped() {

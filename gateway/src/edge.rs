@@ -10,7 +10,6 @@ use std::{
     pin::Pin,
     sync::Arc,
     task::{Context, Poll},
-    time::Duration,
 };
 
 use http::{HeaderValue, Request, Response};
@@ -20,7 +19,7 @@ use tower::{Layer, Service};
 
 use crate::{
     client_address::{self, ClientAddress, TrustedProxies},
-    deadline,
+    deadline::{self, Deadlines},
     limits::{self, KeyedLimit},
     routes,
 };
@@ -33,12 +32,8 @@ pub struct EdgeRules {
     pub calls: KeyedLimit,
     /// Login and Register attempts per client address.
     pub sign_ins: KeyedLimit,
-    /// Deadline for a unary call that names none.
-    pub default_timeout: Duration,
-    /// Longest deadline a unary call may ask for.
-    pub max_timeout: Duration,
-    /// Longest a stream (WatchOrder) may stay open.
-    pub max_stream: Duration,
+    /// Deadlines of calls and streams.
+    pub deadlines: Deadlines,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: TrustedProxies,
 }
@@ -146,11 +141,7 @@ impl<S> Edge<S> {
             .headers()
             .get("grpc-timeout")
             .and_then(|v| v.to_str().ok());
-        let timeout = if routes::STREAMING.contains(&path.as_str()) {
-            deadline::effective(requested, rules.max_stream, rules.max_stream)
-        } else {
-            deadline::effective(requested, rules.default_timeout, rules.max_timeout)
-        };
+        let timeout = rules.deadlines.for_call(&path, requested);
         if let Ok(value) = HeaderValue::from_str(&deadline::format(timeout)) {
             request.headers_mut().insert("grpc-timeout", value);
         }

@@ -257,9 +257,11 @@ pub async fn serve(
         verifier: config.verifier.clone(),
         calls,
         sign_ins,
-        default_timeout: config.default_timeout,
-        max_timeout: config.max_timeout,
-        max_stream: config.max_stream,
+        deadlines: deadline::Deadlines {
+            default: config.default_timeout,
+            max: config.max_timeout,
+            max_stream: config.max_stream,
+        },
         trusted_proxies: TrustedProxies::new(config.trusted_proxies.clone()),
     };
     let request_id = HeaderName::from_static(platform::telemetry::REQUEST_ID_HEADER);

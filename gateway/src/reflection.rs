@@ -11,8 +11,6 @@
 //! without methods is dropped. Messages and enums stay as they are (they
 //! are inert, and a routed method may use any of them).
 
-use std::{collections::HashSet, sync::LazyLock};
-
 use platform::auth::Policy;
 use prost::Message;
 use prost_types::FileDescriptorSet;
@@ -24,27 +22,9 @@ fn contract() -> FileDescriptorSet {
     FileDescriptorSet::decode(contracts::FILE_DESCRIPTOR_SET).unwrap_or_default()
 }
 
-/// Every method path of the contract (`/pkg.Service/Method`), public or not.
-static CONTRACT_METHODS: LazyLock<HashSet<String>> = LazyLock::new(|| {
-    contract()
-        .file
-        .iter()
-        .flat_map(|file| {
-            let package = file.package().to_owned();
-            file.service.iter().flat_map(move |service| {
-                let service_name = format!("{package}.{}", service.name());
-                service
-                    .method
-                    .iter()
-                    .map(move |method| format!("/{service_name}/{}", method.name()))
-            })
-        })
-        .collect()
-});
-
 /// Whether `path` names a method of the contract (internal ones included).
 pub fn is_contract_method(path: &str) -> bool {
-    CONTRACT_METHODS.contains(path)
+    contracts::methods::method(path).is_some()
 }
 
 /// The contract with only the methods `policy` has a rule for.

@@ -38,9 +38,6 @@ pub const ROUTED: [(&str, Backend); 4] = [
 /// at least one method in the access table (see `reflection`).
 pub const PUBLIC_SERVICES: [&str; 5] = [AUTH, CATALOG, INVENTORY, ORDERS, PAYMENTS];
 
-/// The method that answers with a stream (its deadline rules differ).
-pub const STREAMING: [&str; 1] = ["/shop.orders.v1.OrderService/WatchOrder"];
-
 /// Who may call what through the gateway. The services check again.
 pub fn policy() -> Policy {
     let public = || Access::Public;

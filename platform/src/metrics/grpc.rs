@@ -15,7 +15,6 @@ use std::{
 
 use http::{Request, Response};
 use http_body::{Body, Frame, SizeHint};
-use prost::Message;
 use tonic::Code;
 
 use crate::error::{code_name, grpc_status};
@@ -138,45 +137,23 @@ struct Method {
 /// Every method of the contract plus health and reflection, by path. A
 /// path outside it is labelled `unknown`, so a client cannot mint series.
 static METHODS: LazyLock<HashMap<String, Method>> = LazyLock::new(|| {
-    let sets = [
+    [
         contracts::FILE_DESCRIPTOR_SET,
         tonic_health::pb::FILE_DESCRIPTOR_SET,
         tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET,
         tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
-    ];
-    let mut methods = HashMap::new();
-    for set in sets {
-        let Ok(set) = prost_types::FileDescriptorSet::decode(set) else {
-            continue;
+    ]
+    .into_iter()
+    .flat_map(contracts::methods::methods_of)
+    .map(|(path, m)| {
+        let method = Method {
+            service: m.service,
+            method: m.method,
+            kind: m.kind.label(),
         };
-        for file in set.file {
-            let package = file.package.unwrap_or_default();
-            for service in file.service {
-                let service_name = format!("{package}.{}", service.name.unwrap_or_default());
-                for method in service.method {
-                    let name = method.name.unwrap_or_default();
-                    let kind = match (
-                        method.client_streaming.unwrap_or(false),
-                        method.server_streaming.unwrap_or(false),
-                    ) {
-                        (false, false) => "unary",
-                        (true, false) => "client_stream",
-                        (false, true) => "server_stream",
-                        (true, true) => "bidi_stream",
-                    };
-                    methods.insert(
-                        format!("/{service_name}/{name}"),
-                        Method {
-                            service: service_name.clone(),
-                            method: name,
-                            kind,
-                        },
-                    );
-                }
-            }
-        }
-    }
-    methods
+        (path, method)
+    })
+    .collect()
 });
 
 static UNKNOWN: Method = Method {
