@@ -164,8 +164,8 @@ impl Config {
             tls: None,
             channels: ChannelOptions::default(),
             max_in_flight: 512,
-            breaker_failures: 5,
-            breaker_cool_down: Duration::from_secs(5),
+            breaker_failures: Guard::default().failures_to_open,
+            breaker_cool_down: Guard::default().cool_down,
             trusted_proxies: Vec::new(),
         }
     }

@@ -75,14 +75,8 @@ struct Args {
     #[arg(long, env = "MAX_CALLS_IN_FLIGHT", default_value_t = 512)]
     max_calls_in_flight: usize,
 
-    /// Consecutive failures of a backend that open its circuit breaker
-    /// (calls then fail at once with UNAVAILABLE).
-    #[arg(long, env = "BREAKER_FAILURES", default_value_t = 5)]
-    breaker_failures: u32,
-
-    /// How long an open circuit breaker waits before a trial call.
-    #[arg(long, env = "BREAKER_COOL_DOWN", default_value = "5s", value_parser = parse_duration)]
-    breaker_cool_down: Duration,
+    #[command(flatten)]
+    breaker: platform::resilience::BreakerArgs,
 
     /// Create the demo accounts (see the README) if they are missing.
     #[arg(long, env = "DEMO_ACCOUNTS")]
@@ -148,8 +142,8 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     config.tls = args.common.server_tls()?;
     config.channels = args.common.channel_options()?;
     config.max_in_flight = args.max_calls_in_flight;
-    config.breaker_failures = args.breaker_failures;
-    config.breaker_cool_down = args.breaker_cool_down;
+    config.breaker_failures = args.breaker.breaker_failures;
+    config.breaker_cool_down = args.breaker.breaker_cool_down;
     config.trusted_proxies = args.trusted_proxies;
     config.cors = if args.cors_origins.iter().any(|o| o == "*") {
         Cors::AnyOrigin

@@ -63,14 +63,8 @@ struct Args {
     #[arg(long, env = "MAX_CALLS_IN_FLIGHT", default_value_t = 128)]
     max_calls_in_flight: usize,
 
-    /// Consecutive failures of catalog or payments that open its circuit
-    /// breaker (calls then fail at once instead of piling up).
-    #[arg(long, env = "BREAKER_FAILURES", default_value_t = 5)]
-    breaker_failures: u32,
-
-    /// How long an open circuit breaker waits before a trial call.
-    #[arg(long, env = "BREAKER_COOL_DOWN", default_value = "5s", value_parser = parse_duration)]
-    breaker_cool_down: Duration,
+    #[command(flatten)]
+    breaker: platform::resilience::BreakerArgs,
 
     /// Secret for page tokens; replicas must share it. Default: random per process.
     #[arg(long, env = "PAGE_TOKEN_SECRET", hide_env_values = true)]
@@ -125,8 +119,8 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     config.tls = args.common.server_tls()?;
     config.channels = args.common.channel_options()?;
     config.max_in_flight = args.max_calls_in_flight;
-    config.breaker_failures = args.breaker_failures;
-    config.breaker_cool_down = args.breaker_cool_down;
+    config.breaker_failures = args.breaker.breaker_failures;
+    config.breaker_cool_down = args.breaker.breaker_cool_down;
     if let Some(secret) = args.page_token_secret {
         config.page_token_key = secret.into_bytes();
     }

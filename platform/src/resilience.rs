@@ -98,6 +98,21 @@ impl Default for Guard {
     }
 }
 
+/// The circuit-breaker flags of a service that calls others, flattened
+/// into its clap parser. Their defaults are [`Guard::default`]'s (a test
+/// keeps the two the same).
+#[derive(Debug, Clone, clap::Args)]
+pub struct BreakerArgs {
+    /// Consecutive failures of a dependency that open its circuit breaker
+    /// (calls then fail at once with UNAVAILABLE instead of piling up).
+    #[arg(long, env = "BREAKER_FAILURES", default_value_t = Guard::default().failures_to_open)]
+    pub breaker_failures: u32,
+
+    /// How long an open circuit breaker waits before a trial call.
+    #[arg(long, env = "BREAKER_COOL_DOWN", default_value = "5s", value_parser = crate::config::parse_duration)]
+    pub breaker_cool_down: Duration,
+}
+
 impl Guard {
     /// `inner` (a channel to `name`) behind these guards.
     pub fn wrap<S>(self, name: &'static str, inner: S) -> Guarded<S> {
@@ -811,6 +826,22 @@ mod tests {
             .await
             .expect("infallible");
         code_of(&response)
+    }
+
+    #[test]
+    fn the_breaker_flags_default_to_the_guards_defaults() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            breaker: BreakerArgs,
+        }
+        let cli = <Cli as clap::Parser>::try_parse_from(["service"]).expect("defaults parse");
+
+        assert_eq!(
+            cli.breaker.breaker_failures,
+            Guard::default().failures_to_open
+        );
+        assert_eq!(cli.breaker.breaker_cool_down, Guard::default().cool_down);
     }
 
     #[tokio::test(start_paused = true)]
