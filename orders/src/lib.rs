@@ -96,7 +96,8 @@ pub struct Config {
     /// Key for page tokens; replicas must share it.
     pub page_token_key: Vec<u8>,
     /// Test failpoint: stop driving sagas as if the process died right after
-    /// an order reached this status. Never set it in production.
+    /// an order reached this status (feature `failpoints`, tests only).
+    #[cfg(feature = "failpoints")]
     pub halt_after: Option<OrderStatus>,
     /// How long to keep serving after going NOT_SERVING on shutdown.
     pub drain_delay: Duration,
@@ -140,6 +141,7 @@ impl Config {
             watch_poll: Duration::from_secs(1),
             settle_wait: Duration::from_secs(5),
             page_token_key: platform::paging::random_key(),
+            #[cfg(feature = "failpoints")]
             halt_after: None,
             drain_delay: Duration::ZERO,
             tls: None,
@@ -205,7 +207,7 @@ pub async fn serve(
             lease: config.lease,
             card_ttl: config.card_ttl,
         },
-        config.halt_after,
+        halt_after(&config),
     );
     if config.recovery_interval >= config.lease {
         tracing::warn!(
@@ -256,4 +258,16 @@ pub async fn serve(
     served?;
     tracing::info!("orders stopped");
     Ok(())
+}
+
+/// The failpoint of [`Config::halt_after`]; always off in a build without
+/// the `failpoints` feature.
+fn halt_after(config: &Config) -> Option<OrderStatus> {
+    #[cfg(feature = "failpoints")]
+    return config.halt_after;
+    #[cfg(not(feature = "failpoints"))]
+    {
+        let _ = config;
+        None
+    }
 }
