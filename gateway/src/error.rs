@@ -29,15 +29,7 @@ pub enum Error {
     Db(#[from] DbError),
 }
 
-impl Error {
-    pub fn invalid(field: impl Into<String>, description: impl Into<String>) -> Self {
-        Error::InvalidArgument(vec![FieldViolation::new(field, description)])
-    }
-
-    pub fn is_unique_violation(&self) -> bool {
-        matches!(self, Error::Db(db) if db.is_unique_violation())
-    }
-}
+platform::service_error!(Error);
 
 impl From<Error> for Status {
     fn from(err: Error) -> Self {

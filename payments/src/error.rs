@@ -2,10 +2,7 @@
 //! API layer turns each variant into a gRPC status (see `api::status`).
 //! A declined charge is not here: it is a payment, not an error.
 
-use platform::{
-    db::DbError,
-    error::{FieldViolation, InvalidRequest},
-};
+use platform::{db::DbError, error::FieldViolation};
 
 /// A payments failure.
 #[derive(Debug, thiserror::Error)]
@@ -41,28 +38,6 @@ pub enum Error {
     Db(#[from] DbError),
 }
 
-impl From<InvalidRequest> for Error {
-    fn from(invalid: InvalidRequest) -> Self {
-        Error::InvalidArgument(invalid.0)
-    }
-}
-
-impl From<diesel::result::Error> for Error {
-    fn from(err: diesel::result::Error) -> Self {
-        Error::Db(DbError::Query(err))
-    }
-}
-
-impl Error {
-    /// INVALID_ARGUMENT for one field.
-    pub fn invalid(field: impl Into<String>, description: impl Into<String>) -> Self {
-        Error::InvalidArgument(vec![FieldViolation::new(field, description)])
-    }
-
-    /// Whether this is the database refusing a duplicate key.
-    pub fn is_unique_violation(&self) -> bool {
-        matches!(self, Error::Db(db) if db.is_unique_violation())
-    }
-}
+platform::service_error!(Error);
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -66,6 +66,9 @@ pub enum DbError {
     Query(#[from] diesel::result::Error),
 }
 
+/// The error of a diesel query, as [`DbError::Query`] carries it.
+pub type QueryError = diesel::result::Error;
+
 impl From<diesel_async::pooled_connection::deadpool::PoolError> for DbError {
     fn from(err: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
         DbError::Pool(err.to_string())

@@ -110,6 +110,47 @@ impl From<InvalidRequest> for Status {
     }
 }
 
+/// The part every service's error enum shares, written once: given an enum
+/// with the variants `InvalidArgument(Vec<FieldViolation>)` and
+/// `Db(DbError)`, adds `From<InvalidRequest>` and `From` a diesel query
+/// error, and the methods `invalid(field, description)` (INVALID_ARGUMENT
+/// for one field) and `is_unique_violation()` (the database refusing a
+/// duplicate key). The service's `From<Error> for Status` stays its own.
+#[macro_export]
+macro_rules! service_error {
+    ($error:ident) => {
+        impl ::core::convert::From<$crate::error::InvalidRequest> for $error {
+            fn from(invalid: $crate::error::InvalidRequest) -> Self {
+                $error::InvalidArgument(invalid.0)
+            }
+        }
+
+        impl ::core::convert::From<$crate::db::QueryError> for $error {
+            fn from(error: $crate::db::QueryError) -> Self {
+                $error::Db($crate::db::DbError::Query(error))
+            }
+        }
+
+        impl $error {
+            /// INVALID_ARGUMENT for one field.
+            pub fn invalid(
+                field: impl ::core::convert::Into<::std::string::String>,
+                description: impl ::core::convert::Into<::std::string::String>,
+            ) -> Self {
+                $error::InvalidArgument(vec![$crate::error::FieldViolation::new(
+                    field,
+                    description,
+                )])
+            }
+
+            /// Whether this is the database refusing a duplicate key.
+            pub fn is_unique_violation(&self) -> bool {
+                matches!(self, $error::Db(db) if db.is_unique_violation())
+            }
+        }
+    };
+}
+
 /// INVALID_ARGUMENT naming the invalid fields, in the message (for people)
 /// and as `BadRequest` field violations (for programs): the first
 /// [`MAX_VIOLATIONS`], then "and N more" (`ErrorInfo` metadata `violations`
