@@ -1,5 +1,5 @@
-//! The whole shop in one process: the four services on their own
-//! listeners, stopped together. Used by the `shop` binary (`cargo run`) and
+//! The whole shop in one process: the services on their own listeners,
+//! stopped together. Used by the `shop` binary (`cargo run`) and
 //! by the end-to-end tests, so both run exactly the same wiring.
 
 pub mod echo;
@@ -7,6 +7,7 @@ pub mod loadgen;
 
 use std::future::Future;
 
+use platform::service::{Runnable, ServiceFailed};
 use tokio::net::TcpListener;
 
 /// Each service's configuration.
@@ -26,58 +27,39 @@ pub struct Listeners {
     pub gateway: TcpListener,
 }
 
-/// Serves all four services until `shutdown` completes (each then drains
+impl Services {
+    /// The one list of what the all-in-one runs: each service with its
+    /// listener.
+    pub fn runnable(self, listeners: Listeners) -> Vec<Runnable> {
+        let Self {
+            catalog,
+            orders,
+            payments,
+            gateway,
+        } = self;
+        vec![
+            Runnable::new("catalog", listeners.catalog, |l, s| {
+                catalog::serve(catalog, l, s)
+            }),
+            Runnable::new("payments", listeners.payments, |l, s| {
+                payments::serve(payments, l, s)
+            }),
+            Runnable::new("orders", listeners.orders, |l, s| {
+                orders::serve(orders, l, s)
+            }),
+            Runnable::new("gateway", listeners.gateway, |l, s| {
+                gateway::serve(gateway, l, s)
+            }),
+        ]
+    }
+}
+
+/// Serves all the services until `shutdown` completes (each then drains
 /// its own calls) or one of them fails, which stops the others too.
 pub async fn serve(
     services: Services,
     listeners: Listeners,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), String> {
-    let (stop, _) = tokio::sync::broadcast::channel::<()>(1);
-    let stopped = |stop: &tokio::sync::broadcast::Sender<()>| {
-        let mut stopped = stop.subscribe();
-        async move {
-            let _ = stopped.recv().await;
-        }
-    };
-    let failed = |service: &'static str| {
-        let stop = stop.clone();
-        move |error: String| {
-            let _ = stop.send(());
-            format!("{service}: {error}")
-        }
-    };
-    let all = async {
-        tokio::try_join!(
-            async {
-                catalog::serve(services.catalog, listeners.catalog, stopped(&stop))
-                    .await
-                    .map_err(|e| failed("catalog")(e.to_string()))
-            },
-            async {
-                payments::serve(services.payments, listeners.payments, stopped(&stop))
-                    .await
-                    .map_err(|e| failed("payments")(e.to_string()))
-            },
-            async {
-                orders::serve(services.orders, listeners.orders, stopped(&stop))
-                    .await
-                    .map_err(|e| failed("orders")(e.to_string()))
-            },
-            async {
-                gateway::serve(services.gateway, listeners.gateway, stopped(&stop))
-                    .await
-                    .map_err(|e| failed("gateway")(e.to_string()))
-            },
-        )
-        .map(drop)
-    };
-    tokio::pin!(all);
-    tokio::select! {
-        result = &mut all => result,
-        () = shutdown => {
-            let _ = stop.send(());
-            all.await
-        }
-    }
+) -> Result<(), ServiceFailed> {
+    platform::service::serve_all(services.runnable(listeners), shutdown).await
 }

@@ -15,9 +15,9 @@ use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
 use clap::{Parser, Subcommand};
 use platform::{
     auth::{DEFAULT_AUDIENCE, Role, Signer, Verifier, issuer},
+    binary::bind,
     telemetry::LogFormat,
 };
-use tokio::net::TcpListener;
 
 const VERSION: &str = platform::build::VERSION_LINE;
 
@@ -123,13 +123,7 @@ async fn main() -> ExitCode {
             result
         }
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("shop: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    platform::binary::exit("shop", result)
 }
 
 fn token(
@@ -271,12 +265,6 @@ async fn run(data_dir: PathBuf, args: RunArgs) -> Result<(), Box<dyn std::error:
     };
     shop::serve(services, listeners, platform::shutdown::signal()).await?;
     Ok(())
-}
-
-async fn bind(address: SocketAddr) -> Result<TcpListener, String> {
-    TcpListener::bind(address)
-        .await
-        .map_err(|e| format!("cannot listen on {address}: {e}"))
 }
 
 fn print_welcome(args: &RunArgs) {

@@ -26,13 +26,15 @@ use http::{HeaderName, Method, header};
 use platform::{
     auth::{Signer, Verifier},
     client::{ChannelOptions, ClientError},
-    clock::Clock,
-    db::{Db, DbError},
+    config::CommonConfig,
+    db::Db,
     metrics::GrpcMetricsLayer,
     resilience::Guard,
-    server::{Listing, Protocols, ServeError},
-    tls::ServerTls,
+    server::{Listing, Protocols},
+    service::Background,
 };
+
+pub use platform::service::StartError;
 use tokio::net::TcpListener;
 use tonic::service::Routes;
 use tower::ServiceExt;
@@ -76,15 +78,13 @@ impl std::fmt::Debug for Account {
 /// Everything the gateway needs to run.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The accounts database: `sqlite://PATH` or `postgres://...`.
-    pub database_url: String,
-    pub pool_size: usize,
-    pub clock: Clock,
+    /// The accounts database, clock, drain delay and TLS (on the public
+    /// port: certificate and key, no client certificates). Its verifier
+    /// trusts the gateway's own public key only: callers from outside
+    /// cannot present service tokens.
+    pub common: CommonConfig,
     /// Signs access tokens (the gateway's private key and token lifetime).
     pub signer: Signer,
-    /// Trusts the gateway's own public key only: callers from outside
-    /// cannot present service tokens.
-    pub verifier: Verifier,
     pub catalog_url: String,
     pub orders_url: String,
     pub payments_url: String,
@@ -102,10 +102,6 @@ pub struct Config {
     pub admin: Option<Account>,
     /// Create the demo admin and customer accounts if missing.
     pub demo_accounts: bool,
-    pub drain_delay: Duration,
-    /// TLS on the public port (certificate and key; no client
-    /// certificates). `None`, plaintext, is the embedded default.
-    pub tls: Option<ServerTls>,
     /// How channels to the backends are built: TLS (mutual, with the
     /// gateway's own certificate) for `https://` URLs, name re-resolution.
     pub channels: ChannelOptions,
@@ -132,13 +128,19 @@ impl Config {
         verifier: Verifier,
         backend_urls: [String; 3],
     ) -> Self {
+        Self::with_common(
+            CommonConfig::new(database_url, verifier),
+            signer,
+            backend_urls,
+        )
+    }
+
+    /// The gateway's own defaults around `common`.
+    pub fn with_common(common: CommonConfig, signer: Signer, backend_urls: [String; 3]) -> Self {
         let [catalog_url, orders_url, payments_url] = backend_urls;
         Self {
-            database_url: database_url.into(),
-            pool_size: 10,
-            clock: Clock::System,
+            common,
             signer,
-            verifier,
             catalog_url,
             orders_url,
             payments_url,
@@ -160,8 +162,6 @@ impl Config {
             max_stream: Duration::from_secs(30 * 60),
             admin: None,
             demo_accounts: false,
-            drain_delay: Duration::ZERO,
-            tls: None,
             channels: ChannelOptions::default(),
             max_in_flight: 512,
             breaker_failures: Guard::default().failures_to_open,
@@ -171,40 +171,22 @@ impl Config {
     }
 }
 
-/// Why the gateway could not start or stopped with an error.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error(transparent)]
-    Database(#[from] DbError),
-    #[error(transparent)]
-    Backend(#[from] ClientError),
-    #[error("invalid CORS origin {0:?}")]
-    Cors(String),
-    #[error("cannot create the accounts asked for: {0}")]
-    Accounts(#[from] error::Error),
-    #[error(transparent)]
-    Serve(#[from] ServeError),
-}
-
 /// Runs the gateway on `listener` until `shutdown` completes.
 pub async fn serve(
     config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
-    let db = Db::connect(
-        &config.database_url,
-        config.pool_size,
-        accounts::store::migrations(),
-    )
-    .await?;
+    let db = config.common.connect(accounts::store::migrations()).await?;
     let throttle = LoginThrottle::new(config.login_per_account, config.sign_in_rate);
     let auth = AuthApi::new(
-        UserStore::new(db.clone(), config.clock.clone()),
+        UserStore::new(db.clone(), config.common.clock.clone()),
         config.signer.clone(),
         throttle.clone(),
     );
-    create_accounts(&auth, &config).await?;
+    create_accounts(&auth, &config)
+        .await
+        .map_err(|e| StartError::setup("cannot create the accounts asked for", e))?;
 
     // The edge has already capped each call's deadline; the guard holds
     // calls to that, whatever the backend does.
@@ -238,7 +220,8 @@ pub async fn serve(
 
     let calls = KeyedLimit::new(config.rate);
     let sign_ins = KeyedLimit::new(config.sign_in_rate);
-    let housekeeping = tokio::spawn({
+    let mut background = Background::new();
+    background.spawn("limit housekeeping", {
         let (calls, sign_ins) = (calls.clone(), sign_ins.clone());
         async move {
             let mut every_minute = tokio::time::interval(Duration::from_secs(60));
@@ -254,7 +237,7 @@ pub async fn serve(
     let public_contract = reflection::public_contract(&policy);
     let edge = EdgeRules {
         policy,
-        verifier: config.verifier.clone(),
+        verifier: config.common.verifier.clone(),
         calls,
         sign_ins,
         deadlines: deadline::Deadlines {
@@ -288,47 +271,54 @@ pub async fn serve(
         .layer(EdgeLayer::new(edge))
         .into_inner();
 
-    tracing::info!(
-        address = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(),
-        "gateway serving"
-    );
-    let served = platform::server::serve_layered(
-        Listing {
-            name: "gateway",
-            database: Some(db),
-            routes: Routes::from(router),
-            service_names: routes::PUBLIC_SERVICES.to_vec(),
-            descriptors: Some(public_contract),
-        },
-        layers,
-        Protocols::Http1AndHttp2,
-        config.drain_delay,
-        config.tls,
-        listener,
-        shutdown,
-    )
-    .await;
-    housekeeping.abort();
-    served?;
-    tracing::info!("gateway stopped");
+    let listing = Listing {
+        name: "gateway",
+        database: Some(db.clone()),
+        routes: Routes::from(router),
+        service_names: routes::PUBLIC_SERVICES.to_vec(),
+        descriptors: Some(public_contract),
+    };
+    let Config { common, .. } = config;
+    platform::service::supervise("gateway", Some(&db), background, listener, |listener| {
+        platform::server::serve_layered(
+            listing,
+            layers,
+            Protocols::Http1AndHttp2,
+            common.drain_delay,
+            common.tls,
+            listener,
+            shutdown,
+        )
+    })
+    .await?;
     Ok(())
 }
 
 /// Creates the accounts `config` asks for, without serving: the admin
 /// bootstrap for command lines. Returns the admin.
 pub async fn create_accounts_only(config: &Config) -> Result<accounts::domain::User, StartError> {
-    let db = Db::connect(&config.database_url, 1, accounts::store::migrations()).await?;
+    let db = Db::connect(
+        &config.common.database_url,
+        1,
+        accounts::store::migrations(),
+    )
+    .await?;
     let throttle = LoginThrottle::new(config.login_per_account, config.sign_in_rate);
     let auth = AuthApi::new(
-        UserStore::new(db, config.clock.clone()),
+        UserStore::new(db, config.common.clock.clone()),
         config.signer.clone(),
         throttle,
     );
-    let admin = config
-        .admin
-        .as_ref()
-        .ok_or_else(|| error::Error::invalid("admin", "is required"))?;
-    Ok(auth.ensure_admin(&admin.email, &admin.password).await?)
+    let admin = async {
+        let admin = config
+            .admin
+            .as_ref()
+            .ok_or_else(|| error::Error::invalid("admin", "is required"))?;
+        auth.ensure_admin(&admin.email, &admin.password).await
+    };
+    admin
+        .await
+        .map_err(|e| StartError::setup("cannot create the accounts asked for", e))
 }
 
 async fn create_accounts(auth: &AuthApi, config: &Config) -> Result<(), error::Error> {
@@ -351,7 +341,10 @@ fn cors(config: &Cors) -> Result<CorsLayer, StartError> {
         Cors::AnyOrigin => AllowOrigin::any(),
         Cors::Origins(list) => AllowOrigin::list(
             list.iter()
-                .map(|o| o.parse().map_err(|_| StartError::Cors(o.clone())))
+                .map(|o| {
+                    o.parse()
+                        .map_err(|e| StartError::setup(format!("invalid CORS origin {o:?}"), e))
+                })
                 .collect::<Result<Vec<_>, _>>()?,
         ),
     };

@@ -7,8 +7,9 @@ use clap::Parser;
 use gateway::{Account, Cors, limits::Rate};
 use platform::{
     auth::{KeyPair, Signer, issuer},
-    config::{CommonArgs, parse_duration},
+    config::{CommonArgs, parse_duration, read_signing_key},
 };
+use tokio::net::TcpListener;
 
 /// Shop's gateway: the public gRPC and grpc-web entry, and accounts.
 #[derive(Parser, Debug)]
@@ -83,28 +84,15 @@ struct Args {
     demo_accounts: bool,
 }
 
+platform::service_args!(Args);
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
-    let telemetry = platform::telemetry::init(args.common.log_format, "gateway");
-    let result = run(args).await;
-    telemetry.shutdown().await;
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("gateway: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    platform::binary::run_main("gateway", run).await
 }
 
-async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    let pem = std::fs::read_to_string(&args.signing_key_file).map_err(|e| {
-        format!(
-            "cannot read the signing key {}: {e}",
-            args.signing_key_file.display()
-        )
-    })?;
+async fn run(args: Args, listener: TcpListener) -> Result<(), Box<dyn std::error::Error>> {
+    let pem = read_signing_key(&args.signing_key_file)?;
     let keys = KeyPair::from_private_pem(&pem)?;
     let audience = &args.common.token_audience;
     let signer = Signer::new(issuer::GATEWAY, audience, &keys.private_pem, args.token_ttl)?;
@@ -124,22 +112,16 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         )
         .into());
     }
-    let verifier = args
-        .common
-        .verifier()?
-        .trust(issuer::GATEWAY, &keys.public_pem)?;
-
-    let mut config = gateway::Config::new(
-        args.common.database_url_for("gateway"),
-        signer,
-        verifier,
-        [args.catalog_url, args.orders_url, args.payments_url],
-    );
-    config.pool_size = args.common.database_pool_size;
-    config.drain_delay = args.common.drain_delay;
     // The public port takes the certificate only: browsers present none,
     // so --tls-client-ca belongs to internal services.
-    config.tls = args.common.server_tls()?;
+    let mut common = args.common.config("gateway")?;
+    common.verifier = common.verifier.trust(issuer::GATEWAY, &keys.public_pem)?;
+
+    let mut config = gateway::Config::with_common(
+        common,
+        signer,
+        [args.catalog_url, args.orders_url, args.payments_url],
+    );
     config.channels = args.common.channel_options()?;
     config.max_in_flight = args.max_calls_in_flight;
     config.breaker_failures = args.breaker.breaker_failures;
@@ -162,10 +144,6 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if let (Some(email), Some(password)) = (args.admin_email, args.admin_password) {
         config.admin = Some(Account { email, password });
     }
-    platform::admin::start(args.common.metrics_listen).await?;
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     gateway::serve(config, listener, platform::shutdown::signal()).await?;
     Ok(())
 }

@@ -22,15 +22,16 @@ use std::{future::Future, time::Duration};
 use contracts::orders::order_service_server::OrderServiceServer;
 use platform::{
     auth::{Signer, Verifier},
-    client::{Caller, ChannelOptions, ClientError, connect, upstream},
-    clock::Clock,
-    db::{Db, DbError},
+    client::{Caller, ChannelOptions, connect, upstream},
+    config::CommonConfig,
     paging::PageTokens,
     resilience::Guard,
-    server::{ServeError, ServerSetup},
+    service::Service,
 };
 use tokio::net::TcpListener;
 use tonic::service::Routes;
+
+pub use platform::service::StartError;
 
 use crate::{
     api::OrdersApi,
@@ -46,20 +47,14 @@ use crate::{
 /// embedded defaults; the binary fills it from flags.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// `sqlite://PATH` or `postgres://...`.
-    pub database_url: String,
-    /// Most PostgreSQL connections.
-    pub pool_size: usize,
-    /// Whose tokens to believe.
-    pub verifier: Verifier,
+    /// Database, trust list, clock, page-token key, drain delay, TLS.
+    pub common: CommonConfig,
     /// This service's key, to call catalog and payments for a user.
     pub signer: Signer,
     /// Where the catalog service is, e.g. `http://127.0.0.1:50051`.
     pub catalog_url: String,
     /// Where the payments service is, e.g. `http://127.0.0.1:50053`.
     pub payments_url: String,
-    /// Where "now" comes from.
-    pub clock: Clock,
     /// Deadline of every outgoing call.
     pub call_timeout: Duration,
     /// Attempts per step when a dependency is briefly unavailable.
@@ -93,17 +88,10 @@ pub struct Config {
     pub watch_poll: Duration,
     /// How long a repeated CreateOrder waits for the first to settle.
     pub settle_wait: Duration,
-    /// Key for page tokens; replicas must share it.
-    pub page_token_key: Vec<u8>,
     /// Test failpoint: stop driving sagas as if the process died right after
     /// an order reached this status (feature `failpoints`, tests only).
     #[cfg(feature = "failpoints")]
     pub halt_after: Option<OrderStatus>,
-    /// How long to keep serving after going NOT_SERVING on shutdown.
-    pub drain_delay: Duration,
-    /// TLS on the port (mutual TLS when it requires client certificates);
-    /// `None`, plaintext, is the embedded default.
-    pub tls: Option<platform::tls::ServerTls>,
 }
 
 impl Config {
@@ -115,14 +103,26 @@ impl Config {
         catalog_url: impl Into<String>,
         payments_url: impl Into<String>,
     ) -> Self {
+        Self::with_common(
+            CommonConfig::new(database_url, verifier),
+            signer,
+            catalog_url,
+            payments_url,
+        )
+    }
+
+    /// The orders service's own defaults around `common`.
+    pub fn with_common(
+        common: CommonConfig,
+        signer: Signer,
+        catalog_url: impl Into<String>,
+        payments_url: impl Into<String>,
+    ) -> Self {
         Self {
-            database_url: database_url.into(),
-            pool_size: 10,
-            verifier,
+            common,
             signer,
             catalog_url: catalog_url.into(),
             payments_url: payments_url.into(),
-            clock: Clock::System,
             call_timeout: Duration::from_secs(3),
             retry_attempts: 3,
             retry_backoff: Duration::from_millis(100),
@@ -140,24 +140,10 @@ impl Config {
             card_ttl: Duration::from_secs(300),
             watch_poll: Duration::from_secs(1),
             settle_wait: Duration::from_secs(5),
-            page_token_key: platform::paging::random_key(),
             #[cfg(feature = "failpoints")]
             halt_after: None,
-            drain_delay: Duration::ZERO,
-            tls: None,
         }
     }
-}
-
-/// Why the orders service could not start or stopped with an error.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error(transparent)]
-    Database(#[from] DbError),
-    #[error(transparent)]
-    Dependency(#[from] ClientError),
-    #[error(transparent)]
-    Serve(#[from] ServeError),
 }
 
 /// Runs the orders service on `listener` until `shutdown` completes:
@@ -168,8 +154,8 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
-    let db = Db::connect(&config.database_url, config.pool_size, store::migrations()).await?;
-    let store = Store::new(db.clone(), config.clock.clone());
+    let db = config.common.connect(store::migrations()).await?;
+    let store = Store::new(db.clone(), config.common.clock.clone());
     let guard = Guard {
         timeout: config.call_timeout,
         max_in_flight: config.max_in_flight,
@@ -216,47 +202,34 @@ pub async fn serve(
             "the recovery interval should be well below the lease: leases of held cards may lapse"
         );
     }
-    let recovery = tokio::spawn(recovery::run(
+    let recovery = recovery::run(
         store.clone(),
         checkout.clone(),
         config.recovery_interval,
         config.stale_after,
-    ));
+    );
     let api = OrdersApi::new(
         store,
         checkout,
         api::orders::ApiParts {
             deps,
             notifier,
-            tokens: PageTokens::new(&config.page_token_key),
+            tokens: PageTokens::new(&config.common.page_token_key),
             settle_wait: config.settle_wait,
             watch_poll: config.watch_poll,
         },
     );
 
-    tracing::info!(
-        address = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(),
-        database = db.backend(),
-        "orders serving"
+    let mut service = Service::new(
+        "orders",
+        config.common,
+        db,
+        Routes::new(OrderServiceServer::new(api)),
+        &api::SERVICE_NAMES,
+        api::policy(),
     );
-    let served = platform::server::serve_tls(
-        ServerSetup {
-            name: "orders",
-            database: Some(db.clone()),
-            routes: Routes::new(OrderServiceServer::new(api)),
-            service_names: api::SERVICE_NAMES.to_vec(),
-            policy: api::policy(),
-            verifier: config.verifier,
-            drain_delay: config.drain_delay,
-        },
-        config.tls,
-        listener,
-        shutdown,
-    )
-    .await;
-    recovery.abort();
-    served?;
-    tracing::info!("orders stopped");
+    service.background.spawn("saga recovery", recovery);
+    platform::service::serve_service(service, listener, shutdown).await?;
     Ok(())
 }
 

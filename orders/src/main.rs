@@ -6,8 +6,9 @@ use std::{net::SocketAddr, path::PathBuf, process::ExitCode, time::Duration};
 use clap::Parser;
 use platform::{
     auth::{Signer, issuer},
-    config::{CommonArgs, parse_duration},
+    config::{CommonArgs, parse_duration, read_signing_key},
 };
+use tokio::net::TcpListener;
 
 /// Shop's orders service: orders and the checkout saga over gRPC.
 #[derive(Parser, Debug)]
@@ -65,69 +66,40 @@ struct Args {
 
     #[command(flatten)]
     breaker: platform::resilience::BreakerArgs,
-
-    /// Secret for page tokens; replicas must share it. Default: random per process.
-    #[arg(long, env = "PAGE_TOKEN_SECRET", hide_env_values = true)]
-    page_token_secret: Option<String>,
 }
+
+platform::service_args!(Args);
 
 /// Service tokens are short-lived: they only need to outlive one call.
 const SERVICE_TOKEN_TTL: Duration = Duration::from_secs(60);
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
-    let telemetry = platform::telemetry::init(args.common.log_format, "orders");
-    let result = run(args).await;
-    telemetry.shutdown().await;
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("orders: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    platform::binary::run_main("orders", run).await
 }
 
-async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    let key = std::fs::read_to_string(&args.signing_key_file).map_err(|e| {
-        format!(
-            "cannot read the signing key {}: {e}",
-            args.signing_key_file.display()
-        )
-    })?;
+async fn run(args: Args, listener: TcpListener) -> Result<(), Box<dyn std::error::Error>> {
     let signer = Signer::new(
         &args.token_issuer,
         &args.common.token_audience,
-        &key,
+        &read_signing_key(&args.signing_key_file)?,
         SERVICE_TOKEN_TTL,
     )?;
-    let mut config = orders::Config::new(
-        args.common.database_url_for("orders"),
-        args.common.verifier()?,
+    let mut config = orders::Config::with_common(
+        args.common.config("orders")?,
         signer,
         args.catalog_url,
         args.payments_url,
     );
-    config.pool_size = args.common.database_pool_size;
     config.call_timeout = args.call_timeout;
     config.recovery_interval = args.recovery_interval;
     config.stale_after = args.stale_after;
     config.lease = args.lease;
     config.card_ttl = args.card_ttl;
-    config.drain_delay = args.common.drain_delay;
-    config.tls = args.common.server_tls()?;
     config.channels = args.common.channel_options()?;
     config.max_in_flight = args.max_calls_in_flight;
     config.breaker_failures = args.breaker.breaker_failures;
     config.breaker_cool_down = args.breaker.breaker_cool_down;
-    if let Some(secret) = args.page_token_secret {
-        config.page_token_key = secret.into_bytes();
-    }
-    platform::admin::start(args.common.metrics_listen).await?;
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     orders::serve(config, listener, platform::shutdown::signal()).await?;
     Ok(())
 }

@@ -15,18 +15,14 @@ pub mod processor;
 pub mod service;
 pub mod store;
 
-use std::{future::Future, sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc};
 
 use contracts::payments::payment_service_server::PaymentServiceServer;
-use platform::{
-    auth::Verifier,
-    clock::Clock,
-    db::{Db, DbError},
-    paging::PageTokens,
-    server::{ServeError, ServerSetup},
-};
+use platform::{auth::Verifier, config::CommonConfig, paging::PageTokens, service::Service};
 use tokio::net::TcpListener;
 use tonic::service::Routes;
+
+pub use platform::service::StartError;
 
 use crate::{
     processor::{Processors, card::SimulatedCardNetwork, wallet::WalletProcessor},
@@ -38,52 +34,30 @@ use crate::{
 /// embedded defaults; the binary fills it from flags.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// `sqlite://PATH` or `postgres://...`.
-    pub database_url: String,
-    /// Most PostgreSQL connections.
-    pub pool_size: usize,
-    /// Whose tokens to believe.
-    pub verifier: Verifier,
-    /// Where "now" comes from (leases, card expiry, timestamps).
-    pub clock: Clock,
+    /// Database, trust list, clock (leases, card expiry, timestamps),
+    /// page-token key, drain delay, TLS.
+    pub common: CommonConfig,
     /// The card network cards are charged on. Clones share one network,
     /// so tests can look at what it was asked.
     pub card_network: SimulatedCardNetwork,
     /// Processor timeout, charge lease and how long repeats wait.
     pub timing: Timing,
-    /// Key for page tokens; replicas must share it.
-    pub page_token_key: Vec<u8>,
-    /// How long to keep serving after going NOT_SERVING on shutdown.
-    pub drain_delay: Duration,
-    /// TLS on the port (mutual TLS when it requires client certificates);
-    /// `None`, plaintext, is the embedded default.
-    pub tls: Option<platform::tls::ServerTls>,
 }
 
 impl Config {
     /// Embedded-mode defaults for a database and a trust list.
     pub fn new(database_url: impl Into<String>, verifier: Verifier) -> Self {
+        Self::with_common(CommonConfig::new(database_url, verifier))
+    }
+
+    /// The payments service's own defaults around `common`.
+    pub fn with_common(common: CommonConfig) -> Self {
         Self {
-            database_url: database_url.into(),
-            pool_size: 10,
-            verifier,
-            clock: Clock::System,
+            common,
             card_network: SimulatedCardNetwork::default(),
             timing: Timing::default(),
-            page_token_key: platform::paging::random_key(),
-            drain_delay: Duration::ZERO,
-            tls: None,
         }
     }
-}
-
-/// Why the payments service could not start or stopped with an error.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error(transparent)]
-    Database(#[from] DbError),
-    #[error(transparent)]
-    Serve(#[from] ServeError),
 }
 
 /// Runs the payments service on `listener` until `shutdown` completes:
@@ -93,36 +67,25 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
-    let db = Db::connect(&config.database_url, config.pool_size, store::migrations()).await?;
-    let store = Store::new(db.clone(), config.clock.clone());
-    let processors = Processors::new(
-        Arc::new(config.card_network.clone()),
-        Arc::new(WalletProcessor),
-    );
-    let payments = Payments::new(store, processors, config.clock.clone(), config.timing);
-    let api = api::PaymentsApi::new(payments, PageTokens::new(&config.page_token_key));
+    let Config {
+        common,
+        card_network,
+        timing,
+    } = config;
+    let db = common.connect(store::migrations()).await?;
+    let store = Store::new(db.clone(), common.clock.clone());
+    let processors = Processors::new(Arc::new(card_network), Arc::new(WalletProcessor));
+    let payments = Payments::new(store, processors, common.clock.clone(), timing);
+    let api = api::PaymentsApi::new(payments, PageTokens::new(&common.page_token_key));
     let routes = Routes::new(PaymentServiceServer::new(api));
-
-    tracing::info!(
-        address = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(),
-        database = db.backend(),
-        "payments serving"
+    let service = Service::new(
+        "payments",
+        common,
+        db,
+        routes,
+        &api::SERVICE_NAMES,
+        api::policy(),
     );
-    platform::server::serve_tls(
-        ServerSetup {
-            name: "payments",
-            database: Some(db.clone()),
-            routes,
-            service_names: api::SERVICE_NAMES.to_vec(),
-            policy: api::policy(),
-            verifier: config.verifier,
-            drain_delay: config.drain_delay,
-        },
-        config.tls,
-        listener,
-        shutdown,
-    )
-    .await?;
-    tracing::info!("payments stopped");
+    platform::service::serve_service(service, listener, shutdown).await?;
     Ok(())
 }

@@ -7,15 +7,18 @@ use std::{future::Future, net::SocketAddr};
 use axum::{Router, http::header, response::IntoResponse, routing::get};
 use tokio::net::TcpListener;
 
+/// The admin port cannot be opened.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot serve metrics")]
+pub struct AdminError(#[from] crate::binary::BindError);
+
 /// Serves the admin endpoints on `address`, if one is given, for as long as
 /// the process runs.
-pub async fn start(address: Option<SocketAddr>) -> Result<(), String> {
+pub async fn start(address: Option<SocketAddr>) -> Result<(), AdminError> {
     let Some(address) = address else {
         return Ok(());
     };
-    let listener = TcpListener::bind(address)
-        .await
-        .map_err(|e| format!("cannot listen on {address} for metrics: {e}"))?;
+    let listener = crate::binary::bind(address).await?;
     tokio::spawn(async move {
         if let Err(error) = serve(listener, std::future::pending()).await {
             tracing::error!(%error, "the metrics endpoint stopped");

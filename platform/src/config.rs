@@ -1,15 +1,91 @@
 //! Flags every service shares, each with an environment-variable fallback,
 //! and safe defaults for the embedded (single machine, SQLite) mode.
-//! A service's `main.rs` flattens [`CommonArgs`] into its own clap parser.
+//! A service's `main.rs` flattens [`CommonArgs`] into its own clap parser
+//! and turns them into the [`CommonConfig`] its `Config` embeds.
 
-use std::{path::PathBuf, str::FromStr, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    str::FromStr,
+    time::Duration,
+};
 
 use crate::{
     auth::{AuthError, Verifier},
     client::{ChannelOptions, ClientTls},
+    clock::Clock,
+    db::{Db, DbError, Migrations},
     telemetry::LogFormat,
     tls::{ServerTls, TlsError},
 };
+
+/// What every service needs to run, whatever it does: its database, whose
+/// tokens it believes, its clock, its page-token key, how it drains and
+/// whether it serves TLS. Each service's `Config` embeds it as `common`.
+#[derive(Debug, Clone)]
+pub struct CommonConfig {
+    /// `sqlite://PATH` or `postgres://...`.
+    pub database_url: String,
+    /// Most PostgreSQL connections.
+    pub pool_size: usize,
+    /// Whose tokens to believe.
+    pub verifier: Verifier,
+    /// Where "now" comes from.
+    pub clock: Clock,
+    /// Key for page tokens; replicas must share it.
+    pub page_token_key: Vec<u8>,
+    /// How long to keep serving after going NOT_SERVING on shutdown.
+    pub drain_delay: Duration,
+    /// TLS on the port (mutual TLS when it requires client certificates);
+    /// `None`, plaintext, is the embedded default.
+    pub tls: Option<ServerTls>,
+}
+
+impl CommonConfig {
+    /// The embedded-mode defaults for a database and a trust list: the
+    /// system clock, a random page-token key, no drain delay, plaintext.
+    pub fn new(database_url: impl Into<String>, verifier: Verifier) -> Self {
+        Self {
+            database_url: database_url.into(),
+            pool_size: 10,
+            verifier,
+            clock: Clock::System,
+            page_token_key: crate::paging::random_key(),
+            drain_delay: Duration::ZERO,
+            tls: None,
+        }
+    }
+
+    /// Opens the database and runs the service's pending migrations.
+    pub async fn connect(&self, migrations: Migrations) -> Result<Db, DbError> {
+        Db::connect(&self.database_url, self.pool_size, migrations).await
+    }
+}
+
+/// Why the flags do not make a configuration: a file they name cannot be
+/// read or does not hold what it should.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {what} {}", path.display())]
+    Read {
+        what: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+}
+
+/// The private key (PEM) at `path`, for a service that signs tokens.
+pub fn read_signing_key(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        what: "the signing key",
+        path: path.to_owned(),
+        source,
+    })
+}
 
 /// Flags shared by every service binary.
 #[derive(clap::Args, Debug, Clone)]
@@ -85,9 +161,27 @@ pub struct CommonArgs {
     /// calls spread over replicas as they come and go.
     #[arg(long, env = "DNS_REFRESH", default_value = "5s", value_parser = parse_duration)]
     pub dns_refresh: Duration,
+
+    /// Secret for page tokens; replicas must share it. Default: random per process.
+    #[arg(long, env = "PAGE_TOKEN_SECRET", hide_env_values = true)]
+    pub page_token_secret: Option<String>,
 }
 
 impl CommonArgs {
+    /// The configuration these flags give `service`: its database, trust
+    /// list, pool, drain delay, TLS and page-token key, every file they
+    /// name read here, once.
+    pub fn config(&self, service: &str) -> Result<CommonConfig, ConfigError> {
+        let mut config = CommonConfig::new(self.database_url_for(service), self.verifier()?);
+        config.pool_size = self.database_pool_size;
+        config.drain_delay = self.drain_delay;
+        config.tls = self.server_tls()?;
+        if let Some(secret) = &self.page_token_secret {
+            config.page_token_key = secret.clone().into_bytes();
+        }
+        Ok(config)
+    }
+
     /// The database URL to use: the flag, or `sqlite://<data-dir>/<service>.db`.
     pub fn database_url_for(&self, service: &str) -> String {
         match &self.database_url {

@@ -1,11 +1,13 @@
 //! Service plumbing shared by every Shop service, so each service gets the
 //! same defaults by one call: configuration, telemetry, the database (SQLite
 //! or PostgreSQL), token verification and signing, the error model, and the
-//! server assembly with health, reflection and graceful shutdown.
+//! server assembly with health, reflection and graceful shutdown, and the
+//! one way a service starts ([`service`], [`binary`]).
 
 pub mod admin;
 pub mod answers;
 pub mod auth;
+pub mod binary;
 pub mod build;
 pub mod client;
 pub mod clock;
@@ -18,6 +20,7 @@ pub mod metrics;
 pub mod paging;
 pub mod resilience;
 pub mod server;
+pub mod service;
 pub mod shutdown;
 pub mod telemetry;
 pub mod tls;

@@ -31,7 +31,7 @@ pub struct TestShop {
     /// Where catalog, orders and payments listen, for tests that bypass the gateway.
     pub backends: Backends,
     stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<Result<(), String>>>,
+    task: Option<JoinHandle<Result<(), platform::service::ServiceFailed>>>,
     _databases: Vec<TestDatabase>,
 }
 
@@ -126,12 +126,12 @@ impl TestShop {
         configure(&mut services);
         let mut client = ChannelOptions::default();
         if let Some(ca) = ca {
-            services.gateway.tls = Some(ca.server_tls());
+            services.gateway.common.tls = Some(ca.server_tls());
             services.gateway.channels.tls = Some(ca.client_tls());
-            services.orders.tls = Some(ca.mutual_server_tls());
+            services.orders.common.tls = Some(ca.mutual_server_tls());
             services.orders.channels.tls = Some(ca.client_tls());
-            services.catalog.tls = Some(ca.mutual_server_tls());
-            services.payments.tls = Some(ca.mutual_server_tls());
+            services.catalog.common.tls = Some(ca.mutual_server_tls());
+            services.payments.common.tls = Some(ca.mutual_server_tls());
             // Like a browser: trusts the CA, presents no certificate.
             client.tls = Some(ClientTls::new(ca.pem()));
         }

@@ -43,8 +43,8 @@ impl TestApp {
         let auth = TestAuth::new();
         let clock = Clock::manual(time::OffsetDateTime::now_utc());
         let mut config = Config::new(database.url(), auth.verifier());
-        config.clock = clock.clone();
-        config.pool_size = 8;
+        config.common.clock = clock.clone();
+        config.common.pool_size = 8;
         configure(&mut config);
 
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");

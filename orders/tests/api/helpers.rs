@@ -122,7 +122,7 @@ impl TestShop {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let catalog_address = listener.local_addr().expect("address");
         let mut catalog_config = catalog::Config::new(catalog_db.url(), auth.verifier());
-        catalog_config.clock = clock.clone();
+        catalog_config.common.clock = clock.clone();
         let catalog_server = Running::start(|stop| {
             catalog::serve(catalog_config, listener, async {
                 let _ = stop.await;
@@ -157,7 +157,7 @@ impl TestShop {
 
     fn start_payments_on(&mut self, listener: TcpListener) {
         let mut config = payments::Config::new(self.payments_db.url(), self.auth.verifier());
-        config.clock = self.clock.clone();
+        config.common.clock = self.clock.clone();
         config.card_network = self.network.clone();
         self.payments_server = Some(Running::start(|stop| {
             payments::serve(config, listener, async {
@@ -195,7 +195,7 @@ impl TestShop {
             format!("http://{}", self.catalog_address),
             format!("http://{}", self.payments_address),
         );
-        config.clock = self.clock.clone();
+        config.common.clock = self.clock.clone();
         config.call_timeout = Duration::from_secs(2);
         config.retry_attempts = 2;
         config.retry_backoff = Duration::from_millis(10);

@@ -159,7 +159,7 @@ async fn run_service(role: &str) {
             config.call_timeout = CALL_TIMEOUT;
             config.retry_attempts = RETRY_ATTEMPTS;
             config.breaker_cool_down = Duration::from_millis(500);
-            config.page_token_key = b"crash-test".to_vec();
+            config.common.page_token_key = b"crash-test".to_vec();
             orders::serve(config, listener, forever)
                 .await
                 .expect("orders");

@@ -62,8 +62,8 @@ impl TestApp {
         let auth = Arc::new(TestAuth::new());
         let clock = Clock::manual(time::OffsetDateTime::now_utc());
         let mut config = Config::new(database.url(), auth.verifier());
-        config.clock = clock.clone();
-        config.pool_size = 8;
+        config.common.clock = clock.clone();
+        config.common.pool_size = 8;
         configure(&mut config);
         Self::start(config, auth, Some(database)).await
     }
@@ -99,16 +99,20 @@ impl TestApp {
                 .is_ok_and(|r| r.into_inner().status() == ServingStatus::Serving)
         })
         .await;
-        let db = Db::connect(&config.database_url, 2, payments::store::migrations())
-            .await
-            .expect("the tests' own connection");
+        let db = Db::connect(
+            &config.common.database_url,
+            2,
+            payments::store::migrations(),
+        )
+        .await
+        .expect("the tests' own connection");
         Self {
             payments: PaymentServiceClient::new(channel.clone()),
             channel,
             auth,
-            clock: config.clock.clone(),
+            clock: config.common.clock.clone(),
             network: config.card_network.clone(),
-            store: Store::new(db.clone(), config.clock.clone()),
+            store: Store::new(db.clone(), config.common.clock.clone()),
             db,
             config,
             shutdown: Some(shutdown),
@@ -245,6 +249,7 @@ impl TestApp {
             Db::Sqlite(_) => {
                 let path = self
                     .config
+                    .common
                     .database_url
                     .strip_prefix("sqlite://")
                     .expect("a SQLite URL");

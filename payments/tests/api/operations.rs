@@ -76,7 +76,8 @@ fn every_payments_method_has_an_access_rule_and_every_rule_a_method() {
 
 #[tokio::test]
 async fn shutdown_reports_not_serving_before_it_stops() {
-    let mut app = TestApp::spawn_with(|config| config.drain_delay = Duration::from_secs(2)).await;
+    let mut app =
+        TestApp::spawn_with(|config| config.common.drain_delay = Duration::from_secs(2)).await;
     assert_eq!(health_of(&app, "").await, ServingStatus::Serving);
 
     app.begin_shutdown();
