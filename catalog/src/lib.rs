@@ -44,12 +44,14 @@ pub struct Config {
 }
 
 impl Config {
-    /// Embedded-mode defaults for a database and a trust list.
+    /// The catalog on a database and a trust list, with the embedded-mode
+    /// defaults (see [`Config::with_common`]).
     pub fn new(database_url: impl Into<String>, verifier: Verifier) -> Self {
         Self::with_common(CommonConfig::new(database_url, verifier))
     }
 
-    /// The catalog's own defaults around `common`.
+    /// The catalog's own defaults around `common`: 15-minute holds swept
+    /// every 30 s, products cached for 2 s, no demo data.
     pub fn with_common(common: CommonConfig) -> Self {
         Self {
             common,

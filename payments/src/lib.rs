@@ -45,12 +45,13 @@ pub struct Config {
 }
 
 impl Config {
-    /// Embedded-mode defaults for a database and a trust list.
+    /// Payments on a database and a trust list, with the embedded-mode
+    /// defaults: a simulated card network without latency, default timing.
     pub fn new(database_url: impl Into<String>, verifier: Verifier) -> Self {
         Self::with_common(CommonConfig::new(database_url, verifier))
     }
 
-    /// The payments service's own defaults around `common`.
+    /// The payments service's own parts (card network, timing) around `common`.
     pub fn with_common(common: CommonConfig) -> Self {
         Self {
             common,
