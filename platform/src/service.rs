@@ -292,3 +292,86 @@ pub async fn serve_all(
     }
     first_failure.map_or(Ok(()), Err)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    };
+
+    use super::*;
+
+    async fn listener() -> TcpListener {
+        TcpListener::bind("127.0.0.1:0").await.expect("bind")
+    }
+
+    /// A service that serves until told to stop, and records that it was.
+    fn polite(name: &'static str, listener: TcpListener, stopped: Arc<AtomicBool>) -> Runnable {
+        Runnable::new(name, listener, move |_listener, shutdown| async move {
+            shutdown.await;
+            stopped.store(true, Ordering::SeqCst);
+            Ok::<(), BoxError>(())
+        })
+    }
+
+    #[tokio::test]
+    async fn one_failing_service_stops_the_others_and_is_named() {
+        let stopped = Arc::new(AtomicBool::new(false));
+        let services = vec![
+            polite("steady", listener().await, stopped.clone()),
+            Runnable::new("broken", listener().await, |_listener, _shutdown| async {
+                Err::<(), BoxError>("no database".into())
+            }),
+        ];
+        let failure = serve_all(services, std::future::pending())
+            .await
+            .expect_err("one failed");
+        assert_eq!(failure.to_string(), "broken: no database");
+        assert!(stopped.load(Ordering::SeqCst), "the steady one was stopped");
+    }
+
+    #[tokio::test]
+    async fn shutdown_stops_every_service() {
+        let (first, second) = (
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicBool::new(false)),
+        );
+        let services = vec![
+            polite("first", listener().await, first.clone()),
+            polite("second", listener().await, second.clone()),
+        ];
+        serve_all(services, async {}).await.expect("clean stop");
+        assert!(first.load(Ordering::SeqCst) && second.load(Ordering::SeqCst));
+    }
+
+    #[tokio::test]
+    async fn background_tasks_stop_with_the_server() {
+        let (running_tx, running_rx) = tokio::sync::oneshot::channel::<()>();
+        let (dropped_tx, dropped_rx) = tokio::sync::oneshot::channel::<()>();
+        let mut background = Background::new();
+        background.spawn("forever", async move {
+            // Dropped (so `dropped_tx` with it) only when the task is stopped.
+            let _dropped = dropped_tx;
+            let _ = running_tx.send(());
+            std::future::pending::<()>().await;
+        });
+        background.spawn("short-lived", async {});
+        supervise(
+            "test",
+            None,
+            background,
+            listener().await,
+            |_listener| async {
+                let _ = running_rx.await;
+                Ok(())
+            },
+        )
+        .await
+        .expect("served");
+        assert!(
+            dropped_rx.await.is_err(),
+            "the task was stopped and dropped"
+        );
+    }
+}
