@@ -15,12 +15,14 @@ pub mod error;
 pub mod grpc_timeout;
 pub mod limits;
 pub mod metrics;
+pub mod money;
 pub mod paging;
 pub mod resilience;
 pub mod server;
 pub mod shutdown;
 pub mod telemetry;
 pub mod tls;
+pub mod values;
 
 #[cfg(feature = "testing")]
 pub mod testing;

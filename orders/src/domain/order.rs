@@ -2,7 +2,7 @@
 
 use time::OffsetDateTime;
 
-use super::values::Address;
+use super::values::{Address, Money};
 
 /// Where an order is in checkout. Names match the contract's enum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -135,14 +135,15 @@ impl MethodType {
 pub struct OrderLine {
     pub product_id: String,
     pub product_name: String,
-    pub unit_price_minor: i64,
+    pub unit_price: Money,
     pub quantity: i64,
 }
 
 impl OrderLine {
     /// Unit price times quantity; priced lines were checked not to overflow.
-    pub fn total_minor(&self) -> i64 {
-        self.unit_price_minor.saturating_mul(self.quantity)
+    pub fn total(&self) -> Money {
+        let minor = self.unit_price.minor().saturating_mul(self.quantity);
+        Money::new(*self.unit_price.currency(), minor)
     }
 }
 
@@ -154,8 +155,7 @@ pub struct Order {
     pub request_id: String,
     pub status: OrderStatus,
     pub lines: Vec<OrderLine>,
-    pub currency: String,
-    pub total_minor: i64,
+    pub total: Money,
     pub method: MethodType,
     pub card_brand: Option<String>,
     pub card_last4: Option<String>,

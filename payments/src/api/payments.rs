@@ -8,15 +8,14 @@
 use contracts::payments::{self as proto, payment_service_server::PaymentService};
 use platform::{
     auth::Principal,
-    clock::to_micros,
-    paging::{PageSize, PageTokens},
+    paging::{Cursor, PageSize, PageTokens},
 };
 use tonic::{Request, Response, Status};
 
 use super::convert::Violations;
 use crate::{
     domain::{
-        ChargeRequest, Currency, IdempotencyKey, ListQuery, NewCharge, OrderId, Payment, PaymentId,
+        ChargeRequest, Currency, IdempotencyKey, ListQuery, NewCharge, OrderId, PaymentId,
         RefundRequest, TopUpRequest, UserId,
     },
     error::Error,
@@ -55,21 +54,6 @@ fn actor(caller: &Principal) -> String {
         Some(service) => format!("{service}:{}", caller.user_id),
         None => caller.user_id.clone(),
     }
-}
-
-/// Listings are ordered by (creation time, id), newest first; a page ends
-/// at its last payment.
-fn cursor(last: &Payment) -> String {
-    format!("{}/{}", to_micros(last.created_at), last.id)
-}
-
-fn parse_cursor(cursor: &str) -> Result<(i64, PaymentId), String> {
-    let invalid = || "is not a page token issued by this service".to_owned();
-    let (at, id) = cursor.split_once('/').ok_or_else(invalid)?;
-    Ok((
-        at.parse().map_err(|_| invalid())?,
-        PaymentId::parse(id).map_err(|_| invalid())?,
-    ))
 }
 
 #[tonic::async_trait]
@@ -173,18 +157,10 @@ impl PaymentService for PaymentsApi {
             .map(|u| u.as_str().to_owned())
             .unwrap_or_default();
         let filters = [request.order_id.as_str(), user_filter.as_str()];
-        let after = if request.page_token.is_empty() {
-            Some(None)
-        } else {
-            v.check(
-                "page_token",
-                self.tokens
-                    .check(&request.page_token, &filters)
-                    .map_err(str::to_owned)
-                    .and_then(|cursor| parse_cursor(&cursor))
-                    .map(Some),
-            )
-        };
+        let after = v.check(
+            "page_token",
+            self.tokens.after(&request.page_token, &filters),
+        );
         let query = v.finish(|| {
             Some(ListQuery {
                 order_id: order_id?,
@@ -194,14 +170,12 @@ impl PaymentService for PaymentsApi {
             })
         })?;
 
-        let (payments, more) = self.payments.list(&query).await?;
-        let next_page_token = match (more, payments.last()) {
-            (true, Some(last)) => self.tokens.issue(&cursor(last), &filters),
-            _ => String::new(),
-        };
+        let page = self.payments.list(&query).await?;
         Ok(Response::new(proto::ListPaymentsResponse {
-            payments: payments.iter().map(proto::Payment::from).collect(),
-            next_page_token,
+            next_page_token: self
+                .tokens
+                .next(&page, &filters, |last| Cursor::of(last.created_at, last.id)),
+            payments: page.items.iter().map(proto::Payment::from).collect(),
         }))
     }
 

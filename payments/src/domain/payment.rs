@@ -7,15 +7,13 @@
 //! status as the contract shows it (partially refunded, refunded) follows
 //! from the captured and refunded totals, which only refunds change.
 
-use platform::paging::PageSize;
+use platform::paging::{Cursor, PageSize};
 use time::OffsetDateTime;
 
 use super::{
     card::{Card, CardSummary},
     fingerprint::Fingerprint,
-    values::{
-        Amount, Currency, IdempotencyKey, OrderId, PaymentId, RefundId, RefundReason, UserId,
-    },
+    values::{Currency, IdempotencyKey, Money, OrderId, PaymentId, RefundId, RefundReason, UserId},
 };
 
 /// The kind of a payment method.
@@ -215,7 +213,7 @@ pub struct Payment {
     pub fingerprint: Fingerprint,
     pub order_id: OrderId,
     pub user_id: UserId,
-    pub amount: Amount,
+    pub amount: Money,
     pub method: MethodSummary,
     pub state: ChargeState,
     pub captured_minor: i64,
@@ -262,7 +260,7 @@ impl Payment {
 pub struct NewCharge {
     pub key: IdempotencyKey,
     pub order_id: OrderId,
-    pub amount: Amount,
+    pub amount: Money,
     pub method: PaymentMethod,
 }
 
@@ -311,7 +309,7 @@ pub struct RefundRequest {
     pub key: IdempotencyKey,
     pub payment_id: PaymentId,
     /// `None`: everything not yet refunded.
-    pub amount: Option<Amount>,
+    pub amount: Option<Money>,
     pub reason: RefundReason,
 }
 
@@ -355,13 +353,16 @@ pub struct ListQuery {
     pub user_id: Option<UserId>,
     pub page_size: PageSize,
     /// Continue after this payment (its creation time and id).
-    pub after: Option<(i64, PaymentId)>,
+    pub after: Option<Cursor>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::card::{CardNumber, Cvc, Expiry, HolderName};
+    use crate::domain::{
+        card::{CardNumber, Cvc, Expiry, HolderName},
+        values::AMOUNTS,
+    };
     use time::macros::datetime;
 
     fn card(number: &str, cvc: &str) -> PaymentMethod {
@@ -378,7 +379,7 @@ mod tests {
             charge: NewCharge {
                 key: IdempotencyKey::parse("k1").expect("key"),
                 order_id: OrderId::parse("order-1").expect("order"),
-                amount: Amount::new("USD", amount).expect("amount"),
+                amount: Money::parse("USD", amount, AMOUNTS).expect("amount"),
                 method,
             },
             user_id: UserId::parse("customer-1").expect("user"),
@@ -392,7 +393,7 @@ mod tests {
             fingerprint: Fingerprint::of("charge", &[]),
             order_id: OrderId::parse("order-1").expect("order"),
             user_id: UserId::parse("customer-1").expect("user"),
-            amount: Amount::new("USD", 1000).expect("amount"),
+            amount: Money::parse("USD", 1000, AMOUNTS).expect("amount"),
             method: MethodSummary::Wallet,
             state,
             captured_minor: captured,
@@ -460,9 +461,9 @@ mod tests {
             reason: RefundReason::parse("").expect("reason"),
         };
         assert_eq!(request.amount_from(&paid), Ok(700));
-        request.amount = Some(Amount::new("EUR", 100).expect("amount"));
+        request.amount = Some(Money::parse("EUR", 100, AMOUNTS).expect("amount"));
         assert!(request.amount_from(&paid).is_err());
-        request.amount = Some(Amount::new("USD", 100).expect("amount"));
+        request.amount = Some(Money::parse("USD", 100, AMOUNTS).expect("amount"));
         assert_eq!(request.amount_from(&paid), Ok(100));
     }
 
