@@ -1,7 +1,8 @@
 //! Small validated values every service has: ids that are UUIDs, keys a
-//! caller chooses, and bounded free text. The checks are functions
-//! ([`text`], [`key`]) and the newtypes around them are declared by two
-//! macros ([`uuid_value!`](crate::uuid_value), [`string_value!`](crate::string_value)),
+//! caller chooses, bounded free text, and enums stored by name. The checks
+//! are functions ([`text`], [`key`]) and the types around them are declared
+//! by macros ([`uuid_value!`](crate::uuid_value),
+//! [`string_value!`](crate::string_value), [`stored_enum!`](crate::stored_enum)),
 //! so each service keeps its own names, bounds and field descriptions while
 //! the code that checks and wraps them is written once.
 //!
@@ -130,6 +131,56 @@ macro_rules! string_value {
         impl ::std::fmt::Display for $name {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+/// Declares an enum whose values are stored (and logged) by name: `ALL`,
+/// `as_str()` and `parse(&str) -> Option<Self>`.
+///
+/// ```
+/// platform::stored_enum!(
+///     /// Where a parcel is.
+///     pub Parcel {
+///         /// Not yet sent.
+///         Packed => "packed",
+///         Shipped => "shipped",
+///     }
+/// );
+/// assert_eq!(Parcel::parse("shipped"), Some(Parcel::Shipped));
+/// assert_eq!(Parcel::ALL.map(Parcel::as_str), ["packed", "shipped"]);
+/// ```
+#[macro_export]
+macro_rules! stored_enum {
+    (
+        $(#[$doc:meta])* $vis:vis $name:ident {
+            $($(#[$variant_doc:meta])* $variant:ident => $stored:literal),+ $(,)?
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        $vis enum $name {
+            $($(#[$variant_doc])* $variant),+
+        }
+
+        impl $name {
+            /// Every value, in the order declared.
+            pub const ALL: [Self; [$($stored),+].len()] = [$(Self::$variant),+];
+
+            /// The name it is stored under.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $stored),+
+                }
+            }
+
+            /// The value stored as `stored`, if it names one.
+            pub fn parse(stored: &str) -> Option<Self> {
+                match stored {
+                    $($stored => Some(Self::$variant),)+
+                    _ => None,
+                }
             }
         }
     };

@@ -105,35 +105,17 @@ impl StockLines {
     }
 }
 
-/// Where a reservation is in its lifecycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReservationStatus {
-    /// Units set aside until the hold expires.
-    Held,
-    /// Units sold.
-    Committed,
-    /// Units back in stock.
-    Released,
-}
-
-impl ReservationStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Held => "held",
-            Self::Committed => "committed",
-            Self::Released => "released",
-        }
+platform::stored_enum!(
+    /// Where a reservation is in its lifecycle.
+    pub ReservationStatus {
+        /// Units set aside until the hold expires.
+        Held => "held",
+        /// Units sold.
+        Committed => "committed",
+        /// Units back in stock.
+        Released => "released",
     }
-
-    pub fn parse(stored: &str) -> Option<Self> {
-        match stored {
-            "held" => Some(Self::Held),
-            "committed" => Some(Self::Committed),
-            "released" => Some(Self::Released),
-            _ => None,
-        }
-    }
-}
+);
 
 /// A reservation as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,29 +16,13 @@ use super::{
     values::{Currency, IdempotencyKey, Money, OrderId, PaymentId, RefundId, RefundReason, UserId},
 };
 
-/// The kind of a payment method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MethodKind {
-    Card,
-    Wallet,
-}
-
-impl MethodKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Card => "card",
-            Self::Wallet => "wallet",
-        }
+platform::stored_enum!(
+    /// The kind of a payment method.
+    pub MethodKind {
+        Card => "card",
+        Wallet => "wallet",
     }
-
-    pub fn parse(stored: &str) -> Option<Self> {
-        match stored {
-            "card" => Some(Self::Card),
-            "wallet" => Some(Self::Wallet),
-            _ => None,
-        }
-    }
-}
+);
 
 /// How a charge is paid: a card (with its secrets, for this call only) or
 /// the acting user's wallet.
@@ -81,39 +65,16 @@ impl MethodSummary {
     }
 }
 
-/// Why a charge was declined.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeclineCode {
-    GenericDecline,
-    InsufficientFunds,
-    ExpiredCard,
-    IncorrectCvc,
-    InsufficientWalletBalance,
-}
-
-impl DeclineCode {
-    const ALL: [Self; 5] = [
-        Self::GenericDecline,
-        Self::InsufficientFunds,
-        Self::ExpiredCard,
-        Self::IncorrectCvc,
-        Self::InsufficientWalletBalance,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::GenericDecline => "generic_decline",
-            Self::InsufficientFunds => "insufficient_funds",
-            Self::ExpiredCard => "expired_card",
-            Self::IncorrectCvc => "incorrect_cvc",
-            Self::InsufficientWalletBalance => "insufficient_wallet_balance",
-        }
+platform::stored_enum!(
+    /// Why a charge was declined.
+    pub DeclineCode {
+        GenericDecline => "generic_decline",
+        InsufficientFunds => "insufficient_funds",
+        ExpiredCard => "expired_card",
+        IncorrectCvc => "incorrect_cvc",
+        InsufficientWalletBalance => "insufficient_wallet_balance",
     }
-
-    pub fn parse(stored: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|code| code.as_str() == stored)
-    }
-}
+);
 
 /// Where a payment's charge is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,32 +126,16 @@ pub enum PaymentStatus {
     Voided,
 }
 
-/// Whether a refund's money has reached the card or wallet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RefundState {
-    /// Recorded (counted in the payment's refunded total and the ledger),
-    /// not yet confirmed by the processor.
-    Pending,
-    /// The money is back.
-    Succeeded,
-}
-
-impl RefundState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Succeeded => "succeeded",
-        }
+platform::stored_enum!(
+    /// Whether a refund's money has reached the card or wallet.
+    pub RefundState {
+        /// Recorded (counted in the payment's refunded total and the ledger),
+        /// not yet confirmed by the processor.
+        Pending => "pending",
+        /// The money is back.
+        Succeeded => "succeeded",
     }
-
-    pub fn parse(stored: &str) -> Option<Self> {
-        match stored {
-            "pending" => Some(Self::Pending),
-            "succeeded" => Some(Self::Succeeded),
-            _ => None,
-        }
-    }
-}
+);
 
 /// Money given back from a payment.
 #[derive(Debug, Clone, PartialEq, Eq)]
