@@ -41,6 +41,16 @@ fn sees_everyone(caller: &Principal) -> bool {
     caller.is_admin() || caller.service.is_some()
 }
 
+/// Refuses (with `refusal`) a customer naming another user's data; naming
+/// none or themselves is fine.
+fn may_name(caller: &Principal, user_id: &str, refusal: &str) -> Result<(), Error> {
+    if sees_everyone(caller) || user_id.is_empty() || user_id == caller.user_id {
+        Ok(())
+    } else {
+        Err(Error::PermissionDenied(refusal.into()))
+    }
+}
+
 /// The user a caller acts for (the payer of a charge, the reader of "my"
 /// data). Tokens are verified, but their subject is still checked.
 fn acting_user(caller: &Principal) -> Result<UserId, Error> {
@@ -122,15 +132,11 @@ impl PaymentService for PaymentsApi {
     ) -> Result<Response<proto::ListPaymentsResponse>, Status> {
         let caller = Principal::of(&request)?;
         let request = request.into_inner();
-        if !sees_everyone(&caller)
-            && !request.user_id.is_empty()
-            && request.user_id != caller.user_id
-        {
-            return Err(Error::PermissionDenied(
-                "customers may list only their own payments".into(),
-            )
-            .into());
-        }
+        may_name(
+            &caller,
+            &request.user_id,
+            "customers may list only their own payments",
+        )?;
 
         let mut v = Violations::default();
         let page_size = v.check("page_size", PageSize::new(request.page_size));
@@ -185,15 +191,11 @@ impl PaymentService for PaymentsApi {
     ) -> Result<Response<proto::WalletAccount>, Status> {
         let caller = Principal::of(&request)?;
         let request = request.into_inner();
-        if !sees_everyone(&caller)
-            && !request.user_id.is_empty()
-            && request.user_id != caller.user_id
-        {
-            return Err(Error::PermissionDenied(
-                "only admins may read another user's wallet".into(),
-            )
-            .into());
-        }
+        may_name(
+            &caller,
+            &request.user_id,
+            "only admins may read another user's wallet",
+        )?;
         let mut v = Violations::default();
         let user_id = if request.user_id.is_empty() {
             Some(acting_user(&caller)?)
