@@ -100,7 +100,8 @@ mod tests {
             name: ProductName::parse("Mug").expect("name"),
             description: Description::parse("").expect("description"),
             category: Category::parse("kitchen").expect("category"),
-            price: Price::new("USD", 900).expect("price"),
+            price: platform::money::Money::parse("USD", 900, crate::domain::values::PRICES)
+                .expect("price"),
             initial_stock: InitialStock::new(1).expect("stock"),
         }
         .into_product(datetime!(2024-01-01 00:00 UTC));

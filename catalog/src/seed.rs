@@ -2,10 +2,13 @@
 //! restarting never duplicates it or overwrites real data. Demo products
 //! have fixed ids, so the README's examples can name them.
 
+use platform::money::Money;
 use serde::Deserialize;
 
 use crate::{
-    domain::{Category, Description, InitialStock, NewProduct, Price, ProductId, ProductName},
+    domain::{
+        Category, Description, InitialStock, NewProduct, ProductId, ProductName, values::PRICES,
+    },
     error::{Error, Result},
     store::Store,
 };
@@ -51,7 +54,8 @@ fn demo_products() -> Result<Vec<(ProductId, NewProduct)>> {
                     name: ProductName::parse(&p.name).map_err(|e| bad(&e))?,
                     description: Description::parse(&p.description).map_err(|e| bad(&e))?,
                     category: Category::parse(&p.category).map_err(|e| bad(&e))?,
-                    price: Price::new(&p.currency, p.price_minor).map_err(|_| bad("price"))?,
+                    price: Money::parse(&p.currency, p.price_minor, PRICES)
+                        .map_err(|_| bad("price"))?,
                     initial_stock: InitialStock::new(p.stock).map_err(|e| bad(&e))?,
                 },
             ))

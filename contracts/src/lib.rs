@@ -1,12 +1,12 @@
 //! The Shop API, generated from `proto/` at build time, plus small
-//! hand-written helpers on the generated types (money, timestamps).
+//! hand-written helpers on the generated types (cards, method descriptors,
+//! timestamps). Money as the services handle it is `platform::money`.
 //!
 //! Packages keep their protobuf nesting (`shop::catalog::v1`) so the generated
 //! cross-package paths resolve; the short aliases below are what code uses.
 
 pub mod card;
 pub mod methods;
-pub mod money;
 pub mod timestamp;
 
 #[allow(clippy::all, missing_docs)]

@@ -33,7 +33,7 @@ use tonic_types::StatusExt;
 use tower::retry::budget::{Budget, TpsBudget};
 
 use crate::{
-    domain::{MethodType, Order, Outcome, ProductInfo},
+    domain::{Currency, MethodType, Money, Order, Outcome, ProductId, ProductInfo},
     error::Error,
 };
 
@@ -169,20 +169,12 @@ impl Dependencies {
             })
             .await;
         match result {
-            Ok(response) => Ok(response
+            Ok(response) => response
                 .into_inner()
                 .products
                 .into_iter()
-                .map(|p| {
-                    let price = p.price.unwrap_or_default();
-                    ProductInfo {
-                        id: p.id,
-                        name: p.name,
-                        price_minor: price.amount_minor,
-                        currency: price.currency_code,
-                    }
-                })
-                .collect()),
+                .map(product_info)
+                .collect(),
             Err(status) if status.code() == Code::NotFound => {
                 let missing = status
                     .get_error_details()
@@ -241,7 +233,7 @@ impl Dependencies {
     /// Charges the order's total, keyed by the order id. Without the card
     /// (the process restarted) it can only find a charge already made.
     pub async fn charge(&self, order: &Order, card: Option<Card>) -> Result<Outcome, Transient> {
-        if order.total_minor == 0 {
+        if order.total.minor() == 0 {
             return Ok(Outcome::Charged {
                 payment_id: None,
                 card_brand: None,
@@ -257,10 +249,7 @@ impl Dependencies {
         let message = payments_proto::ChargeRequest {
             idempotency_key: charge_key(order),
             order_id: order.id.clone(),
-            amount: Some(common_proto::Money {
-                currency_code: order.currency.clone(),
-                amount_minor: order.total_minor,
-            }),
+            amount: Some(order.total.into()),
             payment_method: Some(common_proto::PaymentMethod {
                 method: Some(method),
             }),
@@ -445,4 +434,19 @@ fn undo_failed(call: &str, status: &Status) -> Transient {
         tracing::error!(call, code = ?status.code(), message = status.message(), "undo step refused; will retry");
     }
     Transient(format!("{call}: {}", status.message()))
+}
+
+/// A product as the catalog answered it. The catalog checks its own data,
+/// so an answer that does not parse is the catalog failing, not the client.
+fn product_info(p: catalog_proto::Product) -> Result<ProductInfo, Error> {
+    let unusable =
+        |what: &str| Error::DependencyFailed("catalog", format!("product {}: {what}", p.id));
+    let price = p.price.as_ref().ok_or_else(|| unusable("no price"))?;
+    let currency =
+        Currency::parse(&price.currency_code).map_err(|_| unusable("unknown currency"))?;
+    Ok(ProductInfo {
+        id: ProductId::parse(&p.id).map_err(|_| unusable("not a product id"))?,
+        price: Money::new(currency, price.amount_minor),
+        name: p.name,
+    })
 }

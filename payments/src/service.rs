@@ -23,7 +23,10 @@
 
 use std::time::Duration;
 
-use platform::clock::{Clock, to_micros};
+use platform::{
+    clock::{Clock, to_micros},
+    paging::Page,
+};
 use tokio::time::Instant;
 
 use crate::{
@@ -339,7 +342,7 @@ impl Payments {
     }
 
     /// One page of payments, newest first, and whether more follow.
-    pub async fn list(&self, query: &ListQuery) -> Result<(Vec<Payment>, bool)> {
+    pub async fn list(&self, query: &ListQuery) -> Result<Page<Payment>> {
         self.store.list_payments(query).await
     }
 

@@ -17,6 +17,7 @@ pub mod error;
 pub mod grpc_timeout;
 pub mod limits;
 pub mod metrics;
+pub mod money;
 pub mod paging;
 pub mod resilience;
 pub mod server;
@@ -24,6 +25,7 @@ pub mod service;
 pub mod shutdown;
 pub mod telemetry;
 pub mod tls;
+pub mod values;
 
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -1,11 +1,18 @@
 //! Paging as AIP-158 describes it: page sizes with a default and a maximum,
 //! and page tokens that are opaque to clients, tamper-evident (HMAC-SHA256
 //! with a server key) and bound to the filters of the listing that issued
-//! them. What a token points at (the cursor) is the service's business.
+//! them. Every listing is ordered by (creation time, id), so a token points
+//! at the last item of its page ([`Cursor`]), and a handler is a few lines:
+//! [`PageSize::new`] and [`PageTokens::after`] for the request, a store
+//! query for [`PageSize::fetch`] rows cut by [`Page::of`], and
+//! [`PageTokens::next`] for the answer.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::clock::to_micros;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -33,6 +40,71 @@ impl PageSize {
 
     pub fn get(self) -> u32 {
         self.0
+    }
+
+    /// How many rows to fetch: one more than the page holds, which tells
+    /// whether another page follows without counting.
+    pub fn fetch(self) -> i64 {
+        i64::from(self.0) + 1
+    }
+}
+
+/// Where a listing resumes: after the item created at `at` (microseconds
+/// since the Unix epoch) with id `id`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub at: i64,
+    pub id: String,
+}
+
+impl Cursor {
+    /// The cursor of an item: its creation time and id.
+    pub fn of(created_at: OffsetDateTime, id: impl std::fmt::Display) -> Self {
+        Self {
+            at: to_micros(created_at),
+            id: id.to_string(),
+        }
+    }
+
+    fn encode(&self) -> String {
+        format!("{}/{}", self.at, self.id)
+    }
+
+    fn decode(raw: &str) -> Option<Self> {
+        let (at, id) = raw.split_once('/')?;
+        Some(Self {
+            at: at.parse().ok()?,
+            id: id.to_owned(),
+        })
+    }
+}
+
+/// One page of a listing and whether more follow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub more: bool,
+}
+
+impl<T> Page<T> {
+    /// The page in `rows` fetched with a limit of [`PageSize::fetch`]: the
+    /// extra row, if there, only says that more follow.
+    pub fn of(mut rows: Vec<T>, size: PageSize) -> Self {
+        let more = rows.len() > size.get() as usize;
+        rows.truncate(size.get() as usize);
+        Self { items: rows, more }
+    }
+
+    /// The same page with every item converted, or the first failure.
+    pub fn try_map<U, E>(self, convert: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
+        Ok(Page {
+            items: self
+                .items
+                .into_iter()
+                .map(convert)
+                .collect::<Result<_, _>>()?,
+            more: self.more,
+        })
     }
 }
 
@@ -106,6 +178,32 @@ impl PageTokens {
         Ok(cursor.to_owned())
     }
 
+    /// Where the listing with `filters` resumes: nowhere for an empty
+    /// token (the first page), else the cursor in `token`; the error is
+    /// the `page_token` field violation.
+    pub fn after(&self, token: &str, filters: &[&str]) -> Result<Option<Cursor>, String> {
+        if token.is_empty() {
+            return Ok(None);
+        }
+        let cursor = self.check(token, filters)?;
+        Cursor::decode(&cursor)
+            .map(Some)
+            .ok_or_else(|| "is not a page token issued by this service".into())
+    }
+
+    /// The `next_page_token` after `page`: empty on the last page.
+    pub fn next<T>(
+        &self,
+        page: &Page<T>,
+        filters: &[&str],
+        cursor: impl Fn(&T) -> Cursor,
+    ) -> String {
+        match (page.more, page.items.last()) {
+            (true, Some(last)) => self.issue(&cursor(last).encode(), filters),
+            _ => String::new(),
+        }
+    }
+
     fn tag(&self, payload: &[u8]) -> Vec<u8> {
         let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
         mac.update(payload);
@@ -153,6 +251,33 @@ mod tests {
                 .check(&token, &["coffee", ""])
                 .is_err()
         );
+    }
+
+    #[test]
+    fn pages_resume_after_their_last_item() {
+        let tokens = PageTokens::new(b"key");
+        let size = PageSize::new(2).expect("valid");
+        let page = Page::of(vec![1, 2, 3], size);
+        assert_eq!((page.items.as_slice(), page.more), (&[1, 2][..], true));
+        let last = Cursor {
+            at: 7,
+            id: "b".into(),
+        };
+        let token = tokens.next(&page, &["f"], |_| last.clone());
+        assert_eq!(tokens.after(&token, &["f"]), Ok(Some(last)));
+        assert_eq!(tokens.after("", &["f"]), Ok(None));
+        assert!(tokens.after(&token, &["g"]).is_err());
+
+        let end = Page::of(vec![1, 2], size);
+        assert!(!end.more);
+        assert_eq!(
+            tokens.next(&end, &["f"], |_| Cursor {
+                at: 0,
+                id: "x".into()
+            }),
+            ""
+        );
+        assert!(tokens.after(&tokens.issue("no-slash", &[]), &[]).is_err());
     }
 
     #[test]

@@ -7,15 +7,14 @@ use contracts::catalog::{self as proto, catalog_service_server::CatalogService};
 use tonic::{Request, Response, Status};
 
 use platform::{
-    clock::to_micros,
     limits,
-    paging::{PageSize, PageTokens},
+    paging::{Cursor, PageSize, PageTokens},
 };
 
 use super::convert::{self, Violations};
 use crate::{
     cache::ProductCache,
-    domain::{Category, ListQuery, NewProduct, Product, ProductId, Version, product::search_query},
+    domain::{Category, ListQuery, NewProduct, ProductId, Version, product::search_query},
     error::Error,
     store::Store,
 };
@@ -41,20 +40,6 @@ impl CatalogApi {
             tokens,
         }
     }
-}
-
-/// Listings are ordered by (creation time, id); a page ends at its last product.
-fn cursor(last: &Product) -> String {
-    format!("{}/{}", to_micros(last.created_at), last.id)
-}
-
-fn parse_cursor(cursor: &str) -> Result<(i64, ProductId), String> {
-    let invalid = || "is not a page token issued by this service".to_owned();
-    let (at, id) = cursor.split_once('/').ok_or_else(invalid)?;
-    Ok((
-        at.parse().map_err(|_| invalid())?,
-        ProductId::parse(id).map_err(|_| invalid())?,
-    ))
 }
 
 fn parse_id(field: &str, raw: &str) -> Result<ProductId, Error> {
@@ -89,18 +74,10 @@ impl CatalogService for CatalogApi {
         // A page token is only good for the filters it was issued with.
         let text_filter = text.clone().flatten().unwrap_or_default();
         let filters = [request.category.as_str(), text_filter.as_str()];
-        let after = if request.page_token.is_empty() {
-            Some(None)
-        } else {
-            v.check(
-                "page_token",
-                self.tokens
-                    .check(&request.page_token, &filters)
-                    .map_err(str::to_owned)
-                    .and_then(|cursor| parse_cursor(&cursor))
-                    .map(Some),
-            )
-        };
+        let after = v.check(
+            "page_token",
+            self.tokens.after(&request.page_token, &filters),
+        );
         let query = v.finish(|| {
             Some(ListQuery {
                 category: category?,
@@ -110,14 +87,12 @@ impl CatalogService for CatalogApi {
             })
         })?;
 
-        let (products, more) = self.store.list_products(&query).await?;
-        let next_page_token = match (more, products.last()) {
-            (true, Some(last)) => self.tokens.issue(&cursor(last), &filters),
-            _ => String::new(),
-        };
+        let page = self.store.list_products(&query).await?;
         Ok(Response::new(proto::ListProductsResponse {
-            products: products.iter().map(proto::Product::from).collect(),
-            next_page_token,
+            next_page_token: self
+                .tokens
+                .next(&page, &filters, |last| Cursor::of(last.created_at, last.id)),
+            products: page.items.iter().map(proto::Product::from).collect(),
         }))
     }
 

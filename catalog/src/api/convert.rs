@@ -2,36 +2,21 @@
 //! (reporting every invalid field by its path), and `From` from domain
 //! values to response messages.
 
-use contracts::{catalog as proto, common::Money, timestamp};
-use platform::error::FieldViolation;
+use contracts::{catalog as proto, common::Money as MoneyMessage, timestamp};
 pub use platform::error::Violations;
+use platform::{error::FieldViolation, money::Money};
 
 use crate::{
     domain::{
-        Category, Description, InitialStock, NewProduct, Price, Product, ProductName, ProductPatch,
-        Reservation, ReservationStatus, Stock, StockLines, inventory::LineError,
-        values::PriceError,
+        Category, Description, InitialStock, NewProduct, Product, ProductName, ProductPatch,
+        Reservation, ReservationStatus, Stock, StockLines, inventory::LineError, values::PRICES,
     },
     error::Error,
 };
 
 /// A price at `field` (e.g. `product.price`).
-pub fn price(v: &mut Violations, field: &str, money: Option<&Money>) -> Option<Price> {
-    let Some(money) = money else {
-        v.add(field, "is required");
-        return None;
-    };
-    match Price::new(&money.currency_code, money.amount_minor) {
-        Ok(price) => Some(price),
-        Err(PriceError::Currency(d)) => {
-            v.add(format!("{field}.currency_code"), d);
-            None
-        }
-        Err(PriceError::Amount(d)) => {
-            v.add(format!("{field}.amount_minor"), d);
-            None
-        }
-    }
+pub fn price(v: &mut Violations, field: &str, money: Option<&MoneyMessage>) -> Option<Money> {
+    Money::from_message(v, field, money, PRICES)
 }
 
 impl TryFrom<proto::CreateProductRequest> for NewProduct {
@@ -146,10 +131,7 @@ impl From<&Product> for proto::Product {
             name: p.name.as_str().to_owned(),
             description: p.description.as_str().to_owned(),
             category: p.category.as_str().to_owned(),
-            price: Some(Money {
-                currency_code: p.price.currency().to_owned(),
-                amount_minor: p.price.amount_minor(),
-            }),
+            price: Some(p.price.into()),
             etag: p.version.etag(),
             create_time: Some(timestamp::from_datetime(p.created_at)),
             update_time: Some(timestamp::from_datetime(p.updated_at)),
@@ -196,8 +178,8 @@ impl From<Stock> for proto::Stock {
 mod tests {
     use super::*;
 
-    fn usd(amount: i64) -> Option<Money> {
-        Some(Money {
+    fn usd(amount: i64) -> Option<MoneyMessage> {
+        Some(MoneyMessage {
             currency_code: "USD".into(),
             amount_minor: amount,
         })
@@ -216,7 +198,7 @@ mod tests {
             product: Some(proto::Product {
                 name: "".into(),
                 category: "Not A Slug".into(),
-                price: Some(Money {
+                price: Some(MoneyMessage {
                     currency_code: "usd".into(),
                     amount_minor: 5,
                 }),

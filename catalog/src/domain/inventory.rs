@@ -10,32 +10,11 @@ pub const MAX_LINES: usize = 50;
 /// Most units of one product in one reservation.
 pub const MAX_QUANTITY: i64 = 1000;
 
-/// A reservation's id, chosen by the caller (the order id): 1 to 64
-/// characters of letters, digits, `-` and `_`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ReservationId(String);
-
-impl ReservationId {
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        if raw.is_empty() {
-            return Err("is required".into());
-        }
-        if raw.len() > 64 {
-            return Err("must be at most 64 characters".into());
-        }
-        if !raw
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return Err("must contain only letters, digits, '-' and '_'".into());
-        }
-        Ok(Self(raw.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+platform::string_value!(
+    /// A reservation's id, chosen by the caller (the order id): 1 to 64
+    /// characters of letters, digits, `-` and `_`.
+    pub ReservationId, platform::values::key
+);
 
 /// Units of one product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,35 +105,17 @@ impl StockLines {
     }
 }
 
-/// Where a reservation is in its lifecycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReservationStatus {
-    /// Units set aside until the hold expires.
-    Held,
-    /// Units sold.
-    Committed,
-    /// Units back in stock.
-    Released,
-}
-
-impl ReservationStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Held => "held",
-            Self::Committed => "committed",
-            Self::Released => "released",
-        }
+platform::stored_enum!(
+    /// Where a reservation is in its lifecycle.
+    pub ReservationStatus {
+        /// Units set aside until the hold expires.
+        Held => "held",
+        /// Units sold.
+        Committed => "committed",
+        /// Units back in stock.
+        Released => "released",
     }
-
-    pub fn parse(stored: &str) -> Option<Self> {
-        match stored {
-            "held" => Some(Self::Held),
-            "committed" => Some(Self::Committed),
-            "released" => Some(Self::Released),
-            _ => None,
-        }
-    }
-}
+);
 
 /// A reservation as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

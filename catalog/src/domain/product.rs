@@ -1,10 +1,13 @@
 //! Products: what a new product needs, how an update applies, and what a
 //! listing asks for.
 
-use platform::paging::PageSize;
+use platform::{
+    money::Money,
+    paging::{Cursor, PageSize},
+};
 use time::OffsetDateTime;
 
-use super::values::{Category, Description, InitialStock, Price, ProductId, ProductName, Version};
+use super::values::{Category, Description, InitialStock, ProductId, ProductName, Version};
 
 /// A product as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,7 +16,7 @@ pub struct Product {
     pub name: ProductName,
     pub description: Description,
     pub category: Category,
-    pub price: Price,
+    pub price: Money,
     pub version: Version,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
@@ -29,7 +32,7 @@ impl Product {
                 .description
                 .unwrap_or_else(|| self.description.clone()),
             category: patch.category.unwrap_or_else(|| self.category.clone()),
-            price: patch.price.unwrap_or_else(|| self.price.clone()),
+            price: patch.price.unwrap_or(self.price),
             version: self.version.next(),
             created_at: self.created_at,
             updated_at: now,
@@ -54,7 +57,7 @@ pub struct NewProduct {
     pub name: ProductName,
     pub description: Description,
     pub category: Category,
-    pub price: Price,
+    pub price: Money,
     pub initial_stock: InitialStock,
 }
 
@@ -91,7 +94,7 @@ pub struct ProductPatch {
     pub name: Option<ProductName>,
     pub description: Option<Description>,
     pub category: Option<Category>,
-    pub price: Option<Price>,
+    pub price: Option<Money>,
 }
 
 /// A page of a product listing.
@@ -102,7 +105,7 @@ pub struct ListQuery {
     pub text: Option<String>,
     pub page_size: PageSize,
     /// Continue after this product (its creation time and id).
-    pub after: Option<(i64, ProductId)>,
+    pub after: Option<Cursor>,
 }
 
 /// Validates listing text: at most 100 characters; matched ignoring case.
@@ -120,6 +123,7 @@ pub fn search_query(raw: &str) -> Result<Option<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::values::PRICES;
     use time::macros::datetime;
 
     fn product() -> Product {
@@ -127,7 +131,7 @@ mod tests {
             name: ProductName::parse("Mug").expect("name"),
             description: Description::parse("A MUG").expect("description"),
             category: Category::parse("kitchen").expect("category"),
-            price: Price::new("USD", 900).expect("price"),
+            price: Money::parse("USD", 900, PRICES).expect("price"),
             initial_stock: InitialStock::new(3).expect("stock"),
         }
         .into_product(datetime!(2024-01-01 00:00 UTC))
@@ -140,12 +144,12 @@ mod tests {
         let later = datetime!(2024-01-02 00:00 UTC);
         let after = before.patched(
             ProductPatch {
-                price: Some(Price::new("USD", 1200).expect("price")),
+                price: Some(Money::parse("USD", 1200, PRICES).expect("price")),
                 ..ProductPatch::default()
             },
             later,
         );
-        assert_eq!(after.price.amount_minor(), 1200);
+        assert_eq!(after.price.minor(), 1200);
         assert_eq!(after.name, before.name);
         assert_eq!(after.version, Version(2));
         assert_eq!(

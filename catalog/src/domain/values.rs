@@ -1,99 +1,34 @@
 //! Small validated values shared by products and inventory.
 
-use uuid::Uuid;
+use std::ops::RangeInclusive;
+
+use platform::values::text;
 
 /// Largest price, in minor units (one million in major units).
 pub const MAX_PRICE_MINOR: i64 = 100_000_000;
 /// Largest stock level and largest single adjustment.
 pub const MAX_STOCK: i64 = 1_000_000;
 
-/// A product's id: a UUID, printed in its canonical hyphenated form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ProductId(Uuid);
-
-impl ProductId {
-    /// A new id, ordered by creation time (UUID v7).
-    pub fn generate() -> Self {
-        Self(Uuid::now_v7())
-    }
-
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        if raw.is_empty() {
-            return Err("is required".into());
-        }
-        Uuid::try_parse(raw)
-            .map(Self)
-            .map_err(|_| "must be a product id (a UUID)".into())
-    }
-}
-
-impl std::fmt::Display for ProductId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.hyphenated().fmt(f)
-    }
-}
-
-/// Checks a free-text value: trimmed length within bounds, no control
-/// characters (newlines allowed where `multiline`).
-fn text(raw: &str, min: usize, max: usize, multiline: bool) -> Result<String, String> {
-    let value = raw.trim();
-    let len = value.chars().count();
-    if len < min {
-        return Err(if min == 1 {
-            "must not be empty".into()
-        } else {
-            format!("must be at least {min} characters")
-        });
-    }
-    if len > max {
-        return Err(format!("must be at most {max} characters"));
-    }
-    if value
-        .chars()
-        .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t')))
-    {
-        return Err("must not contain control characters".into());
-    }
-    Ok(value.to_owned())
-}
-
-macro_rules! text_value {
-    ($(#[$doc:meta])* $name:ident, $min:expr, $max:expr, $multiline:expr) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq)]
-        pub struct $name(String);
-
-        impl $name {
-            pub fn parse(raw: &str) -> Result<Self, String> {
-                text(raw, $min, $max, $multiline).map(Self)
-            }
-
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-    };
-}
-
-text_value!(
+platform::uuid_value!(
+    /// A product's id: a UUID, printed in its canonical hyphenated form.
+    pub ProductId, "a product id"
+);
+platform::string_value!(
     /// A product's display name: 1 to 200 characters.
-    ProductName, 1, 200, false
+    pub ProductName, |raw| text(raw, 1, 200, false)
 );
-text_value!(
+platform::string_value!(
     /// A product's description: up to 5000 characters, newlines allowed.
-    Description, 0, 5000, true
+    pub Description, |raw| text(raw, 0, 5000, true)
 );
-text_value!(
+platform::string_value!(
     /// Why stock was adjusted: 1 to 200 characters.
-    Reason, 1, 200, false
+    pub Reason, |raw| text(raw, 1, 200, false)
 );
 
-/// A category slug: 1 to 50 characters of `a-z`, `0-9` and `-`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Category(String);
-
-impl Category {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+platform::string_value!(
+    /// A category slug: 1 to 50 characters of `a-z`, `0-9` and `-`.
+    pub Category, |raw| {
         if raw.is_empty() {
             return Err("must not be empty".into());
         }
@@ -106,57 +41,12 @@ impl Category {
         {
             return Err("must contain only a-z, 0-9 and '-'".into());
         }
-        Ok(Self(raw.to_owned()))
+        Ok(raw.to_owned())
     }
+);
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// A unit price: a known currency and 0 to [`MAX_PRICE_MINOR`] minor units.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Price {
-    currency: String,
-    amount_minor: i64,
-}
-
-/// Which part of a price is wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PriceError {
-    Currency(String),
-    Amount(String),
-}
-
-impl Price {
-    pub fn new(currency: &str, amount_minor: i64) -> Result<Self, PriceError> {
-        if !contracts::money::is_known_currency(currency) {
-            return Err(PriceError::Currency(
-                "must be a supported ISO 4217 code in upper case, e.g. USD".into(),
-            ));
-        }
-        if amount_minor < 0 {
-            return Err(PriceError::Amount("must not be negative".into()));
-        }
-        if amount_minor > MAX_PRICE_MINOR {
-            return Err(PriceError::Amount(format!(
-                "must be at most {MAX_PRICE_MINOR} minor units"
-            )));
-        }
-        Ok(Self {
-            currency: currency.to_owned(),
-            amount_minor,
-        })
-    }
-
-    pub fn currency(&self) -> &str {
-        &self.currency
-    }
-
-    pub fn amount_minor(&self) -> i64 {
-        self.amount_minor
-    }
-}
+/// Minor units a unit price may have: free up to [`MAX_PRICE_MINOR`].
+pub const PRICES: RangeInclusive<i64> = 0..=MAX_PRICE_MINOR;
 
 /// Units to start a new product's stock with: 0 to [`MAX_STOCK`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -241,13 +131,20 @@ mod tests {
 
     #[test]
     fn prices_are_bounded_and_in_known_currencies() {
-        assert!(Price::new("USD", 0).is_ok());
-        assert!(matches!(Price::new("USD", -1), Err(PriceError::Amount(_))));
+        use platform::money::{InvalidMoney, Money};
+        assert!(Money::parse("USD", 0, PRICES).is_ok());
         assert!(matches!(
-            Price::new("USD", MAX_PRICE_MINOR + 1),
-            Err(PriceError::Amount(_))
+            Money::parse("USD", -1, PRICES),
+            Err(InvalidMoney::Minor(_))
         ));
-        assert!(matches!(Price::new("ABC", 1), Err(PriceError::Currency(_))));
+        assert!(matches!(
+            Money::parse("USD", MAX_PRICE_MINOR + 1, PRICES),
+            Err(InvalidMoney::Minor(_))
+        ));
+        assert!(matches!(
+            Money::parse("ABC", 1, PRICES),
+            Err(InvalidMoney::Currency(_))
+        ));
     }
 
     #[test]

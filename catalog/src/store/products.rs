@@ -3,7 +3,11 @@
 
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use platform::{clock::to_micros, on_db};
+use platform::{
+    clock::to_micros,
+    on_db,
+    paging::{Cursor, Page},
+};
 
 use super::{
     Store,
@@ -78,12 +82,12 @@ impl Store {
     }
 
     /// One page of products, oldest first, and whether more follow.
-    pub async fn list_products(&self, query: &ListQuery) -> Result<(Vec<Product>, bool)> {
-        let limit = i64::from(query.page_size.get()) + 1;
+    pub async fn list_products(&self, query: &ListQuery) -> Result<Page<Product>> {
+        let limit = query.page_size.fetch();
         let pattern = query.text.as_deref().map(like_pattern);
         let category = query.category.as_ref().map(|c| c.as_str().to_owned());
-        let after = query.after.map(|(at, id)| (at, id.to_string()));
-        let mut rows: Vec<ProductRow> = on_db!(&self.db, |conn| {
+        let after = query.after.clone();
+        let rows: Vec<ProductRow> = on_db!(&self.db, |conn| {
             let mut select = products::table
                 .filter(products::deleted.eq(false))
                 .select(ProductRow::as_select())
@@ -96,7 +100,7 @@ impl Store {
             if let Some(pattern) = &pattern {
                 select = select.filter(products::search_text.like(pattern).escape('\\'));
             }
-            if let Some((at, id)) = &after {
+            if let Some(Cursor { at, id }) = &after {
                 select = select.filter(
                     products::created_at
                         .gt(at)
@@ -105,15 +109,7 @@ impl Store {
             }
             select.load(conn).await?
         });
-        let more = rows.len() as i64 == limit;
-        if more {
-            rows.pop();
-        }
-        let products = rows
-            .into_iter()
-            .map(Product::try_from)
-            .collect::<Result<_>>()?;
-        Ok((products, more))
+        Page::of(rows, query.page_size).try_map(Product::try_from)
     }
 
     /// Applies `patch` if the product exists and, when `expected` is given,

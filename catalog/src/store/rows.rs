@@ -3,13 +3,16 @@
 //! edited by hand cannot smuggle an invalid value into a response.
 
 use diesel::prelude::*;
-use platform::clock::{from_micros, to_micros};
+use platform::{
+    clock::{from_micros, to_micros},
+    money::Money,
+};
 
 use super::schema::{products, reservations, stock};
 use crate::{
     domain::{
-        Category, Description, Price, Product, ProductId, ProductName, Reservation, ReservationId,
-        ReservationStatus, Stock, StockLine, StockLines, Version,
+        Category, Description, Product, ProductId, ProductName, Reservation, ReservationId,
+        ReservationStatus, Stock, StockLine, StockLines, Version, values::PRICES,
     },
     error::{Error, Result},
 };
@@ -37,8 +40,8 @@ impl From<&Product> for ProductRow {
             name: p.name.as_str().to_owned(),
             description: p.description.as_str().to_owned(),
             category: p.category.as_str().to_owned(),
-            price_minor: p.price.amount_minor(),
-            currency: p.price.currency().to_owned(),
+            price_minor: p.price.minor(),
+            currency: p.price.currency().as_str().to_owned(),
             search_text: p.search_text(),
             version: p.version.0,
             deleted: false,
@@ -59,7 +62,8 @@ impl TryFrom<ProductRow> for Product {
             description: Description::parse(&row.description)
                 .map_err(|_| corrupt("description"))?,
             category: Category::parse(&row.category).map_err(|_| corrupt("category"))?,
-            price: Price::new(&row.currency, row.price_minor).map_err(|_| corrupt("price"))?,
+            price: Money::parse(&row.currency, row.price_minor, PRICES)
+                .map_err(|_| corrupt("price"))?,
             version: Version(row.version),
             created_at: from_micros(row.created_at),
             updated_at: from_micros(row.updated_at),

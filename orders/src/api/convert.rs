@@ -10,11 +10,12 @@ use contracts::{
     orders as proto, timestamp,
 };
 pub use platform::error::Violations;
+use platform::values::text;
 
 use crate::{
     domain::{
         Address, CheckoutRequest, FailureReason, MAX_LINES, MAX_QUANTITY, MethodType, Order,
-        OrderEvent, OrderStatus, PaymentChoice, RequestId, values,
+        OrderEvent, OrderStatus, PaymentChoice, ProductId, RequestId, values,
     },
     error::Error,
 };
@@ -31,11 +32,11 @@ impl TryFrom<proto::CreateOrderRequest> for CheckoutRequest {
         if request.lines.is_empty() {
             v.add("lines", "must have at least one line");
         }
-        let mut lines: Vec<(String, i64)> = Vec::with_capacity(request.lines.len());
+        let mut lines: Vec<(ProductId, i64)> = Vec::with_capacity(request.lines.len());
         for (i, line) in request.lines.iter().enumerate() {
             let id = v.check(
                 &format!("lines[{i}].product_id"),
-                values::uuid(&line.product_id, "a product id"),
+                ProductId::parse(&line.product_id),
             );
             if !(1..=MAX_QUANTITY).contains(&line.quantity) {
                 v.add(
@@ -90,12 +91,12 @@ impl TryFrom<proto::CreateOrderRequest> for CheckoutRequest {
 
 fn address(v: &mut Violations, a: &common_proto::Address) -> Option<Address> {
     let field = |name: &str| format!("shipping_address.{name}");
-    let recipient = v.check(&field("recipient"), values::text(&a.recipient, 1, 100));
-    let line1 = v.check(&field("line1"), values::text(&a.line1, 1, 200));
-    let line2 = v.check(&field("line2"), values::text(&a.line2, 0, 200));
-    let city = v.check(&field("city"), values::text(&a.city, 1, 100));
-    let region = v.check(&field("region"), values::text(&a.region, 0, 100));
-    let postal_code = v.check(&field("postal_code"), values::text(&a.postal_code, 1, 20));
+    let recipient = v.check(&field("recipient"), text(&a.recipient, 1, 100, false));
+    let line1 = v.check(&field("line1"), text(&a.line1, 1, 200, false));
+    let line2 = v.check(&field("line2"), text(&a.line2, 0, 200, false));
+    let city = v.check(&field("city"), text(&a.city, 1, 100, false));
+    let region = v.check(&field("region"), text(&a.region, 0, 100, false));
+    let postal_code = v.check(&field("postal_code"), text(&a.postal_code, 1, 20, false));
     let country_code = v.check(
         &field("country_code"),
         values::country_code(&a.country_code),
@@ -141,13 +142,6 @@ fn decline_code(code: Option<&str>) -> DeclineCode {
         .unwrap_or_default()
 }
 
-fn money(currency: &str, amount_minor: i64) -> common_proto::Money {
-    common_proto::Money {
-        currency_code: currency.to_owned(),
-        amount_minor,
-    }
-}
-
 impl From<&Order> for proto::Order {
     fn from(o: &Order) -> Self {
         let a = &o.address;
@@ -162,12 +156,12 @@ impl From<&Order> for proto::Order {
                 .map(|l| proto::OrderLine {
                     product_id: l.product_id.clone(),
                     product_name: l.product_name.clone(),
-                    unit_price: Some(money(&o.currency, l.unit_price_minor)),
+                    unit_price: Some(l.unit_price.into()),
                     quantity: l.quantity,
-                    line_total: Some(money(&o.currency, l.total_minor())),
+                    line_total: Some(l.total().into()),
                 })
                 .collect(),
-            total: Some(money(&o.currency, o.total_minor)),
+            total: Some(o.total.into()),
             payment: Some(proto::PaymentSummary {
                 payment_id: o.payment_id.clone().unwrap_or_default(),
                 method: Some(PaymentMethodSummary {

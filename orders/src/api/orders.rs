@@ -7,8 +7,7 @@ use std::time::Duration;
 use contracts::orders::{self as proto, order_service_server::OrderService};
 use platform::{
     auth::Principal,
-    clock::to_micros,
-    paging::{PageSize, PageTokens},
+    paging::{Cursor, PageSize, PageTokens},
 };
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
@@ -20,7 +19,7 @@ use super::{
 use crate::{
     checkout::Checkout,
     clients::Dependencies,
-    domain::{CheckoutRequest, Order, OrderStatus, PaymentChoice, PricingError, values},
+    domain::{CheckoutRequest, Order, OrderId, OrderStatus, PaymentChoice, PricingError, values},
     error::{Error, Result},
     notify::Notifier,
     store::{ListQuery, Store},
@@ -64,7 +63,9 @@ impl OrdersApi {
 
     /// The order, if `caller` may see it; another user's order is "not found".
     async fn visible_order(&self, caller: &Principal, raw_id: &str) -> Result<Order> {
-        let id = values::uuid(raw_id, "an order id").map_err(|d| Error::invalid("id", d))?;
+        let id = OrderId::parse(raw_id)
+            .map_err(|d| Error::invalid("id", d))?
+            .to_string();
         match self.store.order(&id).await? {
             Some(order) if caller.is_admin() || order.user_id == caller.user_id => Ok(order),
             _ => Err(Error::OrderNotFound(id)),
@@ -113,7 +114,7 @@ impl OrdersApi {
             return self.repeat(existing, &fingerprint, &request).await;
         }
 
-        let ids: Vec<String> = request.lines.iter().map(|(id, _)| id.clone()).collect();
+        let ids: Vec<String> = request.lines.iter().map(|(id, _)| id.to_string()).collect();
         let products = self.deps.products(&caller, &ids).await?;
         let pricing = request.price(&products).map_err(|e| match e {
             PricingError::Missing(ids) => Error::ProductsNotFound(ids),
@@ -125,17 +126,17 @@ impl OrdersApi {
                     values::MAX_TOTAL_MINOR
                 ),
             ),
+            PricingError::NoLines => Error::invalid("lines", "must have at least one line"),
         })?;
 
         let now = self.store.clock().now();
         let order = Order {
-            id: uuid::Uuid::now_v7().to_string(),
+            id: OrderId::generate().to_string(),
             user_id: caller.user_id.clone(),
             request_id: request.request_id.as_str().to_owned(),
             status: OrderStatus::Pending,
             lines: pricing.lines,
-            currency: pricing.currency,
-            total_minor: pricing.total_minor,
+            total: pricing.total,
             method: request.payment.method(),
             card_brand: None,
             card_last4: request.payment.card_last4(),
@@ -161,7 +162,7 @@ impl OrdersApi {
             }
             Err(e) => return Err(e),
         }
-        tracing::info!(order_id = %order.id, total_minor = order.total_minor, "order placed");
+        tracing::info!(order_id = %order.id, total_minor = order.total.minor(), "order placed");
         self.notifier.changed(&order.id);
         if let PaymentChoice::Card(card) = request.payment {
             self.checkout.hold_card(&order.id, card);
@@ -223,18 +224,10 @@ impl OrderService for OrdersApi {
         // A page token only works with the filters it was issued for.
         let status_filter = request.status.to_string();
         let filters = [user_id.as_deref().unwrap_or("*"), status_filter.as_str()];
-        let after = if request.page_token.is_empty() {
-            Some(None)
-        } else {
-            v.check(
-                "page_token",
-                self.tokens
-                    .check(&request.page_token, &filters)
-                    .map_err(str::to_owned)
-                    .and_then(|cursor| parse_cursor(&cursor))
-                    .map(Some),
-            )
-        };
+        let after = v.check(
+            "page_token",
+            self.tokens.after(&request.page_token, &filters),
+        );
         let query = v.finish(|| {
             Some(ListQuery {
                 user_id: user_id.clone(),
@@ -243,14 +236,12 @@ impl OrderService for OrdersApi {
                 after: after?,
             })
         })?;
-        let (orders, more) = self.store.list_orders(&query).await?;
-        let next_page_token = match (more, orders.last()) {
-            (true, Some(last)) => self.tokens.issue(&cursor(last), &filters),
-            _ => String::new(),
-        };
+        let page = self.store.list_orders(&query).await?;
         Ok(Response::new(proto::ListOrdersResponse {
-            orders: orders.iter().map(proto::Order::from).collect(),
-            next_page_token,
+            next_page_token: self.tokens.next(&page, &filters, |last| {
+                Cursor::of(last.created_at, &last.id)
+            }),
+            orders: page.items.iter().map(proto::Order::from).collect(),
         }))
     }
 
@@ -260,7 +251,7 @@ impl OrderService for OrdersApi {
     ) -> Result<Response<proto::Order>, Status> {
         let caller = Principal::of(&request)?;
         let order = self.visible_order(&caller, &request.get_ref().id).await?;
-        let reason = values::text(&request.get_ref().reason, 0, 200)
+        let reason = platform::values::text(&request.get_ref().reason, 0, 200, false)
             .map_err(|d| Error::invalid("reason", d))?;
         let order = match order.status {
             OrderStatus::Confirmed | OrderStatus::Cancelling => {
@@ -310,15 +301,4 @@ fn answer_within<T>(request: &Request<T>) -> Option<Duration> {
         .and_then(platform::grpc_timeout::parse)?;
     let margin = (timeout / 10).clamp(Duration::from_millis(20), Duration::from_millis(500));
     Some(timeout.saturating_sub(margin))
-}
-
-/// Listings are ordered newest first by (creation time, id).
-fn cursor(last: &Order) -> String {
-    format!("{}/{}", to_micros(last.created_at), last.id)
-}
-
-fn parse_cursor(cursor: &str) -> std::result::Result<(i64, String), String> {
-    let invalid = || "is not a page token issued by this service".to_owned();
-    let (at, id) = cursor.split_once('/').ok_or_else(invalid)?;
-    Ok((at.parse().map_err(|_| invalid())?, id.to_owned()))
 }

@@ -3,11 +3,12 @@
 //! request reusing the same request id.
 
 use contracts::common::Card;
+use platform::money::MoneyError;
 use sha2::{Digest, Sha256};
 
 use super::{
     order::{MethodType, OrderLine},
-    values::{Address, MAX_TOTAL_MINOR, RequestId},
+    values::{Address, MAX_TOTAL_MINOR, Money, ProductId, RequestId},
 };
 
 /// How the customer pays. Card details live only in memory, never stored.
@@ -38,7 +39,7 @@ impl PaymentChoice {
 pub struct CheckoutRequest {
     pub request_id: RequestId,
     /// (product id, quantity), distinct products, in the customer's order.
-    pub lines: Vec<(String, i64)>,
+    pub lines: Vec<(ProductId, i64)>,
     pub payment: PaymentChoice,
     pub address: Address,
 }
@@ -88,63 +89,54 @@ impl CheckoutRequest {
             .lines
             .iter()
             .filter(|(id, _)| !products.iter().any(|p| &p.id == id))
-            .map(|(id, _)| id.clone())
+            .map(|(id, _)| id.to_string())
             .collect();
         if !missing.is_empty() {
             return Err(PricingError::Missing(missing));
         }
         let mut lines = Vec::with_capacity(self.lines.len());
-        let mut currency: Option<&str> = None;
-        let mut total: i64 = 0;
+        let mut total: Option<Money> = None;
         for (product_id, quantity) in &self.lines {
             let product = products
                 .iter()
                 .find(|p| &p.id == product_id)
-                .ok_or_else(|| PricingError::Missing(vec![product_id.clone()]))?;
-            match currency {
-                Some(c) if c != product.currency => return Err(PricingError::CurrencyMismatch),
-                _ => currency = Some(&product.currency),
+                .ok_or_else(|| PricingError::Missing(vec![product_id.to_string()]))?;
+            if total.is_some_and(|sum| sum.currency() != product.price.currency()) {
+                return Err(PricingError::CurrencyMismatch);
             }
-            let line_total = product
-                .price_minor
-                .checked_mul(*quantity)
-                .ok_or(PricingError::TooLarge)?;
-            total = total
-                .checked_add(line_total)
-                .ok_or(PricingError::TooLarge)?;
+            let line_total = product.price.checked_mul(*quantity)?;
+            total = Some(match total {
+                None => line_total,
+                Some(sum) => sum.checked_add(line_total)?,
+            });
             lines.push(OrderLine {
-                product_id: product_id.clone(),
+                product_id: product_id.to_string(),
                 product_name: product.name.clone(),
-                unit_price_minor: product.price_minor,
+                unit_price: product.price,
                 quantity: *quantity,
             });
         }
-        if total > MAX_TOTAL_MINOR {
+        let total = total.ok_or(PricingError::NoLines)?;
+        if total.minor() > MAX_TOTAL_MINOR {
             return Err(PricingError::TooLarge);
         }
-        Ok(Pricing {
-            lines,
-            currency: currency.unwrap_or_default().to_owned(),
-            total_minor: total,
-        })
+        Ok(Pricing { lines, total })
     }
 }
 
 /// What the catalog says about a product right now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductInfo {
-    pub id: String,
+    pub id: ProductId,
     pub name: String,
-    pub price_minor: i64,
-    pub currency: String,
+    pub price: Money,
 }
 
 /// An order's lines with their prices snapshotted, and its total.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pricing {
     pub lines: Vec<OrderLine>,
-    pub currency: String,
-    pub total_minor: i64,
+    pub total: Money,
 }
 
 /// Why a request cannot be priced.
@@ -156,25 +148,42 @@ pub enum PricingError {
     CurrencyMismatch,
     /// The total overflows or exceeds the largest allowed order.
     TooLarge,
+    /// There was nothing to price.
+    NoLines,
+}
+
+impl From<MoneyError> for PricingError {
+    fn from(error: MoneyError) -> Self {
+        match error {
+            MoneyError::CurrencyMismatch(..) => Self::CurrencyMismatch,
+            MoneyError::Overflow => Self::TooLarge,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::values::Currency;
 
-    fn product(id: &str, price_minor: i64, currency: &str) -> ProductInfo {
+    /// The id of test product `name` (a letter).
+    fn id(name: &str) -> ProductId {
+        let hex = format!("{:0>12}", name.as_bytes()[0]);
+        ProductId::parse(&format!("0190a1b2-0000-7000-8000-{hex}")).expect("id")
+    }
+
+    fn product(name: &str, price_minor: i64, currency: &str) -> ProductInfo {
         ProductInfo {
-            id: id.into(),
-            name: format!("Product {id}"),
-            price_minor,
-            currency: currency.into(),
+            id: id(name),
+            name: format!("Product {name}"),
+            price: Money::new(Currency::parse(currency).expect("currency"), price_minor),
         }
     }
 
     fn request(lines: &[(&str, i64)]) -> CheckoutRequest {
         CheckoutRequest {
             request_id: RequestId::parse("r1").expect("id"),
-            lines: lines.iter().map(|(p, q)| ((*p).into(), *q)).collect(),
+            lines: lines.iter().map(|(p, q)| (id(p), *q)).collect(),
             payment: PaymentChoice::Wallet,
             address: Address::default(),
         }
@@ -185,8 +194,8 @@ mod tests {
         let priced = request(&[("a", 2), ("b", 1)])
             .price(&[product("a", 250, "USD"), product("b", 1000, "USD")])
             .expect("priced");
-        assert_eq!(priced.total_minor, 1500);
-        assert_eq!(priced.currency, "USD");
+        assert_eq!(priced.total.minor(), 1500);
+        assert_eq!(priced.total.currency().as_str(), "USD");
         assert_eq!(priced.lines[0].product_name, "Product a");
     }
 
@@ -195,7 +204,7 @@ mod tests {
         let products = [product("a", 250, "USD"), product("e", 100, "EUR")];
         assert_eq!(
             request(&[("a", 1), ("z", 1)]).price(&products),
-            Err(PricingError::Missing(vec!["z".into()]))
+            Err(PricingError::Missing(vec![id("z").to_string()]))
         );
         assert_eq!(
             request(&[("a", 1), ("e", 1)]).price(&products),

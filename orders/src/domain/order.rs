@@ -2,58 +2,31 @@
 
 use time::OffsetDateTime;
 
-use super::values::Address;
+use super::values::{Address, Money};
 
-/// Where an order is in checkout. Names match the contract's enum.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OrderStatus {
-    /// Saved; nothing reserved or charged yet.
-    Pending,
-    /// Stock reserved; not charged yet.
-    StockReserved,
-    /// Charged; reservation not yet committed.
-    Paid,
-    /// Checkout finished.
-    Confirmed,
-    /// Undoing steps after a failure.
-    Compensating,
-    /// Checkout failed; everything undone.
-    Failed,
-    /// Being cancelled: refunding and restocking.
-    Cancelling,
-    /// Cancelled; refunded and restocked.
-    Cancelled,
-}
+platform::stored_enum!(
+    /// Where an order is in checkout. Names match the contract's enum.
+    pub OrderStatus {
+        /// Saved; nothing reserved or charged yet.
+        Pending => "PENDING",
+        /// Stock reserved; not charged yet.
+        StockReserved => "STOCK_RESERVED",
+        /// Charged; reservation not yet committed.
+        Paid => "PAID",
+        /// Checkout finished.
+        Confirmed => "CONFIRMED",
+        /// Undoing steps after a failure.
+        Compensating => "COMPENSATING",
+        /// Checkout failed; everything undone.
+        Failed => "FAILED",
+        /// Being cancelled: refunding and restocking.
+        Cancelling => "CANCELLING",
+        /// Cancelled; refunded and restocked.
+        Cancelled => "CANCELLED",
+    }
+);
 
 impl OrderStatus {
-    pub const ALL: [OrderStatus; 8] = [
-        Self::Pending,
-        Self::StockReserved,
-        Self::Paid,
-        Self::Confirmed,
-        Self::Compensating,
-        Self::Failed,
-        Self::Cancelling,
-        Self::Cancelled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "PENDING",
-            Self::StockReserved => "STOCK_RESERVED",
-            Self::Paid => "PAID",
-            Self::Confirmed => "CONFIRMED",
-            Self::Compensating => "COMPENSATING",
-            Self::Failed => "FAILED",
-            Self::Cancelling => "CANCELLING",
-            Self::Cancelled => "CANCELLED",
-        }
-    }
-
-    pub fn parse(stored: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == stored)
-    }
-
     /// Whether the saga still has work to do on an order in this status.
     pub fn in_progress(self) -> bool {
         !matches!(self, Self::Confirmed | Self::Failed | Self::Cancelled)
@@ -69,80 +42,40 @@ impl OrderStatus {
     }
 }
 
-/// Why an order failed. Names match the contract's enum.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailureReason {
-    OutOfStock,
-    PaymentDeclined,
-    ProductUnavailable,
-    ReservationExpired,
-    Internal,
-    PaymentIncomplete,
-}
-
-impl FailureReason {
-    const ALL: [FailureReason; 6] = [
-        Self::OutOfStock,
-        Self::PaymentDeclined,
-        Self::ProductUnavailable,
-        Self::ReservationExpired,
-        Self::Internal,
-        Self::PaymentIncomplete,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::OutOfStock => "OUT_OF_STOCK",
-            Self::PaymentDeclined => "PAYMENT_DECLINED",
-            Self::ProductUnavailable => "PRODUCT_UNAVAILABLE",
-            Self::ReservationExpired => "RESERVATION_EXPIRED",
-            Self::Internal => "INTERNAL",
-            Self::PaymentIncomplete => "PAYMENT_INCOMPLETE",
-        }
+platform::stored_enum!(
+    /// Why an order failed. Names match the contract's enum.
+    pub FailureReason {
+        OutOfStock => "OUT_OF_STOCK",
+        PaymentDeclined => "PAYMENT_DECLINED",
+        ProductUnavailable => "PRODUCT_UNAVAILABLE",
+        ReservationExpired => "RESERVATION_EXPIRED",
+        Internal => "INTERNAL",
+        PaymentIncomplete => "PAYMENT_INCOMPLETE",
     }
+);
 
-    pub fn parse(stored: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == stored)
+platform::stored_enum!(
+    /// How the order is paid.
+    pub MethodType {
+        Card => "card",
+        Wallet => "wallet",
     }
-}
-
-/// How the order is paid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MethodType {
-    Card,
-    Wallet,
-}
-
-impl MethodType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Card => "card",
-            Self::Wallet => "wallet",
-        }
-    }
-
-    pub fn parse(stored: &str) -> Option<Self> {
-        match stored {
-            "card" => Some(Self::Card),
-            "wallet" => Some(Self::Wallet),
-            _ => None,
-        }
-    }
-}
+);
 
 /// One product of an order, with its name and price as they were at checkout.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderLine {
     pub product_id: String,
     pub product_name: String,
-    pub unit_price_minor: i64,
+    pub unit_price: Money,
     pub quantity: i64,
 }
 
 impl OrderLine {
     /// Unit price times quantity; priced lines were checked not to overflow.
-    pub fn total_minor(&self) -> i64 {
-        self.unit_price_minor.saturating_mul(self.quantity)
+    pub fn total(&self) -> Money {
+        let minor = self.unit_price.minor().saturating_mul(self.quantity);
+        Money::new(*self.unit_price.currency(), minor)
     }
 }
 
@@ -154,8 +87,7 @@ pub struct Order {
     pub request_id: String,
     pub status: OrderStatus,
     pub lines: Vec<OrderLine>,
-    pub currency: String,
-    pub total_minor: i64,
+    pub total: Money,
     pub method: MethodType,
     pub card_brand: Option<String>,
     pub card_last4: Option<String>,

@@ -1,6 +1,7 @@
-//! Small validated values: ids, quantities and the shipping address.
+//! Small validated values: ids, quantities, money and the shipping address.
 
-use uuid::Uuid;
+pub use platform::money::{Currency, Money};
+use platform::values::key;
 
 /// Most lines in one order.
 pub const MAX_LINES: usize = 50;
@@ -9,44 +10,28 @@ pub const MAX_QUANTITY: i64 = 1000;
 /// Largest order total, in minor units.
 pub const MAX_TOTAL_MINOR: i64 = 100_000_000;
 
-/// Parses a UUID-shaped id (orders and products are identified by UUIDs).
-pub fn uuid(raw: &str, what: &str) -> Result<String, String> {
-    if raw.is_empty() {
-        return Err("is required".into());
-    }
-    Uuid::try_parse(raw)
-        .map(|id| id.hyphenated().to_string())
-        .map_err(|_| format!("must be {what} (a UUID)"))
-}
+platform::uuid_value!(
+    /// An order's id: a UUID chosen by this service.
+    pub OrderId, "an order id"
+);
+platform::uuid_value!(
+    /// A product's id, as the catalog chose it: a UUID.
+    pub ProductId, "a product id"
+);
 
-/// A client's idempotency key: 1 to 64 characters of letters, digits, `-`, `_`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestId(String);
-
-impl RequestId {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+platform::string_value!(
+    /// A client's idempotency key: 1 to 64 characters of letters, digits,
+    /// `-`, `_`.
+    pub RequestId, |raw| {
         if raw.is_empty() {
             return Err(
                 "is required: choose a unique id per order you place, and reuse it only to retry"
                     .into(),
             );
         }
-        if raw.len() > 64 {
-            return Err("must be at most 64 characters".into());
-        }
-        if !raw
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return Err("must contain only letters, digits, '-' and '_'".into());
-        }
-        Ok(Self(raw.to_owned()))
+        key(raw)
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+);
 
 /// A shipping address, every part checked.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -58,22 +43,6 @@ pub struct Address {
     pub region: String,
     pub postal_code: String,
     pub country_code: String,
-}
-
-/// Checks trimmed text: length within `min..=max`, no control characters.
-pub fn text(raw: &str, min: usize, max: usize) -> Result<String, String> {
-    let value = raw.trim();
-    let len = value.chars().count();
-    if len < min {
-        return Err("must not be empty".into());
-    }
-    if len > max {
-        return Err(format!("must be at most {max} characters"));
-    }
-    if value.chars().any(char::is_control) {
-        return Err("must not contain control characters".into());
-    }
-    Ok(value.to_owned())
 }
 
 /// An ISO 3166-1 alpha-2 country code: two upper-case letters.
@@ -100,10 +69,17 @@ mod tests {
     #[test]
     fn ids_are_uuids_in_canonical_form() {
         assert_eq!(
-            uuid("0190A1B2-0000-7000-8000-000000000001", "an id"),
+            OrderId::parse("0190A1B2-0000-7000-8000-000000000001").map(|id| id.to_string()),
             Ok("0190a1b2-0000-7000-8000-000000000001".into())
         );
-        assert!(uuid("42", "an id").is_err());
+        assert_eq!(
+            OrderId::parse("42"),
+            Err("must be an order id (a UUID)".into())
+        );
+        assert_eq!(
+            ProductId::parse("42"),
+            Err("must be a product id (a UUID)".into())
+        );
     }
 
     #[test]

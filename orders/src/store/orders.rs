@@ -4,7 +4,11 @@
 
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use platform::{clock::to_micros, on_db, paging::PageSize};
+use platform::{
+    clock::to_micros,
+    on_db,
+    paging::{Cursor, Page, PageSize},
+};
 
 use super::{
     Store,
@@ -24,7 +28,7 @@ pub struct ListQuery {
     pub status: Option<OrderStatus>,
     pub page_size: PageSize,
     /// Continue after this order (its creation time and id).
-    pub after: Option<(i64, String)>,
+    pub after: Option<Cursor>,
 }
 
 impl Store {
@@ -119,12 +123,12 @@ impl Store {
     }
 
     /// One page of orders, newest first, and whether more follow.
-    pub async fn list_orders(&self, query: &ListQuery) -> Result<(Vec<Order>, bool)> {
-        let limit = i64::from(query.page_size.get()) + 1;
+    pub async fn list_orders(&self, query: &ListQuery) -> Result<Page<Order>> {
+        let limit = query.page_size.fetch();
         let user = query.user_id.clone();
         let status = query.status.map(|s| s.as_str());
         let after = query.after.clone();
-        let (mut rows, lines): (Vec<OrderRow>, Vec<LineRow>) = on_db!(&self.db, |conn| {
+        let (rows, lines): (Vec<OrderRow>, Vec<LineRow>) = on_db!(&self.db, |conn| {
             let mut select = orders::table
                 .select(OrderRow::as_select())
                 .order((orders::created_at.desc(), orders::id.desc()))
@@ -136,7 +140,7 @@ impl Store {
             if let Some(status) = status {
                 select = select.filter(orders::status.eq(status));
             }
-            if let Some((at, id)) = &after {
+            if let Some(Cursor { at, id }) = &after {
                 select = select.filter(
                     orders::created_at
                         .lt(at)
@@ -153,22 +157,14 @@ impl Store {
                 .await?;
             (rows, lines)
         });
-        let more = rows.len() as i64 == limit;
-        if more {
-            rows.pop();
-        }
-        let orders = rows
-            .into_iter()
-            .map(|row| {
-                let own = lines
-                    .iter()
-                    .filter(|l| l.order_id == row.id)
-                    .cloned()
-                    .collect();
-                row.into_order(own)
-            })
-            .collect::<Result<_>>()?;
-        Ok((orders, more))
+        Page::of(rows, query.page_size).try_map(|row| {
+            let own = lines
+                .iter()
+                .filter(|l| l.order_id == row.id)
+                .cloned()
+                .collect();
+            row.into_order(own)
+        })
     }
 
     /// Applies `transition` to `current` and records the event, if the order

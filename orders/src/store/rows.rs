@@ -6,7 +6,10 @@ use platform::clock::{from_micros, to_micros};
 
 use super::schema::{order_events, order_lines, orders};
 use crate::{
-    domain::{Address, FailureReason, MethodType, Order, OrderEvent, OrderLine, OrderStatus},
+    domain::{
+        Address, Currency, FailureReason, MethodType, Money, Order, OrderEvent, OrderLine,
+        OrderStatus,
+    },
     error::{Error, Result},
 };
 
@@ -49,8 +52,8 @@ impl OrderRow {
             request_id: order.request_id.clone(),
             fingerprint: fingerprint.to_owned(),
             status: order.status.as_str().to_owned(),
-            currency: order.currency.clone(),
-            total_minor: order.total_minor,
+            currency: order.total.currency().as_str().to_owned(),
+            total_minor: order.total.minor(),
             payment_method: order.method.as_str().to_owned(),
             card_brand: order.card_brand.clone(),
             card_last4: order.card_last4.clone(),
@@ -74,6 +77,7 @@ impl OrderRow {
 
     pub fn into_order(self, lines: Vec<LineRow>) -> Result<Order> {
         let corrupt = |what: &str| Error::Corrupt(format!("order {}: {what}", self.id));
+        let currency = Currency::parse(&self.currency).map_err(|_| corrupt("currency"))?;
         Ok(Order {
             status: OrderStatus::parse(&self.status).ok_or_else(|| corrupt("status"))?,
             method: MethodType::parse(&self.payment_method).ok_or_else(|| corrupt("method"))?,
@@ -81,7 +85,10 @@ impl OrderRow {
                 Some(r) => Some(FailureReason::parse(r).ok_or_else(|| corrupt("reason"))?),
                 None => None,
             },
-            lines: lines.into_iter().map(LineRow::into_line).collect(),
+            lines: lines
+                .into_iter()
+                .map(|line| line.into_line(currency))
+                .collect(),
             address: Address {
                 recipient: self.ship_recipient,
                 line1: self.ship_line1,
@@ -94,8 +101,7 @@ impl OrderRow {
             id: self.id,
             user_id: self.user_id,
             request_id: self.request_id,
-            currency: self.currency,
-            total_minor: self.total_minor,
+            total: Money::new(currency, self.total_minor),
             card_brand: self.card_brand,
             card_last4: self.card_last4,
             payment_id: self.payment_id,
@@ -125,16 +131,17 @@ impl LineRow {
             line_no: line_no as i32,
             product_id: line.product_id.clone(),
             product_name: line.product_name.clone(),
-            unit_price_minor: line.unit_price_minor,
+            unit_price_minor: line.unit_price.minor(),
             quantity: line.quantity,
         }
     }
 
-    fn into_line(self) -> OrderLine {
+    /// The line of an order in `currency` (lines are priced in the order's).
+    fn into_line(self, currency: Currency) -> OrderLine {
         OrderLine {
             product_id: self.product_id,
             product_name: self.product_name,
-            unit_price_minor: self.unit_price_minor,
+            unit_price: Money::new(currency, self.unit_price_minor),
             quantity: self.quantity,
         }
     }

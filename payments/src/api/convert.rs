@@ -4,38 +4,24 @@
 //! straight into types whose `Debug` hides them.
 
 use contracts::{
-    common::{self as common_proto, Money, payment_method::Method},
+    common::{self as common_proto, Money as MoneyMessage, payment_method::Method},
     payments as proto, timestamp,
 };
 pub use platform::error::Violations;
 
 use crate::{
     domain::{
-        Amount, Card, CardNumber, ChargeState, Cvc, DeclineCode, Expiry, ExpiryError, HolderName,
-        IdempotencyKey, MethodSummary, NewCharge, OrderId, Payment, PaymentId, PaymentMethod,
-        PaymentStatus, Refund, RefundReason, RefundRequest, RefundState, TopUpReason, TopUpRequest,
-        UserId, Wallet, values::AmountError,
+        AMOUNTS, Card, CardNumber, ChargeState, Currency, Cvc, DeclineCode, Expiry, ExpiryError,
+        HolderName, IdempotencyKey, MethodSummary, Money, NewCharge, OrderId, Payment, PaymentId,
+        PaymentMethod, PaymentStatus, Refund, RefundReason, RefundRequest, RefundState,
+        TopUpReason, TopUpRequest, UserId, Wallet,
     },
     error::Error,
 };
 
 /// An amount at `field` (e.g. `amount`), required.
-pub fn amount(v: &mut Violations, field: &str, money: Option<&Money>) -> Option<Amount> {
-    let Some(money) = money else {
-        v.add(field, "is required");
-        return None;
-    };
-    match Amount::new(&money.currency_code, money.amount_minor) {
-        Ok(amount) => Some(amount),
-        Err(AmountError::Currency(d)) => {
-            v.add(format!("{field}.currency_code"), d);
-            None
-        }
-        Err(AmountError::Minor(d)) => {
-            v.add(format!("{field}.amount_minor"), d);
-            None
-        }
-    }
+pub fn amount(v: &mut Violations, field: &str, money: Option<&MoneyMessage>) -> Option<Money> {
+    Money::from_message(v, field, money, AMOUNTS)
 }
 
 /// A payment method at `field`, required, with every bad card field named.
@@ -149,11 +135,8 @@ impl TryFrom<proto::TopUpWalletRequest> for TopUpRequest {
     }
 }
 
-fn money(currency: &str, amount_minor: i64) -> Option<Money> {
-    Some(Money {
-        currency_code: currency.to_owned(),
-        amount_minor,
-    })
+fn money(currency: Currency, minor: i64) -> Option<MoneyMessage> {
+    Some(Money::new(currency, minor).into())
 }
 
 fn decline_code(code: DeclineCode) -> common_proto::DeclineCode {
@@ -195,7 +178,7 @@ fn method_summary(method: &MethodSummary) -> common_proto::PaymentMethodSummary 
 }
 
 /// A refund of a payment in `currency`.
-fn refund(r: &Refund, currency: &str) -> proto::Refund {
+fn refund(r: &Refund, currency: Currency) -> proto::Refund {
     let status = match r.state {
         RefundState::Pending => proto::RefundStatus::Pending,
         RefundState::Succeeded => proto::RefundStatus::Succeeded,
@@ -211,7 +194,7 @@ fn refund(r: &Refund, currency: &str) -> proto::Refund {
 
 impl From<&Payment> for proto::Payment {
     fn from(p: &Payment) -> Self {
-        let currency = p.currency().as_str();
+        let currency = *p.currency();
         let decline = match p.state {
             ChargeState::Declined(code) => decline_code(code),
             ChargeState::Processing | ChargeState::Captured | ChargeState::Voided => {
@@ -239,7 +222,7 @@ impl From<&Wallet> for proto::WalletAccount {
     fn from(w: &Wallet) -> Self {
         proto::WalletAccount {
             user_id: w.user_id.as_str().to_owned(),
-            balance: money(w.currency.as_str(), w.balance_minor),
+            balance: money(w.currency, w.balance_minor),
             update_time: w.updated_at.map(timestamp::from_datetime),
         }
     }
@@ -250,8 +233,8 @@ mod tests {
     use super::*;
     use contracts::common::{Card as CardMessage, PaymentMethod as MethodMessage, Wallet};
 
-    fn usd(amount: i64) -> Option<Money> {
-        money("USD", amount)
+    fn usd(amount: i64) -> Option<MoneyMessage> {
+        money(Currency::parse("USD").expect("known"), amount)
     }
 
     fn card(number: &str, month: i32, year: i32, cvc: &str) -> Option<MethodMessage> {
@@ -278,7 +261,7 @@ mod tests {
         let request = proto::ChargeRequest {
             idempotency_key: "has spaces".into(),
             order_id: String::new(),
-            amount: Some(Money {
+            amount: Some(MoneyMessage {
                 currency_code: "usd".into(),
                 amount_minor: 5,
             }),

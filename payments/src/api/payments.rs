@@ -8,15 +8,14 @@
 use contracts::payments::{self as proto, payment_service_server::PaymentService};
 use platform::{
     auth::Principal,
-    clock::to_micros,
-    paging::{PageSize, PageTokens},
+    paging::{Cursor, PageSize, PageTokens},
 };
 use tonic::{Request, Response, Status};
 
 use super::convert::Violations;
 use crate::{
     domain::{
-        ChargeRequest, Currency, IdempotencyKey, ListQuery, NewCharge, OrderId, Payment, PaymentId,
+        ChargeRequest, Currency, IdempotencyKey, ListQuery, NewCharge, OrderId, PaymentId,
         RefundRequest, TopUpRequest, UserId,
     },
     error::Error,
@@ -42,6 +41,16 @@ fn sees_everyone(caller: &Principal) -> bool {
     caller.is_admin() || caller.service.is_some()
 }
 
+/// Refuses (with `refusal`) a customer naming another user's data; naming
+/// none or themselves is fine.
+fn may_name(caller: &Principal, user_id: &str, refusal: &str) -> Result<(), Error> {
+    if sees_everyone(caller) || user_id.is_empty() || user_id == caller.user_id {
+        Ok(())
+    } else {
+        Err(Error::PermissionDenied(refusal.into()))
+    }
+}
+
 /// The user a caller acts for (the payer of a charge, the reader of "my"
 /// data). Tokens are verified, but their subject is still checked.
 fn acting_user(caller: &Principal) -> Result<UserId, Error> {
@@ -55,21 +64,6 @@ fn actor(caller: &Principal) -> String {
         Some(service) => format!("{service}:{}", caller.user_id),
         None => caller.user_id.clone(),
     }
-}
-
-/// Listings are ordered by (creation time, id), newest first; a page ends
-/// at its last payment.
-fn cursor(last: &Payment) -> String {
-    format!("{}/{}", to_micros(last.created_at), last.id)
-}
-
-fn parse_cursor(cursor: &str) -> Result<(i64, PaymentId), String> {
-    let invalid = || "is not a page token issued by this service".to_owned();
-    let (at, id) = cursor.split_once('/').ok_or_else(invalid)?;
-    Ok((
-        at.parse().map_err(|_| invalid())?,
-        PaymentId::parse(id).map_err(|_| invalid())?,
-    ))
 }
 
 #[tonic::async_trait]
@@ -138,15 +132,11 @@ impl PaymentService for PaymentsApi {
     ) -> Result<Response<proto::ListPaymentsResponse>, Status> {
         let caller = Principal::of(&request)?;
         let request = request.into_inner();
-        if !sees_everyone(&caller)
-            && !request.user_id.is_empty()
-            && request.user_id != caller.user_id
-        {
-            return Err(Error::PermissionDenied(
-                "customers may list only their own payments".into(),
-            )
-            .into());
-        }
+        may_name(
+            &caller,
+            &request.user_id,
+            "customers may list only their own payments",
+        )?;
 
         let mut v = Violations::default();
         let page_size = v.check("page_size", PageSize::new(request.page_size));
@@ -173,18 +163,10 @@ impl PaymentService for PaymentsApi {
             .map(|u| u.as_str().to_owned())
             .unwrap_or_default();
         let filters = [request.order_id.as_str(), user_filter.as_str()];
-        let after = if request.page_token.is_empty() {
-            Some(None)
-        } else {
-            v.check(
-                "page_token",
-                self.tokens
-                    .check(&request.page_token, &filters)
-                    .map_err(str::to_owned)
-                    .and_then(|cursor| parse_cursor(&cursor))
-                    .map(Some),
-            )
-        };
+        let after = v.check(
+            "page_token",
+            self.tokens.after(&request.page_token, &filters),
+        );
         let query = v.finish(|| {
             Some(ListQuery {
                 order_id: order_id?,
@@ -194,14 +176,12 @@ impl PaymentService for PaymentsApi {
             })
         })?;
 
-        let (payments, more) = self.payments.list(&query).await?;
-        let next_page_token = match (more, payments.last()) {
-            (true, Some(last)) => self.tokens.issue(&cursor(last), &filters),
-            _ => String::new(),
-        };
+        let page = self.payments.list(&query).await?;
         Ok(Response::new(proto::ListPaymentsResponse {
-            payments: payments.iter().map(proto::Payment::from).collect(),
-            next_page_token,
+            next_page_token: self
+                .tokens
+                .next(&page, &filters, |last| Cursor::of(last.created_at, last.id)),
+            payments: page.items.iter().map(proto::Payment::from).collect(),
         }))
     }
 
@@ -211,15 +191,11 @@ impl PaymentService for PaymentsApi {
     ) -> Result<Response<proto::WalletAccount>, Status> {
         let caller = Principal::of(&request)?;
         let request = request.into_inner();
-        if !sees_everyone(&caller)
-            && !request.user_id.is_empty()
-            && request.user_id != caller.user_id
-        {
-            return Err(Error::PermissionDenied(
-                "only admins may read another user's wallet".into(),
-            )
-            .into());
-        }
+        may_name(
+            &caller,
+            &request.user_id,
+            "only admins may read another user's wallet",
+        )?;
         let mut v = Violations::default();
         let user_id = if request.user_id.is_empty() {
             Some(acting_user(&caller)?)

@@ -109,15 +109,16 @@ impl Expiry {
     }
 }
 
-/// The card's issuing network, from the number's leading digits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Brand {
-    Visa,
-    Mastercard,
-    Amex,
-    Discover,
-    Other,
-}
+platform::stored_enum!(
+    /// The card's issuing network, from the number's leading digits.
+    pub Brand {
+        Visa => "visa",
+        Mastercard => "mastercard",
+        Amex => "amex",
+        Discover => "discover",
+        Other => "other",
+    }
+);
 
 impl Brand {
     /// The brand of a card number (digits only).
@@ -135,29 +136,6 @@ impl Brand {
             (_, 65, _, _) | (_, _, 644..=649, _) | (_, _, _, 6011) => Self::Discover,
             _ => Self::Other,
         }
-    }
-
-    /// The name the contract uses ("visa", ..., "other").
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Visa => "visa",
-            Self::Mastercard => "mastercard",
-            Self::Amex => "amex",
-            Self::Discover => "discover",
-            Self::Other => "other",
-        }
-    }
-
-    pub fn parse(stored: &str) -> Option<Self> {
-        [
-            Self::Visa,
-            Self::Mastercard,
-            Self::Amex,
-            Self::Discover,
-            Self::Other,
-        ]
-        .into_iter()
-        .find(|b| b.as_str() == stored)
     }
 }
 

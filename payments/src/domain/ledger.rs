@@ -9,35 +9,17 @@ use super::{
     values::{Currency, PaymentId, UserId},
 };
 
-/// What moved money.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EntryKind {
-    /// A captured charge: money taken from a card or wallet.
-    Charge,
-    /// A refund: money given back to a card or wallet.
-    Refund,
-    /// Store credit an admin added to a wallet.
-    TopUp,
-}
-
-impl EntryKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Charge => "charge",
-            Self::Refund => "refund",
-            Self::TopUp => "top_up",
-        }
+platform::stored_enum!(
+    /// What moved money.
+    pub EntryKind {
+        /// A captured charge: money taken from a card or wallet.
+        Charge => "charge",
+        /// A refund: money given back to a card or wallet.
+        Refund => "refund",
+        /// Store credit an admin added to a wallet.
+        TopUp => "top_up",
     }
-
-    pub fn parse(stored: &str) -> Option<Self> {
-        match stored {
-            "charge" => Some(Self::Charge),
-            "refund" => Some(Self::Refund),
-            "top_up" => Some(Self::TopUp),
-            _ => None,
-        }
-    }
-}
+);
 
 /// One movement of money. `amount_minor` is always positive; the kind says
 /// which way it went.

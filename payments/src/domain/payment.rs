@@ -7,40 +7,22 @@
 //! status as the contract shows it (partially refunded, refunded) follows
 //! from the captured and refunded totals, which only refunds change.
 
-use platform::paging::PageSize;
+use platform::paging::{Cursor, PageSize};
 use time::OffsetDateTime;
 
 use super::{
     card::{Card, CardSummary},
     fingerprint::Fingerprint,
-    values::{
-        Amount, Currency, IdempotencyKey, OrderId, PaymentId, RefundId, RefundReason, UserId,
-    },
+    values::{Currency, IdempotencyKey, Money, OrderId, PaymentId, RefundId, RefundReason, UserId},
 };
 
-/// The kind of a payment method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MethodKind {
-    Card,
-    Wallet,
-}
-
-impl MethodKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Card => "card",
-            Self::Wallet => "wallet",
-        }
+platform::stored_enum!(
+    /// The kind of a payment method.
+    pub MethodKind {
+        Card => "card",
+        Wallet => "wallet",
     }
-
-    pub fn parse(stored: &str) -> Option<Self> {
-        match stored {
-            "card" => Some(Self::Card),
-            "wallet" => Some(Self::Wallet),
-            _ => None,
-        }
-    }
-}
+);
 
 /// How a charge is paid: a card (with its secrets, for this call only) or
 /// the acting user's wallet.
@@ -83,39 +65,16 @@ impl MethodSummary {
     }
 }
 
-/// Why a charge was declined.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeclineCode {
-    GenericDecline,
-    InsufficientFunds,
-    ExpiredCard,
-    IncorrectCvc,
-    InsufficientWalletBalance,
-}
-
-impl DeclineCode {
-    const ALL: [Self; 5] = [
-        Self::GenericDecline,
-        Self::InsufficientFunds,
-        Self::ExpiredCard,
-        Self::IncorrectCvc,
-        Self::InsufficientWalletBalance,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::GenericDecline => "generic_decline",
-            Self::InsufficientFunds => "insufficient_funds",
-            Self::ExpiredCard => "expired_card",
-            Self::IncorrectCvc => "incorrect_cvc",
-            Self::InsufficientWalletBalance => "insufficient_wallet_balance",
-        }
+platform::stored_enum!(
+    /// Why a charge was declined.
+    pub DeclineCode {
+        GenericDecline => "generic_decline",
+        InsufficientFunds => "insufficient_funds",
+        ExpiredCard => "expired_card",
+        IncorrectCvc => "incorrect_cvc",
+        InsufficientWalletBalance => "insufficient_wallet_balance",
     }
-
-    pub fn parse(stored: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|code| code.as_str() == stored)
-    }
-}
+);
 
 /// Where a payment's charge is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,32 +126,16 @@ pub enum PaymentStatus {
     Voided,
 }
 
-/// Whether a refund's money has reached the card or wallet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RefundState {
-    /// Recorded (counted in the payment's refunded total and the ledger),
-    /// not yet confirmed by the processor.
-    Pending,
-    /// The money is back.
-    Succeeded,
-}
-
-impl RefundState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Succeeded => "succeeded",
-        }
+platform::stored_enum!(
+    /// Whether a refund's money has reached the card or wallet.
+    pub RefundState {
+        /// Recorded (counted in the payment's refunded total and the ledger),
+        /// not yet confirmed by the processor.
+        Pending => "pending",
+        /// The money is back.
+        Succeeded => "succeeded",
     }
-
-    pub fn parse(stored: &str) -> Option<Self> {
-        match stored {
-            "pending" => Some(Self::Pending),
-            "succeeded" => Some(Self::Succeeded),
-            _ => None,
-        }
-    }
-}
+);
 
 /// Money given back from a payment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,7 +158,7 @@ pub struct Payment {
     pub fingerprint: Fingerprint,
     pub order_id: OrderId,
     pub user_id: UserId,
-    pub amount: Amount,
+    pub amount: Money,
     pub method: MethodSummary,
     pub state: ChargeState,
     pub captured_minor: i64,
@@ -262,7 +205,7 @@ impl Payment {
 pub struct NewCharge {
     pub key: IdempotencyKey,
     pub order_id: OrderId,
-    pub amount: Amount,
+    pub amount: Money,
     pub method: PaymentMethod,
 }
 
@@ -311,7 +254,7 @@ pub struct RefundRequest {
     pub key: IdempotencyKey,
     pub payment_id: PaymentId,
     /// `None`: everything not yet refunded.
-    pub amount: Option<Amount>,
+    pub amount: Option<Money>,
     pub reason: RefundReason,
 }
 
@@ -355,13 +298,16 @@ pub struct ListQuery {
     pub user_id: Option<UserId>,
     pub page_size: PageSize,
     /// Continue after this payment (its creation time and id).
-    pub after: Option<(i64, PaymentId)>,
+    pub after: Option<Cursor>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::card::{CardNumber, Cvc, Expiry, HolderName};
+    use crate::domain::{
+        card::{CardNumber, Cvc, Expiry, HolderName},
+        values::AMOUNTS,
+    };
     use time::macros::datetime;
 
     fn card(number: &str, cvc: &str) -> PaymentMethod {
@@ -378,7 +324,7 @@ mod tests {
             charge: NewCharge {
                 key: IdempotencyKey::parse("k1").expect("key"),
                 order_id: OrderId::parse("order-1").expect("order"),
-                amount: Amount::new("USD", amount).expect("amount"),
+                amount: Money::parse("USD", amount, AMOUNTS).expect("amount"),
                 method,
             },
             user_id: UserId::parse("customer-1").expect("user"),
@@ -392,7 +338,7 @@ mod tests {
             fingerprint: Fingerprint::of("charge", &[]),
             order_id: OrderId::parse("order-1").expect("order"),
             user_id: UserId::parse("customer-1").expect("user"),
-            amount: Amount::new("USD", 1000).expect("amount"),
+            amount: Money::parse("USD", 1000, AMOUNTS).expect("amount"),
             method: MethodSummary::Wallet,
             state,
             captured_minor: captured,
@@ -460,9 +406,9 @@ mod tests {
             reason: RefundReason::parse("").expect("reason"),
         };
         assert_eq!(request.amount_from(&paid), Ok(700));
-        request.amount = Some(Amount::new("EUR", 100).expect("amount"));
+        request.amount = Some(Money::parse("EUR", 100, AMOUNTS).expect("amount"));
         assert!(request.amount_from(&paid).is_err());
-        request.amount = Some(Amount::new("USD", 100).expect("amount"));
+        request.amount = Some(Money::parse("USD", 100, AMOUNTS).expect("amount"));
         assert_eq!(request.amount_from(&paid), Ok(100));
     }
 

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use super::{
     fingerprint::Fingerprint,
-    values::{Amount, Currency, IdempotencyKey, TopUpReason, UserId},
+    values::{Currency, IdempotencyKey, Money, TopUpReason, UserId},
 };
 
 /// A user's store credit in one currency. Every user has one in every
@@ -37,7 +37,7 @@ impl Wallet {
 pub struct TopUpRequest {
     pub key: IdempotencyKey,
     pub user_id: UserId,
-    pub amount: Amount,
+    pub amount: Money,
     pub reason: TopUpReason,
 }
 
@@ -59,12 +59,13 @@ impl TopUpRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::values::AMOUNTS;
 
     fn top_up(amount: i64, reason: &str) -> TopUpRequest {
         TopUpRequest {
             key: IdempotencyKey::parse("t1").expect("key"),
             user_id: UserId::parse("customer-1").expect("user"),
-            amount: Amount::new("USD", amount).expect("amount"),
+            amount: Money::parse("USD", amount, AMOUNTS).expect("amount"),
             reason: TopUpReason::parse(reason).expect("reason"),
         }
     }

@@ -205,7 +205,7 @@ impl Processor for SimulatedCardNetwork {
 mod tests {
     use super::*;
     use crate::domain::{
-        Amount, Card, CardNumber, Cvc, Expiry, HolderName, PaymentId, PaymentMethod,
+        AMOUNTS, Card, CardNumber, Cvc, Expiry, HolderName, Money, PaymentId, PaymentMethod,
     };
     use time::macros::datetime;
 
@@ -223,7 +223,7 @@ mod tests {
         id: PaymentId,
         method: &PaymentMethod,
     ) -> Result<ChargeDecision, ProcessorError> {
-        let amount = Amount::new("USD", 500).expect("amount");
+        let amount = Money::parse("USD", 500, AMOUNTS).expect("amount");
         network
             .charge(&ChargeAttempt {
                 payment_id: id,

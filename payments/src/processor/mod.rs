@@ -17,7 +17,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 use crate::domain::{
-    Amount, ChargeDecision, MethodKind, Payment, PaymentId, PaymentMethod, RefundDecision, RefundId,
+    ChargeDecision, MethodKind, Money, Payment, PaymentId, PaymentMethod, RefundDecision, RefundId,
 };
 
 /// One charge to decide.
@@ -25,7 +25,7 @@ use crate::domain::{
 pub struct ChargeAttempt<'a> {
     /// The processor's idempotency key for the charge.
     pub payment_id: PaymentId,
-    pub amount: &'a Amount,
+    pub amount: &'a Money,
     /// The method, with the card's secrets for this call only.
     pub method: &'a PaymentMethod,
     /// "Now" by the service's clock (cards past their expiry are declined).

@@ -6,7 +6,11 @@ use std::{collections::HashMap, time::Duration};
 
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use platform::{clock::to_micros, on_db};
+use platform::{
+    clock::to_micros,
+    on_db,
+    paging::{Cursor, Page},
+};
 
 use super::{
     Begun, Store,
@@ -294,12 +298,12 @@ impl Store {
     }
 
     /// One page of payments, newest first, and whether more follow.
-    pub async fn list_payments(&self, query: &ListQuery) -> Result<(Vec<Payment>, bool)> {
-        let limit = i64::from(query.page_size.get()) + 1;
+    pub async fn list_payments(&self, query: &ListQuery) -> Result<Page<Payment>> {
+        let limit = query.page_size.fetch();
         let order_id = query.order_id.as_ref().map(|o| o.as_str().to_owned());
         let user_id = query.user_id.as_ref().map(|u| u.as_str().to_owned());
-        let after = query.after.map(|(at, id)| (at, id.to_string()));
-        let (mut payment_rows, refund_rows): (Vec<PaymentRow>, Vec<RefundRow>) =
+        let after = query.after.clone();
+        let (payment_rows, refund_rows): (Vec<PaymentRow>, Vec<RefundRow>) =
             on_db!(&self.db, |conn| {
                 let mut select = payments::table
                     .select(PaymentRow::as_select())
@@ -312,7 +316,7 @@ impl Store {
                 if let Some(user_id) = &user_id {
                     select = select.filter(payments::user_id.eq(user_id));
                 }
-                if let Some((at, id)) = &after {
+                if let Some(Cursor { at, id }) = &after {
                     select = select.filter(
                         payments::created_at
                             .lt(at)
@@ -328,10 +332,6 @@ impl Store {
                     .await?;
                 (payment_rows, refund_rows)
             });
-        let more = payment_rows.len() as i64 == limit;
-        if more {
-            payment_rows.pop();
-        }
         let mut refunds_of: HashMap<String, Vec<RefundRow>> = HashMap::new();
         for refund in refund_rows {
             refunds_of
@@ -339,13 +339,9 @@ impl Store {
                 .or_default()
                 .push(refund);
         }
-        let payments = payment_rows
-            .into_iter()
-            .map(|row| {
-                let refunds = refunds_of.remove(&row.id).unwrap_or_default();
-                rows::payment(row, refunds)
-            })
-            .collect::<Result<_>>()?;
-        Ok((payments, more))
+        Page::of(payment_rows, query.page_size).try_map(|row| {
+            let refunds = refunds_of.remove(&row.id).unwrap_or_default();
+            rows::payment(row, refunds)
+        })
     }
 }

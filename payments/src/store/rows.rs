@@ -8,9 +8,9 @@ use platform::clock::from_micros;
 use super::schema::{charge_leases, ledger_entries, payments, refunds, top_ups, wallets};
 use crate::{
     domain::{
-        Amount, Brand, CardSummary, ChargeRequest, ChargeState, Currency, DeclineCode, EntryKind,
-        Fingerprint, IdempotencyKey, LedgerEntry, MethodKind, MethodSummary, OrderId, Payment,
-        PaymentId, Refund, RefundId, RefundReason, RefundState, UserId, Wallet,
+        AMOUNTS, Brand, CardSummary, ChargeRequest, ChargeState, Currency, DeclineCode, EntryKind,
+        Fingerprint, IdempotencyKey, LedgerEntry, MethodKind, MethodSummary, Money, OrderId,
+        Payment, PaymentId, Refund, RefundId, RefundReason, RefundState, UserId, Wallet,
     },
     error::{Error, Result},
 };
@@ -215,7 +215,8 @@ pub fn payment(row: PaymentRow, mut refund_rows: Vec<RefundRow>) -> Result<Payme
         fingerprint: Fingerprint::stored(row.fingerprint),
         order_id: OrderId::parse(&row.order_id).map_err(|_| corrupt("order id"))?,
         user_id: UserId::parse(&row.user_id).map_err(|_| corrupt("user id"))?,
-        amount: Amount::new(&row.currency, row.amount_minor).map_err(|_| corrupt("amount"))?,
+        amount: Money::parse(&row.currency, row.amount_minor, AMOUNTS)
+            .map_err(|_| corrupt("amount"))?,
         method,
         state,
         captured_minor: row.captured_minor,

@@ -31,7 +31,7 @@ impl Store {
         });
         match row {
             Some(row) => rows::wallet(row),
-            None => Ok(Wallet::empty(user_id.clone(), currency.clone())),
+            None => Ok(Wallet::empty(user_id.clone(), *currency)),
         }
     }
 
