@@ -27,15 +27,6 @@ pub struct TestApp {
     _database: TestDatabase,
 }
 
-/// The catalog configuration every test starts from: the embedded
-/// defaults on `database_url`, trusting `auth`'s keys, on `clock`.
-pub fn config(database_url: &str, auth: &TestAuth, clock: &Clock) -> Config {
-    let mut config = Config::new(database_url, auth.verifier());
-    config.clock = clock.clone();
-    config.pool_size = 8;
-    config
-}
-
 impl TestApp {
     /// A catalog with the embedded defaults and a manual clock.
     pub async fn spawn() -> Self {
@@ -263,4 +254,13 @@ pub fn reserve_request(reservation_id: &str, lines: &[(&str, i64)]) -> proto::Re
             })
             .collect(),
     }
+}
+
+/// The catalog configuration every test starts from: the embedded
+/// defaults on `database_url`, trusting `auth`'s keys, on `clock`.
+pub fn config(database_url: &str, auth: &TestAuth, clock: &Clock) -> Config {
+    let mut config = Config::new(database_url, auth.verifier());
+    config.clock = clock.clone();
+    config.pool_size = 8;
+    config
 }

@@ -47,15 +47,6 @@ pub struct TestApp {
     _database: Option<TestDatabase>,
 }
 
-/// The payments configuration every test starts from: the embedded
-/// defaults on `database_url`, trusting `auth`'s keys, on `clock`.
-pub fn config(database_url: &str, auth: &TestAuth, clock: &Clock) -> Config {
-    let mut config = Config::new(database_url, auth.verifier());
-    config.clock = clock.clone();
-    config.pool_size = 8;
-    config
-}
-
 impl TestApp {
     /// A payments service with the embedded defaults and a manual clock.
     pub async fn spawn() -> Self {
@@ -306,4 +297,13 @@ pub fn top_up_request(key: &str, user_id: &str, amount_minor: i64) -> proto::Top
         idempotency_key: key.to_owned(),
         reason: "goodwill credit".to_owned(),
     }
+}
+
+/// The payments configuration every test starts from: the embedded
+/// defaults on `database_url`, trusting `auth`'s keys, on `clock`.
+pub fn config(database_url: &str, auth: &TestAuth, clock: &Clock) -> Config {
+    let mut config = Config::new(database_url, auth.verifier());
+    config.clock = clock.clone();
+    config.pool_size = 8;
+    config
 }

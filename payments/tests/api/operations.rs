@@ -2,48 +2,29 @@
 //! (`platform::testing::operations`), run for payments; and a ledger the
 //! database itself keeps append-only.
 
-use std::{future::Future, time::Duration};
-
+use futures_util::FutureExt;
 use payments::processor::card::test_cards;
 use platform::{
-    auth::Policy,
     clock::Clock,
-    db::Migrations,
-    testing::{Shutdown, TestAuth, operations::Service},
+    testing::{TestAuth, operations::Service},
 };
-use tokio::net::TcpListener;
 
 use crate::helpers::*;
 
-struct Payments;
-
-impl Service for Payments {
-    type Error = payments::StartError;
-    const NAME: &'static str = "payments";
-    const PACKAGE: &'static str = "shop.payments.v1";
-    const SERVICES: &'static [&'static str] = &["shop.payments.v1.PaymentService"];
-
-    fn policy() -> Policy {
-        payments::api::policy()
-    }
-
-    fn migrations() -> Migrations {
-        payments::store::migrations()
-    }
-
-    fn serve(
-        database_url: &str,
-        drain_delay: Duration,
-        listener: TcpListener,
-        shutdown: Shutdown,
-    ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
+const PAYMENTS: Service<payments::StartError> = Service {
+    name: "payments",
+    package: "shop.payments.v1",
+    services: &["shop.payments.v1.PaymentService"],
+    policy: payments::api::policy,
+    migrations: payments::store::migrations,
+    serve: |database_url, drain_delay, listener, shutdown| {
         let mut config = config(database_url, &TestAuth::new(), &Clock::default());
         config.drain_delay = drain_delay;
-        payments::serve(config, listener, shutdown)
-    }
-}
+        payments::serve(config, listener, shutdown).boxed()
+    },
+};
 
-platform::operations_tests!(Payments);
+platform::operations_tests!(PAYMENTS);
 
 #[tokio::test]
 async fn the_database_refuses_to_change_or_delete_ledger_entries() {

@@ -4,7 +4,9 @@
 //! database together. A service describes itself once ([`Service`]) and
 //! gets every check as a test with [`operations_tests!`](crate::operations_tests).
 
-use std::{fmt::Display, future::Future, time::Duration};
+use std::{fmt::Display, time::Duration};
+
+use futures_util::future::BoxFuture;
 
 use tokio::net::TcpListener;
 use tonic::transport::Channel;
@@ -23,76 +25,71 @@ use crate::{
 };
 
 /// A service as the shared operations checks start it.
-pub trait Service {
-    /// What its `serve` fails with.
-    type Error: std::fmt::Debug + Display + Send + 'static;
+pub struct Service<E> {
     /// Its name, as its database is named in URLs ("catalog").
-    const NAME: &'static str;
+    pub name: &'static str,
     /// Its contract's package ("shop.catalog.v1").
-    const PACKAGE: &'static str;
+    pub package: &'static str,
     /// The gRPC services it serves besides health and reflection.
-    const SERVICES: &'static [&'static str];
-
+    pub services: &'static [&'static str],
     /// Its access rules.
-    fn policy() -> Policy;
-
+    pub policy: fn() -> Policy,
     /// Its embedded migrations.
-    fn migrations() -> Migrations;
-
-    /// Its `serve`, with the tests' configuration on `database_url` and
-    /// `drain_delay`.
-    fn serve(
-        database_url: &str,
-        drain_delay: Duration,
-        listener: TcpListener,
-        shutdown: Shutdown,
-    ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static;
+    pub migrations: fn() -> Migrations,
+    /// Its `serve`, with the tests' configuration on a database URL and
+    /// with a drain delay.
+    pub serve: Serve<E>,
 }
 
-/// The shared operations checks as tests of `$service` (a type implementing
-/// [`Service`]), in the module where it is invoked.
+/// A service's `serve` on (database URL, drain delay, listener, shutdown).
+pub type Serve<E> = fn(&str, Duration, TcpListener, Shutdown) -> BoxFuture<'static, Result<(), E>>;
+
+/// The shared operations checks as tests of the [`Service`] that
+/// `$service` makes, in the module where it is invoked.
 #[macro_export]
 macro_rules! operations_tests {
-    ($service:ty) => {
+    ($service:expr) => {
         #[::tokio::test]
         async fn health_reports_serving_for_the_server_and_each_service() {
-            $crate::testing::operations::assert_serving::<$service>().await;
+            $crate::testing::operations::assert_serving(&$service).await;
         }
 
         #[::tokio::test]
         async fn reflection_lists_health_reflection_and_the_services() {
-            $crate::testing::operations::assert_reflection_lists::<$service>().await;
+            $crate::testing::operations::assert_reflection_lists(&$service).await;
         }
 
         #[test]
         fn every_method_has_an_access_rule_and_every_rule_a_method() {
-            $crate::testing::assert_policy_covers(
-                <$service as $crate::testing::operations::Service>::PACKAGE,
-                &<$service as $crate::testing::operations::Service>::policy(),
-            );
+            let service = $service;
+            $crate::testing::assert_policy_covers(service.package, &(service.policy)());
         }
 
         #[::tokio::test]
         async fn shutdown_reports_not_serving_before_it_stops() {
-            $crate::testing::operations::assert_drains_before_stopping::<$service>().await;
+            $crate::testing::operations::assert_drains_before_stopping(&$service).await;
         }
 
         #[::tokio::test]
         async fn a_bad_database_url_fails_start_up_with_one_clear_error() {
-            $crate::testing::operations::assert_bad_database_urls_refused::<$service>().await;
+            $crate::testing::operations::assert_bad_database_urls_refused(&$service).await;
         }
 
         #[::tokio::test(flavor = "multi_thread")]
         async fn replicas_starting_together_on_an_empty_database_all_come_up() {
-            $crate::testing::operations::assert_replicas_migrate_together::<$service>().await;
+            $crate::testing::operations::assert_replicas_migrate_together(&$service).await;
         }
     };
 }
 
-/// `S` on a fresh database, with `drain_delay`.
-async fn spawn<S: Service>(database: &TestDatabase, drain_delay: Duration) -> TestServer<S::Error> {
+/// `service` on a fresh database, with `drain_delay`.
+async fn spawn<E: Send + 'static>(
+    service: &Service<E>,
+    database: &TestDatabase,
+    drain_delay: Duration,
+) -> TestServer<E> {
     TestServer::spawn(|listener, shutdown| {
-        S::serve(database.url(), drain_delay, listener, shutdown)
+        (service.serve)(database.url(), drain_delay, listener, shutdown)
     })
     .await
 }
@@ -110,11 +107,11 @@ pub async fn health_of(channel: &Channel, service: &str) -> ServingStatus {
 }
 
 /// Health says SERVING for the server ("") and for each of its services.
-pub async fn assert_serving<S: Service>() {
+pub async fn assert_serving<E: Send + 'static>(service: &Service<E>) {
     let database = TestDatabase::new().await;
-    let server = spawn::<S>(&database, Duration::ZERO).await;
+    let server = spawn(service, &database, Duration::ZERO).await;
     let channel = server.channel();
-    for service in [""].iter().chain(S::SERVICES) {
+    for service in [""].iter().chain(service.services) {
         assert_eq!(
             health_of(&channel, service).await,
             ServingStatus::Serving,
@@ -124,9 +121,9 @@ pub async fn assert_serving<S: Service>() {
 }
 
 /// Reflection lists exactly health, reflection and its services.
-pub async fn assert_reflection_lists<S: Service>() {
+pub async fn assert_reflection_lists<E: Send + 'static>(service: &Service<E>) {
     let database = TestDatabase::new().await;
-    let server = spawn::<S>(&database, Duration::ZERO).await;
+    let server = spawn(service, &database, Duration::ZERO).await;
     let mut responses = ServerReflectionClient::new(server.channel())
         .server_reflection_info(futures_util::stream::iter([ServerReflectionRequest {
             host: String::new(),
@@ -149,16 +146,18 @@ pub async fn assert_reflection_lists<S: Service>() {
         "grpc.health.v1.Health",
         "grpc.reflection.v1.ServerReflection",
     ];
-    expected.extend_from_slice(S::SERVICES);
+    expected.extend_from_slice(service.services);
     expected.sort_unstable();
     assert_eq!(names, expected);
 }
 
 /// Started with a drain delay of two seconds, it turns NOT_SERVING as
 /// soon as it is asked to stop, then stops cleanly.
-pub async fn assert_drains_before_stopping<S: Service>() {
+pub async fn assert_drains_before_stopping<E: std::fmt::Debug + Send + 'static>(
+    service: &Service<E>,
+) {
     let database = TestDatabase::new().await;
-    let mut server = spawn::<S>(&database, Duration::from_secs(2)).await;
+    let mut server = spawn(service, &database, Duration::from_secs(2)).await;
     let channel = server.channel();
     assert_eq!(health_of(&channel, "").await, ServingStatus::Serving);
 
@@ -174,11 +173,11 @@ pub async fn assert_drains_before_stopping<S: Service>() {
 /// A database URL of an unknown kind, and one of an unreachable
 /// PostgreSQL, each fail start-up with one readable line (the password left
 /// out).
-pub async fn assert_bad_database_urls_refused<S: Service>() {
-    let database = S::NAME;
+pub async fn assert_bad_database_urls_refused<E: Display>(service: &Service<E>) {
+    let database = service.name;
     let start = |url: String| async move {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        match S::serve(
+        match (service.serve)(
             &url,
             Duration::ZERO,
             listener,
@@ -210,16 +209,17 @@ pub async fn assert_bad_database_urls_refused<S: Service>() {
 /// Replicas starting at once on an empty database all come up: one
 /// migrates, the others find the schema ready. Runs on PostgreSQL
 /// (`TEST_DATABASE_URL`); one embedded SQLite file has one process.
-pub async fn assert_replicas_migrate_together<S: Service>() {
+pub async fn assert_replicas_migrate_together<E>(service: &Service<E>) {
     let database = TestDatabase::new().await;
     if !database.is_postgres() {
         eprintln!("skipped: one embedded SQLite file has one process; runs on PostgreSQL");
         return;
     }
+    let migrations = service.migrations;
     let replicas = concurrently(4, |_| {
         let url = database.url().to_owned();
         async move {
-            Db::connect(&url, 1, S::migrations())
+            Db::connect(&url, 1, migrations())
                 .await
                 .map(drop)
                 .map_err(|e| e.to_string())
