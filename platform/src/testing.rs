@@ -286,6 +286,26 @@ where
         .collect()
 }
 
+/// Follows a listing's page tokens from the first page to the last: `page`
+/// gets each token ("" first) and answers with that page's items and the
+/// next token. Returns every item and how many pages there were.
+pub async fn every_page<T, F, Fut>(mut page: F) -> (Vec<T>, usize)
+where
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = (Vec<T>, String)>,
+{
+    let (mut items, mut token, mut pages) = (Vec::new(), String::new(), 0);
+    loop {
+        let (mut found, next) = page(token).await;
+        pages += 1;
+        items.append(&mut found);
+        if next.is_empty() {
+            return (items, pages);
+        }
+        token = next;
+    }
+}
+
 /// Polls `check` until it holds, failing the test after 10 seconds.
 pub async fn eventually<F, Fut>(what: &str, mut check: F)
 where

@@ -1,7 +1,7 @@
 //! The one way tests start a catalog: [`TestApp::spawn`].
 
 pub use platform::testing::{
-    concurrently, eventually, expect_code, info, reason, usd, violated_fields,
+    concurrently, eventually, every_page, expect_code, info, reason, usd, violated_fields,
 };
 
 use catalog::Config;
@@ -187,6 +187,14 @@ impl TestApp {
             .reserve_stock(self.as_orders(reserve_request(reservation_id, lines)))
             .await
             .map(tonic::Response::into_inner)
+    }
+
+    /// Holds `quantity` units of one product under `reservation_id`, as
+    /// the orders service would, expecting it to succeed.
+    pub async fn hold(&self, reservation_id: &str, product_id: &str, quantity: i64) {
+        self.reserve(reservation_id, &[(product_id, quantity)])
+            .await
+            .expect("reserve");
     }
 
     /// Releases a reservation as the orders service would.

@@ -97,9 +97,7 @@ async fn a_reservation_request_names_every_bad_line() {
 async fn releasing_returns_the_units_once() {
     let app = TestApp::spawn().await;
     let a = app.create_product("A", 100, 10).await;
-    app.reserve("order-1", &[(&a.id, 4)])
-        .await
-        .expect("reserve");
+    app.hold("order-1", &a.id, 4).await;
 
     for _ in 0..2 {
         let released = app.release("order-1").await.expect("release");
@@ -116,9 +114,7 @@ async fn releasing_returns_the_units_once() {
 async fn committing_sells_the_units_and_a_cancelled_order_can_restock_them() {
     let app = TestApp::spawn().await;
     let a = app.create_product("A", 100, 10).await;
-    app.reserve("order-1", &[(&a.id, 4)])
-        .await
-        .expect("reserve");
+    app.hold("order-1", &a.id, 4).await;
 
     for _ in 0..2 {
         let committed = app.commit("order-1").await.expect("commit");
@@ -206,9 +202,7 @@ async fn an_expired_hold_goes_back_on_sale_and_can_no_longer_be_committed() {
     })
     .await;
     let a = app.create_product("A", 100, 5).await;
-    app.reserve("order-1", &[(&a.id, 5)])
-        .await
-        .expect("reserve");
+    app.hold("order-1", &a.id, 5).await;
     assert_eq!(app.stock(&a.id).await.available, 0);
 
     app.clock.advance(Duration::from_secs(601));
@@ -230,9 +224,7 @@ async fn a_hold_past_its_expiry_cannot_be_committed_even_before_the_sweep() {
     })
     .await;
     let a = app.create_product("A", 100, 5).await;
-    app.reserve("order-1", &[(&a.id, 2)])
-        .await
-        .expect("reserve");
+    app.hold("order-1", &a.id, 2).await;
     app.clock.advance(Duration::from_secs(61));
 
     let late = app.commit("order-1").await;

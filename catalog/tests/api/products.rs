@@ -47,21 +47,14 @@ async fn listing_pages_through_every_product_once_in_creation_order() {
         created.push(app.create_product(&format!("Item {i}"), 100, 1).await.id);
     }
 
-    let mut seen = Vec::new();
-    let mut token = String::new();
-    let mut pages = 0;
-    loop {
-        let page = app
-            .list_products(list(2, &token, "", ""))
-            .await
-            .expect("list");
-        pages += 1;
-        seen.extend(page.products.into_iter().map(|p| p.id));
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        token = page.next_page_token;
-    }
+    let app = &app;
+    let (seen, pages) = every_page(|token| async move {
+        let page = app.list_products(list(2, &token, "", "")).await;
+        let page = page.expect("list");
+        let ids = page.products.into_iter().map(|p| p.id).collect();
+        (ids, page.next_page_token)
+    })
+    .await;
     assert_eq!(seen, created);
     assert_eq!(pages, 3);
 }

@@ -1,7 +1,7 @@
 //! The one way tests start a payments service: [`TestApp::spawn`].
 
 pub use platform::testing::{
-    card, card_with, concurrently, eventually, expect_code, info, minor, reason, usd,
+    card, card_with, concurrently, eventually, every_page, expect_code, info, minor, reason, usd,
     violated_fields, wallet,
 };
 
