@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use contracts::{
     auth::{self as auth_proto, auth_service_client::AuthServiceClient},
     catalog::{self as catalog_proto, catalog_service_client::CatalogServiceClient},
-    common::{self, payment_method::Method},
+    common,
     orders::{self as orders_proto, order_service_client::OrderServiceClient},
 };
 pub use platform::testing::{Behaviour, FakeBackend, TestCa};
@@ -15,7 +15,7 @@ pub use platform::testing::{Behaviour, FakeBackend, TestCa};
 use platform::{
     auth::issuer,
     client::{ChannelOptions, ClientTls, connect},
-    testing::{TestAuth, TestDatabase, TestServer, address, authorized},
+    testing::{TestAuth, TestDatabase, TestServer, address, authorized, card},
 };
 use tokio::net::TcpListener;
 use tonic::{Code, Request, Status, transport::Channel};
@@ -285,15 +285,7 @@ pub fn order_of(
             product_id: product_id.into(),
             quantity,
         }],
-        payment_method: Some(common::PaymentMethod {
-            method: Some(Method::Card(common::Card {
-                number: "4242424242424242".into(),
-                exp_month: 12,
-                exp_year: 2099,
-                cvc: "123".into(),
-                holder_name: String::new(),
-            })),
-        }),
+        payment_method: Some(card("4242424242424242")),
         shipping_address: Some(address()),
     }
 }
