@@ -7,7 +7,6 @@
 use std::{fmt::Display, time::Duration};
 
 use futures_util::future::BoxFuture;
-
 use tokio::net::TcpListener;
 use tonic::transport::Channel;
 use tonic_health::pb::{
