@@ -1,6 +1,8 @@
-//! Test helpers shared by every service's tests: a throwaway database per
-//! test (SQLite, or PostgreSQL when `TEST_DATABASE_URL` is set) and tokens
-//! minted with throwaway keys.
+//! Test helpers shared by every service's tests: the service under test on
+//! a loopback port ([`TestServer`]), a throwaway database per test (SQLite,
+//! or PostgreSQL when `TEST_DATABASE_URL` is set), tokens minted with
+//! throwaway keys, and the operations checks every service passes
+//! ([`operations`]).
 
 use std::{collections::HashMap, time::Duration};
 
@@ -9,7 +11,10 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use crate::auth::{DEFAULT_AUDIENCE, KeyPair, Role, Signer, Verifier, issuer};
 
 mod net;
+pub mod operations;
+mod server;
 pub use net::{Behaviour, FakeBackend, TestCa, TestCert, health_check_whose_body_breaks_off};
+pub use server::{Shutdown, TestServer};
 
 /// A database that exists for one test and is dropped after it.
 pub struct TestDatabase {
@@ -281,6 +286,26 @@ where
         .collect()
 }
 
+/// Follows a listing's page tokens from the first page to the last: `page`
+/// gets each token ("" first) and answers with that page's items and the
+/// next token. Returns every item and how many pages there were.
+pub async fn every_page<T, F, Fut>(mut page: F) -> (Vec<T>, usize)
+where
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = (Vec<T>, String)>,
+{
+    let (mut items, mut token, mut pages) = (Vec::new(), String::new(), 0);
+    loop {
+        let (mut found, next) = page(token).await;
+        pages += 1;
+        items.append(&mut found);
+        if next.is_empty() {
+            return (items, pages);
+        }
+        token = next;
+    }
+}
+
 /// Polls `check` until it holds, failing the test after 10 seconds.
 pub async fn eventually<F, Fut>(what: &str, mut check: F)
 where
@@ -333,6 +358,52 @@ pub fn usd(amount_minor: i64) -> contracts::common::Money {
 /// The minor units of an optional amount (0 when absent).
 pub fn minor(money: &Option<contracts::common::Money>) -> i64 {
     money.as_ref().map_or(0, |m| m.amount_minor)
+}
+
+/// A card method with `number`, good until December 2099 (the simulated
+/// network decides by the number).
+pub fn card(number: &str) -> contracts::common::PaymentMethod {
+    card_with(number, 12, 2099, "123")
+}
+
+/// A card method with every field chosen.
+pub fn card_with(
+    number: &str,
+    exp_month: i32,
+    exp_year: i32,
+    cvc: &str,
+) -> contracts::common::PaymentMethod {
+    use contracts::common::{Card, PaymentMethod, payment_method::Method};
+    PaymentMethod {
+        method: Some(Method::Card(Card {
+            number: number.to_owned(),
+            exp_month,
+            exp_year,
+            cvc: cvc.to_owned(),
+            holder_name: "Ada Lovelace".to_owned(),
+        })),
+    }
+}
+
+/// The wallet (store credit) method.
+pub fn wallet() -> contracts::common::PaymentMethod {
+    use contracts::common::{PaymentMethod, Wallet, payment_method::Method};
+    PaymentMethod {
+        method: Some(Method::Wallet(Wallet {})),
+    }
+}
+
+/// A shipping address in London.
+pub fn address() -> contracts::common::Address {
+    contracts::common::Address {
+        recipient: "Ada Lovelace".to_owned(),
+        line1: "12 Analytical Row".to_owned(),
+        line2: String::new(),
+        city: "London".to_owned(),
+        region: String::new(),
+        postal_code: "N1 9GU".to_owned(),
+        country_code: "GB".to_owned(),
+    }
 }
 
 /// Every span this process finishes from now on, collected in memory (for

@@ -637,20 +637,7 @@ async fn through_the_gateway_no_client_can_hurt_another() {
             LIST_PRODUCTS,
             catalog_proto::ListProductsRequest::default().encode_to_vec(),
         ),
-        vec![(
-            CREATE_ORDER,
-            orders_proto::CreateOrderRequest {
-                request_id: "a-huge".into(),
-                lines: (0..500)
-                    .map(|i| orders_proto::LineItem {
-                        product_id: format!("no-such-product-{i}"),
-                        quantity: -1,
-                    })
-                    .collect(),
-                ..Default::default()
-            }
-            .encode_to_vec(),
-        )],
+        vec![(CREATE_ORDER, huge_invalid_order().encode_to_vec())],
         vec![(HEALTH_WATCH, Vec::new())],
         None,
     ));
@@ -690,6 +677,21 @@ async fn through_the_gateway_no_client_can_hurt_another() {
     assert_b_unhurt("through the gateway", b, a).await;
 }
 
+/// An order of 500 lines, each naming no product and a negative quantity:
+/// much for the service to read and refuse.
+fn huge_invalid_order() -> orders_proto::CreateOrderRequest {
+    orders_proto::CreateOrderRequest {
+        request_id: "a-huge".into(),
+        lines: (0..500)
+            .map(|i| orders_proto::LineItem {
+                product_id: format!("no-such-product-{i}"),
+                quantity: -1,
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn directly_at_each_service_no_client_can_hurt_another() {
     let shop = shop_with_sticky_breakers().await;
@@ -723,20 +725,7 @@ async fn directly_at_each_service_no_client_can_hurt_another() {
             GET_ORDER,
             orders_proto::GetOrderRequest { id: order.clone() }.encode_to_vec(),
         ),
-        vec![(
-            CREATE_ORDER,
-            orders_proto::CreateOrderRequest {
-                request_id: "a-huge".into(),
-                lines: (0..500)
-                    .map(|i| orders_proto::LineItem {
-                        product_id: format!("no-such-product-{i}"),
-                        quantity: -1,
-                    })
-                    .collect(),
-                ..Default::default()
-            }
-            .encode_to_vec(),
-        )],
+        vec![(CREATE_ORDER, huge_invalid_order().encode_to_vec())],
         vec![
             (
                 WATCH_ORDER,

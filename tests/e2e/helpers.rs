@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use contracts::{
     auth::{self as auth_proto, auth_service_client::AuthServiceClient},
     catalog::{self as catalog_proto, catalog_service_client::CatalogServiceClient},
-    common::{self, payment_method::Method},
+    common,
     orders::{self as orders_proto, order_service_client::OrderServiceClient},
 };
 pub use platform::testing::{Behaviour, FakeBackend, TestCa};
@@ -15,9 +15,9 @@ pub use platform::testing::{Behaviour, FakeBackend, TestCa};
 use platform::{
     auth::issuer,
     client::{ChannelOptions, ClientTls, connect},
-    testing::{TestAuth, TestDatabase, authorized},
+    testing::{TestAuth, TestDatabase, TestServer, address, authorized, card},
 };
-use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tokio::net::TcpListener;
 use tonic::{Code, Request, Status, transport::Channel};
 
 /// A running shop, reachable only through its gateway.
@@ -30,8 +30,7 @@ pub struct TestShop {
     pub keys: TestAuth,
     /// Where catalog, orders and payments listen, for tests that bypass the gateway.
     pub backends: Backends,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<Result<(), platform::service::ServiceFailed>>>,
+    server: TestServer<platform::service::ServiceFailed>,
     _databases: Vec<TestDatabase>,
 }
 
@@ -97,54 +96,32 @@ impl TestShop {
             payments: payments_listener.local_addr().expect("address"),
         };
 
-        let mut gateway = gateway::Config::new(
-            databases[3].url(),
-            keys.gateway_signer(),
-            keys.verifier(),
-            [catalog_url.clone(), orders_url, payments_url.clone()],
-        );
-        gateway.demo_accounts = true;
-        // Tests sign in often; the limits test sets strict values itself.
-        let generous = gateway::limits::Rate {
-            per_second: 1000.0,
-            burst: 1000,
-        };
-        gateway.sign_in_rate = generous;
-        gateway.login_per_account = generous;
         let mut services = shop::Services {
-            catalog: catalog::Config::new(databases[0].url(), keys.verifier()),
-            orders: orders::Config::new(
-                databases[1].url(),
-                keys.verifier(),
-                keys.service_signer(issuer::ORDERS),
-                catalog_url,
-                payments_url,
+            catalog: catalog_config(databases[0].url(), &keys, ca),
+            orders: orders_config(databases[1].url(), &keys, ca, &catalog_url, &payments_url),
+            payments: payments_config(databases[2].url(), &keys, ca),
+            gateway: gateway_config(
+                databases[3].url(),
+                &keys,
+                ca,
+                [catalog_url.clone(), orders_url, payments_url.clone()],
             ),
-            payments: payments::Config::new(databases[2].url(), keys.verifier()),
-            gateway,
         };
         configure(&mut services);
         let mut client = ChannelOptions::default();
         if let Some(ca) = ca {
-            services.gateway.common.tls = Some(ca.server_tls());
-            services.gateway.channels.tls = Some(ca.client_tls());
-            services.orders.common.tls = Some(ca.mutual_server_tls());
-            services.orders.channels.tls = Some(ca.client_tls());
-            services.catalog.common.tls = Some(ca.mutual_server_tls());
-            services.payments.common.tls = Some(ca.mutual_server_tls());
             // Like a browser: trusts the CA, presents no certificate.
             client.tls = Some(ClientTls::new(ca.pem()));
         }
-        let listeners = shop::Listeners {
-            catalog: catalog_listener,
-            orders: orders_listener,
-            payments: payments_listener,
-            gateway: gateway_listener,
-        };
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(shop::serve(services, listeners, async {
-            let _ = stopped.await;
-        }));
+        let server = TestServer::spawn_on(gateway_listener, |gateway, shutdown| {
+            let listeners = shop::Listeners {
+                catalog: catalog_listener,
+                orders: orders_listener,
+                payments: payments_listener,
+                gateway,
+            };
+            shop::serve(services, listeners, shutdown)
+        });
 
         let channel = connect(&gateway_url, &client).expect("channel to the gateway");
         Self {
@@ -155,22 +132,14 @@ impl TestShop {
             channel,
             keys,
             backends,
-            stop: Some(stop),
-            task: Some(task),
+            server,
             _databases: databases,
         }
     }
 
     /// Stops every service and waits until they have drained.
-    pub async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.await
-                .expect("shop task")
-                .expect("shop stopped cleanly");
-        }
+    pub async fn stop(self) {
+        self.server.stop().await.expect("shop stopped cleanly");
     }
 
     /// Registers a customer; returns their access token and user id.
@@ -234,12 +203,66 @@ impl TestShop {
     }
 }
 
-impl Drop for TestShop {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
+/// The catalog as the shop runs it; with a CA, serving mutual TLS.
+fn catalog_config(database_url: &str, keys: &TestAuth, ca: Option<&TestCa>) -> catalog::Config {
+    let mut config = catalog::Config::new(database_url, keys.verifier());
+    config.common.tls = ca.map(TestCa::mutual_server_tls);
+    config
+}
+
+/// Payments as the shop runs it; with a CA, serving mutual TLS.
+fn payments_config(database_url: &str, keys: &TestAuth, ca: Option<&TestCa>) -> payments::Config {
+    let mut config = payments::Config::new(database_url, keys.verifier());
+    config.common.tls = ca.map(TestCa::mutual_server_tls);
+    config
+}
+
+/// Orders as the shop runs it; with a CA, serving and calling over
+/// mutual TLS.
+fn orders_config(
+    database_url: &str,
+    keys: &TestAuth,
+    ca: Option<&TestCa>,
+    catalog_url: &str,
+    payments_url: &str,
+) -> orders::Config {
+    let mut config = orders::Config::new(
+        database_url,
+        keys.verifier(),
+        keys.service_signer(issuer::ORDERS),
+        catalog_url.to_owned(),
+        payments_url.to_owned(),
+    );
+    config.common.tls = ca.map(TestCa::mutual_server_tls);
+    config.channels.tls = ca.map(TestCa::client_tls);
+    config
+}
+
+/// The gateway as the shop runs it, in front of `backends`, with demo
+/// accounts; with a CA, TLS on its port and mutual TLS to the backends.
+fn gateway_config(
+    database_url: &str,
+    keys: &TestAuth,
+    ca: Option<&TestCa>,
+    backends: [String; 3],
+) -> gateway::Config {
+    let mut config = gateway::Config::new(
+        database_url,
+        keys.gateway_signer(),
+        keys.verifier(),
+        backends,
+    );
+    config.demo_accounts = true;
+    // Tests sign in often; the limits test sets strict values itself.
+    let generous = gateway::limits::Rate {
+        per_second: 1000.0,
+        burst: 1000,
+    };
+    config.sign_in_rate = generous;
+    config.login_per_account = generous;
+    config.common.tls = ca.map(TestCa::server_tls);
+    config.channels.tls = ca.map(TestCa::client_tls);
+    config
 }
 
 /// `message` with `token`, or without one when `None`.
@@ -262,24 +285,8 @@ pub fn order_of(
             product_id: product_id.into(),
             quantity,
         }],
-        payment_method: Some(common::PaymentMethod {
-            method: Some(Method::Card(common::Card {
-                number: "4242424242424242".into(),
-                exp_month: 12,
-                exp_year: 2099,
-                cvc: "123".into(),
-                holder_name: String::new(),
-            })),
-        }),
-        shipping_address: Some(common::Address {
-            recipient: "Ada Lovelace".into(),
-            line1: "12 Analytical Row".into(),
-            line2: String::new(),
-            city: "London".into(),
-            region: String::new(),
-            postal_code: "N1 9GU".into(),
-            country_code: "GB".into(),
-        }),
+        payment_method: Some(card("4242424242424242")),
+        shipping_address: Some(address()),
     }
 }
 

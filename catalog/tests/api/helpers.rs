@@ -1,10 +1,8 @@
 //! The one way tests start a catalog: [`TestApp::spawn`].
 
 pub use platform::testing::{
-    concurrently, eventually, expect_code, info, reason, usd, violated_fields,
+    concurrently, eventually, every_page, expect_code, info, reason, usd, violated_fields,
 };
-
-use std::time::Duration;
 
 use catalog::Config;
 use contracts::catalog::{
@@ -14,20 +12,18 @@ use contracts::catalog::{
 use platform::{
     auth::{Role, issuer},
     clock::Clock,
-    testing::{TestAuth, TestDatabase, authorized},
+    testing::{TestAuth, TestDatabase, TestServer, authorized},
 };
-use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tonic::{Request, Status, transport::Channel};
 
 /// A running catalog and typed clients to it.
 pub struct TestApp {
     pub catalog: CatalogServiceClient<Channel>,
     pub inventory: InventoryServiceClient<Channel>,
-    pub channel: Channel,
     pub auth: TestAuth,
     pub clock: Clock,
-    shutdown: Option<oneshot::Sender<()>>,
-    server: Option<JoinHandle<Result<(), catalog::StartError>>>,
+    // Stops the catalog when the app is dropped.
+    _server: TestServer<catalog::StartError>,
     _database: TestDatabase,
 }
 
@@ -42,49 +38,20 @@ impl TestApp {
         let database = TestDatabase::new().await;
         let auth = TestAuth::new();
         let clock = Clock::manual(time::OffsetDateTime::now_utc());
-        let mut config = Config::new(database.url(), auth.verifier());
-        config.common.clock = clock.clone();
-        config.common.pool_size = 8;
+        let mut config = config(database.url(), &auth, &clock);
         configure(&mut config);
 
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let address = listener.local_addr().expect("address");
-        let (shutdown, stop) = oneshot::channel::<()>();
-        let server = tokio::spawn(catalog::serve(config, listener, async {
-            let _ = stop.await;
-        }));
-
-        let channel = Channel::from_shared(format!("http://{address}"))
-            .expect("uri")
-            .connect_timeout(Duration::from_secs(5))
-            .connect_lazy();
+        let server =
+            TestServer::spawn(|listener, shutdown| catalog::serve(config, listener, shutdown))
+                .await;
+        let channel = server.channel();
         Self {
             catalog: CatalogServiceClient::new(channel.clone()),
-            inventory: InventoryServiceClient::new(channel.clone()),
-            channel,
+            inventory: InventoryServiceClient::new(channel),
             auth,
             clock,
-            shutdown: Some(shutdown),
-            server: Some(server),
+            _server: server,
             _database: database,
-        }
-    }
-
-    /// Asks the server to shut down, and waits until it has.
-    pub async fn stop(mut self) -> Result<(), catalog::StartError> {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        match self.server.take() {
-            Some(server) => server.await.expect("server task"),
-            None => Ok(()),
-        }
-    }
-
-    /// Sends the shutdown signal without waiting.
-    pub fn begin_shutdown(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
         }
     }
 
@@ -121,15 +88,80 @@ impl TestApp {
         price_minor: i64,
         stock: i64,
     ) -> proto::Product {
+        self.create(product(name, category, price_minor), stock)
+            .await
+            .expect("create product")
+    }
+
+    /// Reads a product, as anyone may.
+    pub async fn get_product(&self, id: &str) -> Result<proto::Product, Status> {
+        let request = proto::GetProductRequest { id: id.to_owned() };
+        self.catalog
+            .clone()
+            .get_product(request)
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// Lists products, as anyone may.
+    pub async fn list_products(
+        &self,
+        request: proto::ListProductsRequest,
+    ) -> Result<proto::ListProductsResponse, Status> {
+        self.catalog
+            .clone()
+            .list_products(request)
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// Reads several products at once, as anyone may.
+    pub async fn batch_get(&self, ids: Vec<String>) -> Result<Vec<proto::Product>, Status> {
+        self.catalog
+            .clone()
+            .batch_get_products(proto::BatchGetProductsRequest { ids })
+            .await
+            .map(|r| r.into_inner().products)
+    }
+
+    /// Creates a product as an admin.
+    pub async fn create(
+        &self,
+        product: proto::Product,
+        initial_stock: i64,
+    ) -> Result<proto::Product, Status> {
         self.catalog
             .clone()
             .create_product(self.as_admin(proto::CreateProductRequest {
-                product: Some(product(name, category, price_minor)),
-                initial_stock: stock,
+                product: Some(product),
+                initial_stock,
             }))
             .await
-            .expect("create product")
-            .into_inner()
+            .map(tonic::Response::into_inner)
+    }
+
+    /// Updates a product as an admin.
+    pub async fn update(
+        &self,
+        request: proto::UpdateProductRequest,
+    ) -> Result<proto::Product, Status> {
+        self.catalog
+            .clone()
+            .update_product(self.as_admin(request))
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// Deletes a product as an admin.
+    pub async fn delete(&self, id: &str, etag: &str) -> Result<(), Status> {
+        self.catalog
+            .clone()
+            .delete_product(self.as_admin(proto::DeleteProductRequest {
+                id: id.to_owned(),
+                etag: etag.to_owned(),
+            }))
+            .await
+            .map(drop)
     }
 
     /// The product's stock levels, read as an admin.
@@ -156,13 +188,55 @@ impl TestApp {
             .await
             .map(tonic::Response::into_inner)
     }
-}
 
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
+    /// Holds `quantity` units of one product under `reservation_id`, as
+    /// the orders service would, expecting it to succeed.
+    pub async fn hold(&self, reservation_id: &str, product_id: &str, quantity: i64) {
+        self.reserve(reservation_id, &[(product_id, quantity)])
+            .await
+            .expect("reserve");
+    }
+
+    /// Releases a reservation as the orders service would.
+    pub async fn release(&self, reservation_id: &str) -> Result<proto::Reservation, Status> {
+        let request = proto::ReleaseReservationRequest {
+            reservation_id: reservation_id.to_owned(),
+        };
+        self.inventory
+            .clone()
+            .release_reservation(self.as_orders(request))
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// Commits a reservation as the orders service would.
+    pub async fn commit(&self, reservation_id: &str) -> Result<proto::Reservation, Status> {
+        let request = proto::CommitReservationRequest {
+            reservation_id: reservation_id.to_owned(),
+        };
+        self.inventory
+            .clone()
+            .commit_reservation(self.as_orders(request))
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// Adjusts a product's stock as an admin.
+    pub async fn adjust(
+        &self,
+        product_id: &str,
+        delta: i64,
+        reason: &str,
+    ) -> Result<proto::Stock, Status> {
+        self.inventory
+            .clone()
+            .adjust_stock(self.as_admin(proto::AdjustStockRequest {
+                product_id: product_id.to_owned(),
+                delta,
+                reason: reason.to_owned(),
+            }))
+            .await
+            .map(tonic::Response::into_inner)
     }
 }
 
@@ -188,4 +262,13 @@ pub fn reserve_request(reservation_id: &str, lines: &[(&str, i64)]) -> proto::Re
             })
             .collect(),
     }
+}
+
+/// The catalog configuration every test starts from: the embedded
+/// defaults on `database_url`, trusting `auth`'s keys, on `clock`.
+pub fn config(database_url: &str, auth: &TestAuth, clock: &Clock) -> Config {
+    let mut config = Config::new(database_url, auth.verifier());
+    config.common.clock = clock.clone();
+    config.common.pool_size = 8;
+    config
 }

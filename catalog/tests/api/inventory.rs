@@ -3,22 +3,10 @@
 
 use std::{sync::Arc, time::Duration};
 
-use contracts::catalog::{self as proto, ReservationStatus};
+use contracts::catalog::ReservationStatus;
 use tonic::Code;
 
 use crate::helpers::*;
-
-fn release(id: &str) -> proto::ReleaseReservationRequest {
-    proto::ReleaseReservationRequest {
-        reservation_id: id.to_owned(),
-    }
-}
-
-fn commit(id: &str) -> proto::CommitReservationRequest {
-    proto::CommitReservationRequest {
-        reservation_id: id.to_owned(),
-    }
-}
 
 #[tokio::test]
 async fn a_reservation_takes_every_line_or_none() {
@@ -109,28 +97,16 @@ async fn a_reservation_request_names_every_bad_line() {
 async fn releasing_returns_the_units_once() {
     let app = TestApp::spawn().await;
     let a = app.create_product("A", 100, 10).await;
-    app.reserve("order-1", &[(&a.id, 4)])
-        .await
-        .expect("reserve");
+    app.hold("order-1", &a.id, 4).await;
 
     for _ in 0..2 {
-        let released = app
-            .inventory
-            .clone()
-            .release_reservation(app.as_orders(release("order-1")))
-            .await
-            .expect("release")
-            .into_inner();
+        let released = app.release("order-1").await.expect("release");
         assert_eq!(released.status(), ReservationStatus::Released);
     }
     let stock = app.stock(&a.id).await;
     assert_eq!((stock.available, stock.reserved), (10, 0));
 
-    let unknown = app
-        .inventory
-        .clone()
-        .release_reservation(app.as_orders(release("order-404")))
-        .await;
+    let unknown = app.release("order-404").await;
     expect_code(unknown, Code::NotFound);
 }
 
@@ -138,36 +114,20 @@ async fn releasing_returns_the_units_once() {
 async fn committing_sells_the_units_and_a_cancelled_order_can_restock_them() {
     let app = TestApp::spawn().await;
     let a = app.create_product("A", 100, 10).await;
-    app.reserve("order-1", &[(&a.id, 4)])
-        .await
-        .expect("reserve");
+    app.hold("order-1", &a.id, 4).await;
 
     for _ in 0..2 {
-        let committed = app
-            .inventory
-            .clone()
-            .commit_reservation(app.as_orders(commit("order-1")))
-            .await
-            .expect("commit")
-            .into_inner();
+        let committed = app.commit("order-1").await.expect("commit");
         assert_eq!(committed.status(), ReservationStatus::Committed);
     }
     let sold = app.stock(&a.id).await;
     assert_eq!((sold.available, sold.reserved), (6, 0));
 
-    app.inventory
-        .clone()
-        .release_reservation(app.as_orders(release("order-1")))
-        .await
-        .expect("restock");
+    app.release("order-1").await.expect("restock");
     let restocked = app.stock(&a.id).await;
     assert_eq!((restocked.available, restocked.reserved), (10, 0));
 
-    let late_commit = app
-        .inventory
-        .clone()
-        .commit_reservation(app.as_orders(commit("order-1")))
-        .await;
+    let late_commit = app.commit("order-1").await;
     let status = expect_code(late_commit, Code::FailedPrecondition);
     assert_eq!(reason(&status), "RESERVATION_RELEASED");
 }
@@ -215,12 +175,7 @@ async fn concurrent_repeats_of_reserve_commit_and_release_act_once() {
 
     let commits = concurrently(10, |_| {
         let app = app.clone();
-        async move {
-            app.inventory
-                .clone()
-                .commit_reservation(app.as_orders(commit("order-1")))
-                .await
-        }
+        async move { app.commit("order-1").await }
     });
     for result in commits.await {
         result.expect("every repeat succeeds");
@@ -230,12 +185,7 @@ async fn concurrent_repeats_of_reserve_commit_and_release_act_once() {
 
     let releases = concurrently(10, |_| {
         let app = app.clone();
-        async move {
-            app.inventory
-                .clone()
-                .release_reservation(app.as_orders(release("order-1")))
-                .await
-        }
+        async move { app.release("order-1").await }
     });
     for result in releases.await {
         result.expect("every repeat succeeds");
@@ -252,9 +202,7 @@ async fn an_expired_hold_goes_back_on_sale_and_can_no_longer_be_committed() {
     })
     .await;
     let a = app.create_product("A", 100, 5).await;
-    app.reserve("order-1", &[(&a.id, 5)])
-        .await
-        .expect("reserve");
+    app.hold("order-1", &a.id, 5).await;
     assert_eq!(app.stock(&a.id).await.available, 0);
 
     app.clock.advance(Duration::from_secs(601));
@@ -264,11 +212,7 @@ async fn an_expired_hold_goes_back_on_sale_and_can_no_longer_be_committed() {
     .await;
     assert_eq!(app.stock(&a.id).await.reserved, 0);
 
-    let late = app
-        .inventory
-        .clone()
-        .commit_reservation(app.as_orders(commit("order-1")))
-        .await;
+    let late = app.commit("order-1").await;
     expect_code(late, Code::FailedPrecondition);
 }
 
@@ -280,16 +224,10 @@ async fn a_hold_past_its_expiry_cannot_be_committed_even_before_the_sweep() {
     })
     .await;
     let a = app.create_product("A", 100, 5).await;
-    app.reserve("order-1", &[(&a.id, 2)])
-        .await
-        .expect("reserve");
+    app.hold("order-1", &a.id, 2).await;
     app.clock.advance(Duration::from_secs(61));
 
-    let late = app
-        .inventory
-        .clone()
-        .commit_reservation(app.as_orders(commit("order-1")))
-        .await;
+    let late = app.commit("order-1").await;
     let status = expect_code(late, Code::FailedPrecondition);
     assert_eq!(reason(&status), "RESERVATION_EXPIRED");
 }
@@ -298,48 +236,24 @@ async fn a_hold_past_its_expiry_cannot_be_committed_even_before_the_sweep() {
 async fn admins_adjust_stock_but_never_below_zero() {
     let app = TestApp::spawn().await;
     let a = app.create_product("A", 100, 5).await;
-    let adjust = |delta: i64, reason: &str| {
-        app.as_admin(proto::AdjustStockRequest {
-            product_id: a.id.clone(),
-            delta,
-            reason: reason.into(),
-        })
-    };
-
-    let delivered = app
-        .inventory
-        .clone()
-        .adjust_stock(adjust(10, "delivery"))
-        .await
-        .expect("add")
-        .into_inner();
+    let delivered = app.adjust(&a.id, 10, "delivery").await.expect("add");
     assert_eq!(delivered.available, 15);
 
-    let too_many = app
-        .inventory
-        .clone()
-        .adjust_stock(adjust(-16, "breakage"))
-        .await;
+    let too_many = app.adjust(&a.id, -16, "breakage").await;
     assert_eq!(
         reason(&expect_code(too_many, Code::FailedPrecondition)),
         "INSUFFICIENT_STOCK"
     );
     assert_eq!(app.stock(&a.id).await.available, 15);
 
-    let invalid = app.inventory.clone().adjust_stock(adjust(0, "")).await;
+    let invalid = app.adjust(&a.id, 0, "").await;
     assert_eq!(
         violated_fields(&expect_code(invalid, Code::InvalidArgument)),
         ["delta", "reason"]
     );
 
     let unknown = app
-        .inventory
-        .clone()
-        .adjust_stock(app.as_admin(proto::AdjustStockRequest {
-            product_id: "0190a1b2-0000-7000-8000-000000000001".into(),
-            delta: 1,
-            reason: "typo".into(),
-        }))
+        .adjust("0190a1b2-0000-7000-8000-000000000001", 1, "typo")
         .await;
     expect_code(unknown, Code::NotFound);
 }

@@ -2,7 +2,9 @@
 //! payments and orders on loopback, and can stop and restart orders and
 //! payments on their databases to simulate crashes and outages.
 
-pub use platform::testing::{concurrently, expect_code, minor, reason, usd, violated_fields};
+pub use platform::testing::{
+    address, card, concurrently, expect_code, minor, reason, usd, violated_fields, wallet,
+};
 
 use std::{net::SocketAddr, time::Duration};
 
@@ -11,7 +13,7 @@ use contracts::{
         self as catalog_proto, catalog_service_client::CatalogServiceClient,
         inventory_service_client::InventoryServiceClient,
     },
-    common::{self as common, payment_method::Method},
+    common,
     orders::{self as proto, order_service_client::OrderServiceClient},
     payments::{self as payments_proto, payment_service_client::PaymentServiceClient},
 };
@@ -19,9 +21,9 @@ use payments::processor::card::SimulatedCardNetwork;
 use platform::{
     auth::{Role, issuer},
     clock::Clock,
-    testing::{TestAuth, TestDatabase, authorized},
+    testing::{TestAuth, TestDatabase, TestServer, authorized},
 };
-use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tokio::net::TcpListener;
 use tonic::{Request, Status, transport::Channel};
 
 /// A test card the simulated network always approves.
@@ -31,55 +33,65 @@ pub const DECLINED_CARD: &str = "4000000000000002";
 /// A test card the simulated network never answers for (transient trouble).
 pub const UNANSWERED_CARD: &str = "4000000000000101";
 
-/// A server task and the means to stop it.
-struct Running<E> {
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<Result<(), E>>>,
-}
-
-impl<E: std::fmt::Debug> Running<E> {
-    fn start<F>(serve: impl FnOnce(oneshot::Receiver<()>) -> F) -> Self
-    where
-        F: std::future::Future<Output = Result<(), E>> + Send + 'static,
-        E: Send + 'static,
-    {
-        let (stop, stopped) = oneshot::channel();
-        Self {
-            stop: Some(stop),
-            task: Some(tokio::spawn(serve(stopped))),
-        }
-    }
-
-    async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.await
-                .expect("server task")
-                .expect("server stopped cleanly");
-        }
-    }
-}
-
-impl<E> Drop for Running<E> {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
-fn channel(address: SocketAddr) -> Channel {
+/// A channel to `address` that connects on first use (payments may not be
+/// listening yet).
+fn lazy_channel(address: SocketAddr) -> Channel {
     Channel::from_shared(format!("http://{address}"))
         .expect("uri")
         .connect_lazy()
 }
 
+/// The catalog configuration the shop runs: trusting `auth`'s keys, on `clock`.
+fn catalog_config(database_url: &str, auth: &TestAuth, clock: &Clock) -> catalog::Config {
+    let mut config = catalog::Config::new(database_url, auth.verifier());
+    config.common.clock = clock.clone();
+    config
+}
+
+/// The payments configuration the shop runs, charging cards on `network`.
+fn payments_config(
+    database_url: &str,
+    auth: &TestAuth,
+    clock: &Clock,
+    network: &SimulatedCardNetwork,
+) -> payments::Config {
+    let mut config = payments::Config::new(database_url, auth.verifier());
+    config.common.clock = clock.clone();
+    config.card_network = network.clone();
+    config
+}
+
+/// The orders configuration the shop runs: calling catalog and payments
+/// at these addresses, with short timeouts and a quick recovery loop.
+pub fn orders_config(
+    database_url: &str,
+    auth: &TestAuth,
+    clock: &Clock,
+    catalog: SocketAddr,
+    payments: SocketAddr,
+) -> orders::Config {
+    let mut config = orders::Config::new(
+        database_url,
+        auth.verifier(),
+        auth.service_signer(issuer::ORDERS),
+        format!("http://{catalog}"),
+        format!("http://{payments}"),
+    );
+    config.common.clock = clock.clone();
+    config.call_timeout = Duration::from_secs(2);
+    config.retry_attempts = 2;
+    config.retry_backoff = Duration::from_millis(10);
+    config.recovery_interval = Duration::from_millis(50);
+    config.stale_after = Duration::from_secs(30);
+    config.lease = Duration::from_secs(60);
+    config.watch_poll = Duration::from_millis(50);
+    config
+}
+
 /// A second orders service on the shop's orders database.
 pub struct Replica {
     pub orders: OrderServiceClient<Channel>,
-    _server: Running<orders::StartError>,
+    _server: TestServer<orders::StartError>,
 }
 
 /// A whole shop (minus the gateway) and typed clients to it.
@@ -96,9 +108,9 @@ pub struct TestShop {
     catalog_address: SocketAddr,
     payments_address: SocketAddr,
     // Kept so the catalog runs as long as the shop; dropping it stops it.
-    _catalog_server: Running<catalog::StartError>,
-    payments_server: Option<Running<payments::StartError>>,
-    orders_server: Option<Running<orders::StartError>>,
+    _catalog_server: TestServer<catalog::StartError>,
+    payments_server: Option<TestServer<payments::StartError>>,
+    orders_server: Option<TestServer<orders::StartError>>,
     orders_db: TestDatabase,
     payments_db: TestDatabase,
     _catalog_db: TestDatabase,
@@ -119,25 +131,22 @@ impl TestShop {
             TestDatabase::new().await,
         );
 
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let catalog_address = listener.local_addr().expect("address");
-        let mut catalog_config = catalog::Config::new(catalog_db.url(), auth.verifier());
-        catalog_config.common.clock = clock.clone();
-        let catalog_server = Running::start(|stop| {
-            catalog::serve(catalog_config, listener, async {
-                let _ = stop.await;
-            })
-        });
+        let config = catalog_config(catalog_db.url(), &auth, &clock);
+        let catalog_server =
+            TestServer::spawn(|listener, shutdown| catalog::serve(config, listener, shutdown))
+                .await;
+        let catalog_address = catalog_server.address();
 
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let payments_address = listener.local_addr().expect("address");
+        let channel = catalog_server.channel();
         // The orders client and channel are replaced by `start_orders`.
         let mut shop = Self {
-            orders: OrderServiceClient::new(channel(catalog_address)),
-            catalog: CatalogServiceClient::new(channel(catalog_address)),
-            inventory: InventoryServiceClient::new(channel(catalog_address)),
-            payments: PaymentServiceClient::new(channel(payments_address)),
-            orders_channel: channel(catalog_address),
+            orders: OrderServiceClient::new(channel.clone()),
+            catalog: CatalogServiceClient::new(channel.clone()),
+            inventory: InventoryServiceClient::new(channel.clone()),
+            payments: PaymentServiceClient::new(lazy_channel(payments_address)),
+            orders_channel: channel,
             auth,
             clock,
             network: SimulatedCardNetwork::default(),
@@ -156,30 +165,31 @@ impl TestShop {
     }
 
     fn start_payments_on(&mut self, listener: TcpListener) {
-        let mut config = payments::Config::new(self.payments_db.url(), self.auth.verifier());
-        config.common.clock = self.clock.clone();
-        config.card_network = self.network.clone();
-        self.payments_server = Some(Running::start(|stop| {
-            payments::serve(config, listener, async {
-                let _ = stop.await;
-            })
+        let config = payments_config(
+            self.payments_db.url(),
+            &self.auth,
+            &self.clock,
+            &self.network,
+        );
+        self.payments_server = Some(TestServer::spawn_on(listener, |listener, shutdown| {
+            payments::serve(config, listener, shutdown)
         }));
     }
 
     /// Starts orders (again) on its database, on a new port.
     pub async fn start_orders(&mut self, configure: impl FnOnce(&mut orders::Config)) {
-        let (server, channel) = self.orders_server_with(configure).await;
+        let server = self.orders_server_with(configure).await;
+        self.orders_channel = server.channel();
         self.orders_server = Some(server);
-        self.orders_channel = channel;
         self.orders = OrderServiceClient::new(self.orders_channel.clone());
     }
 
     /// Another orders replica on the same database (with its own memory:
     /// cards, leases); stopped when dropped or with [`Replica::stop`].
     pub async fn orders_replica(&self) -> Replica {
-        let (server, channel) = self.orders_server_with(|_| {}).await;
+        let server = self.orders_server_with(|_| {}).await;
         Replica {
-            orders: OrderServiceClient::new(channel),
+            orders: OrderServiceClient::new(server.channel()),
             _server: server,
         }
     }
@@ -187,38 +197,22 @@ impl TestShop {
     async fn orders_server_with(
         &self,
         configure: impl FnOnce(&mut orders::Config),
-    ) -> (Running<orders::StartError>, Channel) {
-        let mut config = orders::Config::new(
+    ) -> TestServer<orders::StartError> {
+        let mut config = orders_config(
             self.orders_db.url(),
-            self.auth.verifier(),
-            self.auth.service_signer(issuer::ORDERS),
-            format!("http://{}", self.catalog_address),
-            format!("http://{}", self.payments_address),
+            &self.auth,
+            &self.clock,
+            self.catalog_address,
+            self.payments_address,
         );
-        config.common.clock = self.clock.clone();
-        config.call_timeout = Duration::from_secs(2);
-        config.retry_attempts = 2;
-        config.retry_backoff = Duration::from_millis(10);
-        config.recovery_interval = Duration::from_millis(50);
-        config.stale_after = Duration::from_secs(30);
-        config.lease = Duration::from_secs(60);
-        config.watch_poll = Duration::from_millis(50);
         configure(&mut config);
-
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let address = listener.local_addr().expect("address");
-        let server = Running::start(|stop| {
-            orders::serve(config, listener, async {
-                let _ = stop.await;
-            })
-        });
-        (server, channel(address))
+        TestServer::spawn(|listener, shutdown| orders::serve(config, listener, shutdown)).await
     }
 
     /// Stops the orders service, as a crash would (its leases stay behind).
     pub async fn stop_orders(&mut self) {
         if let Some(server) = self.orders_server.take() {
-            server.stop().await;
+            server.stop().await.expect("orders stopped cleanly");
         }
     }
 
@@ -232,7 +226,7 @@ impl TestShop {
     /// Takes the payments service down.
     pub async fn stop_payments(&mut self) {
         if let Some(server) = self.payments_server.take() {
-            server.stop().await;
+            server.stop().await.expect("payments stopped cleanly");
         }
     }
 
@@ -345,6 +339,25 @@ impl TestShop {
             .map(tonic::Response::into_inner)
     }
 
+    /// `user` orders one `product_id` with the good card (request `r1`),
+    /// and the order is placed.
+    pub async fn buy_one(&self, user: &str, product_id: &str) -> proto::Order {
+        self.place(user, order("r1", &[(product_id, 1)], card(GOOD_CARD)))
+            .await
+            .expect("placed")
+    }
+
+    /// `user`'s own orders (the first page).
+    pub async fn orders_of(&self, user: &str) -> Vec<proto::Order> {
+        self.orders
+            .clone()
+            .list_orders(self.as_user(user, proto::ListOrdersRequest::default()))
+            .await
+            .expect("list")
+            .into_inner()
+            .orders
+    }
+
     pub async fn get(&self, user: &str, order_id: &str) -> Result<proto::Order, Status> {
         self.orders
             .clone()
@@ -439,36 +452,6 @@ impl TestShop {
                 other => panic!("order {} is not at rest: {other:?}", order.id),
             }
         }
-    }
-}
-
-pub fn card(number: &str) -> common::PaymentMethod {
-    common::PaymentMethod {
-        method: Some(Method::Card(common::Card {
-            number: number.into(),
-            exp_month: 12,
-            exp_year: 2099,
-            cvc: "123".into(),
-            holder_name: "Ada Lovelace".into(),
-        })),
-    }
-}
-
-pub fn wallet() -> common::PaymentMethod {
-    common::PaymentMethod {
-        method: Some(Method::Wallet(common::Wallet {})),
-    }
-}
-
-pub fn address() -> common::Address {
-    common::Address {
-        recipient: "Ada Lovelace".into(),
-        line1: "12 Analytical Row".into(),
-        line2: String::new(),
-        city: "London".into(),
-        region: String::new(),
-        postal_code: "N1 9GU".into(),
-        country_code: "GB".into(),
     }
 }
 

@@ -1,26 +1,30 @@
-//! Health, and every method having an access rule.
+//! What operators and tools rely on: the checks every service passes
+//! (`platform::testing::operations`), run for orders on its own (catalog
+//! and payments are not needed to serve, drain or fail to start).
 
-use tonic_health::pb::{
-    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+use std::net::SocketAddr;
+
+use futures_util::FutureExt;
+use platform::{
+    clock::Clock,
+    testing::{TestAuth, operations::Service},
 };
 
-use crate::helpers::*;
+use crate::helpers::orders_config;
 
-#[tokio::test]
-async fn health_reports_serving() {
-    let shop = TestShop::spawn().await;
-    let status = HealthClient::new(shop.orders_channel.clone())
-        .check(HealthCheckRequest {
-            service: "shop.orders.v1.OrderService".into(),
-        })
-        .await
-        .expect("health")
-        .into_inner()
-        .status();
-    assert_eq!(status, ServingStatus::Serving);
-}
+const ORDERS: Service<orders::StartError> = Service {
+    name: "orders",
+    package: "shop.orders.v1",
+    services: &["shop.orders.v1.OrderService"],
+    policy: orders::api::policy,
+    migrations: orders::store::migrations,
+    serve: |database_url, drain_delay, listener, shutdown| {
+        let nowhere = SocketAddr::from(([127, 0, 0, 1], 1));
+        let (auth, clock) = (TestAuth::new(), Clock::default());
+        let mut config = orders_config(database_url, &auth, &clock, nowhere, nowhere);
+        config.common.drain_delay = drain_delay;
+        orders::serve(config, listener, shutdown).boxed()
+    },
+};
 
-#[test]
-fn every_orders_method_has_an_access_rule_and_every_rule_a_method() {
-    platform::testing::assert_policy_covers("shop.orders.v1", &orders::api::policy());
-}
+platform::operations_tests!(ORDERS);

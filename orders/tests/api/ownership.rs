@@ -9,10 +9,7 @@ use crate::helpers::*;
 async fn another_customers_order_does_not_exist_for_you() {
     let shop = TestShop::spawn().await;
     let mug = shop.product("Mug", 1_000, 10).await;
-    let alices = shop
-        .place("alice", order("r1", &[(&mug, 1)], card(GOOD_CARD)))
-        .await
-        .expect("placed");
+    let alices = shop.buy_one("alice", &mug).await;
 
     expect_code(shop.get("bob", &alices.id).await, Code::NotFound);
     let cancel = shop

@@ -72,10 +72,7 @@ async fn with_payments_down_an_order_waits_uncharged_then_completes() {
     let mug = shop.product("Mug", 1_000, 10).await;
     shop.stop_payments().await;
 
-    let waiting = shop
-        .place("alice", order("r1", &[(&mug, 1)], card(GOOD_CARD)))
-        .await
-        .expect("placed");
+    let waiting = shop.buy_one("alice", &mug).await;
     assert_eq!(waiting.status(), OrderStatus::StockReserved);
     assert_eq!(shop.stock(&mug).await.reserved, 1);
 

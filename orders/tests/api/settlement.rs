@@ -136,14 +136,7 @@ async fn a_caller_that_stops_waiting_does_not_stop_its_checkout() {
         }
         Err(status) => {
             assert_eq!(status.code(), tonic::Code::DeadlineExceeded);
-            let listed = shop
-                .orders
-                .clone()
-                .list_orders(shop.as_user("alice", proto::ListOrdersRequest::default()))
-                .await
-                .expect("list")
-                .into_inner();
-            listed.orders[0].id.clone()
+            shop.orders_of("alice").await[0].id.clone()
         }
     };
     // No time passes on the service clock, so no recovery pass could have
@@ -157,10 +150,7 @@ async fn a_caller_that_stops_waiting_does_not_stop_its_checkout() {
 async fn a_cancelled_orders_refund_carries_the_reason() {
     let shop = TestShop::spawn().await;
     let mug = shop.product("Mug", 1_000, 10).await;
-    let placed = shop
-        .place("alice", order("r1", &[(&mug, 1)], card(GOOD_CARD)))
-        .await
-        .expect("placed");
+    let placed = shop.buy_one("alice", &mug).await;
     assert_eq!(placed.status(), OrderStatus::Confirmed);
     shop.orders
         .clone()

@@ -39,10 +39,7 @@ async fn statuses(
 async fn a_late_watcher_gets_the_whole_story_then_the_stream_ends() {
     let shop = TestShop::spawn().await;
     let mug = shop.product("Mug", 1_000, 10).await;
-    let placed = shop
-        .place("alice", order("r1", &[(&mug, 1)], card(GOOD_CARD)))
-        .await
-        .expect("placed");
+    let placed = shop.buy_one("alice", &mug).await;
 
     assert_eq!(
         statuses(&shop, "alice", &placed.id, 0).await,
@@ -64,10 +61,7 @@ async fn a_watcher_sees_changes_live_as_checkout_completes() {
     let mut shop = TestShop::spawn().await;
     let mug = shop.product("Mug", 1_000, 10).await;
     shop.stop_payments().await;
-    let waiting = shop
-        .place("alice", order("r1", &[(&mug, 1)], card(GOOD_CARD)))
-        .await
-        .expect("placed");
+    let waiting = shop.buy_one("alice", &mug).await;
     assert_eq!(waiting.status(), OrderStatus::StockReserved);
 
     let mut stream = shop

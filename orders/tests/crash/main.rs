@@ -28,13 +28,13 @@ use std::{
 
 use contracts::{
     catalog::{self as catalog_proto, inventory_service_client::InventoryServiceClient},
-    common::{self, payment_method::Method},
+    common,
     orders::{self as proto, OrderStatus, order_service_client::OrderServiceClient},
     payments::{self as payments_proto, payment_service_client::PaymentServiceClient},
 };
 use platform::{
     auth::{DEFAULT_AUDIENCE, KeyPair, Role, Signer, Verifier, issuer},
-    testing::{TestDatabase, authorized},
+    testing::{TestDatabase, address, authorized, card, wallet},
 };
 use tonic::transport::Channel;
 use tonic_health::pb::{
@@ -308,18 +308,6 @@ impl Rng {
     }
 }
 
-fn card(number: &str) -> common::PaymentMethod {
-    common::PaymentMethod {
-        method: Some(Method::Card(common::Card {
-            number: number.into(),
-            exp_month: 12,
-            exp_year: 2099,
-            cvc: "123".into(),
-            holder_name: "Ada Lovelace".into(),
-        })),
-    }
-}
-
 /// Approved, declined, approved on the second attempt, never answered;
 /// and store credit.
 fn payment(rng: &mut Rng) -> common::PaymentMethod {
@@ -328,20 +316,7 @@ fn payment(rng: &mut Rng) -> common::PaymentMethod {
         4 => card("4000000000000002"),
         5 | 6 => card("4000000000000119"),
         7 => card("4000000000000101"),
-        _ => common::PaymentMethod {
-            method: Some(Method::Wallet(common::Wallet {})),
-        },
-    }
-}
-
-fn address() -> common::Address {
-    common::Address {
-        recipient: "Ada Lovelace".into(),
-        line1: "12 Analytical Row".into(),
-        city: "London".into(),
-        postal_code: "N1 9GU".into(),
-        country_code: "GB".into(),
-        ..Default::default()
+        _ => wallet(),
     }
 }
 

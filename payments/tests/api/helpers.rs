@@ -1,13 +1,14 @@
 //! The one way tests start a payments service: [`TestApp::spawn`].
 
 pub use platform::testing::{
-    concurrently, eventually, expect_code, info, minor, reason, usd, violated_fields,
+    card, card_with, concurrently, eventually, every_page, expect_code, info, minor, reason, usd,
+    violated_fields, wallet,
 };
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use contracts::{
-    common::{Card, PaymentMethod, Wallet, payment_method::Method},
+    common::PaymentMethod,
     payments::{self as proto, payment_service_client::PaymentServiceClient},
 };
 use payments::{
@@ -20,13 +21,9 @@ use platform::{
     auth::{Role, issuer},
     clock::Clock,
     db::{Db, DbError},
-    testing::{TestAuth, TestDatabase, authorized},
+    testing::{TestAuth, TestDatabase, TestServer, authorized},
 };
-use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tonic::{Request, Status, transport::Channel};
-use tonic_health::pb::{
-    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
-};
 
 /// The customer most tests act for.
 pub const CUSTOMER: &str = "customer-1";
@@ -37,16 +34,16 @@ pub const ADMIN: &str = "admin-1";
 /// its database for what the API does not show (the ledger).
 pub struct TestApp {
     pub payments: PaymentServiceClient<Channel>,
-    pub channel: Channel,
     pub auth: Arc<TestAuth>,
     pub clock: Clock,
     /// The simulated card network the service charges cards on.
     pub network: SimulatedCardNetwork,
+    // Stops the service when the app is dropped.
+    _server: TestServer<payments::StartError>,
     store: Store,
     db: Db,
+    database_url: String,
     config: Config,
-    shutdown: Option<oneshot::Sender<()>>,
-    server: Option<JoinHandle<Result<(), payments::StartError>>>,
     _database: Option<TestDatabase>,
 }
 
@@ -61,11 +58,10 @@ impl TestApp {
         let database = TestDatabase::new().await;
         let auth = Arc::new(TestAuth::new());
         let clock = Clock::manual(time::OffsetDateTime::now_utc());
-        let mut config = Config::new(database.url(), auth.verifier());
-        config.common.clock = clock.clone();
-        config.common.pool_size = 8;
+        let mut config = config(database.url(), &auth, &clock);
         configure(&mut config);
-        Self::start(config, auth, Some(database)).await
+        let database_url = database.url().to_owned();
+        Self::start(config, auth, clock, database_url, Some(database)).await
     }
 
     /// A second replica of this service: the same database, card network,
@@ -75,67 +71,38 @@ impl TestApp {
     pub async fn replica_with(&self, configure: impl FnOnce(&mut Config)) -> Self {
         let mut config = self.config.clone();
         configure(&mut config);
-        Self::start(config, self.auth.clone(), None).await
+        let (auth, clock, url) = (self.auth.clone(), self.clock.clone(), &self.database_url);
+        Self::start(config, auth, clock, url.clone(), None).await
     }
 
-    async fn start(config: Config, auth: Arc<TestAuth>, database: Option<TestDatabase>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let address = listener.local_addr().expect("address");
-        let (shutdown, stop) = oneshot::channel::<()>();
-        let server = tokio::spawn(payments::serve(config.clone(), listener, async {
-            let _ = stop.await;
-        }));
-
-        let channel = Channel::from_shared(format!("http://{address}"))
-            .expect("uri")
-            .connect_timeout(Duration::from_secs(5))
-            .connect_lazy();
+    async fn start(
+        config: Config,
+        auth: Arc<TestAuth>,
+        clock: Clock,
+        database_url: String,
+        database: Option<TestDatabase>,
+    ) -> Self {
+        let serving = config.clone();
+        let server =
+            TestServer::spawn(|listener, shutdown| payments::serve(serving, listener, shutdown))
+                .await;
         // Serving means connected and migrated: only then open the tests'
         // own way into the database.
-        eventually("the service is serving", || async {
-            HealthClient::new(channel.clone())
-                .check(HealthCheckRequest::default())
-                .await
-                .is_ok_and(|r| r.into_inner().status() == ServingStatus::Serving)
-        })
-        .await;
-        let db = Db::connect(
-            &config.common.database_url,
-            2,
-            payments::store::migrations(),
-        )
-        .await
-        .expect("the tests' own connection");
+        server.wait_until_serving().await;
+        let db = Db::connect(&database_url, 2, payments::store::migrations())
+            .await
+            .expect("the tests' own connection");
         Self {
-            payments: PaymentServiceClient::new(channel.clone()),
-            channel,
+            payments: PaymentServiceClient::new(server.channel()),
             auth,
-            clock: config.common.clock.clone(),
             network: config.card_network.clone(),
-            store: Store::new(db.clone(), config.common.clock.clone()),
+            store: Store::new(db.clone(), clock.clone()),
+            clock,
+            _server: server,
             db,
+            database_url,
             config,
-            shutdown: Some(shutdown),
-            server: Some(server),
             _database: database,
-        }
-    }
-
-    /// Asks the server to shut down, and waits until it has.
-    pub async fn stop(mut self) -> Result<(), payments::StartError> {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        match self.server.take() {
-            Some(server) => server.await.expect("server task"),
-            None => Ok(()),
-        }
-    }
-
-    /// Sends the shutdown signal without waiting.
-    pub fn begin_shutdown(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
         }
     }
 
@@ -248,8 +215,6 @@ impl TestApp {
         match &self.db {
             Db::Sqlite(_) => {
                 let path = self
-                    .config
-                    .common
                     .database_url
                     .strip_prefix("sqlite://")
                     .expect("a SQLite URL");
@@ -314,39 +279,6 @@ impl TestApp {
     }
 }
 
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-    }
-}
-
-/// A card method with `number`, good until December 2099.
-pub fn card(number: &str) -> PaymentMethod {
-    card_with(number, 12, 2099, "123")
-}
-
-/// A card method with every field chosen.
-pub fn card_with(number: &str, exp_month: i32, exp_year: i32, cvc: &str) -> PaymentMethod {
-    PaymentMethod {
-        method: Some(Method::Card(Card {
-            number: number.to_owned(),
-            exp_month,
-            exp_year,
-            cvc: cvc.to_owned(),
-            holder_name: "Ada Lovelace".to_owned(),
-        })),
-    }
-}
-
-/// The wallet method.
-pub fn wallet() -> PaymentMethod {
-    PaymentMethod {
-        method: Some(Method::Wallet(Wallet {})),
-    }
-}
-
 /// A charge of `amount_minor` USD for order `order-<key>`.
 pub fn charge_request(key: &str, amount_minor: i64, method: PaymentMethod) -> proto::ChargeRequest {
     proto::ChargeRequest {
@@ -365,4 +297,13 @@ pub fn top_up_request(key: &str, user_id: &str, amount_minor: i64) -> proto::Top
         idempotency_key: key.to_owned(),
         reason: "goodwill credit".to_owned(),
     }
+}
+
+/// The payments configuration every test starts from: the embedded
+/// defaults on `database_url`, trusting `auth`'s keys, on `clock`.
+pub fn config(database_url: &str, auth: &TestAuth, clock: &Clock) -> Config {
+    let mut config = Config::new(database_url, auth.verifier());
+    config.common.clock = clock.clone();
+    config.common.pool_size = 8;
+    config
 }

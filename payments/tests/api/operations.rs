@@ -1,130 +1,30 @@
-//! What operators and tools rely on: health, reflection, every method
-//! having an access rule, graceful shutdown, clear start-up errors, and a
-//! ledger the database itself keeps append-only.
+//! What operators and tools rely on: the checks every service passes
+//! (`platform::testing::operations`), run for payments; and a ledger the
+//! database itself keeps append-only.
 
-use std::time::Duration;
-
+use futures_util::FutureExt;
 use payments::processor::card::test_cards;
-use tonic_health::pb::{
-    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
-};
-use tonic_reflection::pb::v1::{
-    ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
-    server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+use platform::{
+    clock::Clock,
+    testing::{TestAuth, operations::Service},
 };
 
 use crate::helpers::*;
 
-async fn health_of(app: &TestApp, service: &str) -> ServingStatus {
-    HealthClient::new(app.channel.clone())
-        .check(HealthCheckRequest {
-            service: service.to_owned(),
-        })
-        .await
-        .expect("health check")
-        .into_inner()
-        .status()
-}
+const PAYMENTS: Service<payments::StartError> = Service {
+    name: "payments",
+    package: "shop.payments.v1",
+    services: &["shop.payments.v1.PaymentService"],
+    policy: payments::api::policy,
+    migrations: payments::store::migrations,
+    serve: |database_url, drain_delay, listener, shutdown| {
+        let mut config = config(database_url, &TestAuth::new(), &Clock::default());
+        config.common.drain_delay = drain_delay;
+        payments::serve(config, listener, shutdown).boxed()
+    },
+};
 
-#[tokio::test]
-async fn health_reports_serving_for_the_server_and_the_service() {
-    let app = TestApp::spawn().await;
-    for service in ["", "shop.payments.v1.PaymentService"] {
-        assert_eq!(
-            health_of(&app, service).await,
-            ServingStatus::Serving,
-            "{service:?}"
-        );
-    }
-}
-
-#[tokio::test]
-async fn reflection_lists_the_payment_service() {
-    let app = TestApp::spawn().await;
-    let mut responses = ServerReflectionClient::new(app.channel.clone())
-        .server_reflection_info(futures_util::stream::iter([ServerReflectionRequest {
-            host: String::new(),
-            message_request: Some(MessageRequest::ListServices(String::new())),
-        }]))
-        .await
-        .expect("reflection")
-        .into_inner();
-    let response = responses
-        .message()
-        .await
-        .expect("stream")
-        .expect("one response");
-    let Some(MessageResponse::ListServicesResponse(list)) = response.message_response else {
-        panic!("unexpected reflection response: {response:?}");
-    };
-    let mut names: Vec<_> = list.service.into_iter().map(|s| s.name).collect();
-    names.sort();
-    assert_eq!(
-        names,
-        [
-            "grpc.health.v1.Health",
-            "grpc.reflection.v1.ServerReflection",
-            "shop.payments.v1.PaymentService",
-        ]
-    );
-}
-
-#[test]
-fn every_payments_method_has_an_access_rule_and_every_rule_a_method() {
-    platform::testing::assert_policy_covers("shop.payments.v1", &payments::api::policy());
-}
-
-#[tokio::test]
-async fn shutdown_reports_not_serving_before_it_stops() {
-    let mut app =
-        TestApp::spawn_with(|config| config.common.drain_delay = Duration::from_secs(2)).await;
-    assert_eq!(health_of(&app, "").await, ServingStatus::Serving);
-
-    app.begin_shutdown();
-    eventually(
-        "health turns NOT_SERVING during the drain delay",
-        || async { health_of(&app, "").await == ServingStatus::NotServing },
-    )
-    .await;
-    app.stop().await.expect("clean stop");
-}
-
-#[tokio::test]
-async fn a_bad_database_url_fails_start_up_with_one_clear_error() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let config = payments::Config::new(
-        "mysql://localhost/payments",
-        platform::testing::TestAuth::new().verifier(),
-    );
-    let error = payments::serve(config, listener, std::future::pending())
-        .await
-        .expect_err("refused");
-    assert_eq!(
-        error.to_string(),
-        "invalid database URL: \"mysql://localhost/payments\" must start with sqlite:// or postgres://"
-    );
-
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let unreachable = payments::Config::new(
-        "postgres://shop:secret@127.0.0.1:1/payments",
-        platform::testing::TestAuth::new().verifier(),
-    );
-    let error = payments::serve(unreachable, listener, std::future::pending())
-        .await
-        .expect_err("refused");
-    let message = error.to_string();
-    assert!(
-        message.starts_with(
-            "cannot connect to PostgreSQL at postgres://shop:***@127.0.0.1:1/payments"
-        ),
-        "{message}"
-    );
-    assert!(!message.contains("secret"));
-}
+platform::operations_tests!(PAYMENTS);
 
 #[tokio::test]
 async fn the_database_refuses_to_change_or_delete_ledger_entries() {

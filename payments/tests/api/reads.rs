@@ -107,24 +107,14 @@ async fn listing_pages_through_every_payment_once_newest_first() {
     }
     created.reverse();
 
-    let mut seen = Vec::new();
-    let mut token = String::new();
-    let mut pages = 0;
-    loop {
-        let page = app
-            .payments
-            .clone()
-            .list_payments(app.as_admin(list(2, &token, "", "")))
-            .await
-            .expect("list")
-            .into_inner();
-        pages += 1;
-        seen.extend(ids(&page.payments));
-        if page.next_page_token.is_empty() {
-            break;
-        }
-        token = page.next_page_token;
-    }
+    let app = &app;
+    let (seen, pages) = every_page(|token| async move {
+        let request = app.as_admin(list(2, &token, "", ""));
+        let page = app.payments.clone().list_payments(request).await;
+        let page = page.expect("list").into_inner();
+        (ids(&page.payments), page.next_page_token)
+    })
+    .await;
     assert_eq!(seen, created);
     assert_eq!(pages, 3);
 }
