@@ -18,7 +18,11 @@ pub mod reflection;
 pub mod routes;
 pub mod web;
 
-use std::{future::Future, time::Duration};
+use std::{
+    collections::{BTreeMap, HashMap},
+    future::Future,
+    time::Duration,
+};
 
 use client_address::TrustedProxies;
 use contracts::auth::auth_service_server::AuthServiceServer;
@@ -46,7 +50,6 @@ use crate::{
     edge::{EdgeLayer, EdgeRules},
     limits::{KeyedLimit, Rate},
     proxy::Proxy,
-    routes::Backend,
 };
 
 /// Which browser origins may call the gateway (grpc-web from another site).
@@ -85,9 +88,10 @@ pub struct Config {
     /// Trusts the gateway's own public key only: callers from outside
     /// cannot present service tokens.
     pub verifier: Verifier,
-    pub catalog_url: String,
-    pub orders_url: String,
-    pub payments_url: String,
+    /// Where each backend of the route table ([`routes::ROUTED`]) is, by
+    /// name: `catalog` -> `http://127.0.0.1:50051`. Every backend the table
+    /// names needs one; no other may be given.
+    pub backends: BTreeMap<String, String>,
     pub cors: Cors,
     /// Calls per signed-in user, or per client address when anonymous.
     pub rate: Rate,
@@ -130,18 +134,18 @@ impl Config {
         database_url: impl Into<String>,
         signer: Signer,
         verifier: Verifier,
-        backend_urls: [String; 3],
+        backends: impl IntoIterator<Item = (impl Into<String>, String)>,
     ) -> Self {
-        let [catalog_url, orders_url, payments_url] = backend_urls;
         Self {
             database_url: database_url.into(),
             pool_size: 10,
             clock: Clock::System,
             signer,
             verifier,
-            catalog_url,
-            orders_url,
-            payments_url,
+            backends: backends
+                .into_iter()
+                .map(|(name, url)| (name.into(), url))
+                .collect(),
             cors: Cors::AnyOrigin,
             rate: Rate {
                 per_second: 50.0,
@@ -178,6 +182,10 @@ pub enum StartError {
     Database(#[from] DbError),
     #[error(transparent)]
     Backend(#[from] ClientError),
+    #[error("no URL for the backend {0:?} (give it with --backend {0}=URL)")]
+    MissingBackend(&'static str),
+    #[error("unknown backend {0:?}: the route table names {known:?}", known = routes::backends())]
+    UnknownBackend(String),
     #[error("invalid CORS origin {0:?}")]
     Cors(String),
     #[error("cannot create the accounts asked for: {0}")]
@@ -214,18 +222,24 @@ pub async fn serve(
         failures_to_open: config.breaker_failures.max(1),
         cool_down: config.breaker_cool_down,
     };
-    let backend = |name, url: &str| -> Result<_, ClientError> {
+    let names = routes::backends();
+    if let Some(unknown) = config
+        .backends
+        .keys()
+        .find(|n| !names.contains(&n.as_str()))
+    {
+        return Err(StartError::UnknownBackend(unknown.clone()));
+    }
+    let mut backends = HashMap::new();
+    for name in names {
+        let url = config
+            .backends
+            .get(name)
+            .ok_or(StartError::MissingBackend(name))?;
         let channel = platform::client::connect(url, &config.channels)?;
-        Ok(proxy::upstream(name, guard, channel))
-    };
-    let catalog = backend("catalog", &config.catalog_url)?;
-    let orders = backend("orders", &config.orders_url)?;
-    let payments = backend("payments", &config.payments_url)?;
-    let proxy = Proxy::new(|backend| match backend {
-        Backend::Catalog => catalog.clone(),
-        Backend::Orders => orders.clone(),
-        Backend::Payments => payments.clone(),
-    });
+        backends.insert(name, proxy::upstream(name, guard, channel));
+    }
+    let proxy = Proxy::new(&backends);
     // Any gRPC call the gateway does not serve itself (accounts) is
     // forwarded, or refused there if the service is unknown.
     let router = Routes::new(AuthServiceServer::new(auth))
@@ -297,7 +311,7 @@ pub async fn serve(
             name: "gateway",
             database: Some(db),
             routes: Routes::from(router),
-            service_names: routes::PUBLIC_SERVICES.to_vec(),
+            service_names: routes::public_services(),
             descriptors: Some(public_contract),
         },
         layers,

@@ -36,6 +36,13 @@ struct Args {
     #[arg(long, env = "PAYMENTS_URL", default_value = "http://127.0.0.1:50053")]
     payments_url: String,
 
+    /// A backend's URL, as NAME=URL with the name the route table gives it
+    /// (e.g. `cart=http://cart:50054`); repeat it, or comma-separate them
+    /// in BACKENDS. It is how a backend without a flag of its own is given,
+    /// and it wins over --catalog-url and the like.
+    #[arg(long = "backend", env = "BACKENDS", value_delimiter = ',', value_parser = parse_backend)]
+    backends: Vec<(String, String)>,
+
     /// A browser origin allowed to call the gateway (grpc-web from another
     /// site); repeat it, or `*` for any (development only). The storefront
     /// served by the gateway itself needs none.
@@ -133,7 +140,13 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         args.common.database_url_for("gateway"),
         signer,
         verifier,
-        [args.catalog_url, args.orders_url, args.payments_url],
+        [
+            ("catalog".to_owned(), args.catalog_url),
+            ("orders".to_owned(), args.orders_url),
+            ("payments".to_owned(), args.payments_url),
+        ]
+        .into_iter()
+        .chain(args.backends),
     );
     config.pool_size = args.common.database_pool_size;
     config.drain_delay = args.common.drain_delay;
@@ -168,4 +181,14 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     gateway::serve(config, listener, platform::shutdown::signal()).await?;
     Ok(())
+}
+
+/// `NAME=URL`, for `--backend`.
+fn parse_backend(arg: &str) -> Result<(String, String), String> {
+    match arg.split_once('=') {
+        Some((name, url)) if !name.is_empty() && !url.is_empty() => {
+            Ok((name.to_owned(), url.to_owned()))
+        }
+        _ => Err(format!("expected NAME=URL, got {arg:?}")),
+    }
 }

@@ -101,7 +101,11 @@ impl TestShop {
             databases[3].url(),
             keys.gateway_signer(),
             keys.verifier(),
-            [catalog_url.clone(), orders_url, payments_url.clone()],
+            [
+                ("catalog", catalog_url.clone()),
+                ("orders", orders_url),
+                ("payments", payments_url.clone()),
+            ],
         );
         gateway.demo_accounts = true;
         // Tests sign in often; the limits test sets strict values itself.
