@@ -26,6 +26,10 @@ DRAIN_DELAY. Each namespace has a default-deny NetworkPolicy (ingress and
 egress), and each Deployment has a PodDisruptionBudget and a
 HorizontalPodAutoscaler.
 
+The manifests match the list of services at the repo root (`services`):
+each service has its Deployment and a Service of its name on its port, and
+no Deployment is missing from the list.
+
 --self-test breaks a rendered overlay in each of these ways, one at a time,
 and fails unless the check catches every one.
 
@@ -47,6 +51,8 @@ from typing import Any, Callable
 import yaml
 
 K8S_DIR = Path(__file__).resolve().parent
+# Name, port, database, public: one service a line (k8s/secrets.sh reads it too).
+SERVICES_FILE = K8S_DIR.parent / "services"
 # The oldest Kubernetes these manifests support, and the newest schemas the
 # pinned kubernetes-validate knows: each resource must be valid on both.
 KUBERNETES_VERSIONS = ["1.30", "1.37"]
@@ -84,6 +90,8 @@ def render(overlay: str, kubectl: str) -> list[Doc]:
     with tempfile.TemporaryDirectory(prefix="shop-k8s-") as tmp:
         copy_dir = Path(tmp) / "k8s"
         shutil.copytree(K8S_DIR, copy_dir, ignore=shutil.ignore_patterns("secrets", "__pycache__"))
+        # secrets.sh reads the list of services beside k8s/.
+        shutil.copy(SERVICES_FILE, Path(tmp) / "services")
         made = subprocess.run(
             ["bash", str(copy_dir / "secrets.sh"), overlay],
             capture_output=True,
@@ -297,6 +305,35 @@ def check_hardening(docs: list[Doc]) -> tuple[list[str], int]:
     return errors, checked
 
 
+# ----------------------------------------------------------------- services
+
+
+def services() -> dict[str, int]:
+    """The list of services: name -> port."""
+    listed = {}
+    for line in SERVICES_FILE.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, port, *_ = line.split()
+            listed[name] = int(port)
+    return listed
+
+
+def check_services(docs: list[Doc], listed: dict[str, int]) -> list[str]:
+    """Each listed service has its Deployment and a Service on its port;
+    each Deployment is a listed service."""
+    errors = []
+    deployments = {doc["metadata"]["name"] for doc in docs if doc.get("kind") == "Deployment"}
+    for name, port in listed.items():
+        if name not in deployments:
+            errors.append(f"service {name} (in {SERVICES_FILE.name}): no Deployment/{name}")
+        ports = [p.get("port") for doc in docs if doc.get("kind") == "Service" and doc["metadata"]["name"] == name for p in dig(doc, "spec", "ports") or []]
+        if port not in ports:
+            errors.append(f"service {name} (in {SERVICES_FILE.name}): no Service/{name} on port {port} (found {ports})")
+    for name in sorted(deployments - listed.keys()):
+        errors.append(f"Deployment/{name}: not in {SERVICES_FILE.name}")
+    return errors
+
+
 # ---------------------------------------------------------------- self-test
 
 
@@ -374,6 +411,17 @@ def self_test(docs: list[Doc]) -> tuple[list[str], int]:
         errors, _ = check_hardening(broken)
         if not any(expected in error for error in errors):
             problems.append(f"self-test: {what}: not caught (expected a message with {expected!r}, got {errors})")
+    # The manifests and the list of services drifting apart, both ways.
+    listed = services()
+    for what, changed, expected in [
+        ("a listed service without manifests", {**listed, "unlisted-new": 50099}, "no Deployment/unlisted-new"),
+        ("a Deployment missing from the list", dict(list(listed.items())[1:]), "not in services"),
+        ("a service on another port", {name: port + 1 for name, port in listed.items()}, "on port"),
+    ]:
+        tried += 1
+        errors = check_services(docs, changed)
+        if not any(expected in error for error in errors):
+            problems.append(f"self-test: {what}: not caught (expected a message with {expected!r}, got {errors})")
     return problems, tried
 
 
@@ -400,13 +448,14 @@ def main() -> int:
             (args.out / f"{overlay}.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False))
         schema_errors = validate_schemas(docs)
         hardening_errors, containers = check_hardening(docs)
+        hardening_errors += check_services(docs, services())
         self_test_errors, tried = self_test(docs) if args.self_test else ([], 0)
         problems = schema_errors + hardening_errors + self_test_errors
         failures += problems
         status = f"FAILED ({len(problems)} problems)" if problems else "ok"
         print(
             f"k8s: {overlay}: {len(docs)} resources, schemas (Kubernetes {', '.join(KUBERNETES_VERSIONS)}, strict), "
-            f"hardening of {containers} containers"
+            f"hardening of {containers} containers, the list of services"
             + (f", self-test of {tried} breakages" if args.self_test else "")
             + f": {status}",
             flush=True,

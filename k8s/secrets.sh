@@ -12,7 +12,9 @@
 # any other overlay uses external databases: their URLs come from
 # <SERVICE>_DATABASE_URL, or are placeholders to edit.
 #
-# Needs bash and openssl. See k8s/README.md for what each file is.
+# The services come from the list at the repo root (../services), those
+# with a database get a DATABASE_URL. Needs bash, awk and openssl. See
+# k8s/README.md for what each file is.
 set -euo pipefail
 
 usage() { echo "usage: $0 OVERLAY [SECRETS_DIR]   (OVERLAY: dev, production, ...)" >&2; exit 2; }
@@ -43,7 +45,10 @@ for name in gateway orders; do
     fi
 done
 
-services=(catalog orders payments gateway)
+# Every service of the list has a database today; a new one without sets
+# "no" in the list's third column.
+mapfile -t services < <(awk '!/^#/ && NF && $3 == "yes" { print $1 }' "$k8s/../services")
+[ ${#services[@]} -gt 0 ] || { echo "$0: no services in $k8s/../services" >&2; exit 1; }
 upper() { tr '[:lower:]' '[:upper:]' <<<"$1"; }
 
 if [ "$overlay" = dev ]; then

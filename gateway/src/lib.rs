@@ -18,14 +18,18 @@ pub mod reflection;
 pub mod routes;
 pub mod web;
 
-use std::{future::Future, time::Duration};
+use std::{
+    collections::{BTreeMap, HashMap},
+    future::Future,
+    time::Duration,
+};
 
 use client_address::TrustedProxies;
 use contracts::auth::auth_service_server::AuthServiceServer;
 use http::{HeaderName, Method, header};
 use platform::{
     auth::{Signer, Verifier},
-    client::{ChannelOptions, ClientError},
+    client::ChannelOptions,
     config::CommonConfig,
     db::Db,
     metrics::GrpcMetricsLayer,
@@ -48,7 +52,6 @@ use crate::{
     edge::{EdgeLayer, EdgeRules},
     limits::{KeyedLimit, Rate},
     proxy::Proxy,
-    routes::Backend,
 };
 
 /// Which browser origins may call the gateway (grpc-web from another site).
@@ -85,9 +88,10 @@ pub struct Config {
     pub common: CommonConfig,
     /// Signs access tokens (the gateway's private key and token lifetime).
     pub signer: Signer,
-    pub catalog_url: String,
-    pub orders_url: String,
-    pub payments_url: String,
+    /// Where each backend of the route table ([`routes::ROUTED`]) is, by
+    /// name: `catalog` -> `http://127.0.0.1:50051`. Every backend the table
+    /// names needs one; no other may be given.
+    pub backends: BTreeMap<String, String>,
     pub cors: Cors,
     /// Calls per signed-in user, or per client address when anonymous.
     pub rate: Rate,
@@ -126,24 +130,24 @@ impl Config {
         database_url: impl Into<String>,
         signer: Signer,
         verifier: Verifier,
-        backend_urls: [String; 3],
+        backends: impl IntoIterator<Item = (impl Into<String>, String)>,
     ) -> Self {
-        Self::with_common(
-            CommonConfig::new(database_url, verifier),
-            signer,
-            backend_urls,
-        )
+        Self::with_common(CommonConfig::new(database_url, verifier), signer, backends)
     }
 
     /// The gateway's own defaults around `common`.
-    pub fn with_common(common: CommonConfig, signer: Signer, backend_urls: [String; 3]) -> Self {
-        let [catalog_url, orders_url, payments_url] = backend_urls;
+    pub fn with_common(
+        common: CommonConfig,
+        signer: Signer,
+        backends: impl IntoIterator<Item = (impl Into<String>, String)>,
+    ) -> Self {
         Self {
             common,
             signer,
-            catalog_url,
-            orders_url,
-            payments_url,
+            backends: backends
+                .into_iter()
+                .map(|(name, url)| (name.into(), url))
+                .collect(),
             cors: Cors::AnyOrigin,
             rate: Rate {
                 per_second: 50.0,
@@ -171,6 +175,34 @@ impl Config {
     }
 }
 
+/// A backend table that does not match the route table.
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    #[error("no URL for the backend {0:?} (give it with --backend {0}=URL)")]
+    Missing(&'static str),
+    #[error("unknown backend {0:?}: the route table names {known:?}", known = routes::backends())]
+    Unknown(String),
+}
+
+/// Each backend the route table names with its URL, or why the table
+/// given does not fit.
+fn known_backends(
+    given: &BTreeMap<String, String>,
+) -> Result<Vec<(&'static str, &String)>, StartError> {
+    let refused = |e| StartError::setup("the gateway's backends", e);
+    let names = routes::backends();
+    if let Some(unknown) = given.keys().find(|n| !names.contains(&n.as_str())) {
+        return Err(refused(BackendError::Unknown(unknown.clone())));
+    }
+    names
+        .into_iter()
+        .map(|name| match given.get(name) {
+            Some(url) => Ok((name, url)),
+            None => Err(refused(BackendError::Missing(name))),
+        })
+        .collect()
+}
+
 /// Runs the gateway on `listener` until `shutdown` completes.
 pub async fn serve(
     config: Config,
@@ -196,18 +228,12 @@ pub async fn serve(
         failures_to_open: config.breaker_failures.max(1),
         cool_down: config.breaker_cool_down,
     };
-    let backend = |name, url: &str| -> Result<_, ClientError> {
+    let mut backends = HashMap::new();
+    for (name, url) in known_backends(&config.backends)? {
         let channel = platform::client::connect(url, &config.channels)?;
-        Ok(proxy::upstream(name, guard, channel))
-    };
-    let catalog = backend("catalog", &config.catalog_url)?;
-    let orders = backend("orders", &config.orders_url)?;
-    let payments = backend("payments", &config.payments_url)?;
-    let proxy = Proxy::new(|backend| match backend {
-        Backend::Catalog => catalog.clone(),
-        Backend::Orders => orders.clone(),
-        Backend::Payments => payments.clone(),
-    });
+        backends.insert(name, proxy::upstream(name, guard, channel));
+    }
+    let proxy = Proxy::new(&backends);
     // Any gRPC call the gateway does not serve itself (accounts) is
     // forwarded, or refused there if the service is unknown.
     let router = Routes::new(AuthServiceServer::new(auth))
@@ -275,7 +301,7 @@ pub async fn serve(
         name: "gateway",
         database: Some(db.clone()),
         routes: Routes::from(router),
-        service_names: routes::PUBLIC_SERVICES.to_vec(),
+        service_names: routes::public_services(),
         descriptors: Some(public_contract),
     };
     let Config { common, .. } = config;

@@ -37,6 +37,13 @@ struct Args {
     #[arg(long, env = "PAYMENTS_URL", default_value = "http://127.0.0.1:50053")]
     payments_url: String,
 
+    /// A backend's URL, as NAME=URL with the name the route table gives it
+    /// (e.g. `cart=http://cart:50054`); repeat it, or comma-separate them
+    /// in BACKENDS. It is how a backend without a flag of its own is given,
+    /// and it wins over --catalog-url and the like.
+    #[arg(long = "backend", env = "BACKENDS", value_delimiter = ',', value_parser = parse_backend)]
+    backends: Vec<(String, String)>,
+
     /// A browser origin allowed to call the gateway (grpc-web from another
     /// site); repeat it, or `*` for any (development only). The storefront
     /// served by the gateway itself needs none.
@@ -120,7 +127,13 @@ async fn run(args: Args, listener: TcpListener) -> Result<(), Box<dyn std::error
     let mut config = gateway::Config::with_common(
         common,
         signer,
-        [args.catalog_url, args.orders_url, args.payments_url],
+        [
+            ("catalog".to_owned(), args.catalog_url),
+            ("orders".to_owned(), args.orders_url),
+            ("payments".to_owned(), args.payments_url),
+        ]
+        .into_iter()
+        .chain(args.backends),
     );
     config.channels = args.common.channel_options()?;
     config.max_in_flight = args.max_calls_in_flight;
@@ -146,4 +159,14 @@ async fn run(args: Args, listener: TcpListener) -> Result<(), Box<dyn std::error
     }
     gateway::serve(config, listener, platform::shutdown::signal()).await?;
     Ok(())
+}
+
+/// `NAME=URL`, for `--backend`.
+fn parse_backend(arg: &str) -> Result<(String, String), String> {
+    match arg.split_once('=') {
+        Some((name, url)) if !name.is_empty() && !url.is_empty() => {
+            Ok((name.to_owned(), url.to_owned()))
+        }
+        _ => Err(format!("expected NAME=URL, got {arg:?}")),
+    }
 }

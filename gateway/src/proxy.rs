@@ -38,7 +38,7 @@ use platform::{
 use tonic::{Code, Status, body::Body, transport::Channel};
 use tower::{Layer, Service, ServiceExt};
 
-use crate::routes::{self, Backend};
+use crate::routes;
 
 /// A backend as the gateway calls it: measured, guarded, relayed.
 pub type Upstream = GrpcMetrics<Guarded<Relay<Channel>>>;
@@ -61,11 +61,13 @@ pub struct Proxy {
 }
 
 impl Proxy {
-    /// A proxy with one guarded channel per backend.
-    pub fn new(channel_of: impl Fn(Backend) -> Upstream) -> Self {
+    /// A proxy over one guarded channel per backend, by backend name: each
+    /// routed service goes to its backend's; a service whose backend has
+    /// none is not served.
+    pub fn new(backends: &HashMap<&str, Upstream>) -> Self {
         let routes = routes::ROUTED
             .iter()
-            .map(|(service, backend)| (*service, channel_of(*backend)))
+            .filter_map(|(service, backend)| Some((*service, backends.get(backend)?.clone())))
             .collect();
         Self {
             routes: Arc::new(routes),

@@ -18,25 +18,35 @@ use platform::{
 };
 use tonic::{Code, Status};
 
-/// The backend that serves a routed service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Backend {
-    Catalog,
-    Orders,
-    Payments,
-}
-
-/// Services the gateway forwards, and to which backend.
-pub const ROUTED: [(&str, Backend); 4] = [
-    (CATALOG, Backend::Catalog),
-    (INVENTORY, Backend::Catalog),
-    (ORDERS, Backend::Orders),
-    (PAYMENTS, Backend::Payments),
+/// Services the gateway forwards, and the backend (by name) that serves
+/// each. A new backend is one line here plus its URL in the configuration
+/// (`--backend NAME=URL`; see [`crate::Config::backends`]).
+pub const ROUTED: &[(&str, &str)] = &[
+    (CATALOG, "catalog"),
+    (INVENTORY, "catalog"),
+    (ORDERS, "orders"),
+    (PAYMENTS, "payments"),
 ];
 
-/// The services listed by the gateway's reflection and health: those with
-/// at least one method in the access table (see `reflection`).
-pub const PUBLIC_SERVICES: [&str; 5] = [AUTH, CATALOG, INVENTORY, ORDERS, PAYMENTS];
+/// The backends the route table names, each once, in table order.
+pub fn backends() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for (_, backend) in ROUTED {
+        if !names.contains(backend) {
+            names.push(backend);
+        }
+    }
+    names
+}
+
+/// The services listed by the gateway's reflection and health: its own
+/// accounts and every routed service (each has at least one method in the
+/// access table; `reflection`'s tests hold the two lists equal).
+pub fn public_services() -> Vec<&'static str> {
+    std::iter::once(AUTH)
+        .chain(ROUTED.iter().map(|(service, _)| *service))
+        .collect()
+}
 
 /// Who may call what through the gateway. The services check again.
 pub fn policy() -> Policy {

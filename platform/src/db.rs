@@ -4,8 +4,9 @@
 //!
 //! Services write their diesel queries once, inside [`on_db!`], which
 //! type-checks and runs the same DSL against whichever backend is live.
-//! DDL differs, so each service embeds one migrations folder per backend;
-//! they run at start.
+//! Migrations run at start. A service whose SQL suits both backends keeps
+//! one folder of them; one whose DDL differs keeps one per backend. Either
+//! way it embeds them with [`migrations!`](crate::migrations).
 
 use std::time::Duration;
 
@@ -19,6 +20,10 @@ use diesel_async::{
     sync_connection_wrapper::SyncConnectionWrapper,
 };
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
+// For `migrations!`: the code diesel's `embed_migrations!` writes names
+// `diesel_migrations::...`, which the services then need not depend on.
+#[doc(hidden)]
+pub use diesel_migrations;
 
 /// The async SQLite connection: diesel's synchronous one, run off the runtime.
 pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
@@ -41,8 +46,8 @@ impl std::fmt::Debug for Db {
     }
 }
 
-/// A service's embedded migrations, one set per backend (build it from the
-/// service's `embed_migrations!` constants).
+/// A service's embedded migrations, one set per backend (built by
+/// [`migrations!`](crate::migrations)).
 pub struct Migrations {
     pub sqlite: EmbeddedMigrations,
     pub postgres: EmbeddedMigrations,
@@ -315,6 +320,35 @@ impl Db {
 /// `db` is on. The body is compiled once per backend, so the same diesel DSL
 /// is type-checked against both. The enclosing function's error type needs
 /// `From<DbError>` (and `From<diesel::result::Error>` for queries).
+/// Defines the service's `pub fn migrations() -> platform::db::Migrations`,
+/// embedding the SQL at compile time (paths relative to the crate's
+/// `Cargo.toml`):
+///
+/// - `platform::migrations!("migrations")`: one folder both backends run;
+/// - `platform::migrations!(sqlite: "migrations/sqlite", postgres:
+///   "migrations/postgres")`: one folder per backend, where the DDL differs.
+///
+/// A migration's version is its folder's name, so moving a folder between
+/// the two layouts leaves existing databases as they are.
+#[macro_export]
+macro_rules! migrations {
+    ($both:literal) => {
+        $crate::migrations!(sqlite: $both, postgres: $both);
+    };
+    (sqlite: $sqlite:literal, postgres: $postgres:literal $(,)?) => {
+        /// This service's migrations for both backends.
+        pub fn migrations() -> $crate::db::Migrations {
+            use $crate::db::diesel_migrations::{self, EmbeddedMigrations, embed_migrations};
+            const SQLITE: EmbeddedMigrations = embed_migrations!($sqlite);
+            const POSTGRES: EmbeddedMigrations = embed_migrations!($postgres);
+            $crate::db::Migrations {
+                sqlite: SQLITE,
+                postgres: POSTGRES,
+            }
+        }
+    };
+}
+
 #[macro_export]
 macro_rules! on_db {
     ($db:expr, |$conn:ident| $body:expr) => {{

@@ -104,7 +104,11 @@ impl TestShop {
                 databases[3].url(),
                 &keys,
                 ca,
-                [catalog_url.clone(), orders_url, payments_url.clone()],
+                [
+                    ("catalog", catalog_url.clone()),
+                    ("orders", orders_url),
+                    ("payments", payments_url.clone()),
+                ],
             ),
         };
         configure(&mut services);
@@ -244,7 +248,7 @@ fn gateway_config(
     database_url: &str,
     keys: &TestAuth,
     ca: Option<&TestCa>,
-    backends: [String; 3],
+    backends: [(&str, String); 3],
 ) -> gateway::Config {
     let mut config = gateway::Config::new(
         database_url,

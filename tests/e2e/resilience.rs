@@ -12,7 +12,7 @@ use crate::helpers::*;
 async fn a_dead_backend_fails_fast_once_its_breaker_opens_and_the_others_serve_on() {
     let dead = FakeBackend::spawn(Behaviour::Unavailable).await;
     let shop = TestShop::spawn_with(|config| {
-        config.catalog_url = dead.url();
+        config.backends.insert("catalog".into(), dead.url());
         config.breaker_failures = 3;
     })
     .await;

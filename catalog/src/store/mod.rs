@@ -11,22 +11,9 @@ pub mod schema;
 
 use std::time::Duration;
 
-use diesel_migrations::{EmbeddedMigrations, embed_migrations};
-use platform::{
-    clock::Clock,
-    db::{Db, Migrations},
-};
+use platform::{clock::Clock, db::Db};
 
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
-const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
-
-/// The catalog's migrations for both backends.
-pub fn migrations() -> Migrations {
-    Migrations {
-        sqlite: SQLITE_MIGRATIONS,
-        postgres: POSTGRES_MIGRATIONS,
-    }
-}
+platform::migrations!("migrations");
 
 /// The catalog's tables. Cheap to clone.
 #[derive(Clone, Debug)]

@@ -2,26 +2,16 @@
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use platform::{
     auth::Role,
     clock::{Clock, from_micros, to_micros},
-    db::{Db, DbError, Migrations},
+    db::{Db, DbError},
     on_db,
 };
 
 use super::domain::User;
 
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
-const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
-
-/// The gateway's migrations for both backends.
-pub fn migrations() -> Migrations {
-    Migrations {
-        sqlite: SQLITE_MIGRATIONS,
-        postgres: POSTGRES_MIGRATIONS,
-    }
-}
+platform::migrations!("migrations");
 
 diesel::table! {
     users (id) {

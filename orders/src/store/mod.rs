@@ -7,24 +7,11 @@ mod orders;
 mod rows;
 pub mod schema;
 
-use diesel_migrations::{EmbeddedMigrations, embed_migrations};
-use platform::{
-    clock::Clock,
-    db::{Db, Migrations},
-};
+use platform::{clock::Clock, db::Db};
 
 pub use orders::ListQuery;
 
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
-const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
-
-/// The orders service's migrations for both backends.
-pub fn migrations() -> Migrations {
-    Migrations {
-        sqlite: SQLITE_MIGRATIONS,
-        postgres: POSTGRES_MIGRATIONS,
-    }
-}
+platform::migrations!("migrations");
 
 /// The orders tables. Cheap to clone.
 #[derive(Clone, Debug)]

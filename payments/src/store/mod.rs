@@ -12,22 +12,12 @@ pub mod rows;
 pub mod schema;
 mod wallets;
 
-use diesel_migrations::{EmbeddedMigrations, embed_migrations};
-use platform::{
-    clock::Clock,
-    db::{Db, Migrations},
-};
+use platform::{clock::Clock, db::Db};
 
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
-const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
-
-/// The payments service's migrations for both backends.
-pub fn migrations() -> Migrations {
-    Migrations {
-        sqlite: SQLITE_MIGRATIONS,
-        postgres: POSTGRES_MIGRATIONS,
-    }
-}
+platform::migrations!(
+    sqlite: "migrations/sqlite",
+    postgres: "migrations/postgres",
+);
 
 /// What an idempotent write found: it created the thing, or the key was
 /// already taken (by an earlier or concurrent call) and this is what the

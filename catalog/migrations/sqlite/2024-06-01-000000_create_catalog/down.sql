@@ -1,5 +1,0 @@
-DROP TABLE stock_adjustments;
-DROP TABLE reservation_lines;
-DROP TABLE reservations;
-DROP TABLE stock;
-DROP TABLE products;
