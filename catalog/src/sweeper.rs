@@ -26,7 +26,7 @@ pub async fn sweep(store: &Store) {
             Ok(0) => return,
             Ok(released) => {
                 tracing::info!(released, "released expired reservations");
-                if released < BATCH as usize {
+                if i64::try_from(released).is_ok_and(|released| released < BATCH) {
                     return;
                 }
             }

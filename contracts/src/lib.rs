@@ -9,7 +9,8 @@ pub mod card;
 pub mod methods;
 pub mod timestamp;
 
-#[allow(clippy::all, missing_docs)]
+// Generated code (tonic/prost): not held to the workspace's lint policy.
+#[allow(clippy::all, clippy::pedantic, missing_docs)]
 pub mod shop {
     pub mod common {
         pub mod v1 {

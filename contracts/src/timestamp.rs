@@ -5,6 +5,9 @@ use prost_types::Timestamp;
 use time::OffsetDateTime;
 
 /// A protobuf timestamp for an instant.
+// In range: an `OffsetDateTime` spans at most ±999,999 years, far inside i64
+// seconds, and `rem_euclid(1e9)` is in 0..1e9, inside i32.
+#[allow(clippy::cast_possible_truncation)]
 pub fn from_datetime(at: OffsetDateTime) -> Timestamp {
     let nanos = at.unix_timestamp_nanos();
     Timestamp {

@@ -154,7 +154,7 @@ where
                 Err(error) => {
                     let failed = client_failure
                         .lock()
-                        .unwrap_or_else(|e| e.into_inner())
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
                         .take();
                     match failed {
                         Some(cause) => {
@@ -231,7 +231,9 @@ impl http_body::Body for Relayed {
     ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
         let frame = ready!(Pin::new(&mut self.inner).poll_frame(cx));
         if let (Some(Err(error)), Some(failure)) = (&frame, &self.failure) {
-            *failure.lock().unwrap_or_else(|e| e.into_inner()) = Some(error.clone());
+            *failure
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(error.clone());
         }
         Poll::Ready(frame)
     }
@@ -269,7 +271,7 @@ mod tests {
 
         strip_hop_headers(&mut headers);
 
-        let mut left: Vec<&str> = headers.keys().map(|k| k.as_str()).collect();
+        let mut left: Vec<&str> = headers.keys().map(http::HeaderName::as_str).collect();
         left.sort_unstable();
         assert_eq!(left, ["authorization", "grpc-timeout"]);
     }

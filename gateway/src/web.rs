@@ -167,7 +167,11 @@ mod tests {
                 .and_then(|n| n.to_str())
                 .expect("name");
             assert!(
-                index.contains(name) || name.ends_with(".map"),
+                index.contains(name)
+                    || asset
+                        .path()
+                        .extension()
+                        .is_some_and(|ext| ext.eq_ignore_ascii_case("map")),
                 "{name} is not linked"
             );
         }

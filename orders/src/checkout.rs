@@ -97,7 +97,8 @@ impl Drop for Driving<'_> {
 }
 
 fn lock(set: &Mutex<HashSet<String>>) -> std::sync::MutexGuard<'_, HashSet<String>> {
-    set.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    set.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Checkout {
@@ -341,7 +342,7 @@ fn report_progress(order: &Order) {
             "order settled"
         ),
         _ if !order.status.in_progress() => {
-            tracing::info!(order_id = %order.id, status, "order settled")
+            tracing::info!(order_id = %order.id, status, "order settled");
         }
         _ => tracing::debug!(order_id = %order.id, status, "order moved"),
     }

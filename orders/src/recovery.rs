@@ -56,7 +56,7 @@ pub async fn recover(store: &Store, checkout: &Checkout, stale_after: Duration) 
                 tracing::info!(%order_id, status = order.status.as_str(), "resumed a stalled order");
             }
             Ok((order_id, Err(error))) => {
-                tracing::warn!(%order_id, %error, "cannot resume order; will retry")
+                tracing::warn!(%order_id, %error, "cannot resume order; will retry");
             }
             Err(error) => tracing::warn!(%error, "a recovery task failed"),
         }

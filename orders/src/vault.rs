@@ -72,7 +72,7 @@ impl CardVault {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Held>> {
         self.cards
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

@@ -253,7 +253,7 @@ impl Payments {
             order_id = payment.order_id.as_str(),
             method = payment.method.kind().as_str(),
             status = ?payment.status(),
-            decline_code = payment.decline_code().map(|code| code.as_str()),
+            decline_code = payment.decline_code().map(super::domain::payment::DeclineCode::as_str),
             "charge processed"
         );
         Ok(payment)

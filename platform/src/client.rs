@@ -262,10 +262,10 @@ async fn follow(
                 current = found;
             }
             Ok(_) => {
-                tracing::warn!(host = %target.host, "name resolved to no address; keeping the last ones")
+                tracing::warn!(host = %target.host, "name resolved to no address; keeping the last ones");
             }
             Err(error) => {
-                tracing::warn!(host = %target.host, %error, "cannot resolve; keeping the last addresses")
+                tracing::warn!(host = %target.host, %error, "cannot resolve; keeping the last addresses");
             }
         }
         tokio::select! {

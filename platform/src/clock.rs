@@ -25,7 +25,7 @@ impl Clock {
     pub fn now(&self) -> OffsetDateTime {
         let now = match self {
             Self::System => OffsetDateTime::now_utc(),
-            Self::Manual(at) => *at.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
+            Self::Manual(at) => *at.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
         };
         from_micros(to_micros(now))
     }
@@ -33,7 +33,7 @@ impl Clock {
     /// Moves a manual clock forward; does nothing to the system clock.
     pub fn advance(&self, by: std::time::Duration) {
         if let Self::Manual(at) = self {
-            let mut at = at.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut at = at.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             *at += by;
         }
     }
@@ -42,7 +42,9 @@ impl Clock {
 /// Microseconds since the Unix epoch: how timestamps are stored, the same
 /// integer on SQLite and PostgreSQL.
 pub fn to_micros(at: OffsetDateTime) -> i64 {
-    (at.unix_timestamp_nanos() / 1_000) as i64
+    let micros = at.unix_timestamp_nanos() / 1_000;
+    // Saturates; only dates some 290,000 years away reach the ends.
+    i64::try_from(micros).unwrap_or(if micros < 0 { i64::MIN } else { i64::MAX })
 }
 
 /// The instant `micros` microseconds after the Unix epoch.

@@ -126,7 +126,7 @@ impl DbError {
 const POOL_WAIT: Duration = Duration::from_secs(15);
 
 /// The PostgreSQL advisory lock that serialises migrations ("shopmigr").
-const MIGRATION_LOCK: i64 = 0x73686f706d696772;
+const MIGRATION_LOCK: i64 = 0x7368_6f70_6d69_6772;
 
 /// SQLite settings applied to every new connection. WAL lets readers run
 /// beside the writer; the busy timeout makes a locked database wait instead

@@ -34,10 +34,10 @@ const MAX_METADATA: usize = 16;
 /// `text` cut to at most `max` bytes on a character boundary, ending in
 /// "…" when it was cut.
 pub fn bounded(text: &str, max: usize) -> String {
+    const MORE: &str = "…";
     if text.len() <= max {
         return text.to_owned();
     }
-    const MORE: &str = "…";
     let mut end = max.saturating_sub(MORE.len());
     while !text.is_char_boundary(end) {
         end -= 1;

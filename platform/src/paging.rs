@@ -7,6 +7,8 @@
 //! query for [`PageSize::fetch`] rows cut by [`Page::of`], and
 //! [`PageTokens::next`] for the answer.
 
+use std::fmt::Write as _;
+
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
@@ -34,7 +36,7 @@ impl PageSize {
         match requested {
             n if n < 0 => Err("must not be negative".into()),
             0 => Ok(Self(Self::DEFAULT)),
-            n => Ok(Self((n as u32).min(Self::MAX))),
+            n => Ok(Self(n.unsigned_abs().min(Self::MAX))),
         }
     }
 
@@ -219,8 +221,10 @@ fn fingerprint(filters: &[&str]) -> String {
     }
     hasher.finalize()[..8]
         .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+        .fold(String::with_capacity(16), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        })
 }
 
 #[cfg(test)]

@@ -176,7 +176,10 @@ enum Verdict {
 
 impl Shared {
     fn state(&self) -> State {
-        *self.breaker.lock().unwrap_or_else(|e| e.into_inner())
+        *self
+            .breaker
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Whether a call could go out now, changing nothing; else how long the
@@ -204,7 +207,10 @@ impl Shared {
     /// Lets a call out now, taking the trial if the breaker is half-open;
     /// or says how long it stays open. Only for a call about to go out.
     fn admit(self: &Arc<Self>) -> Result<Ticket, Duration> {
-        let mut state = self.breaker.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = self
+            .breaker
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         match *state {
             State::Closed { .. } => Ok(Ticket::new(self, false)),
             State::Open { until } => {
@@ -233,7 +239,10 @@ impl Shared {
     }
 
     fn record(&self, ok: bool) {
-        let mut state = self.breaker.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = self
+            .breaker
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let next = match (*state, ok) {
             (State::Closed { failures: 0 }, true) => return,
             (State::HalfOpen { .. }, true) => {
@@ -302,7 +311,7 @@ impl Drop for Ticket {
                 .shared
                 .breaker
                 .lock()
-                .unwrap_or_else(|e| e.into_inner());
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             if let State::HalfOpen { .. } = *state {
                 *state = State::HalfOpen {
                     trial_in_flight: false,
@@ -608,7 +617,11 @@ fn metadata(name: &str) -> [(String, String); 1] {
 
 fn circuit_open(name: &'static str, wait: Duration) -> Status {
     refusal("CIRCUIT_OPEN", name);
-    let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+    // Whole seconds, rounded up, at least one.
+    let seconds = wait
+        .as_secs()
+        .saturating_add(u64::from(wait.subsec_nanos() > 0))
+        .max(1);
     with_reason_and_retry(
         Code::Unavailable,
         "CIRCUIT_OPEN",
@@ -1165,6 +1178,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn refusals_say_why_in_error_info() {
+        use tonic_types::StatusExt;
+
         let backend = Backend::answering(Some(Code::Unavailable));
         let service = GUARD.wrap("payments", backend);
         for _ in 0..3 {
@@ -1177,7 +1192,6 @@ mod tests {
             .await
             .expect("infallible");
 
-        use tonic_types::StatusExt;
         let status = Status::from_header_map(response.headers()).expect("a status");
         let details = status.get_error_details();
         let info = details.error_info().expect("error info");

@@ -189,7 +189,7 @@ impl Extractor for HeaderExtractor<'_> {
     }
 
     fn keys(&self) -> Vec<&str> {
-        self.0.keys().map(|k| k.as_str()).collect()
+        self.0.keys().map(http::HeaderName::as_str).collect()
     }
 }
 
@@ -345,7 +345,7 @@ fn on_eos(trailers: Option<&HeaderMap>, latency: Duration, span: &Span) {
 
 fn on_failure(failure: GrpcFailureClass, latency: Duration, _span: &Span) {
     if let GrpcFailureClass::Error(error) = failure {
-        tracing::warn!(%error, latency_ms = latency.as_millis() as u64, "rpc failed");
+        tracing::warn!(%error, latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX), "rpc failed");
     }
 }
 
@@ -359,7 +359,7 @@ fn finished(code: tonic::Code, latency: Duration, span: &Span) {
     match code {
         tonic::Code::Ok => tracing::debug!(?code, latency_ms, "rpc finished"),
         tonic::Code::Internal | tonic::Code::Unknown | tonic::Code::DataLoss => {
-            tracing::error!(?code, latency_ms, "rpc finished")
+            tracing::error!(?code, latency_ms, "rpc finished");
         }
         _ => tracing::info!(?code, latency_ms, "rpc finished"),
     }

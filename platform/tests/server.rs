@@ -281,6 +281,8 @@ impl Logs {
 
 #[tokio::test]
 async fn a_caller_going_away_mid_call_is_not_logged_as_a_server_error() {
+    use tower::ServiceExt;
+
     let logs = Logs::default();
     let writer = logs.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -291,7 +293,6 @@ async fn a_caller_going_away_mid_call_is_not_logged_as_a_server_error() {
     let _logging = tracing::subscriber::set_default(subscriber);
     let server = TestServer::start(None, Duration::ZERO).await;
 
-    use tower::ServiceExt;
     let _ = server
         .channel
         .clone()

@@ -21,6 +21,7 @@
 
 use std::{
     collections::BTreeMap,
+    fmt::Write as _,
     net::SocketAddr,
     sync::{
         Arc,
@@ -124,10 +125,10 @@ fn message_of_size(size: usize) -> Vec<u8> {
     let mut message = vec![0x0a];
     let mut n = len;
     for _ in 0..3 {
-        message.push((n as u8 & 0x7f) | 0x80);
+        message.push(u8::try_from(n & 0x7f).expect("seven bits") | 0x80);
         n >>= 7;
     }
-    message.push(n as u8);
+    message.push(u8::try_from(n).expect("a size under 2^28 leaves under 0x80"));
     message.resize(size, b'x');
     message
 }
@@ -570,16 +571,23 @@ async fn assert_b_unhurt(
     a_done.store(true, Ordering::SeqCst);
     let (rounds, b_failures) = b.await.expect("client B panicked");
 
-    let a_saw: String = report
+    let a_saw = report
         .seen
         .iter()
-        .map(|(what, seen)| format!("  {what}: {}\n", seen.join(" | ")))
-        .collect();
+        .fold(String::new(), |mut text, (what, seen)| {
+            let _ = writeln!(text, "  {what}: {}", seen.join(" | "));
+            text
+        });
     let list = |items: &[String]| {
-        let mut text: String = items.iter().take(12).map(|i| format!("  {i}\n")).collect();
+        let mut text = items.iter().take(12).fold(String::new(), |mut text, i| {
+            let _ = writeln!(text, "  {i}");
+            text
+        });
         match items.len() {
             0 => text.push_str("  none\n"),
-            n if n > 12 => text.push_str(&format!("  ... and {} more\n", n - 12)),
+            n if n > 12 => {
+                let _ = writeln!(text, "  ... and {} more", n - 12);
+            }
             _ => {}
         }
         text

@@ -377,10 +377,10 @@ fn wire_type(field: &FieldDescriptor) -> u8 {
 /// A protobuf varint.
 fn varint(mut n: u64, out: &mut Vec<u8>) {
     while n >= 0x80 {
-        out.push((n as u8) | 0x80);
+        out.push(u8::try_from(n & 0x7f).expect("seven bits") | 0x80);
         n >>= 7;
     }
-    out.push(n as u8);
+    out.push(u8::try_from(n).expect("under 0x80"));
 }
 
 /// The request body of `case` for `method`.
@@ -467,7 +467,7 @@ fn verdict(case: Case, outcome: &Outcome) -> Option<String> {
             code: Some(Code::Unavailable),
             ..
         } => Some("UNAVAILABLE while every service is up".into()),
-        _ => None,
+        Outcome::Answered { .. } => None,
     }
 }
 

@@ -5,6 +5,8 @@
 //! Also what the gateway answers to requests it does not serve, and that
 //! its reflection describes exactly what it serves.
 
+use std::fmt::Write as _;
+
 use base64::{Engine, engine::general_purpose::STANDARD};
 use contracts::{
     auth as auth_proto, catalog as catalog_proto,
@@ -168,10 +170,12 @@ fn grpc_web_head(
         shop.address
     );
     if let Some(token) = token {
-        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+        let _ = write!(head, "Authorization: Bearer {token}\r\n");
     }
     match framing {
-        Framing::ContentLength => head.push_str(&format!("Content-Length: {body_length}\r\n")),
+        Framing::ContentLength => {
+            let _ = write!(head, "Content-Length: {body_length}\r\n");
+        }
         Framing::Chunked => head.push_str("Transfer-Encoding: chunked\r\n"),
     }
     head.push_str("\r\n");

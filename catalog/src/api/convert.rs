@@ -178,11 +178,11 @@ impl From<Stock> for proto::Stock {
 mod tests {
     use super::*;
 
-    fn usd(amount: i64) -> Option<MoneyMessage> {
-        Some(MoneyMessage {
+    fn usd(amount: i64) -> MoneyMessage {
+        MoneyMessage {
             currency_code: "USD".into(),
             amount_minor: amount,
-        })
+        }
     }
 
     fn fields(err: Error) -> Vec<String> {
@@ -196,7 +196,7 @@ mod tests {
     fn every_invalid_field_of_a_new_product_is_named() {
         let request = proto::CreateProductRequest {
             product: Some(proto::Product {
-                name: "".into(),
+                name: String::new(),
                 category: "Not A Slug".into(),
                 price: Some(MoneyMessage {
                     currency_code: "usd".into(),
@@ -221,7 +221,7 @@ mod tests {
     #[test]
     fn an_update_mask_must_name_known_fields() {
         let product = proto::Product {
-            price: usd(100),
+            price: Some(usd(100)),
             ..Default::default()
         };
         assert_eq!(
@@ -250,7 +250,7 @@ mod tests {
     #[test]
     fn a_wildcard_mask_validates_every_field() {
         let product = proto::Product {
-            price: usd(100),
+            price: Some(usd(100)),
             ..Default::default()
         };
         assert_eq!(

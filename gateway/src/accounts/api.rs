@@ -176,9 +176,8 @@ impl proto::auth_service_server::AuthService for AuthApi {
             None => (None, None),
         };
         let matches = password::verify(request.password, stored).await;
-        let user = match (matches, user) {
-            (true, Some(user)) => user,
-            _ => return Err(Error::InvalidCredentials.into()),
+        let (true, Some(user)) = (matches, user) else {
+            return Err(Error::InvalidCredentials.into());
         };
         let (access_token, expire_time) = self.token(&user)?;
         Ok(Response::new(proto::LoginResponse {

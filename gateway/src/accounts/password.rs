@@ -14,7 +14,7 @@ use tokio::sync::Semaphore;
 
 /// One hash at a time per core.
 static HASHING: LazyLock<Semaphore> = LazyLock::new(|| {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     Semaphore::new(cores)
 });
 
@@ -42,6 +42,7 @@ fn return_large_blocks() {
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)] // the workspace's one exception: see the SAFETY note
 fn fixed_mmap_threshold() {
     // SAFETY: mallopt only changes an allocator tunable; glibc allows it at
     // any time, from any thread.

@@ -102,7 +102,7 @@ async fn wait_for_change(changes: &mut broadcast::Receiver<String>, order_id: &s
     loop {
         match changes.recv().await {
             Ok(changed) if changed == order_id => return,
-            Ok(_) => continue,
+            Ok(_) => {}
             // Missed some news: look at the database to be sure.
             Err(broadcast::error::RecvError::Lagged(_)) => return,
             Err(broadcast::error::RecvError::Closed) => std::future::pending().await,

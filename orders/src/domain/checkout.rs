@@ -2,6 +2,8 @@
 //! products, and the fingerprint that tells a retry from a different
 //! request reusing the same request id.
 
+use std::fmt::Write as _;
+
 use contracts::common::Card;
 use platform::money::MoneyError;
 use sha2::{Digest, Sha256};
@@ -79,8 +81,10 @@ impl CheckoutRequest {
         hasher
             .finalize()
             .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+            .fold(String::with_capacity(64), |mut hex, b| {
+                let _ = write!(hex, "{b:02x}");
+                hex
+            })
     }
 
     /// The priced lines and total, from the catalog's current products.

@@ -41,7 +41,7 @@ impl Store {
             .iter()
             .enumerate()
             .map(|(i, line)| LineRow::new(&order.id, i, line))
-            .collect();
+            .collect::<Result<_>>()?;
         let event = EventRow::of(order, 1);
         on_db!(&self.db, |conn| {
             conn.transaction::<_, Error, _>(async |tx| {
@@ -126,7 +126,7 @@ impl Store {
     pub async fn list_orders(&self, query: &ListQuery) -> Result<Page<Order>> {
         let limit = query.page_size.fetch();
         let user = query.user_id.clone();
-        let status = query.status.map(|s| s.as_str());
+        let status = query.status.map(OrderStatus::as_str);
         let after = query.after.clone();
         let (rows, lines): (Vec<OrderRow>, Vec<LineRow>) = on_db!(&self.db, |conn| {
             let mut select = orders::table

@@ -125,15 +125,20 @@ pub struct LineRow {
 }
 
 impl LineRow {
-    pub fn new(order_id: &str, line_no: usize, line: &OrderLine) -> Self {
-        Self {
+    /// The row of an order's `line_no`th line; an order has at most
+    /// `MAX_LINES` lines, so a number past `i32` is a bug, not a wrap.
+    pub fn new(order_id: &str, line_no: usize, line: &OrderLine) -> Result<Self> {
+        let line_no = i32::try_from(line_no).map_err(|_| {
+            Error::Internal(format!("order {order_id}: line {line_no} out of range"))
+        })?;
+        Ok(Self {
             order_id: order_id.to_owned(),
-            line_no: line_no as i32,
+            line_no,
             product_id: line.product_id.clone(),
             product_name: line.product_name.clone(),
             unit_price_minor: line.unit_price.minor(),
             quantity: line.quantity,
-        }
+        })
     }
 
     /// The line of an order in `currency` (lines are priced in the order's).

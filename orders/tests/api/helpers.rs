@@ -447,7 +447,7 @@ impl TestShop {
                     assert_eq!(net, minor(&order.total), "order {} net charge", order.id);
                 }
                 proto::OrderStatus::Failed | proto::OrderStatus::Cancelled => {
-                    assert_eq!(net, 0, "order {} kept money: {payments:?}", order.id)
+                    assert_eq!(net, 0, "order {} kept money: {payments:?}", order.id);
                 }
                 other => panic!("order {} is not at rest: {other:?}", order.id),
             }

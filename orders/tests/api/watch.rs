@@ -27,7 +27,7 @@ async fn statuses(
     let mut seen = Vec::new();
     while let Some(event) = stream.message().await.expect("stream") {
         assert_eq!(
-            event.order.as_ref().map(|o| o.status()),
+            event.order.as_ref().map(contracts::orders::Order::status),
             Some(event.status())
         );
         seen.push((event.sequence, event.status()));

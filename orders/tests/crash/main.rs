@@ -303,6 +303,11 @@ impl Rng {
         self.next() % n.max(1)
     }
 
+    /// `below(n)` as an index: under `n`, so it fits a `usize`.
+    fn index(&mut self, n: usize) -> usize {
+        usize::try_from(self.below(n as u64)).expect("below a usize")
+    }
+
     fn millis(&mut self, from: u64, to: u64) -> Duration {
         Duration::from_millis(from + self.below(to - from))
     }
@@ -332,7 +337,10 @@ async fn kill_minus_nine_under_load_leaves_every_order_settled_and_balanced() {
         .unwrap_or_else(|| {
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
-                .map_or(1, |d| d.as_nanos() as u64)
+                .map_or(1, |d| {
+                    u64::try_from(d.as_nanos())
+                        .expect("nanoseconds since 1970 fit a u64 until 2554")
+                })
                 | 1
         });
     eprintln!("kill -9 test: SHOP_CRASH_SEED={seed}");
@@ -464,11 +472,11 @@ async fn kill_minus_nine_under_load_leaves_every_order_settled_and_balanced() {
             let mut n = 0;
             while !stop.load(Ordering::Relaxed) {
                 n += 1;
-                let first = rng.below(3) as usize;
-                let lines = (0..1 + rng.below(2) as usize)
+                let first = rng.index(3);
+                let lines = (0..=rng.index(2))
                     .map(|k| proto::LineItem {
                         product_id: products[(first + k) % 3].clone(),
-                        quantity: 1 + rng.below(3) as i64,
+                        quantity: 1 + i64::try_from(rng.below(3)).expect("under 3"),
                     })
                     .collect::<Vec<_>>();
                 let mut request = authorized(
@@ -481,7 +489,7 @@ async fn kill_minus_nine_under_load_leaves_every_order_settled_and_balanced() {
                     &token,
                 );
                 request.set_timeout(Duration::from_secs(2));
-                let mut client = clients[rng.below(2) as usize].clone();
+                let mut client = clients[rng.index(2)].clone();
                 let answer = match client.create_order(request).await {
                     Ok(order) => format!("order {:?}", order.into_inner().status()),
                     Err(status) => format!("error {:?}", status.code()),
@@ -489,7 +497,7 @@ async fn kill_minus_nine_under_load_leaves_every_order_settled_and_balanced() {
                 placed.fetch_add(1, Ordering::Relaxed);
                 *answers
                     .lock()
-                    .unwrap_or_else(|p| p.into_inner())
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .entry(answer)
                     .or_default() += 1;
                 tokio::time::sleep(Duration::from_millis(rng.below(50))).await;
@@ -503,9 +511,9 @@ async fn kill_minus_nine_under_load_leaves_every_order_settled_and_balanced() {
     let chaos_until = Instant::now() + LOAD_FOR;
     while Instant::now() < chaos_until {
         tokio::time::sleep(rng.millis(500, 2_000)).await;
-        let victim: &mut Service = match rng.below(3) {
+        let victim: &mut Service = match rng.index(3) {
             0 => &mut payments,
-            n => &mut replicas[n as usize - 1],
+            n => &mut replicas[n - 1],
         };
         victim.kill();
         tokio::time::sleep(rng.millis(200, 1_500)).await;
@@ -527,7 +535,9 @@ async fn kill_minus_nine_under_load_leaves_every_order_settled_and_balanced() {
     eprintln!(
         "kill -9 test: {} checkouts ({:?}); kills: payments {}, orders {} and {}",
         placed.load(Ordering::Relaxed),
-        answers.lock().unwrap_or_else(|p| p.into_inner()),
+        answers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
         payments.kills,
         replicas[0].kills,
         replicas[1].kills

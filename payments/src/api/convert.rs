@@ -135,8 +135,8 @@ impl TryFrom<proto::TopUpWalletRequest> for TopUpRequest {
     }
 }
 
-fn money(currency: Currency, minor: i64) -> Option<MoneyMessage> {
-    Some(Money::new(currency, minor).into())
+fn money(currency: Currency, minor: i64) -> MoneyMessage {
+    Money::new(currency, minor).into()
 }
 
 fn decline_code(code: DeclineCode) -> common_proto::DeclineCode {
@@ -185,7 +185,7 @@ fn refund(r: &Refund, currency: Currency) -> proto::Refund {
     };
     proto::Refund {
         id: r.id.to_string(),
-        amount: money(currency, r.amount_minor),
+        amount: Some(money(currency, r.amount_minor)),
         reason: r.reason.as_str().to_owned(),
         create_time: Some(timestamp::from_datetime(r.created_at)),
         status: status.into(),
@@ -205,10 +205,10 @@ impl From<&Payment> for proto::Payment {
             id: p.id.to_string(),
             order_id: p.order_id.as_str().to_owned(),
             user_id: p.user_id.as_str().to_owned(),
-            amount: money(currency, p.amount.minor()),
+            amount: Some(money(currency, p.amount.minor())),
             status: status(p.status()).into(),
-            captured: money(currency, p.captured_minor),
-            refunded: money(currency, p.refunded_minor),
+            captured: Some(money(currency, p.captured_minor)),
+            refunded: Some(money(currency, p.refunded_minor)),
             method: Some(method_summary(&p.method)),
             decline_code: decline.into(),
             refunds: p.refunds.iter().map(|r| refund(r, currency)).collect(),
@@ -222,7 +222,7 @@ impl From<&Wallet> for proto::WalletAccount {
     fn from(w: &Wallet) -> Self {
         proto::WalletAccount {
             user_id: w.user_id.as_str().to_owned(),
-            balance: money(w.currency, w.balance_minor),
+            balance: Some(money(w.currency, w.balance_minor)),
             update_time: w.updated_at.map(timestamp::from_datetime),
         }
     }
@@ -233,12 +233,12 @@ mod tests {
     use super::*;
     use contracts::common::{Card as CardMessage, PaymentMethod as MethodMessage, Wallet};
 
-    fn usd(amount: i64) -> Option<MoneyMessage> {
+    fn usd(amount: i64) -> MoneyMessage {
         money(Currency::parse("USD").expect("known"), amount)
     }
 
-    fn card(number: &str, month: i32, year: i32, cvc: &str) -> Option<MethodMessage> {
-        Some(MethodMessage {
+    fn card(number: &str, month: i32, year: i32, cvc: &str) -> MethodMessage {
+        MethodMessage {
             method: Some(Method::Card(CardMessage {
                 number: number.into(),
                 exp_month: month,
@@ -246,7 +246,7 @@ mod tests {
                 cvc: cvc.into(),
                 holder_name: String::new(),
             })),
-        })
+        }
     }
 
     fn fields(err: Error) -> Vec<String> {
@@ -265,7 +265,7 @@ mod tests {
                 currency_code: "usd".into(),
                 amount_minor: 5,
             }),
-            payment_method: card("4242424242424241", 13, 30, "12"),
+            payment_method: Some(card("4242424242424241", 13, 30, "12")),
         };
         assert_eq!(
             fields(NewCharge::try_from(request).expect_err("invalid")),
@@ -286,7 +286,7 @@ mod tests {
         let request = proto::ChargeRequest {
             idempotency_key: "k1".into(),
             order_id: "order-1".into(),
-            amount: usd(0),
+            amount: Some(usd(0)),
             payment_method: Some(MethodMessage { method: None }),
         };
         assert_eq!(
@@ -296,7 +296,7 @@ mod tests {
         let wallet = proto::ChargeRequest {
             idempotency_key: "k1".into(),
             order_id: "order-1".into(),
-            amount: usd(100),
+            amount: Some(usd(100)),
             payment_method: Some(MethodMessage {
                 method: Some(Method::Wallet(Wallet {})),
             }),
@@ -312,8 +312,8 @@ mod tests {
         let request = proto::ChargeRequest {
             idempotency_key: "k1".into(),
             order_id: "order-1".into(),
-            amount: usd(100),
-            payment_method: card("4242424242424242", 12, 2030, "987"),
+            amount: Some(usd(100)),
+            payment_method: Some(card("4242424242424242", 12, 2030, "987")),
         };
         let printed = format!("{request:?}");
         assert!(!printed.contains("4242424242424242"), "{printed}");
@@ -339,7 +339,7 @@ mod tests {
         let bad = proto::RefundRequest {
             idempotency_key: String::new(),
             payment_id: "42".into(),
-            amount: usd(-1),
+            amount: Some(usd(-1)),
             reason: "x".repeat(201),
         };
         assert_eq!(

@@ -5,6 +5,8 @@
 //! the database keeps a digest rather than the fields themselves. Card
 //! numbers and CVCs are never among the fields.
 
+use std::fmt::Write as _;
+
 use sha2::{Digest, Sha256};
 
 /// A request's fingerprint, as lower-case hex.
@@ -25,8 +27,10 @@ impl Fingerprint {
             hasher
                 .finalize()
                 .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
+                .fold(String::with_capacity(64), |mut hex, b| {
+                    let _ = write!(hex, "{b:02x}");
+                    hex
+                }),
         )
     }
 

@@ -98,7 +98,7 @@ impl SimulatedCardNetwork {
         // change is one insert), so a poisoned lock is still usable.
         self.state
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// How many charges the network decided (approved or declined): one

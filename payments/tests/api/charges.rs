@@ -320,7 +320,7 @@ async fn a_charge_stalled_on_one_replica_is_taken_over_after_its_lease_and_charg
     );
     let b = a
         .replica_with(|config| {
-            config.card_network = config.card_network.with_latency(Duration::ZERO)
+            config.card_network = config.card_network.with_latency(Duration::ZERO);
         })
         .await;
     let request = charge_request("k1", 4200, card(test_cards::APPROVED));

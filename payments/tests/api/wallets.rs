@@ -163,7 +163,10 @@ async fn concurrent_wallet_charges_never_take_the_balance_below_zero() {
 
     // The balance is what the ledger says it is.
     let ledger = app.user_ledger(CUSTOMER).await;
-    let from_ledger: i64 = ledger.iter().map(|e| e.wallet_effect()).sum();
+    let from_ledger: i64 = ledger
+        .iter()
+        .map(payments::domain::LedgerEntry::wallet_effect)
+        .sum();
     assert_eq!(from_ledger, 100);
 }
 
