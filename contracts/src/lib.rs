@@ -3,41 +3,20 @@
 //! timestamps). Money as the services handle it is `platform::money`.
 //!
 //! Packages keep their protobuf nesting (`shop::catalog::v1`) so the generated
-//! cross-package paths resolve; the short aliases below are what code uses.
+//! cross-package paths resolve; a new package needs no line here (the build
+//! nests every package it finds). The short aliases below are what code uses.
 
 pub mod card;
 pub mod methods;
 pub mod timestamp;
 
-// Generated code (tonic/prost): not held to the workspace's lint policy.
+// Generated code (tonic/prost): every package below `proto/shop`, nested
+// as in protobuf (`shop::catalog::v1`).
 #[allow(clippy::all, clippy::pedantic, missing_docs)]
-pub mod shop {
-    pub mod common {
-        pub mod v1 {
-            tonic::include_proto!("shop.common.v1");
-        }
-    }
-    pub mod catalog {
-        pub mod v1 {
-            tonic::include_proto!("shop.catalog.v1");
-        }
-    }
-    pub mod orders {
-        pub mod v1 {
-            tonic::include_proto!("shop.orders.v1");
-        }
-    }
-    pub mod payments {
-        pub mod v1 {
-            tonic::include_proto!("shop.payments.v1");
-        }
-    }
-    pub mod auth {
-        pub mod v1 {
-            tonic::include_proto!("shop.auth.v1");
-        }
-    }
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/shop.rs"));
 }
+pub use generated::shop;
 
 pub use shop::auth::v1 as auth;
 pub use shop::catalog::v1 as catalog;
