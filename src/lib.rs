@@ -3,14 +3,16 @@
 //! by the end-to-end tests, so both run exactly the same wiring.
 
 pub mod echo;
+pub mod listed;
 pub mod loadgen;
 
-use std::future::Future;
+use std::{collections::BTreeMap, future::Future, net::SocketAddr};
 
-use platform::service::{Runnable, ServiceFailed};
+use platform::service::{Runnable, ServiceFailed, Shutdown};
 use tokio::net::TcpListener;
 
-/// Each service's configuration.
+/// Each service's configuration: the all-in-one's list of services. A new
+/// service is a field here and one line in [`Services::runnable`].
 pub struct Services {
     pub catalog: catalog::Config,
     pub orders: orders::Config,
@@ -18,39 +20,81 @@ pub struct Services {
     pub gateway: gateway::Config,
 }
 
-/// Each service's listener (bound first, so configurations can name the
-/// addresses).
-pub struct Listeners {
-    pub catalog: TcpListener,
-    pub orders: TcpListener,
-    pub payments: TcpListener,
-    pub gateway: TcpListener,
-}
-
 impl Services {
-    /// The one list of what the all-in-one runs: each service with its
-    /// listener.
-    pub fn runnable(self, listeners: Listeners) -> Vec<Runnable> {
+    /// Each service with its listener, in start order.
+    pub fn runnable(self, mut listeners: Listeners) -> Result<Vec<Runnable>, ServiceFailed> {
         let Self {
             catalog,
             orders,
             payments,
             gateway,
         } = self;
-        vec![
-            Runnable::new("catalog", listeners.catalog, |l, s| {
-                catalog::serve(catalog, l, s)
-            }),
-            Runnable::new("payments", listeners.payments, |l, s| {
-                payments::serve(payments, l, s)
-            }),
-            Runnable::new("orders", listeners.orders, |l, s| {
-                orders::serve(orders, l, s)
-            }),
-            Runnable::new("gateway", listeners.gateway, |l, s| {
-                gateway::serve(gateway, l, s)
-            }),
-        ]
+        let l = &mut listeners;
+        let runnable = vec![
+            on(l, "catalog", |l, s| catalog::serve(catalog, l, s))?,
+            on(l, "payments", |l, s| payments::serve(payments, l, s))?,
+            on(l, "orders", |l, s| orders::serve(orders, l, s))?,
+            on(l, "gateway", |l, s| gateway::serve(gateway, l, s))?,
+        ];
+        match listeners.0.into_keys().next() {
+            Some(unknown) => Err(wiring(
+                unknown,
+                "a listener for a service the all-in-one does not run",
+            )),
+            None => Ok(runnable),
+        }
+    }
+}
+
+/// `name` served by `serve` on its listener.
+fn on<F, E>(
+    listeners: &mut Listeners,
+    name: &'static str,
+    serve: impl FnOnce(TcpListener, Shutdown) -> F + Send + 'static,
+) -> Result<Runnable, ServiceFailed>
+where
+    F: Future<Output = Result<(), E>> + Send + 'static,
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let listener = listeners
+        .0
+        .remove(name)
+        .ok_or_else(|| wiring(name, "no listener was bound for it"))?;
+    Ok(Runnable::new(name, listener, serve))
+}
+
+fn wiring(service: &'static str, problem: &'static str) -> ServiceFailed {
+    ServiceFailed {
+        service,
+        source: problem.into(),
+    }
+}
+
+/// Each service's listener, by name; bound before the configurations are
+/// made, so that they can name each other's addresses.
+#[derive(Debug, Default)]
+pub struct Listeners(BTreeMap<&'static str, TcpListener>);
+
+impl Listeners {
+    /// Binds each service's address.
+    pub async fn bind(
+        addresses: impl IntoIterator<Item = (&'static str, SocketAddr)>,
+    ) -> Result<Self, platform::binary::BindError> {
+        let mut listeners = Self::default();
+        for (name, address) in addresses {
+            listeners.insert(name, platform::binary::bind(address).await?);
+        }
+        Ok(listeners)
+    }
+
+    /// Adds `name`'s listener.
+    pub fn insert(&mut self, name: &'static str, listener: TcpListener) {
+        self.0.insert(name, listener);
+    }
+
+    /// Where `name` listens.
+    pub fn address(&self, name: &str) -> Option<SocketAddr> {
+        self.0.get(name).and_then(|l| l.local_addr().ok())
     }
 }
 
@@ -61,5 +105,5 @@ pub async fn serve(
     listeners: Listeners,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServiceFailed> {
-    platform::service::serve_all(services.runnable(listeners), shutdown).await
+    platform::service::serve_all(services.runnable(listeners)?, shutdown).await
 }

@@ -87,17 +87,11 @@ struct RunArgs {
     #[arg(long, env = "GATEWAY_LISTEN", default_value = "127.0.0.1:8080")]
     gateway_listen: SocketAddr,
 
-    /// Where the catalog service listens.
-    #[arg(long, env = "CATALOG_LISTEN", default_value = "127.0.0.1:50051")]
-    catalog_listen: SocketAddr,
-
-    /// Where the orders service listens.
-    #[arg(long, env = "ORDERS_LISTEN", default_value = "127.0.0.1:50052")]
-    orders_listen: SocketAddr,
-
-    /// Where the payments service listens.
-    #[arg(long, env = "PAYMENTS_LISTEN", default_value = "127.0.0.1:50053")]
-    payments_listen: SocketAddr,
+    /// Where a service listens, as NAME=ADDRESS (e.g. `catalog=127.0.0.1:6051`);
+    /// repeat it, or comma-separate them in SHOP_LISTEN. Each service not
+    /// named listens on loopback at its port in the `services` list.
+    #[arg(long = "listen", env = "SHOP_LISTEN", value_delimiter = ',', value_parser = parse_listen)]
+    listen: Vec<(&'static str, SocketAddr)>,
 
     /// Where every service's Prometheus metrics are served (`GET /metrics`).
     #[arg(long, env = "METRICS_LISTEN", default_value = "127.0.0.1:8081")]
@@ -170,7 +164,7 @@ async fn bench_echo(listen: SocketAddr) -> Result<(), Box<dyn std::error::Error>
 /// The gateway's configuration in the all-in-one mode.
 fn gateway_config(
     data_dir: &std::path::Path,
-    args: &RunArgs,
+    url: impl Fn(&str) -> Result<String, String>,
 ) -> Result<gateway::Config, Box<dyn std::error::Error>> {
     let key = devkeys::load_or_create(&devkeys::keys_dir(data_dir), issuer::GATEWAY)?;
     let signer = Signer::new(
@@ -181,17 +175,12 @@ fn gateway_config(
     )?;
     let verifier =
         Verifier::new(issuer::GATEWAY, DEFAULT_AUDIENCE).trust(issuer::GATEWAY, &key.public_pem)?;
-    let url = |address: SocketAddr| format!("http://{address}");
-    let mut config = gateway::Config::new(
-        sqlite(data_dir, "gateway"),
-        signer,
-        verifier,
-        [
-            ("catalog", url(args.catalog_listen)),
-            ("orders", url(args.orders_listen)),
-            ("payments", url(args.payments_listen)),
-        ],
-    );
+    // Every backend the route table names, where the all-in-one runs it.
+    let backends = gateway::routes::backends()
+        .into_iter()
+        .map(|name| Ok((name, url(name)?)))
+        .collect::<Result<Vec<_>, String>>()?;
+    let mut config = gateway::Config::new(sqlite(data_dir, "gateway"), signer, verifier, backends);
     config.demo_accounts = true;
     Ok(config)
 }
@@ -227,61 +216,104 @@ async fn admin(
 }
 
 async fn run(data_dir: PathBuf, args: RunArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let listeners = shop::Listeners::bind(addresses(&args)).await?;
+    let url = |name: &str| match listeners.address(name) {
+        Some(address) => Ok(format!("http://{address}")),
+        None => Err(format!("the all-in-one runs no service called {name:?}")),
+    };
+
     let keys = devkeys::keys_dir(&data_dir);
     let gateway_key = devkeys::load_or_create(&keys, issuer::GATEWAY)?;
     let orders_key = devkeys::load_or_create(&keys, issuer::ORDERS)?;
     let verifier = Verifier::new(issuer::GATEWAY, DEFAULT_AUDIENCE)
         .trust(issuer::GATEWAY, &gateway_key.public_pem)?
         .trust(issuer::ORDERS, &orders_key.public_pem)?;
-    let gateway_config = gateway_config(&data_dir, &args)?;
-    let mut catalog_config = catalog::Config::new(sqlite(&data_dir, "catalog"), verifier.clone());
-    catalog_config.seed_demo = true;
-    let payments_config = payments::Config::new(sqlite(&data_dir, "payments"), verifier.clone());
-    let orders_config = orders::Config::new(
-        sqlite(&data_dir, "orders"),
-        verifier,
-        Signer::new(
-            issuer::ORDERS,
-            DEFAULT_AUDIENCE,
-            &orders_key.private_pem,
-            Duration::from_secs(60),
-        )?,
-        format!("http://{}", args.catalog_listen),
-        format!("http://{}", args.payments_listen),
-    );
-
-    let listeners = shop::Listeners {
-        catalog: bind(args.catalog_listen).await?,
-        orders: bind(args.orders_listen).await?,
-        payments: bind(args.payments_listen).await?,
-        gateway: bind(args.gateway_listen).await?,
-    };
-    platform::admin::start(Some(args.metrics_listen)).await?;
-    print_welcome(&args);
+    let mut catalog = catalog::Config::new(sqlite(&data_dir, "catalog"), verifier.clone());
+    catalog.seed_demo = true;
+    let orders_signer = Signer::new(
+        issuer::ORDERS,
+        DEFAULT_AUDIENCE,
+        &orders_key.private_pem,
+        Duration::from_secs(60),
+    )?;
     let services = shop::Services {
-        catalog: catalog_config,
-        orders: orders_config,
-        payments: payments_config,
-        gateway: gateway_config,
+        catalog,
+        payments: payments::Config::new(sqlite(&data_dir, "payments"), verifier.clone()),
+        orders: orders::Config::new(
+            sqlite(&data_dir, "orders"),
+            verifier,
+            orders_signer,
+            url("catalog")?,
+            url("payments")?,
+        ),
+        gateway: gateway_config(&data_dir, url)?,
     };
+
+    platform::admin::start(Some(args.metrics_listen)).await?;
+    print_welcome(&listeners, args.metrics_listen);
     shop::serve(services, listeners, platform::shutdown::signal()).await?;
     Ok(())
 }
 
-fn print_welcome(args: &RunArgs) {
-    let (gateway, metrics) = (args.gateway_listen, args.metrics_listen);
-    let (catalog, orders, payments) = (
-        args.catalog_listen,
-        args.orders_listen,
-        args.payments_listen,
-    );
+/// Each listed service's address: loopback at its listed port, the
+/// gateway at --gateway-listen, or what --listen says.
+fn addresses(args: &RunArgs) -> Vec<(&'static str, SocketAddr)> {
+    shop::listed::services()
+        .into_iter()
+        .map(|service| {
+            let default = match service.name {
+                "gateway" => args.gateway_listen,
+                _ => SocketAddr::from(([127, 0, 0, 1], service.port)),
+            };
+            let given = args
+                .listen
+                .iter()
+                .rev()
+                .find(|(name, _)| *name == service.name);
+            (service.name, given.map_or(default, |(_, address)| *address))
+        })
+        .collect()
+}
+
+/// `NAME=ADDRESS` for `--listen`, NAME a listed service.
+fn parse_listen(arg: &str) -> Result<(&'static str, SocketAddr), String> {
+    let (name, address) = arg
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=ADDRESS, got {arg:?}"))?;
+    let service = shop::listed::find(name).ok_or_else(|| {
+        let names: Vec<_> = shop::listed::services().iter().map(|s| s.name).collect();
+        format!(
+            "no service called {name:?} (the services are {})",
+            names.join(", ")
+        )
+    })?;
+    let address = address
+        .parse()
+        .map_err(|e| format!("{address:?} is not an address: {e}"))?;
+    Ok((service.name, address))
+}
+
+fn print_welcome(listeners: &shop::Listeners, metrics: SocketAddr) {
+    let address = |name: &str| {
+        listeners
+            .address(name)
+            .map(|a| a.to_string())
+            .unwrap_or_default()
+    };
+    let gateway = address("gateway");
+    let internal: Vec<String> = shop::listed::services()
+        .iter()
+        .filter(|s| !s.public)
+        .map(|s| format!("{} {}", s.name, address(s.name)))
+        .collect();
+    let internal = internal.join("   ");
     let (customer, customer_password) = gateway::DEMO_CUSTOMER;
     let (admin, admin_password) = gateway::DEMO_ADMIN;
     println!(
         "\nShop {VERSION} is starting.\n\
          \n  storefront  http://{gateway}/\
          \n  gateway     {gateway}  (public gRPC and grpc-web)\
-         \n  catalog     {catalog}   orders {orders}   payments {payments}  (internal)\
+         \n  internal    {internal}\
          \n  metrics     http://{metrics}/metrics\n\
          \nDemo accounts: {customer} / {customer_password}, {admin} / {admin_password}\n\
          \nTry:\n\

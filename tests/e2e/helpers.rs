@@ -118,12 +118,11 @@ impl TestShop {
             client.tls = Some(ClientTls::new(ca.pem()));
         }
         let server = TestServer::spawn_on(gateway_listener, |gateway, shutdown| {
-            let listeners = shop::Listeners {
-                catalog: catalog_listener,
-                orders: orders_listener,
-                payments: payments_listener,
-                gateway,
-            };
+            let mut listeners = shop::Listeners::default();
+            listeners.insert("catalog", catalog_listener);
+            listeners.insert("orders", orders_listener);
+            listeners.insert("payments", payments_listener);
+            listeners.insert("gateway", gateway);
             shop::serve(services, listeners, shutdown)
         });
 
