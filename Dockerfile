@@ -17,13 +17,14 @@ WORKDIR /src
 ARG SHOP_GIT_COMMIT=unknown
 COPY . .
 # The cache mounts keep the registry and the build output between builds;
-# the binaries are copied out of the cached target directory.
+# the binaries (one a service of the `services` list) are copied out of
+# the cached target directory.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked -p gateway -p catalog -p orders -p payments \
+    services=$(awk '!/^#/ && NF { print $1 }' services) \
+    && cargo build --release --locked $(printf -- '-p %s ' $services) \
     && mkdir -p /out \
-    && cp target/release/gateway target/release/catalog \
-          target/release/orders target/release/payments /out/
+    && for service in $services; do cp "target/release/$service" /out/; done
 
 # glibc and libgcc, nothing else: no shell, no package manager. The :nonroot
 # tag runs as uid/gid 65532.
