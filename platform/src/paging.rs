@@ -7,8 +7,6 @@
 //! query for [`PageSize::fetch`] rows cut by [`Page::of`], and
 //! [`PageTokens::next`] for the answer.
 
-use std::fmt::Write as _;
-
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
@@ -219,12 +217,7 @@ fn fingerprint(filters: &[&str]) -> String {
         hasher.update(filter.as_bytes());
         hasher.update([0]);
     }
-    hasher.finalize()[..8]
-        .iter()
-        .fold(String::with_capacity(16), |mut hex, b| {
-            let _ = write!(hex, "{b:02x}");
-            hex
-        })
+    crate::values::hex(&hasher.finalize()[..8])
 }
 
 #[cfg(test)]

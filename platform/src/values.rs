@@ -15,6 +15,18 @@ pub use uuid::Uuid;
 /// Longest caller-chosen key (idempotency keys, order and reservation ids).
 pub const MAX_KEY_LEN: usize = 64;
 
+/// `bytes` as lowercase hex: how digests are shown and stored.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut hex, b| {
+            // Writing to a String cannot fail.
+            let _ = write!(hex, "{b:02x}");
+            hex
+        })
+}
+
 /// Checks free text: trimmed, `min..=max` characters, no control characters
 /// (newlines and tabs allowed where `multiline`). Returns it trimmed.
 pub fn text(raw: &str, min: usize, max: usize, multiline: bool) -> Result<String, String> {

@@ -2,8 +2,6 @@
 //! products, and the fingerprint that tells a retry from a different
 //! request reusing the same request id.
 
-use std::fmt::Write as _;
-
 use contracts::common::Card;
 use platform::money::MoneyError;
 use sha2::{Digest, Sha256};
@@ -78,13 +76,7 @@ impl CheckoutRequest {
             hasher.update(part.as_bytes());
             hasher.update([0]);
         }
-        hasher
-            .finalize()
-            .iter()
-            .fold(String::with_capacity(64), |mut hex, b| {
-                let _ = write!(hex, "{b:02x}");
-                hex
-            })
+        platform::values::hex(&hasher.finalize())
     }
 
     /// The priced lines and total, from the catalog's current products.

@@ -5,8 +5,6 @@
 //! the database keeps a digest rather than the fields themselves. Card
 //! numbers and CVCs are never among the fields.
 
-use std::fmt::Write as _;
-
 use sha2::{Digest, Sha256};
 
 /// A request's fingerprint, as lower-case hex.
@@ -23,15 +21,7 @@ impl Fingerprint {
             hasher.update((part.len() as u64).to_be_bytes());
             hasher.update(part.as_bytes());
         }
-        Self(
-            hasher
-                .finalize()
-                .iter()
-                .fold(String::with_capacity(64), |mut hex, b| {
-                    let _ = write!(hex, "{b:02x}");
-                    hex
-                }),
-        )
+        Self(platform::values::hex(&hasher.finalize()))
     }
 
     /// A fingerprint read back from the database.
