@@ -322,31 +322,6 @@ where
     }
 }
 
-/// Asserts that `policy` has a rule for every method of the contract's
-/// `package` (e.g. `shop.orders.v1`) and no rule for anything else.
-#[track_caller]
-pub fn assert_policy_covers(package: &str, policy: &crate::auth::Policy) {
-    use prost::Message;
-    let descriptors = prost_types::FileDescriptorSet::decode(contracts::FILE_DESCRIPTOR_SET)
-        .expect("descriptor set");
-    let mut methods: Vec<String> = descriptors
-        .file
-        .iter()
-        .filter(|f| f.package() == package)
-        .flat_map(|f| {
-            f.service.iter().flat_map(move |s| {
-                s.method
-                    .iter()
-                    .map(move |m| format!("/{}.{}/{}", f.package(), s.name(), m.name()))
-            })
-        })
-        .collect();
-    methods.sort();
-    let mut ruled: Vec<String> = policy.paths().map(str::to_owned).collect();
-    ruled.sort();
-    assert_eq!(ruled, methods);
-}
-
 /// US dollars, in cents.
 pub fn usd(amount_minor: i64) -> contracts::common::Money {
     contracts::common::Money {
