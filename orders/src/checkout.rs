@@ -31,9 +31,9 @@ use platform::clock::to_micros;
 use tracing::Instrument;
 
 use crate::{
-    clients::{Dependencies, Transient},
+    clients::Dependencies,
     domain::{
-        Order, OrderStatus, Outcome, Step,
+        Order, OrderId, OrderStatus, Step,
         saga::{self, next_step},
     },
     error::{Error, Result},
@@ -66,7 +66,7 @@ struct Inner {
     owner: String,
     leases: Leases,
     /// Orders a task of this process is driving right now.
-    driving: Mutex<HashSet<String>>,
+    driving: Mutex<HashSet<OrderId>>,
     /// Test failpoint: stop driving as if the process died right after an
     /// order reached this status.
     halt_after: Option<OrderStatus>,
@@ -86,8 +86,8 @@ enum Stop {
 
 /// Marks an order as driven by this process until dropped.
 struct Driving<'a> {
-    set: &'a Mutex<HashSet<String>>,
-    order_id: String,
+    set: &'a Mutex<HashSet<OrderId>>,
+    order_id: OrderId,
 }
 
 impl Drop for Driving<'_> {
@@ -96,7 +96,7 @@ impl Drop for Driving<'_> {
     }
 }
 
-fn lock(set: &Mutex<HashSet<String>>) -> std::sync::MutexGuard<'_, HashSet<String>> {
+fn lock(set: &Mutex<HashSet<OrderId>>) -> std::sync::MutexGuard<'_, HashSet<OrderId>> {
     set.lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
@@ -131,7 +131,7 @@ impl Checkout {
 
     /// Keeps the card of a new order (whose lease nobody holds yet) for
     /// the card TTL.
-    pub fn hold_card(&self, order_id: &str, card: Card) {
+    pub fn hold_card(&self, order_id: &OrderId, card: Card) {
         let expires_at = self.inner.store.clock().now() + self.inner.leases.card_ttl;
         self.inner.vault.put(order_id, card, expires_at);
     }
@@ -140,9 +140,9 @@ impl Checkout {
     /// If another driver holds the order, returns it untouched. The drive
     /// runs in its own task, which finishes its step and settles the lease
     /// even if the caller stops waiting.
-    pub async fn drive(&self, order_id: &str) -> Result<Order> {
+    pub async fn drive(&self, order_id: &OrderId) -> Result<Order> {
         let this = self.clone();
-        let id = order_id.to_owned();
+        let id = *order_id;
         // In the caller's span, so the calls it makes join the caller's trace.
         let drive = async move { this.drive_now(&id).await }.instrument(tracing::Span::current());
         tokio::spawn(drive)
@@ -193,12 +193,12 @@ impl Checkout {
         }
     }
 
-    async fn current(&self, order_id: &str) -> Result<Order> {
+    async fn current(&self, order_id: &OrderId) -> Result<Order> {
         self.inner
             .store
             .order(order_id)
             .await?
-            .ok_or_else(|| Error::OrderNotFound(order_id.to_owned()))
+            .ok_or(Error::OrderNotFound(*order_id))
     }
 
     fn lease_end(&self) -> i64 {
@@ -207,14 +207,14 @@ impl Checkout {
 
     /// One task's drive of an order; another task of this process driving
     /// it already, or another replica holding its lease, leaves it be.
-    async fn drive_now(&self, order_id: &str) -> Result<Order> {
+    async fn drive_now(&self, order_id: &OrderId) -> Result<Order> {
         let inner = &self.inner;
-        if !lock(&inner.driving).insert(order_id.to_owned()) {
+        if !lock(&inner.driving).insert(*order_id) {
             return self.current(order_id).await;
         }
         let _driving = Driving {
             set: &inner.driving,
-            order_id: order_id.to_owned(),
+            order_id: *order_id,
         };
         if !inner
             .store
@@ -241,13 +241,13 @@ impl Checkout {
     }
 
     /// Returns the order and why the drive stopped.
-    async fn drive_claimed(&self, order_id: &str) -> Result<(Order, Stop)> {
+    async fn drive_claimed(&self, order_id: &OrderId) -> Result<(Order, Stop)> {
         let inner = &self.inner;
         let mut order = self.current(order_id).await?;
         loop {
             if inner.halt_after == Some(order.status) {
                 tracing::warn!(
-                    order_id,
+                    %order_id,
                     status = order.status.as_str(),
                     "failpoint: halting the saga here"
                 );
@@ -263,7 +263,11 @@ impl Checkout {
                 Step::Reserve => self.renewed(order_id, deps.reserve(&order)).await?,
                 Step::Charge => {
                     let card = inner.vault.get(order_id, inner.store.clock().now());
-                    self.renewed(order_id, deps.charge(&order, card)).await?
+                    // A charge whose answer cannot be recorded stops the
+                    // drive as an error: the recovery loop tries it again.
+                    self.renewed(order_id, deps.charge(&order, card))
+                        .await?
+                        .transpose()?
                 }
                 Step::Commit => self.renewed(order_id, deps.commit(&order)).await?,
                 Step::Compensate => self.renewed(order_id, deps.compensate(&order)).await?,
@@ -271,7 +275,7 @@ impl Checkout {
             };
             let Some(outcome) = outcome else {
                 tracing::warn!(
-                    order_id,
+                    %order_id,
                     "lease lost mid-saga; another driver has the order"
                 );
                 return Ok((order, Stop::LostLease));
@@ -281,7 +285,7 @@ impl Checkout {
                 Err(transient) => {
                     metrics::counter!("orders_saga_steps_postponed_total", "step" => step.as_str())
                         .increment(1);
-                    tracing::warn!(order_id, ?step, reason = %transient, "checkout step postponed; recovery will resume it");
+                    tracing::warn!(%order_id, ?step, reason = %transient, "checkout step postponed; recovery will resume it");
                     return Ok((order, Stop::Postponed));
                 }
             };
@@ -307,11 +311,11 @@ impl Checkout {
     /// Takes `step` once the order's lease is renewed (so a driver that
     /// stalled past its lease learns it before acting, not after); `None`
     /// if another driver owns the order now.
-    async fn renewed(
+    async fn renewed<T>(
         &self,
-        order_id: &str,
-        step: impl Future<Output = Result<Outcome, Transient>>,
-    ) -> Result<Option<Result<Outcome, Transient>>> {
+        order_id: &OrderId,
+        step: impl Future<Output = T>,
+    ) -> Result<Option<T>> {
         let inner = &self.inner;
         if !inner
             .store

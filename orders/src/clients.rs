@@ -33,7 +33,7 @@ use tonic_types::StatusExt;
 use tower::retry::budget::{Budget, TpsBudget};
 
 use crate::{
-    domain::{Currency, MethodType, Money, Order, Outcome, ProductId, ProductInfo},
+    domain::{Currency, MethodType, Money, Order, Outcome, PaymentId, ProductId, ProductInfo},
     error::Error,
 };
 
@@ -87,7 +87,7 @@ pub struct Dependencies {
 /// called: they grant the orders service by its issuer.
 fn acting_for(order: &Order) -> Principal {
     Principal {
-        user_id: order.user_id.clone(),
+        user_id: order.user_id.as_str().to_owned(),
         role: Role::Customer,
         service: None,
     }
@@ -158,9 +158,11 @@ impl Dependencies {
     pub async fn products(
         &self,
         user: &Principal,
-        ids: &[String],
+        ids: &[ProductId],
     ) -> Result<Vec<ProductInfo>, Error> {
-        let message = catalog_proto::BatchGetProductsRequest { ids: ids.to_vec() };
+        let message = catalog_proto::BatchGetProductsRequest {
+            ids: ids.iter().map(ToString::to_string).collect(),
+        };
         let result = self
             .retrying(&self.catalog_budget, "BatchGetProducts", || {
                 let mut client = self.catalog.clone();
@@ -200,12 +202,12 @@ impl Dependencies {
     /// Reserves the order's lines, keyed by the order id.
     pub async fn reserve(&self, order: &Order) -> Result<Outcome, Transient> {
         let message = catalog_proto::ReserveStockRequest {
-            reservation_id: order.id.clone(),
+            reservation_id: order.id.to_string(),
             lines: order
                 .lines
                 .iter()
                 .map(|l| catalog_proto::StockLine {
-                    product_id: l.product_id.clone(),
+                    product_id: l.product_id.to_string(),
                     quantity: l.quantity,
                 })
                 .collect(),
@@ -231,13 +233,19 @@ impl Dependencies {
     }
 
     /// Charges the order's total, keyed by the order id. Without the card
-    /// (the process restarted) it can only find a charge already made.
-    pub async fn charge(&self, order: &Order, card: Option<Card>) -> Result<Outcome, Transient> {
+    /// (the process restarted) it can only find a charge already made. A
+    /// payment payments answers with but that cannot be recorded (its id is
+    /// not one) is an error: the step is neither done nor undone.
+    pub async fn charge(
+        &self,
+        order: &Order,
+        card: Option<Card>,
+    ) -> Result<Result<Outcome, Transient>, Error> {
         if order.total.minor() == 0 {
-            return Ok(Outcome::Charged {
+            return Ok(Ok(Outcome::Charged {
                 payment_id: None,
                 card_brand: None,
-            });
+            }));
         }
         let method = match (order.method, card) {
             (MethodType::Wallet, _) => {
@@ -248,7 +256,7 @@ impl Dependencies {
         };
         let message = payments_proto::ChargeRequest {
             idempotency_key: charge_key(order),
-            order_id: order.id.clone(),
+            order_id: order.id.to_string(),
             amount: Some(order.total.into()),
             payment_method: Some(common_proto::PaymentMethod {
                 method: Some(method),
@@ -263,8 +271,8 @@ impl Dependencies {
             .await;
         match result {
             Ok(payment) => payment_outcome(&payment.into_inner()),
-            Err(status) if is_transient(&status) => Err(Transient(status.message().to_owned())),
-            Err(status) => Ok(broken("Charge", &status)),
+            Err(status) if is_transient(&status) => Ok(Err(Transient(status.message().to_owned()))),
+            Err(status) => Ok(Ok(broken("Charge", &status))),
         }
     }
 
@@ -273,10 +281,13 @@ impl Dependencies {
     /// never made or left processing, so that no late attempt (another
     /// replica, a retry still in flight) can capture it after this order
     /// fails. A charge that was captured first is found as such.
-    async fn settle_without_card(&self, order: &Order) -> Result<Outcome, Transient> {
+    async fn settle_without_card(
+        &self,
+        order: &Order,
+    ) -> Result<Result<Outcome, Transient>, Error> {
         let message = payments_proto::VoidChargeRequest {
             idempotency_key: charge_key(order),
-            order_id: order.id.clone(),
+            order_id: order.id.to_string(),
         };
         let result = self
             .retrying(&self.payments_budget, "VoidCharge", || {
@@ -288,18 +299,18 @@ impl Dependencies {
         match result {
             Ok(settled) => match settled.into_inner().payment {
                 Some(payment) => payment_outcome(&payment),
-                None => Ok(Outcome::PaymentIncomplete),
+                None => Ok(Ok(Outcome::PaymentIncomplete)),
             },
             // CHARGE_IN_PROGRESS too: an attempt is still with the processor.
-            Err(status) if is_transient(&status) => Err(Transient(status.message().to_owned())),
-            Err(status) => Ok(broken("VoidCharge", &status)),
+            Err(status) if is_transient(&status) => Ok(Err(Transient(status.message().to_owned()))),
+            Err(status) => Ok(Ok(broken("VoidCharge", &status))),
         }
     }
 
     /// Marks the order's reserved units as sold.
     pub async fn commit(&self, order: &Order) -> Result<Outcome, Transient> {
         let message = catalog_proto::CommitReservationRequest {
-            reservation_id: order.id.clone(),
+            reservation_id: order.id.to_string(),
         };
         let result = self
             .retrying(&self.catalog_budget, "CommitReservation", || {
@@ -339,7 +350,7 @@ impl Dependencies {
 
     async fn release(&self, order: &Order) -> Result<(), Transient> {
         let message = catalog_proto::ReleaseReservationRequest {
-            reservation_id: order.id.clone(),
+            reservation_id: order.id.to_string(),
         };
         let result = self
             .retrying(&self.catalog_budget, "ReleaseReservation", || {
@@ -362,7 +373,7 @@ impl Dependencies {
         };
         let message = payments_proto::RefundRequest {
             idempotency_key: format!("{}-refund", charge_key(order)),
-            payment_id: payment_id.clone(),
+            payment_id: payment_id.to_string(),
             amount: None,
             reason: why.to_owned(),
         };
@@ -387,7 +398,9 @@ fn charge_key(order: &Order) -> String {
     format!("order-{}", order.id)
 }
 
-fn payment_outcome(payment: &payments_proto::Payment) -> Result<Outcome, Transient> {
+/// A payment as payments answered it. Payments chooses its own ids, so a
+/// captured payment whose id does not parse is payments failing.
+fn payment_outcome(payment: &payments_proto::Payment) -> Result<Result<Outcome, Transient>, Error> {
     let card_brand = payment
         .method
         .as_ref()
@@ -395,28 +408,34 @@ fn payment_outcome(payment: &payments_proto::Payment) -> Result<Outcome, Transie
         .filter(|b| !b.is_empty());
     match payment.status() {
         PaymentStatus::Captured | PaymentStatus::PartiallyRefunded | PaymentStatus::Refunded => {
-            Ok(Outcome::Charged {
-                payment_id: Some(payment.id.clone()),
+            let payment_id = PaymentId::parse(&payment.id).map_err(|_| {
+                Error::DependencyFailed(
+                    "payments",
+                    format!("payment {}: not a payment id", payment.id),
+                )
+            })?;
+            Ok(Ok(Outcome::Charged {
+                payment_id: Some(payment_id),
                 card_brand,
-            })
+            }))
         }
         // Abandoned and voided: nothing was charged, nor ever will be.
-        PaymentStatus::Voided => Ok(Outcome::PaymentIncomplete),
+        PaymentStatus::Voided => Ok(Ok(Outcome::PaymentIncomplete)),
         PaymentStatus::Declined => {
             let code = DeclineCode::try_from(payment.decline_code)
                 .unwrap_or(DeclineCode::GenericDecline)
                 .as_str_name()
                 .trim_start_matches("DECLINE_CODE_")
                 .to_owned();
-            Ok(Outcome::Declined {
+            Ok(Ok(Outcome::Declined {
                 decline_code: code,
                 card_brand,
-            })
+            }))
         }
-        _ => Err(Transient(format!(
+        _ => Ok(Err(Transient(format!(
             "payment {} is still being processed",
             payment.id
-        ))),
+        )))),
     }
 }
 

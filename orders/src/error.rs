@@ -3,13 +3,15 @@
 
 use platform::{db::DbError, error::FieldViolation};
 
+use crate::domain::OrderId;
+
 /// An orders failure.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("invalid request")]
     InvalidArgument(Vec<FieldViolation>),
     #[error("order {0} not found")]
-    OrderNotFound(String),
+    OrderNotFound(OrderId),
     #[error("products not found: {}", .0.join(", "))]
     ProductsNotFound(Vec<String>),
     #[error("the products are priced in more than one currency")]
@@ -17,9 +19,11 @@ pub enum Error {
     #[error("request_id {0} was already used for a different order")]
     RequestIdReused(String),
     #[error("order {id} is {status} and cannot be cancelled")]
-    NotCancellable { id: String, status: &'static str },
+    NotCancellable { id: OrderId, status: &'static str },
     #[error("customers may only list their own orders")]
     OthersOrders,
+    #[error("the caller's token names no usable user")]
+    NoUser,
     #[error("{0} is unavailable, retry later")]
     DependencyUnavailable(&'static str),
     #[error("{0} refused the call: {1}")]

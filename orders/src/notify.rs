@@ -4,10 +4,12 @@
 
 use tokio::sync::broadcast;
 
+use crate::domain::OrderId;
+
 /// Broadcasts the id of every order that changed in this process.
 #[derive(Clone)]
 pub struct Notifier {
-    sender: broadcast::Sender<String>,
+    sender: broadcast::Sender<OrderId>,
 }
 
 impl Default for Notifier {
@@ -18,12 +20,12 @@ impl Default for Notifier {
 }
 
 impl Notifier {
-    pub fn changed(&self, order_id: &str) {
+    pub fn changed(&self, order_id: &OrderId) {
         // No receivers is fine: nobody is watching.
-        let _ = self.sender.send(order_id.to_owned());
+        let _ = self.sender.send(*order_id);
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<String> {
+    pub fn subscribe(&self) -> broadcast::Receiver<OrderId> {
         self.sender.subscribe()
     }
 }

@@ -146,15 +146,15 @@ impl From<&Order> for proto::Order {
     fn from(o: &Order) -> Self {
         let a = &o.address;
         proto::Order {
-            id: o.id.clone(),
-            user_id: o.user_id.clone(),
+            id: o.id.to_string(),
+            user_id: o.user_id.to_string(),
             request_id: o.request_id.clone(),
             status: status(o.status).into(),
             lines: o
                 .lines
                 .iter()
                 .map(|l| proto::OrderLine {
-                    product_id: l.product_id.clone(),
+                    product_id: l.product_id.to_string(),
                     product_name: l.product_name.clone(),
                     unit_price: Some(l.unit_price.into()),
                     quantity: l.quantity,
@@ -163,7 +163,7 @@ impl From<&Order> for proto::Order {
                 .collect(),
             total: Some(o.total.into()),
             payment: Some(proto::PaymentSummary {
-                payment_id: o.payment_id.clone().unwrap_or_default(),
+                payment_id: o.payment_id.map(|id| id.to_string()).unwrap_or_default(),
                 method: Some(PaymentMethodSummary {
                     method_type: match o.method {
                         MethodType::Card => PaymentMethodType::Card,
@@ -195,7 +195,7 @@ impl From<&Order> for proto::Order {
 /// An event, with the order as it was right after it.
 pub fn event(order: &Order, event: &OrderEvent) -> proto::OrderEvent {
     proto::OrderEvent {
-        order_id: event.order_id.clone(),
+        order_id: event.order_id.to_string(),
         sequence: event.sequence,
         status: status(event.status).into(),
         failure_reason: failure_reason(event.failure_reason).into(),

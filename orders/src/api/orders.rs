@@ -19,7 +19,9 @@ use super::{
 use crate::{
     checkout::Checkout,
     clients::Dependencies,
-    domain::{CheckoutRequest, Order, OrderId, OrderStatus, PaymentChoice, PricingError, values},
+    domain::{
+        CheckoutRequest, Order, OrderId, OrderStatus, PaymentChoice, PricingError, UserId, values,
+    },
     error::{Error, Result},
     notify::Notifier,
     store::{ListQuery, Store},
@@ -63,11 +65,11 @@ impl OrdersApi {
 
     /// The order, if `caller` may see it; another user's order is "not found".
     async fn visible_order(&self, caller: &Principal, raw_id: &str) -> Result<Order> {
-        let id = OrderId::parse(raw_id)
-            .map_err(|d| Error::invalid("id", d))?
-            .to_string();
+        let id = OrderId::parse(raw_id).map_err(|d| Error::invalid("id", d))?;
         match self.store.order(&id).await? {
-            Some(order) if caller.is_admin() || order.user_id == caller.user_id => Ok(order),
+            Some(order) if caller.is_admin() || order.user_id.as_str() == caller.user_id => {
+                Ok(order)
+            }
             _ => Err(Error::OrderNotFound(id)),
         }
     }
@@ -106,18 +108,22 @@ impl OrdersApi {
         request: CheckoutRequest,
         answer_within: Option<Duration>,
     ) -> Result<Order> {
+        // Tokens are verified, but their subject is still checked.
+        let user_id = UserId::parse(&caller.user_id).map_err(|_| Error::NoUser)?;
         if let Some((existing, fingerprint)) = self
             .store
-            .order_by_request(&caller.user_id, request.request_id.as_str())
+            .order_by_request(&user_id, request.request_id.as_str())
             .await?
         {
             return self.repeat(existing, &fingerprint, &request).await;
         }
 
-        let ids: Vec<String> = request.lines.iter().map(|(id, _)| id.to_string()).collect();
+        let ids: Vec<_> = request.lines.iter().map(|(id, _)| *id).collect();
         let products = self.deps.products(&caller, &ids).await?;
         let pricing = request.price(&products).map_err(|e| match e {
-            PricingError::Missing(ids) => Error::ProductsNotFound(ids),
+            PricingError::Missing(ids) => {
+                Error::ProductsNotFound(ids.iter().map(ToString::to_string).collect())
+            }
             PricingError::CurrencyMismatch => Error::CurrencyMismatch,
             PricingError::TooLarge => Error::invalid(
                 "lines",
@@ -131,8 +137,8 @@ impl OrdersApi {
 
         let now = self.store.clock().now();
         let order = Order {
-            id: OrderId::generate().to_string(),
-            user_id: caller.user_id.clone(),
+            id: OrderId::generate(),
+            user_id: user_id.clone(),
             request_id: request.request_id.as_str().to_owned(),
             status: OrderStatus::Pending,
             lines: pricing.lines,
@@ -155,7 +161,7 @@ impl OrdersApi {
             Err(e) if e.is_unique_violation() => {
                 let (existing, fingerprint) = self
                     .store
-                    .order_by_request(&caller.user_id, request.request_id.as_str())
+                    .order_by_request(&user_id, request.request_id.as_str())
                     .await?
                     .ok_or(e)?;
                 return self.repeat(existing, &fingerprint, &request).await;
@@ -177,7 +183,7 @@ impl OrdersApi {
                     .store
                     .order(&order.id)
                     .await?
-                    .ok_or_else(|| Error::OrderNotFound(order.id.clone())),
+                    .ok_or(Error::OrderNotFound(order.id)),
             },
         }
     }
@@ -228,19 +234,23 @@ impl OrderService for OrdersApi {
             "page_token",
             self.tokens.after(&request.page_token, &filters),
         );
-        let query = v.finish(|| {
-            Some(ListQuery {
-                user_id: user_id.clone(),
-                status: status?,
-                page_size: page_size?,
-                after: after?,
-            })
-        })?;
+        let (status, page_size, after) = v.finish(|| Some((status?, page_size?, after?)))?;
+        // Every stored order names a valid user, so a filter that names
+        // none matches nothing.
+        let Ok(user_id) = user_id.as_deref().map(UserId::parse).transpose() else {
+            return Ok(Response::new(proto::ListOrdersResponse::default()));
+        };
+        let query = ListQuery {
+            user_id,
+            status,
+            page_size,
+            after,
+        };
         let page = self.store.list_orders(&query).await?;
         Ok(Response::new(proto::ListOrdersResponse {
-            next_page_token: self.tokens.next(&page, &filters, |last| {
-                Cursor::of(last.created_at, &last.id)
-            }),
+            next_page_token: self
+                .tokens
+                .next(&page, &filters, |last| Cursor::of(last.created_at, last.id)),
             orders: page.items.iter().map(proto::Order::from).collect(),
         }))
     }

@@ -16,7 +16,7 @@ impl From<Error> for Status {
                 Code::NotFound,
                 "ORDER_NOT_FOUND",
                 message,
-                [("order_id".into(), id)],
+                [("order_id".into(), id.to_string())],
             ),
             Error::ProductsNotFound(ids) => with_reason(
                 Code::NotFound,
@@ -38,11 +38,11 @@ impl From<Error> for Status {
                 "ORDER_NOT_CANCELLABLE",
                 message,
                 [
-                    ("order_id".into(), id),
+                    ("order_id".into(), id.to_string()),
                     ("status".into(), status.to_owned()),
                 ],
             ),
-            Error::OthersOrders => {
+            Error::OthersOrders | Error::NoUser => {
                 with_reason(Code::PermissionDenied, "PERMISSION_DENIED", message, [])
             }
             Error::DependencyUnavailable(service) => with_reason(

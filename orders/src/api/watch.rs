@@ -12,7 +12,7 @@ use tonic::Status;
 
 use super::convert;
 use crate::{
-    domain::{Order, OrderStatus},
+    domain::{Order, OrderId, OrderStatus},
     error::{Error, Result},
     notify::Notifier,
     store::Store,
@@ -76,7 +76,7 @@ pub fn stream(
 pub async fn settled(
     store: &Store,
     notifier: &Notifier,
-    order_id: &str,
+    order_id: &OrderId,
     patience: Duration,
     poll: Duration,
 ) -> Result<Order> {
@@ -86,7 +86,7 @@ pub async fn settled(
         let order = store
             .order(order_id)
             .await?
-            .ok_or_else(|| Error::OrderNotFound(order_id.to_owned()))?;
+            .ok_or(Error::OrderNotFound(*order_id))?;
         if !order.status.in_progress() || tokio::time::Instant::now() >= deadline {
             return Ok(order);
         }
@@ -98,10 +98,10 @@ pub async fn settled(
     }
 }
 
-async fn wait_for_change(changes: &mut broadcast::Receiver<String>, order_id: &str) {
+async fn wait_for_change(changes: &mut broadcast::Receiver<OrderId>, order_id: &OrderId) {
     loop {
         match changes.recv().await {
-            Ok(changed) if changed == order_id => return,
+            Ok(changed) if changed == *order_id => return,
             Ok(_) => {}
             // Missed some news: look at the database to be sure.
             Err(broadcast::error::RecvError::Lagged(_)) => return,

@@ -81,11 +81,11 @@ impl CheckoutRequest {
 
     /// The priced lines and total, from the catalog's current products.
     pub fn price(&self, products: &[ProductInfo]) -> Result<Pricing, PricingError> {
-        let missing: Vec<String> = self
+        let missing: Vec<ProductId> = self
             .lines
             .iter()
             .filter(|(id, _)| !products.iter().any(|p| &p.id == id))
-            .map(|(id, _)| id.to_string())
+            .map(|(id, _)| *id)
             .collect();
         if !missing.is_empty() {
             return Err(PricingError::Missing(missing));
@@ -96,7 +96,7 @@ impl CheckoutRequest {
             let product = products
                 .iter()
                 .find(|p| &p.id == product_id)
-                .ok_or_else(|| PricingError::Missing(vec![product_id.to_string()]))?;
+                .ok_or(PricingError::Missing(vec![*product_id]))?;
             if total.is_some_and(|sum| sum.currency() != product.price.currency()) {
                 return Err(PricingError::CurrencyMismatch);
             }
@@ -106,7 +106,7 @@ impl CheckoutRequest {
                 Some(sum) => sum.checked_add(line_total)?,
             });
             lines.push(OrderLine {
-                product_id: product_id.to_string(),
+                product_id: *product_id,
                 product_name: product.name.clone(),
                 unit_price: product.price,
                 quantity: *quantity,
@@ -139,7 +139,7 @@ pub struct Pricing {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PricingError {
     /// These products do not exist (or were deleted).
-    Missing(Vec<String>),
+    Missing(Vec<ProductId>),
     /// The products are priced in more than one currency.
     CurrencyMismatch,
     /// The total overflows or exceeds the largest allowed order.
@@ -200,7 +200,7 @@ mod tests {
         let products = [product("a", 250, "USD"), product("e", 100, "EUR")];
         assert_eq!(
             request(&[("a", 1), ("z", 1)]).price(&products),
-            Err(PricingError::Missing(vec![id("z").to_string()]))
+            Err(PricingError::Missing(vec![id("z")]))
         );
         assert_eq!(
             request(&[("a", 1), ("e", 1)]).price(&products),

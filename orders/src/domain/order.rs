@@ -2,7 +2,7 @@
 
 use time::OffsetDateTime;
 
-use super::values::{Address, Money};
+use super::values::{Address, Money, OrderId, PaymentId, ProductId, UserId};
 
 platform::stored_enum!(
     /// Where an order is in checkout. Names match the contract's enum.
@@ -65,7 +65,7 @@ platform::stored_enum!(
 /// One product of an order, with its name and price as they were at checkout.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderLine {
-    pub product_id: String,
+    pub product_id: ProductId,
     pub product_name: String,
     pub unit_price: Money,
     pub quantity: i64,
@@ -82,8 +82,8 @@ impl OrderLine {
 /// An order as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Order {
-    pub id: String,
-    pub user_id: String,
+    pub id: OrderId,
+    pub user_id: UserId,
     pub request_id: String,
     pub status: OrderStatus,
     pub lines: Vec<OrderLine>,
@@ -92,7 +92,7 @@ pub struct Order {
     pub card_brand: Option<String>,
     pub card_last4: Option<String>,
     /// Set once the order is charged (never for declined or free orders).
-    pub payment_id: Option<String>,
+    pub payment_id: Option<PaymentId>,
     pub failure_reason: Option<FailureReason>,
     /// The payment's decline code (the contract's name without its prefix).
     pub decline_code: Option<String>,
@@ -110,7 +110,7 @@ impl Order {
             status: event.status,
             failure_reason: event.failure_reason,
             decline_code: event.decline_code.clone(),
-            payment_id: event.payment_id.clone(),
+            payment_id: event.payment_id,
             card_brand: event.card_brand.clone().or_else(|| self.card_brand.clone()),
             cancel_reason: event.cancel_reason.clone(),
             updated_at: event.created_at,
@@ -122,12 +122,12 @@ impl Order {
 /// A status change of an order, numbered 1, 2, ... per order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderEvent {
-    pub order_id: String,
+    pub order_id: OrderId,
     pub sequence: i64,
     pub status: OrderStatus,
     pub failure_reason: Option<FailureReason>,
     pub decline_code: Option<String>,
-    pub payment_id: Option<String>,
+    pub payment_id: Option<PaymentId>,
     pub card_brand: Option<String>,
     pub cancel_reason: Option<String>,
     pub created_at: OffsetDateTime,

@@ -8,7 +8,10 @@
 //! is idempotent, keyed by the order id, so repeating one after a crash or a
 //! lost reply is harmless.
 
-use super::order::{FailureReason, OrderStatus};
+use super::{
+    order::{FailureReason, OrderStatus},
+    values::PaymentId,
+};
 
 /// The next thing to do for an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +64,7 @@ pub enum Outcome {
     ReservationLost,
     /// Charged; `payment_id` is None for an order that costs nothing.
     Charged {
-        payment_id: Option<String>,
+        payment_id: Option<PaymentId>,
         card_brand: Option<String>,
     },
     Declined {
@@ -84,7 +87,7 @@ pub struct Transition {
     pub failure_reason: Option<FailureReason>,
     pub decline_code: Option<String>,
     /// Set when the order was charged.
-    pub payment_id: Option<String>,
+    pub payment_id: Option<PaymentId>,
     pub card_brand: Option<String>,
 }
 
@@ -176,9 +179,13 @@ mod tests {
     use super::*;
     use OrderStatus as S;
 
+    fn payment() -> PaymentId {
+        PaymentId::parse("0190a1b2-0000-7000-8000-0000000000a1").expect("id")
+    }
+
     fn charged() -> Outcome {
         Outcome::Charged {
-            payment_id: Some("p1".into()),
+            payment_id: Some(payment()),
             card_brand: Some("visa".into()),
         }
     }
@@ -199,7 +206,7 @@ mod tests {
     #[test]
     fn the_payment_id_is_recorded_when_charged() {
         let t = transition(S::StockReserved, charged());
-        assert_eq!((t.to, t.payment_id.as_deref()), (S::Paid, Some("p1")));
+        assert_eq!((t.to, t.payment_id), (S::Paid, Some(payment())));
     }
 
     #[test]

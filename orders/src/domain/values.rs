@@ -18,6 +18,28 @@ platform::uuid_value!(
     /// A product's id, as the catalog chose it: a UUID.
     pub ProductId, "a product id"
 );
+platform::uuid_value!(
+    /// A payment's id, as the payments service chose it: a UUID.
+    pub PaymentId, "a payment id"
+);
+
+platform::string_value!(
+    /// A user's id, as their token names it. Users are created elsewhere
+    /// (the gateway issues their tokens), so any non-empty text without
+    /// control characters is accepted, up to 128 characters.
+    pub UserId, |raw| {
+        if raw.is_empty() {
+            return Err("is required".into());
+        }
+        if raw.chars().count() > 128 {
+            return Err("must be at most 128 characters".into());
+        }
+        if raw.chars().any(char::is_control) {
+            return Err("must not contain control characters".into());
+        }
+        Ok(raw.to_owned())
+    }
+);
 
 platform::string_value!(
     /// A client's idempotency key: 1 to 64 characters of letters, digits,
@@ -80,6 +102,19 @@ mod tests {
             ProductId::parse("42"),
             Err("must be a product id (a UUID)".into())
         );
+        assert_eq!(
+            PaymentId::parse("42"),
+            Err("must be a payment id (a UUID)".into())
+        );
+    }
+
+    #[test]
+    fn user_ids_are_any_plain_text() {
+        assert!(UserId::parse("customer-1").is_ok());
+        assert!(UserId::parse("").is_err());
+        assert!(UserId::parse("a\nb").is_err());
+        assert!(UserId::parse(&"u".repeat(128)).is_ok());
+        assert!(UserId::parse(&"u".repeat(129)).is_err());
     }
 
     #[test]

@@ -16,7 +16,7 @@ use super::{
     schema::{order_events, order_lines, orders},
 };
 use crate::{
-    domain::{Order, OrderEvent, OrderStatus, Transition},
+    domain::{Order, OrderEvent, OrderId, OrderStatus, Transition, UserId},
     error::{Error, Result},
 };
 
@@ -24,7 +24,7 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct ListQuery {
     /// Only this user's orders; `None` for everyone's (admins).
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     pub status: Option<OrderStatus>,
     pub page_size: PageSize,
     /// Continue after this order (its creation time and id).
@@ -66,8 +66,11 @@ impl Store {
     }
 
     /// An order by id.
-    pub async fn order(&self, id: &str) -> Result<Option<Order>> {
-        Ok(self.order_row(id).await?.map(|(order, _)| order))
+    pub async fn order(&self, id: &OrderId) -> Result<Option<Order>> {
+        Ok(self
+            .order_row(&id.to_string())
+            .await?
+            .map(|(order, _)| order))
     }
 
     async fn order_row(&self, id: &str) -> Result<Option<(Order, String)>> {
@@ -103,10 +106,10 @@ impl Store {
     /// The order a user placed with `request_id`, and its fingerprint.
     pub async fn order_by_request(
         &self,
-        user_id: &str,
+        user_id: &UserId,
         request_id: &str,
     ) -> Result<Option<(Order, String)>> {
-        let (user, request) = (user_id.to_owned(), request_id.to_owned());
+        let (user, request) = (user_id.as_str().to_owned(), request_id.to_owned());
         let id: Option<String> = on_db!(&self.db, |conn| {
             orders::table
                 .filter(orders::user_id.eq(&user))
@@ -125,7 +128,7 @@ impl Store {
     /// One page of orders, newest first, and whether more follow.
     pub async fn list_orders(&self, query: &ListQuery) -> Result<Page<Order>> {
         let limit = query.page_size.fetch();
-        let user = query.user_id.clone();
+        let user = query.user_id.as_ref().map(|u| u.as_str().to_owned());
         let status = query.status.map(OrderStatus::as_str);
         let after = query.after.clone();
         let (rows, lines): (Vec<OrderRow>, Vec<LineRow>) = on_db!(&self.db, |conn| {
@@ -182,12 +185,12 @@ impl Store {
         next.decline_code = transition
             .decline_code
             .or_else(|| current.decline_code.clone());
-        next.payment_id = transition.payment_id.or_else(|| current.payment_id.clone());
+        next.payment_id = transition.payment_id.or(current.payment_id);
         next.card_brand = transition.card_brand.or_else(|| current.card_brand.clone());
         next.cancel_reason = cancel_reason.or_else(|| current.cancel_reason.clone());
         next.updated_at = self.clock.now();
 
-        let key = current.id.clone();
+        let key = current.id.to_string();
         let from = current.status.as_str();
         let row = OrderRow::new(&next, "");
         let moved = on_db!(&self.db, |conn| {
@@ -230,8 +233,8 @@ impl Store {
     }
 
     /// An order's events after `sequence`, oldest first.
-    pub async fn events_after(&self, order_id: &str, sequence: i64) -> Result<Vec<OrderEvent>> {
-        let key = order_id.to_owned();
+    pub async fn events_after(&self, order_id: &OrderId, sequence: i64) -> Result<Vec<OrderEvent>> {
+        let key = order_id.to_string();
         let rows: Vec<EventRow> = on_db!(&self.db, |conn| {
             order_events::table
                 .filter(order_events::order_id.eq(&key))
@@ -246,8 +249,8 @@ impl Store {
 
     /// Takes (or extends) the lease on driving an order's saga until
     /// `until`, unless another owner holds an unexpired lease.
-    pub async fn claim(&self, order_id: &str, owner: &str, until: i64) -> Result<bool> {
-        let key = order_id.to_owned();
+    pub async fn claim(&self, order_id: &OrderId, owner: &str, until: i64) -> Result<bool> {
+        let key = order_id.to_string();
         let owner = owner.to_owned();
         let now = to_micros(self.clock.now());
         let claimed = on_db!(&self.db, |conn| {
@@ -269,8 +272,8 @@ impl Store {
     }
 
     /// Gives up a lease this owner holds.
-    pub async fn release_lease(&self, order_id: &str, owner: &str) -> Result<()> {
-        let key = order_id.to_owned();
+    pub async fn release_lease(&self, order_id: &OrderId, owner: &str) -> Result<()> {
+        let key = order_id.to_string();
         let owner = owner.to_owned();
         on_db!(&self.db, |conn| {
             diesel::update(
@@ -293,12 +296,12 @@ impl Store {
         untouched_since: i64,
         owner: &str,
         limit: i64,
-    ) -> Result<Vec<String>> {
+    ) -> Result<Vec<OrderId>> {
         let now = to_micros(self.clock.now());
         let in_progress = OrderStatus::all_in_progress();
         let owner = owner.to_owned();
-        on_db!(&self.db, |conn| {
-            Ok(orders::table
+        let ids: Vec<String> = on_db!(&self.db, |conn| {
+            orders::table
                 .filter(orders::status.eq_any(&in_progress))
                 .filter(orders::updated_at.le(untouched_since))
                 .filter(
@@ -310,7 +313,10 @@ impl Store {
                 .limit(limit)
                 .select(orders::id)
                 .load(conn)
-                .await?)
-        })
+                .await?
+        });
+        ids.iter()
+            .map(|id| OrderId::parse(id).map_err(|_| Error::Corrupt(format!("order {id}: id"))))
+            .collect()
     }
 }

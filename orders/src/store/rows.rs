@@ -7,8 +7,8 @@ use platform::clock::{from_micros, to_micros};
 use super::schema::{order_events, order_lines, orders};
 use crate::{
     domain::{
-        Address, Currency, FailureReason, MethodType, Money, Order, OrderEvent, OrderLine,
-        OrderStatus,
+        Address, Currency, FailureReason, MethodType, Money, Order, OrderEvent, OrderId, OrderLine,
+        OrderStatus, PaymentId, ProductId, UserId,
     },
     error::{Error, Result},
 };
@@ -47,8 +47,8 @@ impl OrderRow {
     pub fn new(order: &Order, fingerprint: &str) -> Self {
         let a = &order.address;
         Self {
-            id: order.id.clone(),
-            user_id: order.user_id.clone(),
+            id: order.id.to_string(),
+            user_id: order.user_id.as_str().to_owned(),
             request_id: order.request_id.clone(),
             fingerprint: fingerprint.to_owned(),
             status: order.status.as_str().to_owned(),
@@ -57,7 +57,7 @@ impl OrderRow {
             payment_method: order.method.as_str().to_owned(),
             card_brand: order.card_brand.clone(),
             card_last4: order.card_last4.clone(),
-            payment_id: order.payment_id.clone(),
+            payment_id: order.payment_id.map(|id| id.to_string()),
             failure_reason: order.failure_reason.map(|r| r.as_str().to_owned()),
             decline_code: order.decline_code.clone(),
             cancel_reason: order.cancel_reason.clone(),
@@ -79,6 +79,12 @@ impl OrderRow {
         let corrupt = |what: &str| Error::Corrupt(format!("order {}: {what}", self.id));
         let currency = Currency::parse(&self.currency).map_err(|_| corrupt("currency"))?;
         Ok(Order {
+            id: OrderId::parse(&self.id).map_err(|_| corrupt("id"))?,
+            user_id: UserId::parse(&self.user_id).map_err(|_| corrupt("user id"))?,
+            payment_id: match &self.payment_id {
+                Some(id) => Some(PaymentId::parse(id).map_err(|_| corrupt("payment id"))?),
+                None => None,
+            },
             status: OrderStatus::parse(&self.status).ok_or_else(|| corrupt("status"))?,
             method: MethodType::parse(&self.payment_method).ok_or_else(|| corrupt("method"))?,
             failure_reason: match &self.failure_reason {
@@ -88,7 +94,7 @@ impl OrderRow {
             lines: lines
                 .into_iter()
                 .map(|line| line.into_line(currency))
-                .collect(),
+                .collect::<Result<_>>()?,
             address: Address {
                 recipient: self.ship_recipient,
                 line1: self.ship_line1,
@@ -98,13 +104,10 @@ impl OrderRow {
                 postal_code: self.ship_postal_code,
                 country_code: self.ship_country_code,
             },
-            id: self.id,
-            user_id: self.user_id,
             request_id: self.request_id,
             total: Money::new(currency, self.total_minor),
             card_brand: self.card_brand,
             card_last4: self.card_last4,
-            payment_id: self.payment_id,
             decline_code: self.decline_code,
             cancel_reason: self.cancel_reason,
             created_at: from_micros(self.created_at),
@@ -127,14 +130,14 @@ pub struct LineRow {
 impl LineRow {
     /// The row of an order's `line_no`th line; an order has at most
     /// `MAX_LINES` lines, so a number past `i32` is a bug, not a wrap.
-    pub fn new(order_id: &str, line_no: usize, line: &OrderLine) -> Result<Self> {
+    pub fn new(order_id: &OrderId, line_no: usize, line: &OrderLine) -> Result<Self> {
         let line_no = i32::try_from(line_no).map_err(|_| {
             Error::Internal(format!("order {order_id}: line {line_no} out of range"))
         })?;
         Ok(Self {
-            order_id: order_id.to_owned(),
+            order_id: order_id.to_string(),
             line_no,
-            product_id: line.product_id.clone(),
+            product_id: line.product_id.to_string(),
             product_name: line.product_name.clone(),
             unit_price_minor: line.unit_price.minor(),
             quantity: line.quantity,
@@ -142,13 +145,19 @@ impl LineRow {
     }
 
     /// The line of an order in `currency` (lines are priced in the order's).
-    fn into_line(self, currency: Currency) -> OrderLine {
-        OrderLine {
-            product_id: self.product_id,
+    fn into_line(self, currency: Currency) -> Result<OrderLine> {
+        let product_id = ProductId::parse(&self.product_id).map_err(|_| {
+            Error::Corrupt(format!(
+                "order {} line {}: product id",
+                self.order_id, self.line_no
+            ))
+        })?;
+        Ok(OrderLine {
+            product_id,
             product_name: self.product_name,
             unit_price: Money::new(currency, self.unit_price_minor),
             quantity: self.quantity,
-        }
+        })
     }
 }
 
@@ -170,12 +179,12 @@ impl EventRow {
     /// The event recording `order`'s current state as number `sequence`.
     pub fn of(order: &Order, sequence: i64) -> Self {
         Self {
-            order_id: order.id.clone(),
+            order_id: order.id.to_string(),
             sequence,
             status: order.status.as_str().to_owned(),
             failure_reason: order.failure_reason.map(|r| r.as_str().to_owned()),
             decline_code: order.decline_code.clone(),
-            payment_id: order.payment_id.clone(),
+            payment_id: order.payment_id.map(|id| id.to_string()),
             card_brand: order.card_brand.clone(),
             cancel_reason: order.cancel_reason.clone(),
             created_at: to_micros(order.updated_at),
@@ -190,15 +199,18 @@ impl EventRow {
             ))
         };
         Ok(OrderEvent {
+            order_id: OrderId::parse(&self.order_id).map_err(|_| corrupt("order id"))?,
+            payment_id: match &self.payment_id {
+                Some(id) => Some(PaymentId::parse(id).map_err(|_| corrupt("payment id"))?),
+                None => None,
+            },
             status: OrderStatus::parse(&self.status).ok_or_else(|| corrupt("status"))?,
             failure_reason: match &self.failure_reason {
                 Some(r) => Some(FailureReason::parse(r).ok_or_else(|| corrupt("reason"))?),
                 None => None,
             },
-            order_id: self.order_id,
             sequence: self.sequence,
             decline_code: self.decline_code,
-            payment_id: self.payment_id,
             card_brand: self.card_brand,
             cancel_reason: self.cancel_reason,
             created_at: from_micros(self.created_at),
