@@ -23,10 +23,12 @@ use std::{
 };
 
 use http::{HeaderMap, HeaderValue, Request, Response};
-use http_body::Frame;
-use tonic::{Code, Status, body::Body, codegen::Bytes};
+use tonic::{Code, body::Body};
 
-use crate::error::{MAX_MESSAGE_BYTES, bounded, grpc_status};
+use crate::{
+    body::inspected,
+    error::{MAX_MESSAGE_BYTES, bounded, grpc_status},
+};
 
 /// The largest `grpc-status-details-bin` (base64) let out.
 pub const MAX_DETAILS_BYTES: usize = 8 * 1024;
@@ -66,88 +68,30 @@ where
 
     fn call(&mut self, request: Request<Body>) -> Self::Future {
         let gone = Arc::new(AtomicBool::new(false));
+        // A request body that breaks off: the caller went away.
         let request = request.map(|body| {
-            Body::new(Incoming {
-                inner: body,
-                gone: gone.clone(),
+            let gone = gone.clone();
+            inspected(body, move |polled| {
+                if let Poll::Ready(Some(Err(_))) = polled {
+                    gone.store(true, Ordering::SeqCst);
+                }
             })
         });
         let answer = self.inner.call(request);
         Box::pin(async move {
             let mut response = answer.await?;
             settle(response.headers_mut(), &gone);
-            Ok(response.map(|body| Body::new(Answer { inner: body, gone })))
+            // Trailers are settled as they pass.
+            Ok(response.map(|body| {
+                inspected(body, move |polled| {
+                    if let Poll::Ready(Some(Ok(frame))) = polled
+                        && let Some(trailers) = frame.trailers_mut()
+                    {
+                        settle(trailers, &gone);
+                    }
+                })
+            }))
         })
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// A request body that notes when it breaks off.
-    struct Incoming {
-        #[pin]
-        inner: Body,
-        gone: Arc<AtomicBool>,
-    }
-}
-
-impl http_body::Body for Incoming {
-    type Data = Bytes;
-    type Error = Status;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
-        let this = self.project();
-        let polled = this.inner.poll_frame(cx);
-        if let Poll::Ready(Some(Err(_))) = &polled {
-            this.gone.store(true, Ordering::SeqCst);
-        }
-        polled
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.inner.size_hint()
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// An answer's body whose trailers are settled as they pass.
-    struct Answer {
-        #[pin]
-        inner: Body,
-        gone: Arc<AtomicBool>,
-    }
-}
-
-impl http_body::Body for Answer {
-    type Data = Bytes;
-    type Error = Status;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
-        let this = self.project();
-        let mut polled = this.inner.poll_frame(cx);
-        if let Poll::Ready(Some(Ok(frame))) = &mut polled
-            && let Some(trailers) = frame.trailers_mut()
-        {
-            settle(trailers, this.gone);
-        }
-        polled
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.inner.size_hint()
     }
 }
 
@@ -206,6 +150,8 @@ fn percent_encode(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use tonic::{Status, codegen::Bytes};
+
     use super::*;
 
     fn status_headers(status: &Status) -> HeaderMap {

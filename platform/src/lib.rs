@@ -8,6 +8,7 @@ pub mod admin;
 pub mod answers;
 pub mod auth;
 pub mod binary;
+pub mod body;
 pub mod build;
 pub mod client;
 pub mod clock;

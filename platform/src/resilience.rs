@@ -61,12 +61,14 @@ use std::{
 };
 
 use http::{Request, Response};
-use http_body::Frame;
 use tokio::{sync::Semaphore, time::Instant};
-use tonic::{Code, Status, body::Body, codegen::Bytes};
+use tonic::{Code, Status, body::Body};
 use tower::{Service, ServiceExt};
 
-use crate::error::{grpc_status, with_reason, with_reason_and_retry};
+use crate::{
+    body::{Polled, inspected},
+    error::{grpc_status, with_reason, with_reason_and_retry},
+};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -464,13 +466,36 @@ fn watch(response: Response<Body>, ticket: Ticket, telling: bool) -> Response<Bo
         ticket.judge(verdict_of(code, telling));
         return response;
     }
+    // The status comes in the trailers: the call is judged when they pass.
+    let mut ticket = Some(ticket);
     response.map(|body| {
-        Body::new(Watched {
-            inner: body,
-            ticket: Some(ticket),
-            telling,
+        inspected(body, move |polled| {
+            if let Some(verdict) = verdict_of_frame(polled, telling)
+                && let Some(ticket) = ticket.take()
+            {
+                ticket.judge(verdict);
+            }
         })
     })
+}
+
+/// What one poll of an answer's body says about the dependency, once it
+/// says anything.
+fn verdict_of_frame(polled: &Polled, telling: bool) -> Option<Verdict> {
+    match polled {
+        Poll::Ready(Some(Ok(frame))) => frame.trailers_ref().map(|trailers| {
+            grpc_status(trailers).map_or(Verdict::Failing, |code| verdict_of(code, telling))
+        }),
+        // Broken off after the dependency answered the headers: this
+        // stream's trouble; a lost connection fails the next call.
+        Poll::Ready(Some(Err(error))) => Some(match transport_failure(error) {
+            Some(Transport::Connection) => Verdict::Failing,
+            _ => Verdict::Silent,
+        }),
+        // Ended without trailers: not a proper gRPC answer.
+        Poll::Ready(None) => Some(Verdict::Failing),
+        Poll::Pending => None,
+    }
 }
 
 /// What a gRPC status says about the dependency that answered it.
@@ -480,58 +505,6 @@ fn verdict_of(code: Code, telling: bool) -> Verdict {
         Code::DeadlineExceeded if telling => Verdict::Failing,
         Code::DeadlineExceeded => Verdict::Silent,
         _ => Verdict::Serving,
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// An answer's body that judges the call when its trailers pass.
-    struct Watched {
-        #[pin]
-        inner: Body,
-        ticket: Option<Ticket>,
-        telling: bool,
-    }
-}
-
-impl http_body::Body for Watched {
-    type Data = Bytes;
-    type Error = Status;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
-        let this = self.project();
-        let polled = this.inner.poll_frame(cx);
-        let verdict = match &polled {
-            Poll::Ready(Some(Ok(frame))) => frame.trailers_ref().map(|trailers| {
-                grpc_status(trailers)
-                    .map_or(Verdict::Failing, |code| verdict_of(code, *this.telling))
-            }),
-            // Broken off after the dependency answered the headers: this
-            // stream's trouble; a lost connection fails the next call.
-            Poll::Ready(Some(Err(error))) => Some(match transport_failure(error) {
-                Some(Transport::Connection) => Verdict::Failing,
-                _ => Verdict::Silent,
-            }),
-            // Ended without trailers: not a proper gRPC answer.
-            Poll::Ready(None) => Some(Verdict::Failing),
-            Poll::Pending => None,
-        };
-        if let Some(verdict) = verdict
-            && let Some(ticket) = this.ticket.take()
-        {
-            ticket.judge(verdict);
-        }
-        polled
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.inner.size_hint()
     }
 }
 
@@ -680,6 +653,9 @@ fn requested_timeout<B>(request: &Request<B>) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use http_body::Frame;
+    use tonic::codegen::Bytes;
 
     use super::*;
 
