@@ -752,13 +752,23 @@ mod tests {
     }
 
     /// Reads a whole answer, trailers included; its code.
+    /// The guard's answer to one call.
+    async fn answer<S>(service: &Guarded<S>, request: Request<Body>) -> Response<Body>
+    where
+        S: Service<Request<Body>, Response = Response<Body>> + Clone + Send + 'static,
+        S::Future: Send,
+        S::Error: Into<BoxError>,
+    {
+        service.clone().oneshot(request).await.expect("infallible")
+    }
+
     async fn finish<S>(service: &Guarded<S>, request: Request<Body>) -> Code
     where
         S: Service<Request<Body>, Response = Response<Body>> + Clone + Send + 'static,
         S::Future: Send,
         S::Error: Into<BoxError>,
     {
-        let response = service.clone().oneshot(request).await.expect("infallible");
+        let response = answer(service, request).await;
         if let Some(code) = grpc_status(response.headers()) {
             return code;
         }
@@ -809,11 +819,7 @@ mod tests {
     }
 
     async fn call(service: &Guarded<Backend>) -> Code {
-        let response = service
-            .clone()
-            .oneshot(Request::new(Body::empty()))
-            .await
-            .expect("infallible");
+        let response = answer(service, Request::new(Body::empty())).await;
         code_of(&response)
     }
 
@@ -965,7 +971,7 @@ mod tests {
             request
                 .headers_mut()
                 .insert("grpc-timeout", http::HeaderValue::from_static("1m"));
-            let response = service.clone().oneshot(request).await.expect("infallible");
+            let response = answer(&service, request).await;
             assert_eq!(code_of(&response), Code::DeadlineExceeded);
         }
 
@@ -1037,11 +1043,7 @@ mod tests {
         );
 
         for _ in 0..10 {
-            let response = service
-                .clone()
-                .oneshot(Request::new(Body::empty()))
-                .await
-                .expect("infallible");
+            let response = answer(&service, Request::new(Body::empty())).await;
             assert_eq!(code_of(&response), Code::Internal);
             assert_eq!(reason_of(&response), "CALL_BROKEN");
         }
@@ -1059,11 +1061,7 @@ mod tests {
         );
 
         for _ in 0..3 {
-            let response = service
-                .clone()
-                .oneshot(Request::new(Body::empty()))
-                .await
-                .expect("infallible");
+            let response = answer(&service, Request::new(Body::empty())).await;
             assert_eq!(code_of(&response), Code::Unavailable);
             assert_eq!(reason_of(&response), "UNREACHABLE");
         }
@@ -1081,11 +1079,7 @@ mod tests {
         );
 
         for _ in 0..10 {
-            let response = service
-                .clone()
-                .oneshot(with_timeout("2m"))
-                .await
-                .expect("infallible");
+            let response = answer(&service, with_timeout("2m")).await;
             assert_eq!(code_of(&response), Code::DeadlineExceeded);
         }
 
@@ -1117,11 +1111,7 @@ mod tests {
         let backend = Backend::answering(Some(Code::Ok));
         let service = GUARD.wrap("catalog", backend.clone());
 
-        let response = service
-            .clone()
-            .oneshot(with_timeout("0m"))
-            .await
-            .expect("infallible");
+        let response = answer(&service, with_timeout("0m")).await;
 
         assert_eq!(code_of(&response), Code::DeadlineExceeded);
         assert_eq!(reason_of(&response), "DEADLINE_EXCEEDED");
@@ -1140,11 +1130,7 @@ mod tests {
             .collect();
         tokio::task::yield_now().await;
 
-        let response = service
-            .clone()
-            .oneshot(with_timeout("100m"))
-            .await
-            .expect("infallible");
+        let response = answer(&service, with_timeout("100m")).await;
 
         assert_eq!(code_of(&response), Code::DeadlineExceeded);
         for call in busy {
@@ -1162,11 +1148,7 @@ mod tests {
             call(&service).await;
         }
 
-        let response = service
-            .clone()
-            .oneshot(Request::new(Body::empty()))
-            .await
-            .expect("infallible");
+        let response = answer(&service, Request::new(Body::empty())).await;
 
         let status = Status::from_header_map(response.headers()).expect("a status");
         let details = status.get_error_details();
@@ -1205,11 +1187,7 @@ mod tests {
         tokio::time::advance(guard.cool_down).await;
 
         // Cooled down, but no slot: this call waits and gives up unsent.
-        let response = service
-            .clone()
-            .oneshot(with_timeout("100m"))
-            .await
-            .expect("infallible");
+        let response = answer(&service, with_timeout("100m")).await;
         assert_eq!(code_of(&response), Code::DeadlineExceeded);
 
         assert!(

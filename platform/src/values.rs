@@ -1,6 +1,6 @@
 //! Small validated values every service has: ids that are UUIDs, keys a
 //! caller chooses, bounded free text, and enums stored by name. The checks
-//! are functions ([`text`], [`key`]) and the types around them are declared
+//! are functions ([`text`], [`key`], [`user_id`]) and the types around them are declared
 //! by macros ([`uuid_value!`](crate::uuid_value),
 //! [`string_value!`](crate::string_value), [`stored_enum!`](crate::stored_enum)),
 //! so each service keeps its own names, bounds and field descriptions while
@@ -49,6 +49,22 @@ pub fn text(raw: &str, min: usize, max: usize, multiline: bool) -> Result<String
         return Err("must not contain control characters".into());
     }
     Ok(value.to_owned())
+}
+
+/// Checks a user id as a token names it. Users are created elsewhere (the
+/// gateway issues their tokens), so any non-empty text without control
+/// characters is accepted, up to 128 characters.
+pub fn user_id(raw: &str) -> Result<String, String> {
+    if raw.is_empty() {
+        return Err("is required".into());
+    }
+    if raw.chars().count() > 128 {
+        return Err("must be at most 128 characters".into());
+    }
+    if raw.chars().any(char::is_control) {
+        return Err("must not contain control characters".into());
+    }
+    Ok(raw.to_owned())
 }
 
 /// Checks a caller-chosen key: 1 to [`MAX_KEY_LEN`] characters of letters,

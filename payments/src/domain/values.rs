@@ -22,21 +22,8 @@ platform::string_value!(
 );
 
 platform::string_value!(
-    /// A user's id. Users are created elsewhere (the gateway issues their
-    /// tokens), so any non-empty text without control characters is
-    /// accepted, up to 128 characters.
-    pub UserId, |raw| {
-        if raw.is_empty() {
-            return Err("is required".into());
-        }
-        if raw.chars().count() > 128 {
-            return Err("must be at most 128 characters".into());
-        }
-        if raw.chars().any(char::is_control) {
-            return Err("must not contain control characters".into());
-        }
-        Ok(raw.to_owned())
-    }
+    /// A user's id, as their token names it (see `platform::values::user_id`).
+    pub UserId, platform::values::user_id
 );
 
 platform::uuid_value!(
