@@ -14,7 +14,6 @@
 //!   around it (see `server`) no longer report a server error.
 
 use std::{
-    pin::Pin,
     sync::{
         Arc,
         atomic::{AtomicBool, Ordering},
@@ -22,6 +21,7 @@ use std::{
     task::{Context, Poll},
 };
 
+use futures_util::future::BoxFuture;
 use http::{HeaderMap, HeaderValue, Request, Response};
 use tonic::{Code, body::Body};
 
@@ -51,8 +51,6 @@ pub struct Answers<S> {
     inner: S,
 }
 
-type BoxFuture<T> = Pin<Box<dyn std::future::Future<Output = T> + Send>>;
-
 impl<S> tower::Service<Request<Body>> for Answers<S>
 where
     S: tower::Service<Request<Body>, Response = Response<Body>>,
@@ -60,7 +58,7 @@ where
 {
     type Response = Response<Body>;
     type Error = S::Error;
-    type Future = BoxFuture<Result<Response<Body>, S::Error>>;
+    type Future = BoxFuture<'static, Result<Response<Body>, S::Error>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
         self.inner.poll_ready(cx)

@@ -63,14 +63,12 @@ use std::{
 use http::{Request, Response};
 use tokio::{sync::Semaphore, time::Instant};
 use tonic::{Code, Status, body::Body};
-use tower::{Service, ServiceExt};
+use tower::{BoxError, Service, ServiceExt};
 
 use crate::{
     body::{Polled, inspected},
     error::{grpc_status, with_reason, with_reason_and_retry},
 };
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The shortest deadline whose expiry counts against a dependency (or the
 /// guard's own timeout, if shorter).

@@ -9,7 +9,7 @@ use http::{Request, Response};
 use tokio::net::TcpListener;
 use tonic::{body::Body, codegen::Bytes, service::Routes, transport::Server};
 use tonic_health::{ServingStatus, server::HealthReporter};
-use tower::{Layer, Service};
+use tower::{BoxError, Layer, Service};
 
 use crate::{
     answers::AnswersLayer,
@@ -19,8 +19,6 @@ use crate::{
     telemetry,
     tls::ServerTls,
 };
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// How long in-flight calls (and open streams) get to finish after the
 /// drain delay before the server stops anyway.

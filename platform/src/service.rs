@@ -21,7 +21,7 @@ use crate::{
 };
 
 /// Any error, boxed, as services report them to [`serve_all`].
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub use tower::BoxError;
 
 /// Work a service runs while it serves. Each task lives exactly as long as
 /// the server: one that ends early (returns or panics) is logged, and all

@@ -6,13 +6,13 @@
 
 use std::{
     collections::HashMap,
-    future::Future,
     pin::Pin,
     sync::LazyLock,
     task::{Context, Poll},
     time::Instant,
 };
 
+use futures_util::future::BoxFuture;
 use http::{Request, Response};
 use http_body::{Body, Frame, SizeHint};
 use tonic::Code;
@@ -96,8 +96,6 @@ pub struct GrpcMetrics<S> {
     layer: GrpcMetricsLayer,
 }
 
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-
 impl<S, ReqBody, ResBody> tower::Service<Request<ReqBody>> for GrpcMetrics<S>
 where
     S: tower::Service<Request<ReqBody>, Response = Response<ResBody>>,
@@ -105,7 +103,7 @@ where
 {
     type Response = Response<MeteredBody<ResBody>>;
     type Error = S::Error;
-    type Future = BoxFuture<Result<Self::Response, S::Error>>;
+    type Future = BoxFuture<'static, Result<Self::Response, S::Error>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
