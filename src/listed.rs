@@ -1,6 +1,9 @@
 //! The one list of services (the `services` file at the repository root,
 //! which k8s, CI and the benchmark read too), as the all-in-one reads it:
-//! which services there are and the port each listens on by default.
+//! which services there are, the port each listens on by default, and
+//! `--listen NAME=ADDRESS` to move one.
+
+use std::net::SocketAddr;
 
 /// The `services` file, built in: the binary runs from anywhere.
 const SERVICES: &str = include_str!("../services");
@@ -24,6 +27,24 @@ pub fn services() -> Vec<Listed> {
 /// The listed service called `name`.
 pub fn find(name: &str) -> Option<Listed> {
     services().into_iter().find(|s| s.name == name)
+}
+
+/// `NAME=ADDRESS` for `--listen`, NAME a listed service.
+pub fn parse_listen(arg: &str) -> Result<(&'static str, SocketAddr), String> {
+    let (name, address) = arg
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=ADDRESS, got {arg:?}"))?;
+    let service = find(name).ok_or_else(|| {
+        let names: Vec<_> = services().iter().map(|s| s.name).collect();
+        format!(
+            "no service called {name:?} (the services are {})",
+            names.join(", ")
+        )
+    })?;
+    let address = address
+        .parse()
+        .map_err(|e| format!("{address:?} is not an address: {e}"))?;
+    Ok((service.name, address))
 }
 
 fn parse(text: &'static str) -> Vec<Listed> {
@@ -74,6 +95,22 @@ mod tests {
                     service.name, other.name
                 );
             }
+        }
+    }
+
+    #[test]
+    fn listen_names_a_listed_service_and_an_address() {
+        assert_eq!(
+            parse_listen("catalog=127.0.0.1:6051"),
+            Ok(("catalog", "127.0.0.1:6051".parse().expect("address")))
+        );
+        for (arg, why) in [
+            ("cart=127.0.0.1:1", "no service called \"cart\""),
+            ("catalog", "expected NAME=ADDRESS"),
+            ("catalog=localhost", "is not an address"),
+        ] {
+            let refusal = parse_listen(arg).expect_err(arg);
+            assert!(refusal.contains(why), "{arg}: {refusal}");
         }
     }
 

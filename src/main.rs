@@ -90,7 +90,7 @@ struct RunArgs {
     /// Where a service listens, as NAME=ADDRESS (e.g. `catalog=127.0.0.1:6051`);
     /// repeat it, or comma-separate them in SHOP_LISTEN. Each service not
     /// named listens on loopback at its port in the `services` list.
-    #[arg(long = "listen", env = "SHOP_LISTEN", value_delimiter = ',', value_parser = parse_listen)]
+    #[arg(long = "listen", env = "SHOP_LISTEN", value_delimiter = ',', value_parser = shop::listed::parse_listen)]
     listen: Vec<(&'static str, SocketAddr)>,
 
     /// Where every service's Prometheus metrics are served (`GET /metrics`).
@@ -273,24 +273,6 @@ fn addresses(args: &RunArgs) -> Vec<(&'static str, SocketAddr)> {
             (service.name, given.map_or(default, |(_, address)| *address))
         })
         .collect()
-}
-
-/// `NAME=ADDRESS` for `--listen`, NAME a listed service.
-fn parse_listen(arg: &str) -> Result<(&'static str, SocketAddr), String> {
-    let (name, address) = arg
-        .split_once('=')
-        .ok_or_else(|| format!("expected NAME=ADDRESS, got {arg:?}"))?;
-    let service = shop::listed::find(name).ok_or_else(|| {
-        let names: Vec<_> = shop::listed::services().iter().map(|s| s.name).collect();
-        format!(
-            "no service called {name:?} (the services are {})",
-            names.join(", ")
-        )
-    })?;
-    let address = address
-        .parse()
-        .map_err(|e| format!("{address:?} is not an address: {e}"))?;
-    Ok((service.name, address))
 }
 
 fn print_welcome(listeners: &shop::Listeners, metrics: SocketAddr) {
