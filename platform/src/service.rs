@@ -221,11 +221,6 @@ impl Runnable {
             }),
         }
     }
-
-    /// The service's name.
-    pub fn name(&self) -> &'static str {
-        self.name
-    }
 }
 
 /// One of the services [`serve_all`] ran failed.
