@@ -21,6 +21,19 @@ pub struct Services {
 }
 
 impl Services {
+    /// Every service's events travel by `events` (one local bus for the
+    /// whole process when no broker is configured).
+    pub fn set_events(&mut self, events: &platform::events::EventsConfig) {
+        for common in [
+            &mut self.catalog.common,
+            &mut self.orders.common,
+            &mut self.payments.common,
+            &mut self.gateway.common,
+        ] {
+            common.events = events.clone();
+        }
+    }
+
     /// Each service with its listener, in start order.
     pub fn runnable(self, mut listeners: Listeners) -> Result<Vec<Runnable>, ServiceFailed> {
         let Self {

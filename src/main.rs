@@ -236,7 +236,7 @@ async fn run(data_dir: PathBuf, args: RunArgs) -> Result<(), Box<dyn std::error:
         &orders_key.private_pem,
         Duration::from_secs(60),
     )?;
-    let services = shop::Services {
+    let mut services = shop::Services {
         catalog,
         payments: payments::Config::new(sqlite(&data_dir, "payments"), verifier.clone()),
         orders: orders::Config::new(
@@ -248,6 +248,11 @@ async fn run(data_dir: PathBuf, args: RunArgs) -> Result<(), Box<dyn std::error:
         ),
         gateway: gateway_config(&data_dir, url)?,
     };
+    // No broker on a laptop: events travel through the services' databases.
+    services.set_events(&platform::events::EventsConfig {
+        transport: platform::events::Transport::Local(platform::events::LocalBus::new()),
+        ..Default::default()
+    });
 
     platform::admin::start(Some(args.metrics_listen)).await?;
     print_welcome(&listeners, args.metrics_listen);

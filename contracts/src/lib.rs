@@ -21,6 +21,7 @@ pub use generated::shop;
 pub use shop::auth::v1 as auth;
 pub use shop::catalog::v1 as catalog;
 pub use shop::common::v1 as common;
+pub use shop::events::v1 as events;
 pub use shop::orders::v1 as orders;
 pub use shop::payments::v1 as payments;
 

@@ -12,6 +12,7 @@ pub mod checkout;
 pub mod clients;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod notify;
 pub mod recovery;
 pub mod store;
@@ -229,6 +230,7 @@ pub async fn serve(
         api::policy(),
     );
     service.background.spawn("saga recovery", recovery);
+    service.publish_events();
     platform::service::serve_service(service, listener, shutdown).await?;
     Ok(())
 }

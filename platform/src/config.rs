@@ -14,6 +14,7 @@ use crate::{
     client::{ChannelOptions, ClientTls},
     clock::Clock,
     db::{Db, DbError, Migrations},
+    events::EventsConfig,
     telemetry::LogFormat,
     tls::{ServerTls, TlsError},
 };
@@ -38,6 +39,8 @@ pub struct CommonConfig {
     /// TLS on the port (mutual TLS when it requires client certificates);
     /// `None`, plaintext, is the embedded default.
     pub tls: Option<ServerTls>,
+    /// How events travel (off until a transport is configured).
+    pub events: EventsConfig,
 }
 
 impl CommonConfig {
@@ -52,6 +55,7 @@ impl CommonConfig {
             page_token_key: crate::paging::random_key(),
             drain_delay: Duration::ZERO,
             tls: None,
+            events: EventsConfig::default(),
         }
     }
 

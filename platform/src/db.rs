@@ -191,12 +191,11 @@ impl Db {
                 target: String::new(),
                 reason,
             })?;
-            conn.run_pending_migrations(migrations)
-                .map(drop)
-                .map_err(|e| DbError::Migrate {
-                    target: String::new(),
-                    reason: e.to_string(),
-                })
+            migrate(
+                &mut conn,
+                migrations,
+                crate::events::store::migrations().sqlite,
+            )
         })
         .await
         .map_err(|e| connect_err(e.to_string()))?;
@@ -252,12 +251,11 @@ impl Db {
                 target: String::new(),
                 reason: format!("cannot take the migration lock: {e}"),
             })?;
-            conn.run_pending_migrations(migrations)
-                .map(drop)
-                .map_err(|e| DbError::Migrate {
-                    target: String::new(),
-                    reason: e.to_string(),
-                })
+            migrate(
+                &mut conn,
+                migrations,
+                crate::events::store::migrations().postgres,
+            )
         })
         .await
         .map_err(|e| DbError::Connect {
@@ -314,6 +312,27 @@ impl Db {
             Db::Postgres(_) => "postgres",
         }
     }
+}
+
+/// Runs the service's pending migrations, then the platform's own (the
+/// event tables every service has). The two sets' versions differ, and
+/// diesel runs what a set holds that the database has not seen.
+fn migrate<C>(
+    conn: &mut C,
+    service: EmbeddedMigrations,
+    platform: EmbeddedMigrations,
+) -> Result<(), DbError>
+where
+    C: MigrationHarness<C::Backend> + Connection,
+{
+    for set in [service, platform] {
+        conn.run_pending_migrations(set)
+            .map_err(|e| DbError::Migrate {
+                target: String::new(),
+                reason: e.to_string(),
+            })?;
+    }
+    Ok(())
 }
 
 /// Runs `body` with `conn` bound to a pooled connection of whichever backend

@@ -15,6 +15,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod grpc_timeout;
 pub mod limits;
 pub mod metrics;

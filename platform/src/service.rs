@@ -5,7 +5,7 @@
 //! start or stopped with an error; [`Runnable`] and [`serve_all`] run any
 //! number of services in one process and stop them all when one fails.
 
-use std::{collections::HashMap, future::Future};
+use std::{collections::HashMap, future::Future, sync::Arc};
 
 use futures_util::{FutureExt, future::BoxFuture};
 use tokio::{net::TcpListener, task::JoinSet};
@@ -14,8 +14,10 @@ use tonic::service::Routes;
 use crate::{
     auth::Policy,
     client::ClientError,
+    clock::Clock,
     config::CommonConfig,
     db::{Db, DbError},
+    events::{EventsConfig, Handler},
     server::{ServeError, ServerSetup},
     tls::ServerTls,
 };
@@ -72,6 +74,9 @@ pub struct Service {
     pub setup: ServerSetup,
     pub tls: Option<ServerTls>,
     pub background: Background,
+    database: Db,
+    events: EventsConfig,
+    clock: Clock,
 }
 
 impl Service {
@@ -89,7 +94,7 @@ impl Service {
         Self {
             setup: ServerSetup {
                 name,
-                database: Some(database),
+                database: Some(database.clone()),
                 routes,
                 service_names: service_names.to_vec(),
                 policy,
@@ -98,7 +103,34 @@ impl Service {
             },
             tls: common.tls,
             background: Background::new(),
+            database,
+            events: common.events,
+            clock: common.clock,
         }
+    }
+
+    /// Publishes the events this service writes to its outbox: starts the
+    /// relay (see [`crate::events::relay`]).
+    pub fn publish_events(&mut self) {
+        crate::events::start_relay(
+            &mut self.background,
+            self.setup.name,
+            &self.database,
+            &self.events,
+            &self.clock,
+        );
+    }
+
+    /// Applies the events the topology sends to `consumer` with `handler`.
+    pub fn consume_events(&mut self, consumer: &'static str, handler: Arc<dyn Handler>) {
+        crate::events::start_consumer(
+            &mut self.background,
+            consumer,
+            &self.database,
+            handler,
+            &self.events,
+            &self.clock,
+        );
     }
 }
 
@@ -114,6 +146,7 @@ pub async fn serve_service(
         setup,
         tls,
         background,
+        ..
     } = service;
     let (name, database) = (setup.name, setup.database.clone());
     supervise(name, database.as_ref(), background, listener, |listener| {

@@ -111,6 +111,10 @@ impl TestShop {
                 ],
             ),
         };
+        services.set_events(&platform::events::EventsConfig {
+            transport: platform::events::Transport::Local(platform::events::LocalBus::new()),
+            ..Default::default()
+        });
         configure(&mut services);
         let mut client = ChannelOptions::default();
         if let Some(ca) = ca {

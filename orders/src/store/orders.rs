@@ -43,6 +43,8 @@ impl Store {
             .map(|(i, line)| LineRow::new(&order.id, i, line))
             .collect::<Result<_>>()?;
         let event = EventRow::of(order, 1);
+        let published = crate::events::for_status(order);
+        let now = self.clock.now();
         on_db!(&self.db, |conn| {
             conn.transaction::<_, Error, _>(async |tx| {
                 diesel::insert_into(orders::table)
@@ -59,6 +61,9 @@ impl Store {
                     .values(&event)
                     .execute(tx)
                     .await?;
+                if let Some(published) = published {
+                    platform::events::append(tx.into(), published, now).await?;
+                }
                 Ok(())
             })
             .await
@@ -193,6 +198,8 @@ impl Store {
         let key = current.id.to_string();
         let from = current.status.as_str();
         let row = OrderRow::new(&next, "");
+        let published = crate::events::for_status(&next);
+        let now = next.updated_at;
         let moved = on_db!(&self.db, |conn| {
             conn.transaction::<_, Error, _>(async |tx| {
                 let changed = diesel::update(
@@ -225,6 +232,9 @@ impl Store {
                     .values(EventRow::of(&next, last.unwrap_or(0) + 1))
                     .execute(tx)
                     .await?;
+                if let Some(published) = published.clone() {
+                    platform::events::append(tx.into(), published, now).await?;
+                }
                 Ok(true)
             })
             .await?

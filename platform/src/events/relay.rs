@@ -1,0 +1,265 @@
+//! The relay: one per service (a lease picks the replica), it publishes
+//! the outbox's pending rows in order through the configured transport and
+//! marks them published only once the transport confirmed them. A failed
+//! publish backs off (capped, jittered) and retries the same rows, so a
+//! broker outage delays events but never loses, skips or reorders them.
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::{
+    Transport,
+    outbox::{self, Outgoing},
+    store::event_leases,
+};
+use crate::{
+    clock::{Clock, to_micros},
+    db::{Db, DbError},
+    on_db,
+};
+
+/// How the relay paces itself.
+#[derive(Debug, Clone)]
+pub struct RelaySettings {
+    /// Most rows published at once.
+    pub batch: i64,
+    /// How often an idle relay looks for new rows.
+    pub poll: Duration,
+    /// How long a replica's claim on the relay lasts without renewal.
+    pub lease: Duration,
+    /// The longest wait between attempts while publishing fails.
+    pub max_backoff: Duration,
+    /// How long published rows are kept before they are deleted.
+    pub retention: Duration,
+}
+
+impl Default for RelaySettings {
+    fn default() -> Self {
+        Self {
+            batch: 100,
+            poll: Duration::from_millis(200),
+            lease: Duration::from_secs(15),
+            max_backoff: Duration::from_secs(30),
+            retention: Duration::from_secs(7 * 24 * 3600),
+        }
+    }
+}
+
+/// Why a publish failed; the rows stay pending and are tried again.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    Local(#[from] super::local::LocalError),
+}
+
+/// Publishes `service`'s outbox for as long as it runs (a background task).
+pub async fn run(
+    service: &'static str,
+    db: Db,
+    transport: Transport,
+    clock: Clock,
+    settings: RelaySettings,
+) {
+    let relay = Relay {
+        service,
+        owner: format!("{service}-{}", uuid::Uuid::new_v4()),
+        db,
+        transport,
+        clock,
+        settings,
+    };
+    relay.run().await;
+}
+
+struct Relay {
+    service: &'static str,
+    owner: String,
+    db: Db,
+    transport: Transport,
+    clock: Clock,
+    settings: RelaySettings,
+}
+
+/// What one round of the relay found.
+enum Round {
+    /// Published a full batch: go on at once.
+    Busy,
+    /// Nothing (more) to publish.
+    Idle,
+    /// Another replica holds the lease.
+    Follower,
+}
+
+impl Relay {
+    async fn run(self) {
+        let mut backoff = Backoff::new(self.settings.poll, self.settings.max_backoff);
+        let mut last_report = tokio::time::Instant::now() - Duration::from_secs(60);
+        loop {
+            if last_report.elapsed() >= Duration::from_secs(1) {
+                last_report = tokio::time::Instant::now();
+                self.report_backlog().await;
+            }
+            match self.round().await {
+                Ok(Round::Busy) => backoff.reset(),
+                Ok(Round::Idle) => {
+                    backoff.reset();
+                    tokio::time::sleep(self.settings.poll).await;
+                }
+                Ok(Round::Follower) => tokio::time::sleep(self.settings.lease / 3).await,
+                Err(error) => {
+                    metrics::counter!("events_publish_errors_total", "service" => self.service)
+                        .increment(1);
+                    let wait = backoff.next();
+                    tracing::warn!(
+                        service = self.service,
+                        %error,
+                        retry_in_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                        "cannot publish events; they wait in the outbox"
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    async fn round(&self) -> Result<Round, RelayError> {
+        if !self.claim().await? {
+            return Ok(Round::Follower);
+        }
+        let batch = outbox::pending(&self.db, self.settings.batch).await?;
+        if batch.is_empty() {
+            self.prune().await;
+            return Ok(Round::Idle);
+        }
+        let (confirmed, failure) = self.publish(&batch).await;
+        let published: Vec<i64> = batch.iter().take(confirmed).map(|row| row.id).collect();
+        outbox::mark_published(&self.db, &published, self.clock.now()).await?;
+        metrics::counter!("events_published_total", "service" => self.service)
+            .increment(u64::try_from(published.len()).unwrap_or(u64::MAX));
+        if let Some(error) = failure {
+            if let Some(row) = batch.get(confirmed) {
+                outbox::failed_attempt(&self.db, row.id, &error.to_string()).await?;
+            }
+            return Err(error.into());
+        }
+        Ok(
+            if batch.len() == usize::try_from(self.settings.batch).unwrap_or(usize::MAX) {
+                Round::Busy
+            } else {
+                Round::Idle
+            },
+        )
+    }
+
+    /// Hands `batch` to the transport: how many rows (a prefix, in order)
+    /// it confirmed, and why it stopped short if it did.
+    async fn publish(&self, batch: &[Outgoing]) -> (usize, Option<PublishError>) {
+        match &self.transport {
+            Transport::Off => (0, None),
+            Transport::Local(bus) => match bus.deliver(batch, self.clock.now()).await {
+                Ok(()) => (batch.len(), None),
+                Err(error) => (0, Some(error.into())),
+            },
+        }
+    }
+
+    /// Takes or renews the relay lease; whether this replica holds it.
+    async fn claim(&self) -> Result<bool, DbError> {
+        let now = to_micros(self.clock.now());
+        let until = now + i64::try_from(self.settings.lease.as_micros()).unwrap_or(i64::MAX);
+        let owner = self.owner.clone();
+        Ok(on_db!(&self.db, |conn| {
+            let inserted = diesel::insert_into(event_leases::table)
+                .values((
+                    event_leases::name.eq("relay"),
+                    event_leases::owner.eq(&owner),
+                    event_leases::until.eq(until),
+                ))
+                .on_conflict_do_nothing()
+                .execute(conn)
+                .await?;
+            inserted == 1
+                || diesel::update(
+                    event_leases::table.find("relay").filter(
+                        event_leases::until
+                            .le(now)
+                            .or(event_leases::owner.eq(&owner)),
+                    ),
+                )
+                .set((
+                    event_leases::owner.eq(&owner),
+                    event_leases::until.eq(until),
+                ))
+                .execute(conn)
+                .await?
+                    == 1
+        }))
+    }
+
+    async fn prune(&self) {
+        let keep = i64::try_from(self.settings.retention.as_micros()).unwrap_or(i64::MAX);
+        let before = to_micros(self.clock.now()).saturating_sub(keep);
+        if let Err(error) = outbox::prune(&self.db, before).await {
+            tracing::warn!(service = self.service, %error, "cannot prune the outbox");
+        }
+    }
+
+    async fn report_backlog(&self) {
+        if let Ok((pending, oldest)) = outbox::backlog(&self.db).await {
+            #[allow(clippy::cast_precision_loss)] // a gauge
+            metrics::gauge!("outbox_pending", "service" => self.service).set(pending as f64);
+            let age = oldest.map_or(0.0, |at| {
+                #[allow(clippy::cast_precision_loss)]
+                let micros = (to_micros(self.clock.now()) - at).max(0) as f64;
+                micros / 1e6
+            });
+            metrics::gauge!("outbox_oldest_pending_seconds", "service" => self.service).set(age);
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum RelayError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Publish(#[from] PublishError),
+}
+
+/// Capped exponential backoff with full jitter.
+pub(crate) struct Backoff {
+    base: Duration,
+    max: Duration,
+    attempt: u32,
+}
+
+impl Backoff {
+    pub(crate) fn new(base: Duration, max: Duration) -> Self {
+        Self {
+            base,
+            max,
+            attempt: 0,
+        }
+    }
+
+    pub(crate) fn reset(&mut self) {
+        self.attempt = 0;
+    }
+
+    /// The next wait: a random time up to base * 2^attempt, at most max.
+    pub(crate) fn next(&mut self) -> Duration {
+        let ceiling = self
+            .base
+            .saturating_mul(1 << self.attempt.min(16))
+            .min(self.max)
+            .max(Duration::from_millis(1));
+        self.attempt = self.attempt.saturating_add(1);
+        let millis = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
+        Duration::from_millis(rand::Rng::gen_range(
+            &mut rand::thread_rng(),
+            millis / 2..=millis,
+        ))
+    }
+}
