@@ -9,6 +9,7 @@ pub mod api;
 pub mod cache;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod seed;
 pub mod store;
 pub mod sweeper;
@@ -41,6 +42,8 @@ pub struct Config {
     pub cache_ttl: Duration,
     /// Load the demo catalog into an empty database.
     pub seed_demo: bool,
+    /// Available units below which `catalog.stock.low` is published.
+    pub low_stock_threshold: i64,
 }
 
 impl Config {
@@ -59,6 +62,7 @@ impl Config {
             sweep_interval: Duration::from_secs(30),
             cache_ttl: Duration::from_secs(2),
             seed_demo: false,
+            low_stock_threshold: store::LOW_STOCK_THRESHOLD,
         }
     }
 }
@@ -77,9 +81,11 @@ pub async fn serve(
         sweep_interval,
         cache_ttl,
         seed_demo,
+        low_stock_threshold,
     } = config;
     let db = common.connect(store::migrations()).await?;
-    let store = Store::new(db.clone(), common.clock.clone(), reservation_hold);
+    let store = Store::new(db.clone(), common.clock.clone(), reservation_hold)
+        .with_low_stock(low_stock_threshold);
     if seed_demo {
         let added = seed::seed_demo(&store)
             .await
@@ -108,6 +114,7 @@ pub async fn serve(
     service
         .background
         .spawn("reservation sweeper", sweeper::run(store, sweep_interval));
+    service.publish_events();
     platform::service::serve_service(service, listener, shutdown).await?;
     Ok(())
 }

@@ -33,6 +33,11 @@ struct Args {
     /// How long other replicas' product changes may take to show (0 = no cache).
     #[arg(long, env = "PRODUCT_CACHE_TTL", default_value = "2s", value_parser = parse_duration)]
     product_cache_ttl: Duration,
+
+    /// Publish `catalog.stock.low` when a product's available units fall
+    /// below this.
+    #[arg(long, env = "LOW_STOCK_THRESHOLD", default_value_t = catalog::store::LOW_STOCK_THRESHOLD)]
+    low_stock_threshold: i64,
 }
 
 platform::service_args!(Args);
@@ -48,6 +53,7 @@ async fn run(args: Args, listener: TcpListener) -> Result<(), Box<dyn std::error
     config.sweep_interval = args.sweep_interval;
     config.cache_ttl = args.product_cache_ttl;
     config.seed_demo = args.seed_demo;
+    config.low_stock_threshold = args.low_stock_threshold;
     catalog::serve(config, listener, platform::shutdown::signal()).await?;
     Ok(())
 }

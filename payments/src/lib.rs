@@ -11,6 +11,7 @@
 pub mod api;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod processor;
 pub mod service;
 pub mod store;
@@ -79,7 +80,7 @@ pub async fn serve(
     let payments = Payments::new(store, processors, common.clock.clone(), timing);
     let api = api::PaymentsApi::new(payments, PageTokens::new(&common.page_token_key));
     let routes = Routes::new(PaymentServiceServer::new(api));
-    let service = Service::new(
+    let mut service = Service::new(
         "payments",
         common,
         db,
@@ -87,6 +88,7 @@ pub async fn serve(
         &api::SERVICE_NAMES,
         api::policy(),
     );
+    service.publish_events();
     platform::service::serve_service(service, listener, shutdown).await?;
     Ok(())
 }

@@ -404,6 +404,33 @@ pub fn capture_spans() -> opentelemetry_sdk::trace::InMemorySpanExporter {
         .clone()
 }
 
+/// Every event a service's outbox holds (pending or published), oldest
+/// first, read from its database at `database_url`.
+pub async fn outbox_events(database_url: &str) -> Vec<contracts::events::Event> {
+    use diesel::{ExpressionMethods, QueryDsl};
+    use prost::Message;
+
+    use crate::events::store::event_outbox;
+
+    let db = crate::db::Db::connect(database_url, 1, crate::events::store::migrations())
+        .await
+        .expect("open the service's database");
+    let read: Result<Vec<Vec<u8>>, crate::db::DbError> = async {
+        Ok(crate::on_db!(&db, |conn| {
+            event_outbox::table
+                .order(event_outbox::id.asc())
+                .select(event_outbox::envelope)
+                .load(conn)
+                .await?
+        }))
+    }
+    .await;
+    read.expect("read the outbox")
+        .iter()
+        .map(|bytes| contracts::events::Event::decode(bytes.as_slice()).expect("an event"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database;

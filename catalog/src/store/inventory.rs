@@ -19,6 +19,7 @@ use crate::{
         StockLines,
     },
     error::{Error, Result},
+    events,
 };
 
 const HELD: &str = "held";
@@ -104,6 +105,7 @@ impl Store {
             .map(|l| (l.product_id.to_string(), l.quantity))
             .collect();
         let product_keys: Vec<String> = wanted.iter().map(|(p, _)| p.clone()).collect();
+        let low_stock = self.low_stock;
         let row = ReservationRow {
             id: key.clone(),
             status: HELD.to_owned(),
@@ -136,8 +138,9 @@ impl Store {
                 // The precondition is in the WHERE clause: a row with too
                 // few units is simply not updated.
                 let mut short = Vec::new();
+                let mut low = Vec::new();
                 for (product_id, quantity) in &wanted {
-                    let taken = diesel::update(
+                    let left: Option<i64> = diesel::update(
                         stock::table
                             .filter(stock::product_id.eq(product_id))
                             .filter(stock::available.ge(*quantity)),
@@ -146,10 +149,18 @@ impl Store {
                         stock::available.eq(stock::available - *quantity),
                         stock::reserved.eq(stock::reserved + *quantity),
                     ))
-                    .execute(tx)
-                    .await?;
-                    if taken == 0 {
-                        short.push(product_id.clone());
+                    .returning(stock::available)
+                    .get_result(tx)
+                    .await
+                    .optional()?;
+                    match left {
+                        None => short.push(product_id.clone()),
+                        Some(left) => low.extend(events::stock_low(
+                            product_id,
+                            left + quantity,
+                            left,
+                            low_stock,
+                        )),
                     }
                 }
                 if !short.is_empty() {
@@ -170,6 +181,9 @@ impl Store {
                         ))
                         .execute(tx)
                         .await?;
+                }
+                for event in &low {
+                    platform::events::append(tx.into(), event.clone(), now).await?;
                 }
                 Ok(None)
             })
@@ -354,6 +368,7 @@ impl Store {
         self.stock(id).await?;
         let key = id.to_string();
         let units = delta.units();
+        let (low_stock, now) = (self.low_stock, self.clock.now());
         let audit = (
             stock_adjustments::id.eq(uuid::Uuid::now_v7().to_string()),
             stock_adjustments::product_id.eq(key.clone()),
@@ -364,16 +379,21 @@ impl Store {
         );
         on_db!(&self.db, |conn| {
             conn.transaction::<_, Error, _>(async |tx| {
-                let changed = diesel::update(
+                let left: Option<i64> = diesel::update(
                     stock::table
                         .filter(stock::product_id.eq(&key))
                         .filter(stock::available.ge(-units)),
                 )
                 .set(stock::available.eq(stock::available + units))
-                .execute(tx)
-                .await?;
-                if changed == 0 {
+                .returning(stock::available)
+                .get_result(tx)
+                .await
+                .optional()?;
+                let Some(left) = left else {
                     return Err(Error::InsufficientStock(key.clone()));
+                };
+                if let Some(event) = events::stock_low(&key, left - units, left, low_stock) {
+                    platform::events::append(tx.into(), event, now).await?;
                 }
                 diesel::insert_into(stock_adjustments::table)
                     .values(audit.clone())

@@ -22,11 +22,29 @@ pub struct Store {
     clock: Clock,
     /// How long a reservation holds its units before it expires.
     hold: Duration,
+    /// Available units below which `catalog.stock.low` is published.
+    low_stock: i64,
 }
+
+/// The default of [`Store::with_low_stock`].
+pub const LOW_STOCK_THRESHOLD: i64 = 5;
 
 impl Store {
     pub fn new(db: Db, clock: Clock, hold: Duration) -> Self {
-        Self { db, clock, hold }
+        Self {
+            db,
+            clock,
+            hold,
+            low_stock: LOW_STOCK_THRESHOLD,
+        }
+    }
+
+    /// Publishes `catalog.stock.low` when available units fall below
+    /// `threshold`.
+    #[must_use]
+    pub fn with_low_stock(mut self, threshold: i64) -> Self {
+        self.low_stock = threshold;
+        self
     }
 
     pub fn clock(&self) -> &Clock {

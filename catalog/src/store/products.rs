@@ -17,6 +17,7 @@ use super::{
 use crate::{
     domain::{InitialStock, ListQuery, NewProduct, Product, ProductId, ProductPatch, Version},
     error::{Error, Result},
+    events,
 };
 
 impl Store {
@@ -35,6 +36,8 @@ impl Store {
             available: initial.units(),
             reserved: 0,
         };
+        let event = events::created(product);
+        let now = product.created_at;
         on_db!(&self.db, |conn| {
             conn.transaction::<_, Error, _>(async |tx| {
                 diesel::insert_into(products::table)
@@ -45,6 +48,7 @@ impl Store {
                     .values(&stock_row)
                     .execute(tx)
                     .await?;
+                platform::events::append(tx.into(), event.clone(), now).await?;
                 Ok(())
             })
             .await
@@ -129,15 +133,25 @@ impl Store {
         let row = ProductRow::from(&updated);
         let key = id.to_string();
         let read_version = current.version.0;
+        let previous_price = (current.price != updated.price).then_some(current.price.minor());
+        let event = events::updated(&updated, previous_price);
+        let now = updated.updated_at;
         let changed = on_db!(&self.db, |conn| {
-            diesel::update(
-                products::table
-                    .filter(products::id.eq(&key))
-                    .filter(products::deleted.eq(false))
-                    .filter(products::version.eq(read_version)),
-            )
-            .set(&row)
-            .execute(conn)
+            conn.transaction::<_, Error, _>(async |tx| {
+                let changed = diesel::update(
+                    products::table
+                        .filter(products::id.eq(&key))
+                        .filter(products::deleted.eq(false))
+                        .filter(products::version.eq(read_version)),
+                )
+                .set(&row)
+                .execute(tx)
+                .await?;
+                if changed == 1 {
+                    platform::events::append(tx.into(), event.clone(), now).await?;
+                }
+                Ok(changed)
+            })
             .await?
         });
         if changed == 0 {
@@ -151,22 +165,31 @@ impl Store {
     /// Marks a product deleted (orders keep their own copy of it).
     pub async fn delete_product(&self, id: ProductId, expected: Option<Version>) -> Result<()> {
         let key = id.to_string();
-        let now = to_micros(self.clock.now());
+        let at = self.clock.now();
+        let now = to_micros(at);
+        let event = events::deleted(&self.product(id).await?);
         let changed = on_db!(&self.db, |conn| {
-            // Without an expected version any version matches.
-            let (lowest, highest) = expected.map_or((i64::MIN, i64::MAX), |v| (v.0, v.0));
-            let target = products::table
-                .filter(products::id.eq(&key))
-                .filter(products::deleted.eq(false))
-                .filter(products::version.between(lowest, highest));
-            diesel::update(target)
-                .set((
-                    products::deleted.eq(true),
-                    products::version.eq(products::version + 1),
-                    products::updated_at.eq(now),
-                ))
-                .execute(conn)
-                .await?
+            conn.transaction::<_, Error, _>(async |tx| {
+                // Without an expected version any version matches.
+                let (lowest, highest) = expected.map_or((i64::MIN, i64::MAX), |v| (v.0, v.0));
+                let target = products::table
+                    .filter(products::id.eq(&key))
+                    .filter(products::deleted.eq(false))
+                    .filter(products::version.between(lowest, highest));
+                let changed = diesel::update(target)
+                    .set((
+                        products::deleted.eq(true),
+                        products::version.eq(products::version + 1),
+                        products::updated_at.eq(now),
+                    ))
+                    .execute(tx)
+                    .await?;
+                if changed == 1 {
+                    platform::events::append(tx.into(), event.clone(), at).await?;
+                }
+                Ok(changed)
+            })
+            .await?
         });
         if changed == 0 {
             self.product(id).await?;

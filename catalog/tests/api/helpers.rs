@@ -24,7 +24,7 @@ pub struct TestApp {
     pub clock: Clock,
     // Stops the catalog when the app is dropped.
     _server: TestServer<catalog::StartError>,
-    _database: TestDatabase,
+    database: TestDatabase,
 }
 
 impl TestApp {
@@ -51,8 +51,13 @@ impl TestApp {
             auth,
             clock,
             _server: server,
-            _database: database,
+            database,
         }
+    }
+
+    /// The events the catalog has written to its outbox, oldest first.
+    pub async fn events(&self) -> Vec<contracts::events::Event> {
+        platform::testing::outbox_events(self.database.url()).await
     }
 
     /// `message` with an admin's token.

@@ -3,6 +3,7 @@
 //! (or PostgreSQL when TEST_DATABASE_URL is set).
 
 mod auth;
+mod events;
 mod helpers;
 mod inventory;
 mod limits;

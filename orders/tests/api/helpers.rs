@@ -347,6 +347,11 @@ impl TestShop {
             .expect("placed")
     }
 
+    /// The events orders has written to its outbox, oldest first.
+    pub async fn order_events(&self) -> Vec<contracts::events::Event> {
+        platform::testing::outbox_events(self.orders_db.url()).await
+    }
+
     /// `user`'s own orders (the first page).
     pub async fn orders_of(&self, user: &str) -> Vec<proto::Order> {
         self.orders

@@ -4,6 +4,7 @@
 
 mod cancel;
 mod checkout;
+mod events;
 mod helpers;
 mod idempotency;
 mod limits;

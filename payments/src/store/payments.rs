@@ -26,6 +26,7 @@ use crate::{
         PaymentId,
     },
     error::{Error, Result},
+    events,
 };
 
 /// Loads a payment and its refunds inside a connection or transaction.
@@ -212,7 +213,8 @@ impl Store {
     /// finishing second) change nothing. Returns the payment as it is now.
     pub async fn finish_charge(&self, id: PaymentId, decision: &ChargeDecision) -> Result<Payment> {
         let key = id.to_string();
-        let now = to_micros(self.clock.now());
+        let at = self.clock.now();
+        let now = to_micros(at);
         on_db!(&self.db, |conn| {
             conn.transaction::<_, Error, _>(async |tx| {
                 // Moving the row out of `processing` is the claim on the
@@ -281,6 +283,12 @@ impl Store {
                         .values(&entry)
                         .execute(tx)
                         .await?;
+                }
+                if status == CAPTURED {
+                    let payment: Option<Payment> = load_payment!(&mut *tx, payments::id.eq(&key));
+                    if let Some(payment) = payment {
+                        platform::events::append(tx.into(), events::captured(&payment), at).await?;
+                    }
                 }
                 Ok(())
             })

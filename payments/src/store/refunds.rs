@@ -15,8 +15,9 @@ use super::{
     schema::{ledger_entries, payments, refunds, wallets},
 };
 use crate::{
-    domain::{Refund, RefundDecision, RefundId, RefundRequest, RefundState},
+    domain::{Payment, Refund, RefundDecision, RefundId, RefundRequest, RefundState},
     error::{Error, Result},
+    events,
 };
 
 impl Store {
@@ -147,7 +148,9 @@ impl Store {
         let key = refund.id.to_string();
         let payment_key = refund.payment_id.to_string();
         let amount = refund.amount_minor;
-        let now = to_micros(self.clock.now());
+        let at = self.clock.now();
+        let now = to_micros(at);
+        let refund_id = refund.id;
         on_db!(&self.db, |conn| {
             conn.transaction::<_, Error, _>(async |tx| {
                 let won = diesel::update(
@@ -162,30 +165,38 @@ impl Store {
                 .execute(tx)
                 .await?
                     == 1;
-                if !won || decision != RefundDecision::CreditWallet {
+                if !won {
                     return Ok(());
                 }
-                let (user_id, currency): (String, String) = payments::table
-                    .filter(payments::id.eq(&payment_key))
-                    .select((payments::user_id, payments::currency))
-                    .first(tx)
-                    .await?;
-                let credit = WalletRow {
-                    user_id,
-                    currency,
-                    balance_minor: amount,
-                    updated_at: now,
-                };
-                diesel::insert_into(wallets::table)
-                    .values(&credit)
-                    .on_conflict((wallets::user_id, wallets::currency))
-                    .do_update()
-                    .set((
-                        wallets::balance_minor.eq(wallets::balance_minor + amount),
-                        wallets::updated_at.eq(now),
-                    ))
-                    .execute(tx)
-                    .await?;
+                if decision == RefundDecision::CreditWallet {
+                    let (user_id, currency): (String, String) = payments::table
+                        .filter(payments::id.eq(&payment_key))
+                        .select((payments::user_id, payments::currency))
+                        .first(tx)
+                        .await?;
+                    let credit = WalletRow {
+                        user_id,
+                        currency,
+                        balance_minor: amount,
+                        updated_at: now,
+                    };
+                    diesel::insert_into(wallets::table)
+                        .values(&credit)
+                        .on_conflict((wallets::user_id, wallets::currency))
+                        .do_update()
+                        .set((
+                            wallets::balance_minor.eq(wallets::balance_minor + amount),
+                            wallets::updated_at.eq(now),
+                        ))
+                        .execute(tx)
+                        .await?;
+                }
+                let payment: Option<Payment> =
+                    load_payment!(&mut *tx, payments::id.eq(&payment_key));
+                if let Some(payment) = payment {
+                    let event = events::refunded(&payment, &refund_id);
+                    platform::events::append(tx.into(), event, at).await?;
+                }
                 Ok(())
             })
             .await

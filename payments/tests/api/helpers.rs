@@ -140,6 +140,11 @@ impl TestApp {
             .map(tonic::Response::into_inner)
     }
 
+    /// The events the service has written to its outbox, oldest first.
+    pub async fn events(&self) -> Vec<contracts::events::Event> {
+        platform::testing::outbox_events(&self.database_url).await
+    }
+
     /// Refunds as the orders service would; `amount` `None` refunds the rest.
     pub async fn refund(
         &self,

@@ -4,6 +4,7 @@
 
 mod auth;
 mod charges;
+mod events;
 mod helpers;
 mod limits;
 mod operations;
