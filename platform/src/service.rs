@@ -17,7 +17,7 @@ use crate::{
     clock::Clock,
     config::CommonConfig,
     db::{Db, DbError},
-    events::{EventsConfig, Handler},
+    events::{EventsConfig, Handler, admin::EventAdmin},
     server::{ServeError, ServerSetup},
     tls::ServerTls,
 };
@@ -77,6 +77,8 @@ pub struct Service {
     database: Db,
     events: EventsConfig,
     clock: Clock,
+    page_token_key: Vec<u8>,
+    event_admin: bool,
 }
 
 impl Service {
@@ -106,12 +108,15 @@ impl Service {
             database,
             events: common.events,
             clock: common.clock,
+            page_token_key: common.page_token_key,
+            event_admin: false,
         }
     }
 
     /// Publishes the events this service writes to its outbox: starts the
     /// relay (see [`crate::events::relay`]).
     pub fn publish_events(&mut self) {
+        self.serve_event_admin();
         crate::events::start_relay(
             &mut self.background,
             self.setup.name,
@@ -123,6 +128,7 @@ impl Service {
 
     /// Applies the events the topology sends to `consumer` with `handler`.
     pub fn consume_events(&mut self, consumer: &'static str, handler: Arc<dyn Handler>) {
+        self.serve_event_admin();
         crate::events::start_consumer(
             &mut self.background,
             consumer,
@@ -131,6 +137,21 @@ impl Service {
             &self.events,
             &self.clock,
         );
+    }
+}
+
+impl Service {
+    /// Adds `shop.events.v1.EventAdminService` (dead events and letters,
+    /// for admins) to the service, once.
+    fn serve_event_admin(&mut self) {
+        if std::mem::replace(&mut self.event_admin, true) {
+            return;
+        }
+        let admin = EventAdmin::server(self.database.clone(), &self.page_token_key);
+        let setup = &mut self.setup;
+        setup.routes = std::mem::take(&mut setup.routes).add_service(admin);
+        setup.policy = EventAdmin::policy(std::mem::take(&mut setup.policy));
+        setup.service_names.push(crate::events::admin::SERVICE);
     }
 }
 

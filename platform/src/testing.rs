@@ -404,6 +404,23 @@ pub fn capture_spans() -> opentelemetry_sdk::trace::InMemorySpanExporter {
         .clone()
 }
 
+/// Runs `sql` on the database at `database_url` (a test reaching behind a
+/// service's back, e.g. to break a row); returns the rows it touched.
+pub async fn execute_sql(database_url: &str, sql: &str) -> usize {
+    let db = crate::db::Db::connect(database_url, 1, crate::events::store::migrations())
+        .await
+        .expect("open the service's database");
+    let query = diesel::sql_query(sql.to_owned());
+    let done: Result<usize, crate::db::DbError> = async {
+        Ok(crate::on_db!(&db, |conn| query
+            .clone()
+            .execute(conn)
+            .await?))
+    }
+    .await;
+    done.expect("run the SQL")
+}
+
 /// Every event a service's outbox holds (pending or published), oldest
 /// first, read from its database at `database_url`.
 pub async fn outbox_events(database_url: &str) -> Vec<contracts::events::Event> {

@@ -338,7 +338,7 @@ async fn a_poison_event_is_dead_lettered_without_holding_up_the_others_and_can_b
 
     pipeline.wait_for_applied(2).await;
     let dead = async || {
-        queue::dead_letters(&pipeline.consumer, Some(CONSUMER), 10)
+        queue::dead_letters(&pipeline.consumer, Some(CONSUMER), None, 10)
             .await
             .expect("list dead letters")
     };

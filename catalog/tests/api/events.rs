@@ -1,7 +1,7 @@
 //! What the catalog tells others: product and stock events written with
 //! each change (the outbox), numbered per product.
 
-use contracts::events::event::Payload;
+use contracts::events::{ListDeadEventsRequest, RedriveDeadEventsRequest, event::Payload};
 use platform::events::types;
 use prost_types::FieldMask;
 
@@ -108,4 +108,80 @@ async fn stock_low_is_published_once_when_a_sale_takes_it_below_the_threshold() 
         })
         .collect();
     assert_eq!(lows, vec![(4, 5), (2, 5)]);
+}
+
+#[tokio::test]
+async fn admins_see_and_redrive_dead_events_and_customers_may_not() {
+    let app = TestApp::spawn().await;
+    let created = app.create_product("Kettle", 2500, 40).await;
+    // As the relay leaves an event no queue would take.
+    app.execute_sql("UPDATE event_outbox SET state = 'dead', last_error = 'unroutable'")
+        .await;
+
+    let refused = app
+        .event_admin()
+        .list_dead_events(app.as_customer(ListDeadEventsRequest::default()))
+        .await
+        .expect_err("admins only");
+    assert_eq!(refused.code(), tonic::Code::PermissionDenied);
+
+    let dead = app
+        .event_admin()
+        .list_dead_events(app.as_admin(ListDeadEventsRequest::default()))
+        .await
+        .expect("list")
+        .into_inner();
+    assert_eq!(dead.events.len(), 1);
+    assert_eq!(dead.events[0].aggregate_id, created.id);
+    assert_eq!(dead.events[0].reason, "unroutable");
+
+    let garbage = app
+        .event_admin()
+        .redrive_dead_events(app.as_admin(RedriveDeadEventsRequest {
+            event_ids: vec!["not-an-id".into()],
+        }))
+        .await
+        .expect_err("ids are checked");
+    assert_eq!(crate::helpers::violated_fields(&garbage), ["event_ids[0]"]);
+
+    let redriven = app
+        .event_admin()
+        .redrive_dead_events(app.as_admin(RedriveDeadEventsRequest {
+            event_ids: vec![dead.events[0].event_id.clone()],
+        }))
+        .await
+        .expect("redrive")
+        .into_inner();
+    assert_eq!(redriven.redriven, 1);
+    let left = app
+        .event_admin()
+        .list_dead_events(app.as_admin(ListDeadEventsRequest::default()))
+        .await
+        .expect("list")
+        .into_inner();
+    assert!(left.events.is_empty(), "pending again: {left:?}");
+}
+
+#[tokio::test]
+async fn dead_events_page_like_every_listing() {
+    let app = TestApp::spawn().await;
+    for i in 0..5 {
+        app.create_product(&format!("Thing {i}"), 100, 1).await;
+    }
+    app.execute_sql("UPDATE event_outbox SET state = 'dead'")
+        .await;
+    let (events, pages) = crate::helpers::every_page(|token| async {
+        let page = app
+            .event_admin()
+            .list_dead_events(app.as_admin(ListDeadEventsRequest {
+                page_size: 2,
+                page_token: token,
+            }))
+            .await
+            .expect("page")
+            .into_inner();
+        (page.events, page.next_page_token)
+    })
+    .await;
+    assert_eq!((events.len(), pages), (5, 3));
 }

@@ -9,6 +9,7 @@ use contracts::catalog::{
     self as proto, catalog_service_client::CatalogServiceClient,
     inventory_service_client::InventoryServiceClient,
 };
+use contracts::events::event_admin_service_client::EventAdminServiceClient;
 use platform::{
     auth::{Role, issuer},
     clock::Clock,
@@ -23,7 +24,7 @@ pub struct TestApp {
     pub auth: TestAuth,
     pub clock: Clock,
     // Stops the catalog when the app is dropped.
-    _server: TestServer<catalog::StartError>,
+    server: TestServer<catalog::StartError>,
     database: TestDatabase,
 }
 
@@ -50,7 +51,7 @@ impl TestApp {
             inventory: InventoryServiceClient::new(channel),
             auth,
             clock,
-            _server: server,
+            server,
             database,
         }
     }
@@ -58,6 +59,16 @@ impl TestApp {
     /// The events the catalog has written to its outbox, oldest first.
     pub async fn events(&self) -> Vec<contracts::events::Event> {
         platform::testing::outbox_events(self.database.url()).await
+    }
+
+    /// A client of the catalog's event admin API.
+    pub fn event_admin(&self) -> EventAdminServiceClient<Channel> {
+        EventAdminServiceClient::new(self.server.channel())
+    }
+
+    /// Runs `sql` on the catalog's database.
+    pub async fn execute_sql(&self, sql: &str) -> usize {
+        platform::testing::execute_sql(self.database.url(), sql).await
     }
 
     /// `message` with an admin's token.

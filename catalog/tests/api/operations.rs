@@ -15,6 +15,7 @@ const CATALOG: Service<catalog::StartError> = Service {
     services: &[
         "shop.catalog.v1.CatalogService",
         "shop.catalog.v1.InventoryService",
+        platform::events::admin::SERVICE,
     ],
     policy: catalog::api::policy,
     migrations: catalog::store::migrations,

@@ -15,7 +15,10 @@ use crate::helpers::orders_config;
 const ORDERS: Service<orders::StartError> = Service {
     name: "orders",
     package: "shop.orders.v1",
-    services: &["shop.orders.v1.OrderService"],
+    services: &[
+        "shop.orders.v1.OrderService",
+        platform::events::admin::SERVICE,
+    ],
     policy: orders::api::policy,
     migrations: orders::store::migrations,
     serve: |database_url, drain_delay, listener, shutdown| {

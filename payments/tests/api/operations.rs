@@ -14,7 +14,10 @@ use crate::helpers::*;
 const PAYMENTS: Service<payments::StartError> = Service {
     name: "payments",
     package: "shop.payments.v1",
-    services: &["shop.payments.v1.PaymentService"],
+    services: &[
+        "shop.payments.v1.PaymentService",
+        platform::events::admin::SERVICE,
+    ],
     policy: payments::api::policy,
     migrations: payments::store::migrations,
     serve: |database_url, drain_delay, listener, shutdown| {

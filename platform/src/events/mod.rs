@@ -5,6 +5,7 @@
 //! ([`consumer`]), with their queue and dead letters ([`queue`]), and who
 //! listens to what ([`topology`]). The contract is `shop.events.v1.Event`.
 
+pub mod admin;
 pub mod consumer;
 pub mod local;
 pub mod outbox;

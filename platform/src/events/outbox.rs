@@ -189,11 +189,14 @@ pub struct DeadEvent {
     pub created_at: i64,
 }
 
-/// The dead rows, oldest first (at most `limit`).
-pub async fn dead(db: &Db, limit: i64) -> Result<Vec<DeadEvent>, DbError> {
+/// Dead rows after the row `after` (from the first when `None`), oldest
+/// first, at most `limit`.
+pub async fn dead(db: &Db, after: Option<i64>, limit: i64) -> Result<Vec<DeadEvent>, DbError> {
+    let after = after.unwrap_or(0);
     Ok(on_db!(db, |conn| {
         event_outbox::table
             .filter(event_outbox::state.eq("dead"))
+            .filter(event_outbox::id.gt(after))
             .order(event_outbox::id.asc())
             .limit(limit)
             .select(DeadEvent::as_select())

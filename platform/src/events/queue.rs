@@ -159,17 +159,20 @@ pub(crate) async fn failed_delivery(
     Ok(dead)
 }
 
-/// `consumer`'s dead letters (every consumer's when `None`), oldest
-/// first, at most `limit`.
+/// Dead letters after the row `after` (from the first when `None`),
+/// oldest first, at most `limit`: `consumer`'s, or every consumer's.
 pub async fn dead_letters(
     db: &Db,
     consumer: Option<&str>,
+    after: Option<i64>,
     limit: i64,
 ) -> Result<Vec<DeadLetter>, DbError> {
     let consumer = consumer.map(str::to_owned);
+    let after = after.unwrap_or(0);
     Ok(on_db!(db, |conn| {
         let mut select = event_queue::table
             .filter(event_queue::state.eq("dead"))
+            .filter(event_queue::id.gt(after))
             .order(event_queue::id.asc())
             .limit(limit)
             .select(DeadLetter::as_select())

@@ -184,7 +184,12 @@ fn contract_methods(keep: impl Fn(&str, &str) -> bool) -> BTreeSet<String> {
 /// package's methods; the gateway's also name the public methods of the
 /// services it routes (their internal ones have none: it never routes them).
 pub fn assert_access_rules_cover<E>(service: &Service<E>) {
-    let policy = (service.policy)();
+    let mut policy = (service.policy)();
+    // The kit adds the event admin service, with its rules, to every
+    // service that publishes or consumes events.
+    if service.services.contains(&crate::events::admin::SERVICE) {
+        policy = crate::events::admin::EventAdmin::policy(policy);
+    }
     let ruled: BTreeSet<String> = policy.paths().map(str::to_owned).collect();
     let own = contract_methods(|package, _| package == service.package);
     let without_rule: Vec<_> = own.difference(&ruled).collect();
