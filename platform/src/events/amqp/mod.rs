@@ -190,36 +190,45 @@ impl Broker {
             return Ok(connection.clone());
         }
         let config = &self.inner.config;
-        let broker = redact(&config.url);
-        let failed = |reason: String| AmqpError::Connect {
-            broker: broker.clone(),
-            reason,
-        };
-        let properties =
-            ConnectionProperties::default().with_connection_name(LongString::from("shop"));
-        let connection = tokio::time::timeout(
-            CONNECT_TIMEOUT,
-            Connection::connect(&config.url, properties),
-        )
-        .await
-        .map_err(|_| failed("timed out".to_owned()))?
-        .map_err(|e| failed(e.to_string()))?;
+        let connection = self.open().await?;
         let channel = connection.create_channel().await?;
         declare(&channel, config, &self.inner.subscriptions).await?;
         // The channel only served the declarations.
         let _ = channel
             .close(200, ShortString::from("topology declared"))
             .await;
-        tracing::info!(%broker, exchange = %config.exchange, "connected to the broker; topology declared");
+        tracing::info!(
+            broker = %redact(&config.url),
+            exchange = %config.exchange,
+            "connected to the broker; topology declared"
+        );
         let connection = Arc::new(connection);
         *current = Some(connection.clone());
         Ok(connection)
     }
 
+    /// A new connection, nothing declared on it.
+    async fn open(&self) -> Result<Connection, AmqpError> {
+        let url = &self.inner.config.url;
+        let failed = |reason: String| AmqpError::Connect {
+            broker: redact(url),
+            reason,
+        };
+        let properties =
+            ConnectionProperties::default().with_connection_name(LongString::from("shop"));
+        tokio::time::timeout(CONNECT_TIMEOUT, Connection::connect(url, properties))
+            .await
+            .map_err(|_| failed("timed out".to_owned()))?
+            .map_err(|e| failed(e.to_string()))
+    }
+
     /// Deletes what [`declare`] made: the exchanges and every queue, with
     /// the messages in them. For tests and teardown, never on a running shop.
     pub async fn delete_topology(&self) -> Result<(), AmqpError> {
-        let channel = self.channel().await?;
+        // A connection of its own: declaring first could be refused (a
+        // queue made with other arguments is exactly what may need deleting).
+        let connection = self.open().await?;
+        let channel = connection.create_channel().await?;
         let config = &self.inner.config;
         for subscription in &self.inner.subscriptions {
             for queue in [
