@@ -68,6 +68,7 @@ pub struct Rig {
     _database: TestDatabase,
     background: Background,
     brokers: Vec<Broker>,
+    finished: bool,
 }
 
 impl Rig {
@@ -97,6 +98,7 @@ impl Rig {
             _database: database,
             background: Background::new(),
             brokers: Vec::new(),
+            finished: false,
         }
     }
 
@@ -195,19 +197,41 @@ impl Rig {
     }
 
     /// Stops the background tasks and deletes this test's broker names.
-    pub async fn finish(self) {
-        let names = self.amqp(&self.url);
-        drop(self.background);
+    pub async fn finish(mut self) {
+        self.finished = true;
+        drop(std::mem::take(&mut self.background));
         for broker in &self.brokers {
             broker.disconnect().await;
         }
         // Straight to the broker: the test's proxy may be down.
-        let broker = Broker::with_subscriptions(names, SUBSCRIPTIONS.to_vec());
-        broker
+        self.topology()
             .delete_topology()
             .await
             .expect("delete the test's topology");
-        broker.disconnect().await;
+    }
+
+    fn topology(&self) -> Broker {
+        Broker::with_subscriptions(self.amqp(&self.url), SUBSCRIPTIONS.to_vec())
+    }
+}
+
+impl Drop for Rig {
+    /// A test that failed before [`Rig::finish`] still deletes its names.
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        drop(std::mem::take(&mut self.background));
+        let broker = self.topology();
+        // Drop runs outside async code: a short-lived runtime deletes them.
+        let cleanup = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(broker.delete_topology()).ok()
+        });
+        let _ = cleanup.join();
     }
 }
 
