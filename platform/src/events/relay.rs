@@ -107,6 +107,14 @@ enum Round {
 
 impl Relay {
     async fn run(self) {
+        if let Transport::Amqp(broker) = &self.transport {
+            // The topology is declared at every start, by producers too,
+            // even before they have anything to publish; failing here only
+            // delays it to the first publish, which connects first.
+            if let Err(error) = broker.connect().await {
+                tracing::warn!(service = self.service, %error, "the broker is not reachable yet");
+            }
+        }
         let mut backoff = Backoff::new(self.settings.poll, self.settings.max_backoff);
         let mut last_report = tokio::time::Instant::now() - Duration::from_secs(60);
         loop {
