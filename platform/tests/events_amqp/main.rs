@@ -7,8 +7,9 @@ mod support;
 
 use std::{collections::HashMap, time::Duration};
 
-use platform::events::{ConsumerSettings, queue};
-use support::{CONSUMER, Ledger, Proxy, Rig, broker_url, eventually};
+use lapin::options::QueueDeleteOptions;
+use platform::events::{ConsumerSettings, outbox, queue};
+use support::{CONSUMER, GHOST, GHOST_SEEN, Ledger, Proxy, Rig, UNHEARD, broker_url, eventually};
 
 fn settings(ordered: bool) -> ConsumerSettings {
     ConsumerSettings {
@@ -325,5 +326,105 @@ async fn per_aggregate_order_holds_under_concurrent_producers() {
     let Ok(rig) = std::sync::Arc::try_unwrap(rig) else {
         panic!("the writers are done with the rig");
     };
+    rig.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_passing_failure_requeues_the_batch_and_nothing_is_lost_or_reordered() {
+    let Some(url) = broker_url() else { return };
+    let mut rig = Rig::new(url.clone()).await;
+    let ledger = Ledger::default();
+    ledger.set_unavailable(true);
+    let consumer = rig.broker(&url);
+    rig.start_consumer(&consumer, ledger.clone(), settings(true));
+    let producer = rig.broker(&url);
+    rig.start_relay(&producer);
+
+    rig.write("order-a", 4).await;
+    rig.write("order-b", 4).await;
+    eventually("everything published", || async {
+        rig.pending().await == 0
+    })
+    .await;
+    // Batches fail and go back to the queue for a while.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(rig.applied().await.is_empty());
+    assert!(
+        queue::dead_letters(&rig.db, Some(CONSUMER), 10)
+            .await
+            .expect("read dead letters")
+            .is_empty(),
+        "a passing failure is no reason to give up on an event"
+    );
+
+    ledger.set_unavailable(false);
+    eventually("all 8 events applied", || async {
+        rig.applied().await.len() >= 8
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let applied = rig.applied().await;
+    assert_eq!(applied.len(), 8, "{applied:?}");
+    assert_each_once_in_order(&applied, &[("order-a", 4), ("order-b", 4)]);
+    rig.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_nobody_subscribes_to_counts_as_published_and_one_whose_queue_is_gone_is_dead_until_redriven()
+ {
+    let Some(url) = broker_url() else { return };
+    let mut rig = Rig::new(url.clone()).await;
+    let producer = rig.broker(&url);
+    rig.start_relay(&producer);
+    producer.connect().await.expect("the topology declared");
+
+    let unheard = rig.write_typed(UNHEARD, "thing-1").await;
+    eventually("the unheard event published", || async {
+        rig.state(&unheard.event_id).await == "published"
+    })
+    .await;
+
+    // The ghost's queue disappears behind the producer's back.
+    let connection = lapin::Connection::connect(&url, lapin::ConnectionProperties::default())
+        .await
+        .expect("connect");
+    let channel = connection.create_channel().await.expect("channel");
+    channel
+        .queue_delete(
+            rig.amqp(&url).queue(GHOST).into(),
+            QueueDeleteOptions::default(),
+        )
+        .await
+        .expect("delete the ghost's queue");
+    let _ = connection.close(200, "done".into()).await;
+
+    let seen = rig.write_typed(GHOST_SEEN, "thing-2").await;
+    eventually("the ghost's event dead in the outbox", || async {
+        rig.state(&seen.event_id).await == "dead"
+    })
+    .await;
+    let dead = outbox::dead(&rig.db, 10).await.expect("dead rows");
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    assert_eq!(dead[0].event_id, seen.event_id);
+    assert!(
+        dead[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("unroutable")),
+        "{dead:?}"
+    );
+
+    // Its queue is back (declared again when the producer reconnects):
+    // redriven, it is published.
+    producer.disconnect().await;
+    producer
+        .connect()
+        .await
+        .expect("the topology declared again");
+    assert_eq!(outbox::redrive(&rig.db, &[]).await.expect("redrive"), 1);
+    eventually("the redriven event published", || async {
+        rig.state(&seen.event_id).await == "published"
+    })
+    .await;
     rig.finish().await;
 }

@@ -6,7 +6,10 @@
 use std::{
     collections::HashSet,
     net::SocketAddr,
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
     time::Duration,
 };
 
@@ -33,10 +36,21 @@ use tokio::{
 /// The event type the tests write, and the one consumer they run.
 pub const THING_HAPPENED: &str = "test.thing.happened";
 pub const CONSUMER: &str = "ledger";
-pub const SUBSCRIPTIONS: &[Subscription] = &[Subscription {
-    consumer: CONSUMER,
-    bindings: &["test.thing.*"],
-}];
+/// A consumer that never runs, whose queue a test deletes, and its type.
+pub const GHOST: &str = "ghost";
+pub const GHOST_SEEN: &str = "test.ghost.seen";
+/// A type nobody subscribes to.
+pub const UNHEARD: &str = "test.unheard.thing";
+pub const SUBSCRIPTIONS: &[Subscription] = &[
+    Subscription {
+        consumer: CONSUMER,
+        bindings: &["test.thing.*"],
+    },
+    Subscription {
+        consumer: GHOST,
+        bindings: &[GHOST_SEEN],
+    },
+];
 
 diesel::table! {
     applied (position) {
@@ -166,7 +180,24 @@ impl Rig {
 
     /// Writes one event per entry of `aggregates`, in one transaction.
     pub async fn write_together(&self, aggregates: &[&str]) -> Vec<Event> {
-        append(&self.db, aggregates).await.expect("append events")
+        append(&self.db, THING_HAPPENED, aggregates)
+            .await
+            .expect("append events")
+    }
+
+    /// Writes an event of `event_type`.
+    pub async fn write_typed(&self, event_type: &'static str, aggregate: &str) -> Event {
+        let mut written = append(&self.db, event_type, &[aggregate])
+            .await
+            .expect("append an event");
+        written.pop().expect("one event")
+    }
+
+    /// The outbox state of `event_id`'s row.
+    pub async fn state(&self, event_id: &str) -> String {
+        outbox_state(&self.db, event_id)
+            .await
+            .expect("read the outbox")
     }
 
     /// What the handler applied, in the order it applied it.
@@ -240,9 +271,16 @@ impl Drop for Rig {
 #[derive(Clone, Default)]
 pub struct Ledger {
     poison: Arc<Mutex<HashSet<String>>>,
+    unavailable: Arc<AtomicBool>,
 }
 
 impl Ledger {
+    /// Fails every event as a passing failure (a database outage) while
+    /// `unavailable`.
+    pub fn set_unavailable(&self, unavailable: bool) {
+        self.unavailable.store(unavailable, Ordering::SeqCst);
+    }
+
     pub fn poison(&self, event_id: &str) {
         self.poisoned().insert(event_id.to_owned());
     }
@@ -265,6 +303,11 @@ impl Handler for Ledger {
         event: &'a Event,
     ) -> BoxFuture<'a, Result<(), HandlerError>> {
         Box::pin(async move {
+            if AtomicBool::load(&self.unavailable, Ordering::SeqCst) {
+                return Err(HandlerError::Transient(
+                    "the ledger is unavailable".to_owned(),
+                ));
+            }
             if self.poisoned().contains(&event.event_id) {
                 return Err(HandlerError::Rejected(format!(
                     "the ledger refuses {}",
@@ -293,7 +336,11 @@ async fn execute(db: &Db, sql: &'static str) -> Result<(), DbError> {
     Ok(())
 }
 
-async fn append(db: &Db, aggregates: &[&str]) -> Result<Vec<Event>, DbError> {
+async fn append(
+    db: &Db,
+    event_type: &'static str,
+    aggregates: &[&str],
+) -> Result<Vec<Event>, DbError> {
     let aggregates: Vec<String> = aggregates.iter().map(|a| (*a).to_owned()).collect();
     let now = time::OffsetDateTime::now_utc();
     Ok(on_db!(db, |conn| {
@@ -301,7 +348,7 @@ async fn append(db: &Db, aggregates: &[&str]) -> Result<Vec<Event>, DbError> {
             let mut written = Vec::new();
             for aggregate in &aggregates {
                 let event = NewEvent {
-                    event_type: THING_HAPPENED,
+                    event_type,
                     aggregate_id: aggregate.clone(),
                     payload: Payload::StockLow(StockLow::default()),
                 };
@@ -329,6 +376,17 @@ async fn outbox_count(db: &Db, state: &'static str) -> Result<i64, DbError> {
             .filter(event_outbox::state.eq(state))
             .count()
             .get_result(conn)
+            .await?
+    }))
+}
+
+async fn outbox_state(db: &Db, event_id: &str) -> Result<String, DbError> {
+    let event_id = event_id.to_owned();
+    Ok(on_db!(db, |conn| {
+        event_outbox::table
+            .filter(event_outbox::event_id.eq(&event_id))
+            .select(event_outbox::state)
+            .first(conn)
             .await?
     }))
 }
