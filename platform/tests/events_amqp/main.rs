@@ -7,7 +7,6 @@ mod support;
 
 use std::{collections::HashMap, time::Duration};
 
-use lapin::options::QueueDeleteOptions;
 use platform::events::{ConsumerSettings, outbox, queue};
 use support::{CONSUMER, GHOST, GHOST_SEEN, Ledger, Proxy, Rig, UNHEARD, broker_url, eventually};
 
@@ -385,18 +384,7 @@ async fn an_event_nobody_subscribes_to_counts_as_published_and_one_whose_queue_i
     .await;
 
     // The ghost's queue disappears behind the producer's back.
-    let connection = lapin::Connection::connect(&url, lapin::ConnectionProperties::default())
-        .await
-        .expect("connect");
-    let channel = connection.create_channel().await.expect("channel");
-    channel
-        .queue_delete(
-            rig.amqp(&url).queue(GHOST).into(),
-            QueueDeleteOptions::default(),
-        )
-        .await
-        .expect("delete the ghost's queue");
-    let _ = connection.close(200, "done".into()).await;
+    support::delete_queue(&url, rig.amqp(&url).queue(GHOST)).await;
 
     let seen = rig.write_typed(GHOST_SEEN, "thing-2").await;
     eventually("the ghost's event dead in the outbox", || async {
@@ -426,5 +414,35 @@ async fn an_event_nobody_subscribes_to_counts_as_published_and_one_whose_queue_i
         rig.state(&seen.event_id).await == "published"
     })
     .await;
+    rig.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_whose_queue_is_deleted_under_it_declares_it_again_and_goes_on() {
+    let Some(url) = broker_url() else { return };
+    let mut rig = Rig::new(url.clone()).await;
+    let consumer = rig.broker(&url);
+    rig.start_consumer(&consumer, Ledger::default(), settings(true));
+    let producer = rig.broker(&url);
+    rig.start_relay(&producer);
+    rig.write("order-a", 2).await;
+    eventually("2 events applied", || async {
+        rig.applied().await.len() >= 2
+    })
+    .await;
+
+    let queue = rig.amqp(&url).queue(CONSUMER);
+    support::delete_queue(&url, queue.clone()).await;
+    eventually("the queue declared again", || {
+        support::queue_exists(&url, queue.clone())
+    })
+    .await;
+
+    rig.write("order-a", 2).await;
+    eventually("4 events applied", || async {
+        rig.applied().await.len() >= 4
+    })
+    .await;
+    assert_each_once_in_order(&rig.applied().await, &[("order-a", 4)]);
     rig.finish().await;
 }

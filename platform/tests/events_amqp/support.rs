@@ -266,6 +266,37 @@ impl Drop for Rig {
     }
 }
 
+/// Deletes the queue `queue` behind the services' backs.
+pub async fn delete_queue(url: &str, queue: String) {
+    let connection = lapin::Connection::connect(url, lapin::ConnectionProperties::default())
+        .await
+        .expect("connect");
+    let channel = connection.create_channel().await.expect("channel");
+    channel
+        .queue_delete(queue.into(), lapin::options::QueueDeleteOptions::default())
+        .await
+        .expect("delete the queue");
+    let _ = connection.close(200, "done".into()).await;
+}
+
+/// Whether the queue `queue` exists (a passive declaration).
+pub async fn queue_exists(url: &str, queue: String) -> bool {
+    let connection = lapin::Connection::connect(url, lapin::ConnectionProperties::default())
+        .await
+        .expect("connect");
+    let channel = connection.create_channel().await.expect("channel");
+    let passive = lapin::options::QueueDeclareOptions {
+        passive: true,
+        ..lapin::options::QueueDeclareOptions::default()
+    };
+    let exists = channel
+        .queue_declare(queue.into(), passive, lapin::types::FieldTable::default())
+        .await
+        .is_ok();
+    let _ = connection.close(200, "done".into()).await;
+    exists
+}
+
 /// The test handler: records each event in `applied`, and rejects the
 /// events named poison for as long as they are.
 #[derive(Clone, Default)]

@@ -13,6 +13,7 @@ use std::{convert::Infallible, time::Duration};
 
 use contracts::events::Event;
 use futures_util::StreamExt;
+use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
 use lapin::{
     Acker, Channel,
     message::Delivery,
@@ -66,6 +67,13 @@ pub(crate) async fn run(consumer: Consumer, broker: Broker) {
             Ok(never) => match never {},
             Err(error) => error,
         };
+        if matches!(error, ConsumeError::Cancelled) || is_not_found(&error) {
+            // The queue went missing under a live connection: declare it
+            // again rather than wait for the connection to drop.
+            if let Err(error) = broker.redeclare().await {
+                tracing::warn!(consumer = consumer.name, %error, "cannot declare the broker topology again");
+            }
+        }
         let wait = backoff.next();
         tracing::warn!(
             consumer = consumer.name,
@@ -75,6 +83,16 @@ pub(crate) async fn run(consumer: Consumer, broker: Broker) {
         );
         tokio::time::sleep(wait).await;
     }
+}
+
+/// Whether the broker said a queue does not exist (404 NOT_FOUND).
+fn is_not_found(error: &ConsumeError) -> bool {
+    matches!(error, ConsumeError::Broker(AmqpError::Broker(error))
+    if matches!(
+        error.kind(),
+        lapin::ErrorKind::ProtocolError(e)
+            if matches!(e.kind(), AMQPErrorKind::Soft(AMQPSoftError::NOTFOUND))
+    ))
 }
 
 /// One connection's worth of consuming; ends only with an error.

@@ -164,6 +164,18 @@ impl Broker {
         self.connection().await.map(drop)
     }
 
+    /// Declares the topology again on the live connection: after a queue
+    /// went missing under it (deleted by hand), which a connection that
+    /// stayed up would otherwise never notice.
+    pub async fn redeclare(&self) -> Result<(), AmqpError> {
+        let channel = self.channel().await?;
+        let declared = declare(&channel, &self.inner.config, &self.inner.subscriptions).await;
+        let _ = channel
+            .close(200, ShortString::from("topology declared"))
+            .await;
+        declared.map_err(AmqpError::from)
+    }
+
     /// A new channel; connects first if there is no live connection.
     pub(crate) async fn channel(&self) -> Result<Channel, AmqpError> {
         let connection = self.connection().await?;

@@ -115,6 +115,12 @@ impl Broker {
         if published.failure.is_none() {
             published.failure = send_error;
         }
+        if !published.dead.is_empty() {
+            // So that the events after these find their queue again.
+            if let Err(error) = self.redeclare().await {
+                tracing::warn!(%error, "cannot declare the broker topology again");
+            }
+        }
         if published.failure.is_some() {
             // The channel may be half broken; the next batch opens another.
             *self.inner.publisher.lock().await = None;
