@@ -87,12 +87,13 @@ pub(crate) async fn run(consumer: Consumer, broker: Broker) {
 
 /// Whether the broker said a queue does not exist (404 NOT_FOUND).
 fn is_not_found(error: &ConsumeError) -> bool {
-    matches!(error, ConsumeError::Broker(AmqpError::Broker(error))
-    if matches!(
-        error.kind(),
-        lapin::ErrorKind::ProtocolError(e)
-            if matches!(e.kind(), AMQPErrorKind::Soft(AMQPSoftError::NOTFOUND))
-    ))
+    let ConsumeError::Broker(AmqpError::Broker(error)) = error else {
+        return false;
+    };
+    let lapin::ErrorKind::ProtocolError(error) = error.kind() else {
+        return false;
+    };
+    matches!(error.kind(), AMQPErrorKind::Soft(AMQPSoftError::NOTFOUND))
 }
 
 /// One connection's worth of consuming; ends only with an error.
@@ -143,7 +144,7 @@ async fn consume(
     let mut drained_at: Option<Instant> = None;
     loop {
         if drained_at.is_none_or(|at| at.elapsed() >= settings.poll) {
-            drain_dead(consumer, dead_channel, &dead_queue).await?;
+            drain_dead(consumer, broker, dead_channel, &dead_queue).await?;
             drained_at = Some(Instant::now());
         }
         let first = match tokio::time::timeout(settings.poll, deliveries.next()).await {
@@ -257,6 +258,7 @@ async fn one_by_one(
 /// Moves what the broker dead-lettered on its own into the queue table.
 async fn drain_dead(
     consumer: &Consumer,
+    broker: &Broker,
     channel: &Channel,
     queue: &str,
 ) -> Result<(), ConsumeError> {
@@ -273,7 +275,12 @@ async fn drain_dead(
             })
             .unwrap_or_else(|| format!("undecodable-{}", uuid::Uuid::new_v4()));
         let reason = death_reason(delivery);
-        let deliveries = delivery_count(delivery);
+        // The count may not survive dead-lettering; the broker gave up
+        // past its limit.
+        let deliveries = match delivery_count(delivery) {
+            0 => broker.config().delivery_limit.saturating_add(1),
+            counted => counted,
+        };
         if let Err(error) = consumer
             .dead_letter(&event_id, &delivery.data, deliveries, &reason)
             .await
