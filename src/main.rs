@@ -16,6 +16,7 @@ use clap::{Parser, Subcommand};
 use platform::{
     auth::{DEFAULT_AUDIENCE, Role, Signer, Verifier, issuer},
     binary::bind,
+    events::{AmqpConfig, Broker, EventsConfig, LocalBus, Transport},
     telemetry::LogFormat,
 };
 
@@ -100,6 +101,12 @@ struct RunArgs {
     /// Log format: `pretty` for people, `json` for log collectors.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
     log_format: LogFormat,
+
+    /// RabbitMQ for the services' events, as
+    /// `amqp://USER:PASSWORD@HOST:PORT/VHOST` (`%2f` is the default vhost).
+    /// Without it, events travel through the services' databases.
+    #[arg(long, env = "AMQP_URL", hide_env_values = true)]
+    amqp_url: Option<String>,
 }
 
 #[tokio::main]
@@ -248,9 +255,14 @@ async fn run(data_dir: PathBuf, args: RunArgs) -> Result<(), Box<dyn std::error:
         ),
         gateway: gateway_config(&data_dir, url)?,
     };
-    // No broker on a laptop: events travel through the services' databases.
-    services.set_events(&platform::events::EventsConfig {
-        transport: platform::events::Transport::Local(platform::events::LocalBus::new()),
+    // With no broker (a laptop), events travel through the services'
+    // databases; with one, every service uses it, as in a deployment.
+    let transport = match &args.amqp_url {
+        Some(url) => Transport::Amqp(Broker::new(AmqpConfig::new(url))),
+        None => Transport::Local(LocalBus::new()),
+    };
+    services.set_events(&EventsConfig {
+        transport,
         ..Default::default()
     });
 

@@ -14,7 +14,7 @@ use crate::{
     client::{ChannelOptions, ClientTls},
     clock::Clock,
     db::{Db, DbError, Migrations},
-    events::EventsConfig,
+    events::{AmqpConfig, Broker, EventsConfig, Transport},
     telemetry::LogFormat,
     tls::{ServerTls, TlsError},
 };
@@ -169,6 +169,12 @@ pub struct CommonArgs {
     /// Secret for page tokens; replicas must share it. Default: random per process.
     #[arg(long, env = "PAGE_TOKEN_SECRET", hide_env_values = true)]
     pub page_token_secret: Option<String>,
+
+    /// RabbitMQ for events between services, as
+    /// `amqp://USER:PASSWORD@HOST:PORT/VHOST` (`%2f` is the default vhost).
+    /// Without it, events wait in the service's outbox.
+    #[arg(long, env = "AMQP_URL", hide_env_values = true)]
+    pub amqp_url: Option<String>,
 }
 
 impl CommonArgs {
@@ -182,6 +188,9 @@ impl CommonArgs {
         config.tls = self.server_tls()?;
         if let Some(secret) = &self.page_token_secret {
             config.page_token_key = secret.clone().into_bytes();
+        }
+        if let Some(url) = &self.amqp_url {
+            config.events.transport = Transport::Amqp(Broker::new(AmqpConfig::new(url)));
         }
         Ok(config)
     }
@@ -345,6 +354,26 @@ mod tests {
         let common = flags(&["--tls-ca", "/nonexistent/ca.pem"]).expect("flags");
         let error = common.channel_options().expect_err("no such file");
         assert!(error.to_string().contains("/nonexistent/ca.pem"), "{error}");
+    }
+
+    #[test]
+    fn a_broker_url_selects_rabbitmq_and_is_never_shown_whole() {
+        let common = flags(&[]).expect("no flags");
+        let config = common.config("orders").expect("nothing to read");
+        assert!(matches!(config.events.transport, Transport::Off));
+
+        let common = flags(&["--amqp-url", "amqp://shop:s3cret@rabbit:5672/%2f"]).expect("flags");
+        let config = common.config("orders").expect("nothing to read");
+        let Transport::Amqp(broker) = &config.events.transport else {
+            panic!(
+                "expected the broker transport, got {:?}",
+                config.events.transport
+            );
+        };
+        assert_eq!(broker.config().exchange, "shop.events");
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("amqp://shop:***@rabbit:5672/%2f"), "{shown}");
     }
 
     #[test]

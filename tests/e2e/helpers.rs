@@ -32,6 +32,44 @@ pub struct TestShop {
     pub backends: Backends,
     server: TestServer<platform::service::ServiceFailed>,
     _databases: Vec<TestDatabase>,
+    /// Last, so the services are gone before their broker names are.
+    _topology: Option<Topology>,
+}
+
+/// How the services' events travel: through RabbitMQ when `TEST_AMQP_URL`
+/// is set (under names of this shop's own, deleted when it goes), else
+/// through their databases.
+fn events() -> (platform::events::Transport, Option<Topology>) {
+    use platform::events::{AmqpConfig, Broker, LocalBus, Transport};
+    match std::env::var("TEST_AMQP_URL") {
+        Ok(url) if !url.is_empty() => {
+            let names = format!("e2e-{}", uuid::Uuid::new_v4().simple());
+            let mut config = AmqpConfig::new(url);
+            config.exchange = format!("{names}.events");
+            config.namespace = format!("{names}.");
+            let broker = Broker::new(config);
+            (Transport::Amqp(broker.clone()), Some(Topology(broker)))
+        }
+        _ => (Transport::Local(LocalBus::new()), None),
+    }
+}
+
+/// A test shop's exchanges and queues on the broker, deleted on drop.
+struct Topology(platform::events::Broker);
+
+impl Drop for Topology {
+    fn drop(&mut self) {
+        let broker = self.0.clone();
+        // Drop runs outside async code: a short-lived runtime deletes them.
+        let cleanup = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(broker.delete_topology()).ok()
+        });
+        let _ = cleanup.join();
+    }
 }
 
 /// The backends' own addresses (plaintext shops only).
@@ -111,8 +149,9 @@ impl TestShop {
                 ],
             ),
         };
+        let (transport, topology) = events();
         services.set_events(&platform::events::EventsConfig {
-            transport: platform::events::Transport::Local(platform::events::LocalBus::new()),
+            transport,
             ..Default::default()
         });
         configure(&mut services);
@@ -141,6 +180,7 @@ impl TestShop {
             backends,
             server,
             _databases: databases,
+            _topology: topology,
         }
     }
 

@@ -1,11 +1,12 @@
 //! Events between services: the transactional outbox a producer writes in
 //! its own transactions ([`outbox::append`]), the relay that publishes it
-//! ([`relay`]), the transports (the local bus when no broker is
-//! configured), the consumers that apply events idempotently in batches
+//! ([`relay`]), the transports (RabbitMQ, [`amqp`], or the local bus when
+//! no broker is configured), the consumers that apply events idempotently in batches
 //! ([`consumer`]), with their queue and dead letters ([`queue`]), and who
 //! listens to what ([`topology`]). The contract is `shop.events.v1.Event`.
 
 pub mod admin;
+pub mod amqp;
 pub mod consumer;
 pub mod local;
 pub mod outbox;
@@ -16,6 +17,7 @@ pub mod topology;
 
 use std::sync::Arc;
 
+pub use amqp::{AmqpConfig, Broker};
 pub use consumer::{Applied, Consumer, ConsumerSettings, Drained, Handler, HandlerError};
 pub use local::LocalBus;
 pub use outbox::{NewEvent, append};
@@ -34,6 +36,8 @@ pub enum Transport {
     Off,
     /// Through the database, to the consumers in this process.
     Local(LocalBus),
+    /// Through RabbitMQ.
+    Amqp(Broker),
 }
 
 impl Transport {
@@ -42,6 +46,7 @@ impl Transport {
         match self {
             Transport::Off => "off (events wait in the outbox)",
             Transport::Local(_) => "local (through the database)",
+            Transport::Amqp(_) => "amqp (through RabbitMQ)",
         }
     }
 }
@@ -84,8 +89,8 @@ pub fn start_relay(
 }
 
 /// Starts the consumer `name` of `handler` in `background`: attached to the
-/// transport, and draining its queue table (local deliveries and redriven
-/// dead letters).
+/// transport (on the broker, consuming its queue), and draining its queue
+/// table (local deliveries and redriven dead letters).
 pub fn start_consumer(
     background: &mut Background,
     name: &'static str,
@@ -102,8 +107,22 @@ pub fn start_consumer(
         settings: config.consumer.clone(),
     };
     let wake = Arc::new(tokio::sync::Notify::new());
-    if let Transport::Local(bus) = &config.transport {
-        bus.attach(name, db.clone(), wake.clone());
+    match &config.transport {
+        Transport::Off => {}
+        Transport::Local(bus) => bus.attach(name, db.clone(), wake.clone()),
+        Transport::Amqp(broker) => {
+            if broker.subscriptions().iter().any(|s| s.consumer == name) {
+                background.spawn(
+                    "event consumer (broker)",
+                    amqp::consume(consumer.clone(), broker.clone()),
+                );
+            } else {
+                tracing::error!(
+                    consumer = name,
+                    "the topology has no queue for this consumer: it only applies redriven dead letters"
+                );
+            }
+        }
     }
     background.spawn("event consumer", consumer.run_local(wake));
 }

@@ -129,6 +129,35 @@ pub(crate) async fn mark_published(
     Ok(())
 }
 
+/// Marks rows dead: the transport took them but they cannot reach the
+/// consumers they are for. They stay, with `reason`, until redriven
+/// ([`redrive`]).
+pub(crate) async fn mark_dead(
+    db: &Db,
+    ids: &[i64],
+    reason: &str,
+    now: OffsetDateTime,
+) -> Result<(), DbError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let at = to_micros(now);
+    let ids = ids.to_vec();
+    let reason = reason.to_owned();
+    on_db!(db, |conn| {
+        diesel::update(event_outbox::table.filter(event_outbox::id.eq_any(&ids)))
+            .set((
+                event_outbox::state.eq("dead"),
+                // When it was settled, as for a published row.
+                event_outbox::published_at.eq(Some(at)),
+                event_outbox::last_error.eq(Some(&reason)),
+            ))
+            .execute(conn)
+            .await?;
+    });
+    Ok(())
+}
+
 /// Counts a failed attempt at publishing the row `id`.
 pub(crate) async fn failed_attempt(db: &Db, id: i64, error: &str) -> Result<(), DbError> {
     let error = error.to_owned();

@@ -52,6 +52,19 @@ impl Default for RelaySettings {
 pub enum PublishError {
     #[error(transparent)]
     Local(#[from] super::local::LocalError),
+    #[error(transparent)]
+    Amqp(#[from] super::amqp::AmqpError),
+}
+
+/// What the transport did with a batch.
+struct Outcome {
+    /// How many rows, from the first, it confirmed.
+    confirmed: usize,
+    /// Positions in that prefix that cannot be delivered (a consumer
+    /// subscribes, yet no queue took them), with why: they become dead.
+    dead: Vec<(usize, String)>,
+    /// Why it stopped short, if it did.
+    failure: Option<PublishError>,
 }
 
 /// Publishes `service`'s outbox for as long as it runs (a background task).
@@ -94,6 +107,14 @@ enum Round {
 
 impl Relay {
     async fn run(self) {
+        if let Transport::Amqp(broker) = &self.transport {
+            // The topology is declared at every start, by producers too,
+            // even before they have anything to publish; failing here only
+            // delays it to the first publish, which connects first.
+            if let Err(error) = broker.connect().await {
+                tracing::warn!(service = self.service, %error, "the broker is not reachable yet");
+            }
+        }
         let mut backoff = Backoff::new(self.settings.poll, self.settings.max_backoff);
         let mut last_report = tokio::time::Instant::now() - Duration::from_secs(60);
         loop {
@@ -133,11 +154,28 @@ impl Relay {
             self.prune().await;
             return Ok(Round::Idle);
         }
-        let (confirmed, failure) = self.publish(&batch).await;
-        let published: Vec<i64> = batch.iter().take(confirmed).map(|row| row.id).collect();
+        let Outcome {
+            confirmed,
+            dead,
+            failure,
+        } = self.publish(&batch).await;
+        let published: Vec<i64> = batch
+            .iter()
+            .enumerate()
+            .take(confirmed)
+            .filter(|(i, _)| !dead.iter().any(|(d, _)| d == i))
+            .map(|(_, row)| row.id)
+            .collect();
         outbox::mark_published(&self.db, &published, self.clock.now()).await?;
         metrics::counter!("events_published_total", "service" => self.service)
             .increment(u64::try_from(published.len()).unwrap_or(u64::MAX));
+        for (i, reason) in &dead {
+            if let Some(row) = batch.get(*i) {
+                tracing::error!(service = self.service, event_id = %row.event_id, %reason, "event dead in the outbox");
+                outbox::mark_dead(&self.db, &[row.id], reason, self.clock.now()).await?;
+                metrics::counter!("events_dead_total", "service" => self.service).increment(1);
+            }
+        }
         if let Some(error) = failure {
             if let Some(row) = batch.get(confirmed) {
                 outbox::failed_attempt(&self.db, row.id, &error.to_string()).await?;
@@ -154,14 +192,28 @@ impl Relay {
     }
 
     /// Hands `batch` to the transport: how many rows (a prefix, in order)
-    /// it confirmed, and why it stopped short if it did.
-    async fn publish(&self, batch: &[Outgoing]) -> (usize, Option<PublishError>) {
+    /// it confirmed, which of those are dead, and why it stopped short if
+    /// it did.
+    async fn publish(&self, batch: &[Outgoing]) -> Outcome {
+        let outcome = |confirmed, failure: Option<PublishError>| Outcome {
+            confirmed,
+            dead: Vec::new(),
+            failure,
+        };
         match &self.transport {
-            Transport::Off => (0, None),
+            Transport::Off => outcome(0, None),
             Transport::Local(bus) => match bus.deliver(batch, self.clock.now()).await {
-                Ok(()) => (batch.len(), None),
-                Err(error) => (0, Some(error.into())),
+                Ok(()) => outcome(batch.len(), None),
+                Err(error) => outcome(0, Some(error.into())),
             },
+            Transport::Amqp(broker) => {
+                let published = broker.publish(batch).await;
+                Outcome {
+                    confirmed: published.confirmed,
+                    dead: published.dead,
+                    failure: published.failure.map(PublishError::from),
+                }
+            }
         }
     }
 
