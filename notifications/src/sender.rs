@@ -298,7 +298,11 @@ impl Sender {
         let to = to
             .parse::<Mailbox>()
             .map_err(|e| permanent(format!("the recipient {to:?} is not an address: {e}")))?;
+        // The same id on every attempt: a receiver that got a copy from
+        // an attempt whose outcome was lost can tell it is one email.
+        let message_id = format!("<{}@{}>", email.id, self.from.email.domain());
         Message::builder()
+            .message_id(Some(message_id))
             .from(self.from.clone())
             .to(to)
             .subject(email.subject.clone())
