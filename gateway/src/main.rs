@@ -44,7 +44,7 @@ struct Args {
     notifications_url: String,
 
     /// A backend's URL, as NAME=URL with the name the route table gives it
-    /// (e.g. `cart=http://cart:50054`); repeat it, or comma-separate them
+    /// (e.g. `cart=http://cart:50055`); repeat it, or comma-separate them
     /// in BACKENDS. It is how a backend without a flag of its own is given,
     /// and it wins over --catalog-url and the like.
     #[arg(long = "backend", env = "BACKENDS", value_delimiter = ',', value_parser = parse_backend)]

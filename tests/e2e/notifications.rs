@@ -34,15 +34,13 @@ async fn notifications_of(shop: &TestShop, admin: &str, user_id: &str) -> Vec<pr
 /// The .eml files in the shop's mail folder that mention every one of
 /// `needles`.
 fn emails_mentioning(shop: &TestShop, needles: &[&str]) -> usize {
-    std::fs::read_dir(&shop.mail_dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-                .filter(|text| needles.iter().all(|n| text.contains(n)))
-                .count()
-        })
-        .unwrap_or(0)
+    std::fs::read_dir(&shop.mail_dir).map_or(0, |entries| {
+        entries
+            .filter_map(Result::ok)
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .filter(|text| needles.iter().all(|n| text.contains(n)))
+            .count()
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

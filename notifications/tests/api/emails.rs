@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use contracts::{
     common::DeclineCode,
-    notifications::{NotificationKind, NotificationState},
+    notifications::{self as proto, NotificationKind, NotificationState},
     orders::OrderStatus,
 };
 use platform::{clock::Clock, events::types};
@@ -19,13 +19,13 @@ use crate::helpers::{
 async fn a_registration_then_a_confirmed_order_send_one_welcome_and_one_confirmation() {
     let app = TestApp::spawn().await;
 
-    app.deliver(&[registered("user-1", "ada@example.com", "Ada")])
+    app.deliver([registered("user-1", "ada@example.com", "Ada")])
         .await;
     let (order, event) = confirmed("user-1");
-    app.deliver(&[event.clone()]).await;
+    app.deliver([event.clone()]).await;
 
     let sent = app.settled(2).await;
-    let kinds: Vec<NotificationKind> = sent.iter().map(|n| n.kind()).collect();
+    let kinds: Vec<NotificationKind> = sent.iter().map(proto::Notification::kind).collect();
     assert_eq!(
         kinds,
         [NotificationKind::OrderConfirmed, NotificationKind::Welcome],
@@ -75,13 +75,13 @@ async fn a_registration_then_a_confirmed_order_send_one_welcome_and_one_confirma
 #[tokio::test(flavor = "multi_thread")]
 async fn the_same_event_delivered_twice_makes_one_email() {
     let app = TestApp::spawn().await;
-    app.deliver(&[registered("user-1", "ada@example.com", "Ada")])
+    app.deliver([registered("user-1", "ada@example.com", "Ada")])
         .await;
     let (_, event) = confirmed("user-1");
 
-    app.deliver(&[event.clone()]).await;
-    app.deliver(&[event.clone()]).await;
-    app.deliver(&[event.clone(), event]).await;
+    app.deliver([event.clone()]).await;
+    app.deliver([event.clone()]).await;
+    app.deliver([event.clone(), event]).await;
 
     let sent = app.settled(2).await;
     assert_eq!(
@@ -97,7 +97,7 @@ async fn the_same_event_delivered_twice_makes_one_email() {
 async fn an_order_email_that_arrives_before_the_registration_is_sent_once_the_address_is_known() {
     let app = TestApp::spawn().await;
     let (order, event) = confirmed("user-2");
-    app.deliver(&[event]).await;
+    app.deliver([event]).await;
 
     eventually("the email waits for an address", || async {
         app.all().await.first().is_some_and(|n| {
@@ -110,7 +110,7 @@ async fn an_order_email_that_arrives_before_the_registration_is_sent_once_the_ad
     .await;
     assert!(app.mailbox().is_empty());
 
-    app.deliver(&[registered("user-2", "grace@example.com", "Grace")])
+    app.deliver([registered("user-2", "grace@example.com", "Grace")])
         .await;
 
     let sent = app.settled(2).await;
@@ -128,7 +128,7 @@ async fn an_address_that_never_arrives_fails_the_email_with_the_reason() {
         config.sending.address_retry = Duration::from_secs(60);
     })
     .await;
-    app.deliver(&[confirmed("user-3").1]).await;
+    app.deliver([confirmed("user-3").1]).await;
     eventually("the email waits for an address", || async {
         app.all()
             .await
@@ -155,7 +155,7 @@ async fn a_mail_server_that_cannot_be_reached_is_retried_then_the_email_fails_wi
         config.sending.retry.max_attempts = 3;
     })
     .await;
-    app.deliver(&[registered("user-4", "alan@example.com", "Alan")])
+    app.deliver([registered("user-4", "alan@example.com", "Alan")])
         .await;
 
     let failed = app.settled(1).await;
@@ -174,10 +174,10 @@ async fn a_mail_server_that_cannot_be_reached_is_retried_then_the_email_fails_wi
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failed_order_says_why_in_plain_words() {
     let app = TestApp::spawn().await;
-    app.deliver(&[registered("user-5", "ada@example.com", "Ada")])
+    app.deliver([registered("user-5", "ada@example.com", "Ada")])
         .await;
     let (order, event) = declined("user-5", DeclineCode::InsufficientFunds);
-    app.deliver(&[event]).await;
+    app.deliver([event]).await;
 
     let sent = app.settled(2).await;
     assert_eq!(sent[0].kind(), NotificationKind::OrderFailed);
@@ -194,11 +194,11 @@ async fn a_failed_order_says_why_in_plain_words() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_cancelled_order_says_it_was_refunded() {
     let app = TestApp::spawn().await;
-    app.deliver(&[registered("user-6", "ada@example.com", "Ada")])
+    app.deliver([registered("user-6", "ada@example.com", "Ada")])
         .await;
     let mut cancelled = order("user-6", OrderStatus::Cancelled);
     cancelled.cancel_reason = "changed my mind".into();
-    app.deliver(&[order_event(types::ORDER_CANCELLED, &cancelled)])
+    app.deliver([order_event(types::ORDER_CANCELLED, &cancelled)])
         .await;
 
     let sent = app.settled(2).await;
@@ -220,8 +220,8 @@ async fn events_of_other_types_make_no_email() {
     let app = TestApp::spawn().await;
     let placed = order_event(types::ORDER_PLACED, &order("user-7", OrderStatus::Pending));
 
-    app.deliver(&[placed, refunded("payment-1")]).await;
-    app.deliver(&[registered("user-7", "ada@example.com", "Ada")])
+    app.deliver([placed, refunded("payment-1")]).await;
+    app.deliver([registered("user-7", "ada@example.com", "Ada")])
         .await;
 
     let sent = app.settled(1).await;
@@ -231,7 +231,7 @@ async fn events_of_other_types_make_no_email() {
 #[tokio::test(flavor = "multi_thread")]
 async fn what_a_customer_typed_is_escaped_in_the_html_part() {
     let app = TestApp::spawn().await;
-    app.deliver(&[registered("user-8", "ada@example.com", "<b>Ada</b> & co")])
+    app.deliver([registered("user-8", "ada@example.com", "<b>Ada</b> & co")])
         .await;
 
     app.settled(1).await;

@@ -102,9 +102,10 @@ impl TestApp {
     }
 
     /// Applies `events` as the consumer does, in one transaction.
-    pub async fn deliver(&self, events: &[Event]) {
+    pub async fn deliver(&self, events: impl IntoIterator<Item = Event>) {
+        let events: Vec<Event> = events.into_iter().collect();
         self.consumer
-            .apply_batch(events)
+            .apply_batch(&events)
             .await
             .expect("the events are applied");
     }

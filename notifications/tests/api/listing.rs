@@ -37,7 +37,7 @@ async fn only_admins_may_list_notifications() {
 async fn pages_follow_each_other_without_gaps_or_repeats() {
     let app = TestApp::spawn().await;
     for n in 0..5 {
-        app.deliver(&[registered(&format!("user-{n}"), "ada@example.com", "Ada")])
+        app.deliver([registered(&format!("user-{n}"), "ada@example.com", "Ada")])
             .await;
     }
     app.settled(5).await;
@@ -65,13 +65,13 @@ async fn pages_follow_each_other_without_gaps_or_repeats() {
 #[tokio::test(flavor = "multi_thread")]
 async fn notifications_are_filtered_by_user_and_state() {
     let app = TestApp::spawn().await;
-    app.deliver(&[registered("user-1", "ada@example.com", "Ada")])
+    app.deliver([registered("user-1", "ada@example.com", "Ada")])
         .await;
-    app.deliver(&[registered("user-2", "grace@example.com", "Grace")])
+    app.deliver([registered("user-2", "grace@example.com", "Grace")])
         .await;
-    app.deliver(&[confirmed("user-1").1]).await;
+    app.deliver([confirmed("user-1").1]).await;
     // No address for user-3: stays queued.
-    app.deliver(&[confirmed("user-3").1]).await;
+    app.deliver([confirmed("user-3").1]).await;
     crate::helpers::eventually("three emails sent", || async {
         app.all()
             .await
@@ -133,7 +133,7 @@ async fn bad_requests_name_every_bad_field() {
 async fn a_page_token_is_good_only_for_the_filters_it_was_issued_with() {
     let app = TestApp::spawn().await;
     for n in 0..3 {
-        app.deliver(&[registered("user-1", "ada@example.com", &format!("Ada {n}"))])
+        app.deliver([registered("user-1", "ada@example.com", &format!("Ada {n}"))])
             .await;
     }
     app.settled(3).await;

@@ -30,10 +30,10 @@ async fn emails_go_through_a_real_smtp_server() {
     let app = TestApp::spawn_with(Clock::System, through_smtp(&url)).await;
     // Unique per run: the server's mailbox outlives the test.
     let address = format!("smtp-{}@example.com", uuid::Uuid::new_v4().simple());
-    app.deliver(&[registered("smtp-user", &address, "Ada")])
+    app.deliver([registered("smtp-user", &address, "Ada")])
         .await;
     let (order, event) = confirmed("smtp-user");
-    app.deliver(&[event]).await;
+    app.deliver([event]).await;
 
     let sent = app.settled(2).await;
     assert!(
