@@ -387,3 +387,141 @@ fn decline_in_words(code: DeclineCode) -> &'static str {
         DeclineCode::Unspecified => "no reason was given",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use contracts::events::{OrderChanged, UserRegistered};
+
+    use super::*;
+
+    fn templates() -> Templates {
+        Templates::new(Shop {
+            name: "Test Shop".into(),
+            url: "https://shop.example.com/".into(),
+        })
+        .expect("the embedded templates parse")
+    }
+
+    fn event(event_type: &str, payload: Option<Payload>) -> Event {
+        Event {
+            event_id: "event-1".into(),
+            r#type: event_type.into(),
+            payload,
+            ..Default::default()
+        }
+    }
+
+    fn failed_order(reason: FailureReason, decline: DeclineCode) -> Event {
+        let mut order = Order {
+            id: "01234567-89ab-7def-8123-456789abcdef".into(),
+            user_id: "user-1".into(),
+            ..Default::default()
+        };
+        order.set_failure_reason(reason);
+        order.set_decline_code(decline);
+        event(
+            types::ORDER_FAILED,
+            Some(Payload::Order(OrderChanged { order: Some(order) })),
+        )
+    }
+
+    fn text_of(composed: Composed) -> String {
+        match composed {
+            Composed::Order(email) => email.text_body,
+            other => panic!("not an order email: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_failure_reason_is_said_in_words() {
+        let templates = templates();
+        for reason in [
+            FailureReason::OutOfStock,
+            FailureReason::ProductUnavailable,
+            FailureReason::ReservationExpired,
+            FailureReason::Internal,
+            FailureReason::PaymentIncomplete,
+            FailureReason::Unspecified,
+        ] {
+            let text = text_of(
+                templates
+                    .compose(&failed_order(reason, DeclineCode::Unspecified))
+                    .expect("composed"),
+            );
+            assert!(text.contains("could not be placed, because "), "{text}");
+            assert!(!text.contains("FAILURE_REASON"), "{text}");
+        }
+        let out_of_stock = text_of(
+            templates
+                .compose(&failed_order(
+                    FailureReason::OutOfStock,
+                    DeclineCode::Unspecified,
+                ))
+                .expect("composed"),
+        );
+        assert!(
+            out_of_stock.contains("we do not have enough stock of a product you ordered"),
+            "{out_of_stock}"
+        );
+        let expired = text_of(
+            templates
+                .compose(&failed_order(
+                    FailureReason::PaymentDeclined,
+                    DeclineCode::ExpiredCard,
+                ))
+                .expect("composed"),
+        );
+        assert!(
+            expired.contains("your payment was declined: the card has expired."),
+            "{expired}"
+        );
+    }
+
+    #[test]
+    fn a_registration_is_remembered_and_welcomed() {
+        let composed = templates()
+            .compose(&event(
+                types::USER_REGISTERED,
+                Some(Payload::UserRegistered(UserRegistered {
+                    user_id: "user-1".into(),
+                    email: " Ada@Example.com ".into(),
+                    display_name: "Ada".into(),
+                })),
+            ))
+            .expect("composed");
+        let Composed::Registered { recipient, welcome } = composed else {
+            panic!("not a registration: {composed:?}");
+        };
+        assert_eq!(recipient.email.as_str(), "Ada@Example.com");
+        assert_eq!(welcome.kind, Kind::Welcome);
+        assert_eq!(welcome.subject, "Welcome to Test Shop");
+        assert!(welcome.text_body.starts_with("Hello Ada,\n"));
+    }
+
+    #[test]
+    fn malformed_events_are_refused_and_other_types_ignored() {
+        let templates = templates();
+        let bad_address = event(
+            types::USER_REGISTERED,
+            Some(Payload::UserRegistered(UserRegistered {
+                user_id: "user-1".into(),
+                email: "not an address".into(),
+                display_name: String::new(),
+            })),
+        );
+        assert!(matches!(
+            templates.compose(&bad_address),
+            Err(Error::BadEvent { .. })
+        ));
+        assert!(matches!(
+            templates.compose(&event(types::ORDER_CONFIRMED, None)),
+            Err(Error::BadEvent { .. })
+        ));
+        assert_eq!(
+            templates
+                .compose(&event(types::STOCK_LOW, None))
+                .expect("ignored"),
+            Composed::Nothing
+        );
+    }
+}
