@@ -6,7 +6,9 @@
 #
 #   k8s/secrets.sh dev
 #   CATALOG_DATABASE_URL=postgres://... ORDERS_DATABASE_URL=... \
-#   PAYMENTS_DATABASE_URL=... GATEWAY_DATABASE_URL=... k8s/secrets.sh production
+#   PAYMENTS_DATABASE_URL=... NOTIFICATIONS_DATABASE_URL=... \
+#   NOTIFICATIONS_SMTP_URL=smtps://USER:PASSWORD@smtp.example.com \
+#   GATEWAY_DATABASE_URL=... k8s/secrets.sh production
 #
 # dev gets passwords for its in-cluster PostgreSQL and DATABASE_URLs to it;
 # any other overlay uses external databases: their URLs come from
@@ -67,6 +69,7 @@ if [ "$overlay" = dev ]; then
 fi
 
 missing_urls=()
+missing_smtp=()
 for service in "${services[@]}"; do
     file="$service.env"
     [ -f "$file" ] && continue
@@ -91,10 +94,25 @@ for service in "${services[@]}"; do
             # Replicas of one service must share it (page tokens).
             echo "PAGE_TOKEN_SECRET=$(random)"
         fi
+        if [ "$service" = notifications ]; then
+            # The mail server, credentials included. Without one (dev), the
+            # emails are .eml files in the pod's /var/lib/shop/mail.
+            if [ "$overlay" = dev ]; then
+                echo "# SMTP_URL=smtp://USER:PASSWORD@smtp.example.com:587?tls=required"
+            elif [ -n "${NOTIFICATIONS_SMTP_URL:-}" ]; then
+                echo "SMTP_URL=$NOTIFICATIONS_SMTP_URL"
+            else
+                echo "SMTP_URL=smtp://CHANGE-ME:CHANGE-ME@smtp.example.internal:587?tls=required"
+                missing_smtp+=("$dir/$file")
+            fi
+        fi
     } >"$file"
     made "$file"
 done
 
 for file in "${missing_urls[@]}"; do
     echo "  EDIT $file: DATABASE_URL is a placeholder" >&2
+done
+for file in "${missing_smtp[@]}"; do
+    echo "  EDIT $file: SMTP_URL is a placeholder" >&2
 done

@@ -17,6 +17,7 @@ pub struct Services {
     pub catalog: catalog::Config,
     pub orders: orders::Config,
     pub payments: payments::Config,
+    pub notifications: notifications::Config,
     pub gateway: gateway::Config,
 }
 
@@ -28,6 +29,7 @@ impl Services {
             &mut self.catalog.common,
             &mut self.orders.common,
             &mut self.payments.common,
+            &mut self.notifications.common,
             &mut self.gateway.common,
         ] {
             common.events = events.clone();
@@ -40,12 +42,16 @@ impl Services {
             catalog,
             orders,
             payments,
+            notifications,
             gateway,
         } = self;
         let l = &mut listeners;
         let runnable = vec![
             on(l, "catalog", |l, s| catalog::serve(catalog, l, s))?,
             on(l, "payments", |l, s| payments::serve(payments, l, s))?,
+            on(l, "notifications", |l, s| {
+                notifications::serve(notifications, l, s)
+            })?,
             on(l, "orders", |l, s| orders::serve(orders, l, s))?,
             on(l, "gateway", |l, s| gateway::serve(gateway, l, s))?,
         ];

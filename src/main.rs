@@ -1,7 +1,9 @@
 //! `shop`: runs Shop on one machine with one command (`cargo run`): the
 //! gateway (storefront, accounts, public API), catalog (with a demo
-//! catalog), orders and payments on loopback, with SQLite files and
-//! development keys in one data directory, and demo accounts.
+//! catalog), orders, payments and notifications on loopback, with SQLite
+//! files, development keys and the emails the shop sends (as .eml files,
+//! unless --smtp-url names a server) in one data directory, and demo
+//! accounts.
 //!
 //! `shop token` mints a development token with the local gateway key, for
 //! calling the services directly; `shop admin` creates or promotes an admin;
@@ -107,6 +109,13 @@ struct RunArgs {
     /// Without it, events travel through the services' databases.
     #[arg(long, env = "AMQP_URL", hide_env_values = true)]
     amqp_url: Option<String>,
+
+    /// Send the shop's emails through this SMTP server
+    /// (`smtp://[USER:PASSWORD@]HOST[:PORT]`, `?tls=required` for STARTTLS,
+    /// or `smtps://...`) instead of writing them as .eml files into
+    /// <data-dir>/mail.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
 }
 
 #[tokio::main]
@@ -243,6 +252,16 @@ async fn run(data_dir: PathBuf, args: RunArgs) -> Result<(), Box<dyn std::error:
         &orders_key.private_pem,
         Duration::from_secs(60),
     )?;
+    let mut notifications = notifications::Config::new(
+        sqlite(&data_dir, "notifications"),
+        verifier.clone(),
+        data_dir.join("mail"),
+    );
+    if let Some(url) = &args.smtp_url {
+        notifications.transport = notifications::MailTransport::Smtp(url.clone());
+    }
+    notifications.shop.url = format!("{}/", url("gateway")?);
+    let mail = notifications.transport.describe();
     let mut services = shop::Services {
         catalog,
         payments: payments::Config::new(sqlite(&data_dir, "payments"), verifier.clone()),
@@ -253,6 +272,7 @@ async fn run(data_dir: PathBuf, args: RunArgs) -> Result<(), Box<dyn std::error:
             url("catalog")?,
             url("payments")?,
         ),
+        notifications,
         gateway: gateway_config(&data_dir, url)?,
     };
     // With no broker (a laptop), events travel through the services'
@@ -267,7 +287,7 @@ async fn run(data_dir: PathBuf, args: RunArgs) -> Result<(), Box<dyn std::error:
     });
 
     platform::admin::start(Some(args.metrics_listen)).await?;
-    print_welcome(&listeners, args.metrics_listen);
+    print_welcome(&listeners, args.metrics_listen, &mail);
     shop::serve(services, listeners, platform::shutdown::signal()).await?;
     Ok(())
 }
@@ -292,7 +312,7 @@ fn addresses(args: &RunArgs) -> Vec<(&'static str, SocketAddr)> {
         .collect()
 }
 
-fn print_welcome(listeners: &shop::Listeners, metrics: SocketAddr) {
+fn print_welcome(listeners: &shop::Listeners, metrics: SocketAddr, mail: &str) {
     let address = |name: &str| {
         listeners
             .address(name)
@@ -313,7 +333,8 @@ fn print_welcome(listeners: &shop::Listeners, metrics: SocketAddr) {
          \n  storefront  http://{gateway}/\
          \n  gateway     {gateway}  (public gRPC and grpc-web)\
          \n  internal    {internal}\
-         \n  metrics     http://{metrics}/metrics\n\
+         \n  metrics     http://{metrics}/metrics\
+         \n  emails      {mail}\n\
          \nDemo accounts: {customer} / {customer_password}, {admin} / {admin_password}\n\
          \nTry:\n\
          \n  grpcurl -plaintext {gateway} list\

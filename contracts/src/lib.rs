@@ -22,6 +22,7 @@ pub use shop::auth::v1 as auth;
 pub use shop::catalog::v1 as catalog;
 pub use shop::common::v1 as common;
 pub use shop::events::v1 as events;
+pub use shop::notifications::v1 as notifications;
 pub use shop::orders::v1 as orders;
 pub use shop::payments::v1 as payments;
 

@@ -247,6 +247,14 @@ pub async fn serve(
     let calls = KeyedLimit::new(config.rate);
     let sign_ins = KeyedLimit::new(config.sign_in_rate);
     let mut background = Background::new();
+    // Accounts publish `accounts.user.registered` from the outbox.
+    platform::events::start_relay(
+        &mut background,
+        "gateway",
+        &db,
+        &config.common.events,
+        &config.common.clock,
+    );
     background.spawn("limit housekeeping", {
         let (calls, sign_ins) = (calls.clone(), sign_ins.clone());
         async move {

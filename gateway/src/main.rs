@@ -36,9 +36,15 @@ struct Args {
     orders_url: String,
     #[arg(long, env = "PAYMENTS_URL", default_value = "http://127.0.0.1:50053")]
     payments_url: String,
+    #[arg(
+        long,
+        env = "NOTIFICATIONS_URL",
+        default_value = "http://127.0.0.1:50054"
+    )]
+    notifications_url: String,
 
     /// A backend's URL, as NAME=URL with the name the route table gives it
-    /// (e.g. `cart=http://cart:50054`); repeat it, or comma-separate them
+    /// (e.g. `cart=http://cart:50055`); repeat it, or comma-separate them
     /// in BACKENDS. It is how a backend without a flag of its own is given,
     /// and it wins over --catalog-url and the like.
     #[arg(long = "backend", env = "BACKENDS", value_delimiter = ',', value_parser = parse_backend)]
@@ -131,6 +137,7 @@ async fn run(args: Args, listener: TcpListener) -> Result<(), Box<dyn std::error
             ("catalog".to_owned(), args.catalog_url),
             ("orders".to_owned(), args.orders_url),
             ("payments".to_owned(), args.payments_url),
+            ("notifications".to_owned(), args.notifications_url),
         ]
         .into_iter()
         .chain(args.backends),

@@ -9,6 +9,7 @@ use contracts::{
         catalog_service_server::SERVICE_NAME as CATALOG,
         inventory_service_server::SERVICE_NAME as INVENTORY,
     },
+    notifications::notification_service_server::SERVICE_NAME as NOTIFICATIONS,
     orders::order_service_server::SERVICE_NAME as ORDERS,
     payments::payment_service_server::SERVICE_NAME as PAYMENTS,
 };
@@ -26,6 +27,7 @@ pub const ROUTED: &[(&str, &str)] = &[
     (INVENTORY, "catalog"),
     (ORDERS, "orders"),
     (PAYMENTS, "payments"),
+    (NOTIFICATIONS, "notifications"),
 ];
 
 /// The backends the route table names, each once, in table order.
@@ -74,6 +76,7 @@ pub fn policy() -> Policy {
         .rule(PAYMENTS, "ListPayments", signed_in())
         .rule(PAYMENTS, "GetWallet", signed_in())
         .rule(PAYMENTS, "TopUpWallet", admin())
+        .rule(NOTIFICATIONS, "ListNotifications", admin())
 }
 
 /// Methods the gateway serves to anyone besides its access table: health

@@ -615,6 +615,7 @@ async fn reflection_describes_the_methods_the_gateway_routes_and_no_others() {
             "shop.auth.v1.AuthService",
             "shop.catalog.v1.CatalogService",
             "shop.catalog.v1.InventoryService",
+            "shop.notifications.v1.NotificationService",
             "shop.orders.v1.OrderService",
             "shop.payments.v1.PaymentService",
         ]

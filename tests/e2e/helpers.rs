@@ -8,6 +8,7 @@ use contracts::{
     auth::{self as auth_proto, auth_service_client::AuthServiceClient},
     catalog::{self as catalog_proto, catalog_service_client::CatalogServiceClient},
     common,
+    notifications::notification_service_client::NotificationServiceClient,
     orders::{self as orders_proto, order_service_client::OrderServiceClient},
 };
 pub use platform::testing::{Behaviour, FakeBackend, TestCa};
@@ -27,11 +28,15 @@ pub struct TestShop {
     pub auth: AuthServiceClient<Channel>,
     pub catalog: CatalogServiceClient<Channel>,
     pub orders: OrderServiceClient<Channel>,
+    pub notifications: NotificationServiceClient<Channel>,
     pub keys: TestAuth,
+    /// Where the notifications service writes the emails it sends.
+    pub mail_dir: std::path::PathBuf,
     /// Where catalog, orders and payments listen, for tests that bypass the gateway.
     pub backends: Backends,
     server: TestServer<platform::service::ServiceFailed>,
     _databases: Vec<TestDatabase>,
+    _mail: tempfile::TempDir,
     /// Last, so the services are gone before their broker names are.
     _topology: Option<Topology>,
 }
@@ -119,13 +124,14 @@ impl TestShop {
     ) -> Self {
         let keys = TestAuth::new();
         let mut databases = Vec::new();
-        for _ in 0..4 {
+        for _ in 0..5 {
             databases.push(TestDatabase::new().await);
         }
         let tls = ca.is_some();
         let (catalog_listener, catalog_url) = bind(tls).await;
         let (orders_listener, orders_url) = bind(tls).await;
         let (payments_listener, payments_url) = bind(tls).await;
+        let (notifications_listener, notifications_url) = bind(tls).await;
         let (gateway_listener, gateway_url) = bind(tls).await;
         let address = gateway_listener.local_addr().expect("address");
         let backends = Backends {
@@ -133,11 +139,14 @@ impl TestShop {
             orders: orders_listener.local_addr().expect("address"),
             payments: payments_listener.local_addr().expect("address"),
         };
+        let mail = tempfile::tempdir().expect("a temp dir for mail");
+        let mail_dir = mail.path().join("mail");
 
         let mut services = shop::Services {
             catalog: catalog_config(databases[0].url(), &keys, ca),
             orders: orders_config(databases[1].url(), &keys, ca, &catalog_url, &payments_url),
             payments: payments_config(databases[2].url(), &keys, ca),
+            notifications: notifications_config(databases[4].url(), &keys, ca, &mail_dir),
             gateway: gateway_config(
                 databases[3].url(),
                 &keys,
@@ -146,6 +155,7 @@ impl TestShop {
                     ("catalog", catalog_url.clone()),
                     ("orders", orders_url),
                     ("payments", payments_url.clone()),
+                    ("notifications", notifications_url),
                 ],
             ),
         };
@@ -165,6 +175,7 @@ impl TestShop {
             listeners.insert("catalog", catalog_listener);
             listeners.insert("orders", orders_listener);
             listeners.insert("payments", payments_listener);
+            listeners.insert("notifications", notifications_listener);
             listeners.insert("gateway", gateway);
             shop::serve(services, listeners, shutdown)
         });
@@ -175,11 +186,14 @@ impl TestShop {
             auth: AuthServiceClient::new(channel.clone()),
             catalog: CatalogServiceClient::new(channel.clone()),
             orders: OrderServiceClient::new(channel.clone()),
+            notifications: NotificationServiceClient::new(channel.clone()),
             channel,
             keys,
             backends,
             server,
             _databases: databases,
+            mail_dir,
+            _mail: mail,
             _topology: topology,
         }
     }
@@ -264,6 +278,19 @@ fn payments_config(database_url: &str, keys: &TestAuth, ca: Option<&TestCa>) -> 
     config
 }
 
+/// Notifications as the shop runs it, writing emails into `mail_dir`;
+/// with a CA, serving mutual TLS.
+fn notifications_config(
+    database_url: &str,
+    keys: &TestAuth,
+    ca: Option<&TestCa>,
+    mail_dir: &std::path::Path,
+) -> notifications::Config {
+    let mut config = notifications::Config::new(database_url, keys.verifier(), mail_dir.to_owned());
+    config.common.tls = ca.map(TestCa::mutual_server_tls);
+    config
+}
+
 /// Orders as the shop runs it; with a CA, serving and calling over
 /// mutual TLS.
 fn orders_config(
@@ -291,7 +318,7 @@ fn gateway_config(
     database_url: &str,
     keys: &TestAuth,
     ca: Option<&TestCa>,
-    backends: [(&str, String); 3],
+    backends: [(&str, String); 4],
 ) -> gateway::Config {
     let mut config = gateway::Config::new(
         database_url,

@@ -1,5 +1,5 @@
 //! End-to-end tests: the whole shop in-process (gateway, catalog, orders,
-//! payments on 127.0.0.1:0), driven from outside through the gateway only,
+//! payments, notifications on 127.0.0.1:0), driven from outside through the gateway only,
 //! with generated gRPC clients and a grpc-web client.
 
 mod abuse;
@@ -11,6 +11,7 @@ mod helpers;
 mod journey;
 mod limits;
 mod loadgen;
+mod notifications;
 mod observability;
 mod raw;
 mod resilience;

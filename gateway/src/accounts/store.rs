@@ -1,11 +1,14 @@
-//! The users table, on SQLite or PostgreSQL.
+//! The users table, on SQLite or PostgreSQL; a new user's
+//! `accounts.user.registered` event is written with its row (the outbox).
 
+use contracts::events::{UserRegistered, event::Payload};
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use platform::{
     auth::Role,
     clock::{Clock, from_micros, to_micros},
     db::{Db, DbError},
+    events::{NewEvent, types},
     on_db,
 };
 
@@ -80,7 +83,10 @@ impl UserStore {
         Self { db, clock }
     }
 
-    /// Creates a user; a taken email fails with a unique violation.
+    /// Creates a user and, in the same transaction, the
+    /// `accounts.user.registered` event that tells the other services (the
+    /// notifications service learns the address from it); a taken email
+    /// fails with a unique violation, and then no event is written.
     pub async fn create(
         &self,
         email: &str,
@@ -88,7 +94,8 @@ impl UserStore {
         display_name: &str,
         role: Role,
     ) -> Result<User, DbError> {
-        let now = to_micros(self.clock.now());
+        let at = self.clock.now();
+        let now = to_micros(at);
         let row = UserRow {
             id: uuid::Uuid::now_v7().to_string(),
             email: email.to_owned(),
@@ -98,11 +105,25 @@ impl UserStore {
             created_at: now,
             updated_at: now,
         };
+        let registered = NewEvent {
+            event_type: types::USER_REGISTERED,
+            aggregate_id: row.id.clone(),
+            payload: Payload::UserRegistered(UserRegistered {
+                user_id: row.id.clone(),
+                email: row.email.clone(),
+                display_name: row.display_name.clone(),
+            }),
+        };
         on_db!(&self.db, |conn| {
-            diesel::insert_into(users::table)
-                .values(&row)
-                .execute(conn)
-                .await?;
+            conn.transaction::<_, DbError, _>(async |tx| {
+                diesel::insert_into(users::table)
+                    .values(&row)
+                    .execute(tx)
+                    .await?;
+                platform::events::append(tx.into(), registered, at).await?;
+                Ok(())
+            })
+            .await?;
         });
         Ok(row.into_user()?.0)
     }
