@@ -7,7 +7,10 @@ use platform::testing::{TestAuth, operations::Service};
 const NOTIFICATIONS: Service<notifications::StartError> = Service {
     name: "notifications",
     package: "shop.notifications.v1",
-    services: &["shop.notifications.v1.NotificationService"],
+    services: &[
+        "shop.notifications.v1.NotificationService",
+        platform::events::admin::SERVICE,
+    ],
     policy: notifications::api::policy,
     migrations: notifications::store::migrations,
     serve: |database_url, drain_delay, listener, shutdown| {
