@@ -392,3 +392,40 @@ async fn sequences_stay_gap_free_and_ordered_under_concurrent_producers() {
     let sequences = sequences_of(&pipeline.applied().await, "shared");
     assert_eq!(sequences, (1..=80).collect::<Vec<i64>>());
 }
+
+#[tokio::test]
+async fn the_inbox_forgets_event_ids_only_after_its_retention() {
+    let pipeline = Pipeline::new().await;
+    let clock = Clock::manual(time::OffsetDateTime::now_utc());
+    let consumer = platform::events::Consumer {
+        name: CONSUMER,
+        db: pipeline.consumer.clone(),
+        handler: pipeline.recorder.clone(),
+        clock: clock.clone(),
+        settings: pipeline.config.consumer.clone(),
+    };
+    let event = pipeline.produce("a").await;
+    let first = consumer
+        .apply_batch(std::slice::from_ref(&event))
+        .await
+        .expect("apply");
+    assert_eq!(first.applied, 1);
+
+    clock.advance(pipeline.config.consumer.inbox_retention / 2);
+    assert_eq!(
+        consumer.prune_inbox().await.expect("prune"),
+        0,
+        "still remembered"
+    );
+    let again = consumer
+        .apply_batch(std::slice::from_ref(&event))
+        .await
+        .expect("apply");
+    assert_eq!(
+        again.duplicates, 1,
+        "a redelivery within the retention is skipped"
+    );
+
+    clock.advance(pipeline.config.consumer.inbox_retention);
+    assert_eq!(consumer.prune_inbox().await.expect("prune"), 1, "forgotten");
+}

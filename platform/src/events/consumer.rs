@@ -86,6 +86,10 @@ pub struct ConsumerSettings {
     /// Whether events of an aggregate older than the last one applied are
     /// skipped (for consumers whose effect depends on order).
     pub ordered: bool,
+    /// How long applied event ids are remembered: a redelivery later than
+    /// this would be applied again. Far longer than any broker keeps a
+    /// message unacknowledged.
+    pub inbox_retention: Duration,
 }
 
 impl Default for ConsumerSettings {
@@ -96,6 +100,7 @@ impl Default for ConsumerSettings {
             delivery_limit: 5,
             poll: Duration::from_secs(1),
             ordered: false,
+            inbox_retention: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }
@@ -230,7 +235,14 @@ impl Consumer {
     /// `wake` (the local bus delivered) or every poll interval (a redrive).
     pub async fn run_local(self, wake: Arc<Notify>) {
         let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(30));
+        let mut last_prune: Option<tokio::time::Instant> = None;
         loop {
+            if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+                last_prune = Some(tokio::time::Instant::now());
+                if let Err(error) = self.prune_inbox().await {
+                    tracing::warn!(consumer = self.name, %error, "cannot prune the inbox");
+                }
+            }
             match self.drain_once().await {
                 Ok(Drained::Applied) => backoff.reset(),
                 // A failing event is retried after a pause, as a broker
@@ -247,6 +259,23 @@ impl Consumer {
                 }
             }
         }
+    }
+
+    /// Forgets applied event ids older than the inbox retention; returns
+    /// how many.
+    pub async fn prune_inbox(&self) -> Result<usize, DbError> {
+        let keep = i64::try_from(self.settings.inbox_retention.as_micros()).unwrap_or(i64::MAX);
+        let before = to_micros(self.clock.now()).saturating_sub(keep);
+        let consumer = self.name;
+        Ok(on_db!(&self.db, |conn| {
+            diesel::delete(
+                event_inbox::table
+                    .filter(event_inbox::consumer.eq(consumer))
+                    .filter(event_inbox::processed_at.lt(before)),
+            )
+            .execute(conn)
+            .await?
+        }))
     }
 
     /// Applies one batch from the queue table.
@@ -307,6 +336,9 @@ impl Consumer {
         Ok(())
     }
 }
+
+/// How often the inbox is pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// What one look at the queue table came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
