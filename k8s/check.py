@@ -28,7 +28,9 @@ HorizontalPodAutoscaler.
 
 The manifests match the list of services at the repo root (`services`):
 each service has its Deployment and a Service of its name on its port, and
-no Deployment is missing from the list.
+no Deployment is missing from the list. Each service's Deployment gets
+AMQP_URL (its events broker; without it events wait in the outbox) from a
+Secret, never from a ConfigMap or a literal value: it carries a password.
 
 --self-test breaks a rendered overlay in each of these ways, one at a time,
 and fails unless the check catches every one.
@@ -334,6 +336,47 @@ def check_services(docs: list[Doc], listed: dict[str, int]) -> list[str]:
     return errors
 
 
+def secret_keys(doc: Doc) -> set[str]:
+    return set(doc.get("data") or {}) | set(doc.get("stringData") or {})
+
+
+def check_broker(docs: list[Doc], listed: dict[str, int]) -> list[str]:
+    """Each listed service's Deployment gets AMQP_URL from a Secret: an
+    `env` entry with a secretKeyRef, or an `envFrom` secretRef whose Secret
+    has the key (a Secret the manifests do not make, e.g. one from a secret
+    manager, is taken on trust). A ConfigMap or a literal value is an error:
+    the URL carries the broker's password."""
+    errors = []
+    secrets = {doc["metadata"]["name"]: doc for doc in docs if doc.get("kind") == "Secret"}
+    config_maps = {doc["metadata"]["name"]: doc for doc in docs if doc.get("kind") == "ConfigMap"}
+    for doc in docs:
+        if doc.get("kind") != "Deployment" or doc["metadata"]["name"] not in listed:
+            continue
+        where = name_of(doc)
+        from_secret = False
+        for container in (dig(doc, *POD_TEMPLATE_PATHS["Deployment"]) or {}).get("containers") or []:
+            for source in container.get("envFrom") or []:
+                prefix = source.get("prefix") or ""
+                ref = dig(source, "configMapRef", "name")
+                if ref and "AMQP_URL" in {prefix + key for key in (config_maps.get(ref) or {}).get("data") or {}}:
+                    errors.append(f"{where}: AMQP_URL comes from ConfigMap/{ref}: it carries a password, put it in a Secret")
+                ref = dig(source, "secretRef", "name")
+                if ref and (ref not in secrets or "AMQP_URL" in {prefix + key for key in secret_keys(secrets[ref])}):
+                    from_secret = True
+            for item in container.get("env") or []:
+                if item.get("name") != "AMQP_URL":
+                    continue
+                if "value" in item:
+                    errors.append(f"{where}: AMQP_URL is a literal value: it carries a password, take it from a Secret")
+                elif dig(item, "valueFrom", "secretKeyRef"):
+                    from_secret = True
+                else:
+                    errors.append(f"{where}: AMQP_URL must come from a Secret (secretKeyRef), not {item.get('valueFrom')}")
+        if not from_secret:
+            errors.append(f"{where}: no AMQP_URL from a Secret: without a broker its events wait in the outbox")
+    return errors
+
+
 # ---------------------------------------------------------------- self-test
 
 
@@ -358,6 +401,31 @@ def context_of(docs: list[Doc], kind: str = "Deployment") -> Doc:
 
 def remove(docs: list[Doc], kind: str) -> None:
     docs.remove(first(docs, kind))
+
+
+def broker_container(docs: list[Doc]) -> Doc:
+    """The in-cluster RabbitMQ's container (dev only: elsewhere a LookupError
+    skips the breakage)."""
+    return dig(first(docs, "StatefulSet", "rabbitmq"), *POD_TEMPLATE_PATHS["StatefulSet"])["containers"][0]
+
+
+def broker_pod(docs: list[Doc]) -> Doc:
+    return dig(first(docs, "StatefulSet", "rabbitmq"), *POD_TEMPLATE_PATHS["StatefulSet"])
+
+
+def service_container(docs: list[Doc]) -> Doc:
+    """The container of the first listed service's Deployment."""
+    return dig(first(docs, "Deployment", next(iter(services()))), *POD_TEMPLATE_PATHS["Deployment"])["containers"][0]
+
+
+def drop_amqp_url(docs: list[Doc]) -> None:
+    """Removes AMQP_URL from the Secrets the first listed service reads."""
+    for source in service_container(docs).get("envFrom") or []:
+        ref = dig(source, "secretRef", "name")
+        if ref:
+            secret = first(docs, "Secret", ref)
+            for field in ("data", "stringData"):
+                (secret.get(field) or {}).pop("AMQP_URL", None)
 
 
 def remove_default_deny(docs: list[Doc]) -> None:
@@ -389,6 +457,27 @@ BREAKAGES: list[tuple[str, Callable[[list[Doc]], None], str]] = [
     ("no default deny", remove_default_deny, "default-deny"),
     ("no PodDisruptionBudget", lambda d: remove(d, "PodDisruptionBudget"), "PodDisruptionBudget"),
     ("no HorizontalPodAutoscaler", lambda d: remove(d, "HorizontalPodAutoscaler"), "HorizontalPodAutoscaler"),
+    # The in-cluster broker is held to the same rules (dev).
+    ("the broker without a livenessProbe", lambda d: broker_container(d).pop("livenessProbe"), "StatefulSet/rabbitmq container rabbitmq: livenessProbe"),
+    ("the broker without limits", lambda d: broker_container(d)["resources"].pop("limits"), "StatefulSet/rabbitmq container rabbitmq: resources.limits"),
+    ("the broker as root", lambda d: broker_pod(d)["securityContext"].update(runAsUser=0), "StatefulSet/rabbitmq container rabbitmq: securityContext.runAsUser"),
+    ("the broker with a writable root", lambda d: broker_container(d)["securityContext"].pop("readOnlyRootFilesystem"), "StatefulSet/rabbitmq container rabbitmq: securityContext.readOnlyRootFilesystem"),
+    ("the broker mounting a token", lambda d: broker_pod(d).update(automountServiceAccountToken=True), "StatefulSet/rabbitmq: automountServiceAccountToken"),
+]
+
+# Each service's AMQP_URL (check_broker): (what breaks, how, expected message).
+BROKER_BREAKAGES: list[tuple[str, Callable[[list[Doc]], None], str]] = [
+    ("a service without AMQP_URL", drop_amqp_url, "no AMQP_URL from a Secret"),
+    (
+        "AMQP_URL as a literal value",
+        lambda d: service_container(d).setdefault("env", []).append({"name": "AMQP_URL", "value": "amqp://guest:guest@rabbitmq:5672/%2f"}),
+        "AMQP_URL is a literal value",
+    ),
+    (
+        "AMQP_URL in a ConfigMap",
+        lambda d: first(d, "ConfigMap", service_container(d)["envFrom"][0]["configMapRef"]["name"])["data"].update(AMQP_URL="amqp://guest:guest@rabbitmq:5672/%2f"),
+        "AMQP_URL comes from ConfigMap/",
+    ),
 ]
 
 
@@ -411,8 +500,19 @@ def self_test(docs: list[Doc]) -> tuple[list[str], int]:
         errors, _ = check_hardening(broken)
         if not any(expected in error for error in errors):
             problems.append(f"self-test: {what}: not caught (expected a message with {expected!r}, got {errors})")
-    # The manifests and the list of services drifting apart, both ways.
+    # A service's AMQP_URL missing or out of a Secret.
     listed = services()
+    errors = check_broker(copy.deepcopy(docs), listed)
+    if errors:
+        problems.append(f"self-test: the unbroken overlay fails: {errors}")
+    for what, breakage, expected in BROKER_BREAKAGES:
+        broken = copy.deepcopy(docs)
+        breakage(broken)
+        tried += 1
+        errors = check_broker(broken, listed)
+        if not any(expected in error for error in errors):
+            problems.append(f"self-test: {what}: not caught (expected a message with {expected!r}, got {errors})")
+    # The manifests and the list of services drifting apart, both ways.
     for what, changed, expected in [
         ("a listed service without manifests", {**listed, "unlisted-new": 50099}, "no Deployment/unlisted-new"),
         ("a Deployment missing from the list", dict(list(listed.items())[1:]), "not in services"),
@@ -449,13 +549,14 @@ def main() -> int:
         schema_errors = validate_schemas(docs)
         hardening_errors, containers = check_hardening(docs)
         hardening_errors += check_services(docs, services())
+        hardening_errors += check_broker(docs, services())
         self_test_errors, tried = self_test(docs) if args.self_test else ([], 0)
         problems = schema_errors + hardening_errors + self_test_errors
         failures += problems
         status = f"FAILED ({len(problems)} problems)" if problems else "ok"
         print(
             f"k8s: {overlay}: {len(docs)} resources, schemas (Kubernetes {', '.join(KUBERNETES_VERSIONS)}, strict), "
-            f"hardening of {containers} containers, the list of services"
+            f"hardening of {containers} containers, the list of services and their AMQP_URL"
             + (f", self-test of {tried} breakages" if args.self_test else "")
             + f": {status}",
             flush=True,

@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # Makes the files an overlay's secretGenerator reads, in
 # k8s/overlays/OVERLAY/secrets/ (git-ignored): the token keys, each
-# service's DATABASE_URL and page-token secret, and for dev the PostgreSQL
-# passwords. Never overwrites a file that exists, so it also fills gaps.
+# service's DATABASE_URL, AMQP_URL and page-token secret, and for dev the
+# PostgreSQL and RabbitMQ passwords. Never overwrites a file that exists,
+# so it also fills gaps: a missing file, or a service's missing AMQP_URL
+# (appended to its existing .env).
 #
 #   k8s/secrets.sh dev
 #   CATALOG_DATABASE_URL=postgres://... ORDERS_DATABASE_URL=... \
 #   PAYMENTS_DATABASE_URL=... NOTIFICATIONS_DATABASE_URL=... \
 #   NOTIFICATIONS_SMTP_URL=smtps://USER:PASSWORD@smtp.example.com \
-#   GATEWAY_DATABASE_URL=... k8s/secrets.sh production
+#   GATEWAY_DATABASE_URL=... AMQP_URL=amqps://USER:PASSWORD@broker:5671/%2f \
+#   k8s/secrets.sh production
 #
-# dev gets passwords for its in-cluster PostgreSQL and DATABASE_URLs to it;
-# any other overlay uses external databases: their URLs come from
-# <SERVICE>_DATABASE_URL, or are placeholders to edit.
+# dev gets passwords for its in-cluster PostgreSQL and RabbitMQ, and
+# DATABASE_URLs and AMQP_URLs to them; any other overlay uses external
+# databases and an external broker: their URLs come from
+# <SERVICE>_DATABASE_URL and <SERVICE>_AMQP_URL (or AMQP_URL, for every
+# service), or are placeholders to edit.
 #
 # The services come from the list at the repo root (../services), those
 # with a database get a DATABASE_URL. Needs bash, awk and openssl. See
@@ -66,6 +71,19 @@ if [ "$overlay" = dev ]; then
     fi
     # shellcheck disable=SC1091
     . ./postgres.env
+    # The in-cluster RabbitMQ: its one user (every service connects as it),
+    # that user's password and the Erlang cookie (the CLI tools, probes
+    # included, authenticate to the node with it).
+    if [ ! -f rabbitmq.env ]; then
+        {
+            echo "RABBITMQ_DEFAULT_USER=shop"
+            echo "RABBITMQ_DEFAULT_PASS=$(random)"
+            echo "RABBITMQ_ERLANG_COOKIE=$(random)"
+        } >rabbitmq.env
+        made rabbitmq.env
+    fi
+    # shellcheck disable=SC1091
+    . ./rabbitmq.env
 fi
 
 missing_urls=()
@@ -110,9 +128,37 @@ for service in "${services[@]}"; do
     made "$file"
 done
 
+# Every service publishes or consumes events through RabbitMQ, so each
+# .env gets an AMQP_URL, those made before it existed included (appended).
+mapfile -t all_services < <(awk '!/^#/ && NF { print $1 }' "$k8s/../services")
+missing_amqp=()
+for service in "${all_services[@]}"; do
+    file="$service.env"
+    [ -f "$file" ] && grep -q '^AMQP_URL=' "$file" && continue
+    if [ "$overlay" = dev ]; then
+        url="amqp://$RABBITMQ_DEFAULT_USER:$RABBITMQ_DEFAULT_PASS@rabbitmq:5672/%2f"
+    else
+        var="$(upper "$service")_AMQP_URL"
+        url=${!var:-${AMQP_URL:-}}
+        if [ -z "$url" ]; then
+            url="amqps://shop:CHANGE-ME@rabbitmq.example.internal:5671/%2f"
+            missing_amqp+=("$dir/$file")
+        fi
+    fi
+    # The events broker (the exchange shop.events; each service declares
+    # what it uses at start).
+    # (After a last line that lacks its newline, if edited by hand.)
+    if [ -s "$file" ] && [ -n "$(tail -c 1 "$file")" ]; then echo >>"$file"; fi
+    echo "AMQP_URL=$url" >>"$file"
+    echo "  added AMQP_URL to $dir/$file"
+done
+
 for file in "${missing_urls[@]}"; do
     echo "  EDIT $file: DATABASE_URL is a placeholder" >&2
 done
 for file in "${missing_smtp[@]}"; do
     echo "  EDIT $file: SMTP_URL is a placeholder" >&2
+done
+for file in "${missing_amqp[@]}"; do
+    echo "  EDIT $file: AMQP_URL is a placeholder" >&2
 done
