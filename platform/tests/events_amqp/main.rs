@@ -17,6 +17,7 @@ fn settings(ordered: bool) -> ConsumerSettings {
         delivery_limit: 3,
         poll: Duration::from_millis(200),
         ordered,
+        ..ConsumerSettings::default()
     }
 }
 
