@@ -84,7 +84,9 @@ pub struct ConsumerSettings {
     /// How often an idle local queue is looked at without being woken.
     pub poll: Duration,
     /// Whether events of an aggregate older than the last one applied are
-    /// skipped (for consumers whose effect depends on order).
+    /// skipped (for consumers whose effect depends on order). A dead letter
+    /// redriven after later events of its aggregate were applied is then
+    /// skipped too: for such a consumer it is stale.
     pub ordered: bool,
     /// How long applied event ids are remembered: a redelivery later than
     /// this would be applied again. Far longer than any broker keeps a
