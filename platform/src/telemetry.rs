@@ -193,6 +193,33 @@ impl Extractor for HeaderExtractor<'_> {
     }
 }
 
+/// The span of `consumer` applying one event, a child of the change that
+/// made it (its stored `traceparent`), so a checkout's trace shows the
+/// email it caused; a new trace when the event carries none.
+pub fn event_span(
+    consumer: &'static str,
+    event_type: &str,
+    event_id: &str,
+    traceparent: &str,
+) -> Span {
+    let mut headers = HeaderMap::new();
+    if let Ok(value) = http::HeaderValue::from_str(traceparent) {
+        headers.insert("traceparent", value);
+    }
+    let parent = TraceContextPropagator::new().extract(&HeaderExtractor(&headers));
+    let span = tracing::info_span!(
+        "event",
+        otel.name = event_type,
+        otel.kind = "consumer",
+        consumer,
+        event_id,
+    );
+    if parent.span().span_context().is_valid() {
+        let _ = span.set_parent(parent);
+    }
+    span
+}
+
 /// The tower layer that opens the span of each RPC.
 pub type RpcTraceLayer = TraceLayer<
     GrpcMakeClassifier,

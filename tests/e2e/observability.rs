@@ -98,6 +98,26 @@ async fn one_checkout_is_one_trace_across_every_service() {
         charge.parent_span_id != opentelemetry::trace::SpanId::INVALID,
         "payments' span continues the caller's, it does not start a trace"
     );
+    // The confirmation email the order caused joins the same trace, through
+    // the event's stored trace context.
+    eventually(
+        "notifications applies the order's confirmation in the checkout's trace",
+        || {
+            let exporter = exporter.clone();
+            async move {
+                exporter
+                    .get_finished_spans()
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|s| {
+                        s.span_context.trace_id() == trace
+                            && s.name == "orders.order.confirmed"
+                            && attribute(s, "consumer").as_deref() == Some("notifications")
+                    })
+            }
+        },
+    )
+    .await;
     shop.stop().await;
 }
 

@@ -16,6 +16,7 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use futures_util::future::BoxFuture;
 use prost::Message;
 use tokio::sync::Notify;
+use tracing::Instrument;
 
 use super::{
     queue::{self, Queued},
@@ -173,7 +174,16 @@ impl Consumer {
                             .execute(tx)
                             .await?;
                     }
-                    handler.handle(Conn::from(&mut *tx), event).await?;
+                    let span = crate::telemetry::event_span(
+                        consumer,
+                        &event.r#type,
+                        &event.event_id,
+                        &event.traceparent,
+                    );
+                    handler
+                        .handle(Conn::from(&mut *tx), event)
+                        .instrument(span)
+                        .await?;
                     applied.applied += 1;
                 }
                 Ok(applied)
