@@ -316,3 +316,39 @@ async fn an_anonymous_cart_is_reached_by_its_id_and_a_bad_token_is_refused() {
     };
     expect_code(app.get(tonic::Request::new(unknown)).await, Code::NotFound);
 }
+
+#[tokio::test]
+async fn of_two_devices_creating_a_customers_cart_at_once_exactly_one_wins() {
+    let app = TestApp::spawn().await;
+    let mug = app.product("Blue Mug", 1250).await;
+    let tea = app.product("Green Tea", 499).await;
+
+    let (phone, laptop) = tokio::join!(
+        app.customer_adds("ada", "", &mug, 1),
+        app.customer_adds("ada", "", &tea, 1),
+    );
+    let (won, lost) = match (phone, laptop) {
+        (Ok(won), Err(lost)) | (Err(lost), Ok(won)) => (won, lost),
+        other => panic!("exactly one cart must be created: {other:?}"),
+    };
+    assert_eq!(
+        reason(&expect_code(Err::<(), _>(lost), Code::Aborted)),
+        "ETAG_MISMATCH"
+    );
+    assert_eq!(app.cart_of("ada").await, won);
+}
+
+#[tokio::test]
+async fn an_anonymous_write_creating_a_cart_needs_an_unguessable_request_id() {
+    let app = TestApp::spawn().await;
+    let mug = app.product("Blue Mug", 1250).await;
+    let request = proto::AddItemRequest {
+        request_id: "retry-1".into(),
+        ..add_item("", "", &mug, 1)
+    };
+    let refused = expect_code(
+        app.add(tonic::Request::new(request)).await,
+        Code::InvalidArgument,
+    );
+    assert_eq!(violated_fields(&refused), ["request_id"]);
+}
