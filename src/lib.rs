@@ -18,6 +18,7 @@ pub struct Services {
     pub orders: orders::Config,
     pub payments: payments::Config,
     pub notifications: notifications::Config,
+    pub cart: cart::Config,
     pub gateway: gateway::Config,
 }
 
@@ -30,6 +31,7 @@ impl Services {
             &mut self.orders.common,
             &mut self.payments.common,
             &mut self.notifications.common,
+            &mut self.cart.common,
             &mut self.gateway.common,
         ] {
             common.events = events.clone();
@@ -43,6 +45,7 @@ impl Services {
             orders,
             payments,
             notifications,
+            cart,
             gateway,
         } = self;
         let l = &mut listeners;
@@ -52,6 +55,7 @@ impl Services {
             on(l, "notifications", |l, s| {
                 notifications::serve(notifications, l, s)
             })?,
+            on(l, "cart", |l, s| cart::serve(cart, l, s))?,
             on(l, "orders", |l, s| orders::serve(orders, l, s))?,
             on(l, "gateway", |l, s| gateway::serve(gateway, l, s))?,
         ];

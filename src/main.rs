@@ -1,6 +1,6 @@
 //! `shop`: runs Shop on one machine with one command (`cargo run`): the
 //! gateway (storefront, accounts, public API), catalog (with a demo
-//! catalog), orders, payments and notifications on loopback, with SQLite
+//! catalog), orders, payments, notifications and cart on loopback, with SQLite
 //! files, development keys and the emails the shop sends (as .eml files,
 //! unless --smtp-url names a server) in one data directory, and demo
 //! accounts.
@@ -262,6 +262,7 @@ async fn run(data_dir: PathBuf, args: RunArgs) -> Result<(), Box<dyn std::error:
     }
     notifications.shop.url = format!("{}/", url("gateway")?);
     let mail = notifications.transport.describe();
+    let cart = cart::Config::new(sqlite(&data_dir, "cart"), verifier.clone());
     let mut services = shop::Services {
         catalog,
         payments: payments::Config::new(sqlite(&data_dir, "payments"), verifier.clone()),
@@ -273,6 +274,7 @@ async fn run(data_dir: PathBuf, args: RunArgs) -> Result<(), Box<dyn std::error:
             url("payments")?,
         ),
         notifications,
+        cart,
         gateway: gateway_config(&data_dir, url)?,
     };
     // With no broker (a laptop), events travel through the services'

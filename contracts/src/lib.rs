@@ -19,6 +19,7 @@ mod generated {
 pub use generated::shop;
 
 pub use shop::auth::v1 as auth;
+pub use shop::cart::v1 as cart;
 pub use shop::catalog::v1 as catalog;
 pub use shop::common::v1 as common;
 pub use shop::events::v1 as events;

@@ -5,6 +5,7 @@
 
 use contracts::{
     auth::auth_service_server::SERVICE_NAME as AUTH,
+    cart::cart_service_server::SERVICE_NAME as CART,
     catalog::{
         catalog_service_server::SERVICE_NAME as CATALOG,
         inventory_service_server::SERVICE_NAME as INVENTORY,
@@ -28,6 +29,7 @@ pub const ROUTED: &[(&str, &str)] = &[
     (ORDERS, "orders"),
     (PAYMENTS, "payments"),
     (NOTIFICATIONS, "notifications"),
+    (CART, "cart"),
 ];
 
 /// The backends the route table names, each once, in table order.
@@ -77,6 +79,16 @@ pub fn policy() -> Policy {
         .rule(PAYMENTS, "GetWallet", signed_in())
         .rule(PAYMENTS, "TopUpWallet", admin())
         .rule(NOTIFICATIONS, "ListNotifications", admin())
+        // Carts are for anonymous shoppers too: the cart service decides
+        // whose cart a call is about (the token's user when a token is
+        // sent, else the anonymous cart whose unguessable id the call
+        // names). Merging an anonymous cart needs a signed-in user.
+        .rule(CART, "GetCart", public())
+        .rule(CART, "AddItem", public())
+        .rule(CART, "SetQuantity", public())
+        .rule(CART, "RemoveItem", public())
+        .rule(CART, "ClearCart", public())
+        .rule(CART, "MergeCart", signed_in())
 }
 
 /// Methods the gateway serves to anyone besides its access table: health

@@ -613,6 +613,7 @@ async fn reflection_describes_the_methods_the_gateway_routes_and_no_others() {
             "grpc.health.v1.Health",
             "grpc.reflection.v1.ServerReflection",
             "shop.auth.v1.AuthService",
+            "shop.cart.v1.CartService",
             "shop.catalog.v1.CatalogService",
             "shop.catalog.v1.InventoryService",
             "shop.notifications.v1.NotificationService",

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 
 use contracts::{
     auth::{self as auth_proto, auth_service_client::AuthServiceClient},
+    cart::cart_service_client::CartServiceClient,
     catalog::{self as catalog_proto, catalog_service_client::CatalogServiceClient},
     common,
     notifications::notification_service_client::NotificationServiceClient,
@@ -29,6 +30,7 @@ pub struct TestShop {
     pub catalog: CatalogServiceClient<Channel>,
     pub orders: OrderServiceClient<Channel>,
     pub notifications: NotificationServiceClient<Channel>,
+    pub cart: CartServiceClient<Channel>,
     pub keys: TestAuth,
     /// Where the notifications service writes the emails it sends.
     pub mail_dir: std::path::PathBuf,
@@ -124,7 +126,7 @@ impl TestShop {
     ) -> Self {
         let keys = TestAuth::new();
         let mut databases = Vec::new();
-        for _ in 0..5 {
+        for _ in 0..6 {
             databases.push(TestDatabase::new().await);
         }
         let tls = ca.is_some();
@@ -132,6 +134,7 @@ impl TestShop {
         let (orders_listener, orders_url) = bind(tls).await;
         let (payments_listener, payments_url) = bind(tls).await;
         let (notifications_listener, notifications_url) = bind(tls).await;
+        let (cart_listener, cart_url) = bind(tls).await;
         let (gateway_listener, gateway_url) = bind(tls).await;
         let address = gateway_listener.local_addr().expect("address");
         let backends = Backends {
@@ -147,6 +150,7 @@ impl TestShop {
             orders: orders_config(databases[1].url(), &keys, ca, &catalog_url, &payments_url),
             payments: payments_config(databases[2].url(), &keys, ca),
             notifications: notifications_config(databases[4].url(), &keys, ca, &mail_dir),
+            cart: cart_config(databases[5].url(), &keys, ca),
             gateway: gateway_config(
                 databases[3].url(),
                 &keys,
@@ -156,6 +160,7 @@ impl TestShop {
                     ("orders", orders_url),
                     ("payments", payments_url.clone()),
                     ("notifications", notifications_url),
+                    ("cart", cart_url),
                 ],
             ),
         };
@@ -176,6 +181,7 @@ impl TestShop {
             listeners.insert("orders", orders_listener);
             listeners.insert("payments", payments_listener);
             listeners.insert("notifications", notifications_listener);
+            listeners.insert("cart", cart_listener);
             listeners.insert("gateway", gateway);
             shop::serve(services, listeners, shutdown)
         });
@@ -187,6 +193,7 @@ impl TestShop {
             catalog: CatalogServiceClient::new(channel.clone()),
             orders: OrderServiceClient::new(channel.clone()),
             notifications: NotificationServiceClient::new(channel.clone()),
+            cart: CartServiceClient::new(channel.clone()),
             channel,
             keys,
             backends,
@@ -291,6 +298,13 @@ fn notifications_config(
     config
 }
 
+/// Cart as the shop runs it; with a CA, serving mutual TLS.
+fn cart_config(database_url: &str, keys: &TestAuth, ca: Option<&TestCa>) -> cart::Config {
+    let mut config = cart::Config::new(database_url, keys.verifier());
+    config.common.tls = ca.map(TestCa::mutual_server_tls);
+    config
+}
+
 /// Orders as the shop runs it; with a CA, serving and calling over
 /// mutual TLS.
 fn orders_config(
@@ -318,7 +332,7 @@ fn gateway_config(
     database_url: &str,
     keys: &TestAuth,
     ca: Option<&TestCa>,
-    backends: [(&str, String); 4],
+    backends: [(&str, String); 5],
 ) -> gateway::Config {
     let mut config = gateway::Config::new(
         database_url,

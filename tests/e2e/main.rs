@@ -4,6 +4,7 @@
 
 mod abuse;
 mod authorization;
+mod cart;
 mod fuzz;
 mod grpc_web;
 mod grpc_web_wire;

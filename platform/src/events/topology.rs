@@ -30,14 +30,24 @@ pub struct Subscription {
 }
 
 /// Every consumer in the shop.
-pub const SUBSCRIPTIONS: &[Subscription] = &[Subscription {
-    consumer: "notifications",
-    bindings: &[
-        "orders.order.*",
-        "payments.payment.refunded",
-        types::USER_REGISTERED,
-    ],
-}];
+pub const SUBSCRIPTIONS: &[Subscription] = &[
+    Subscription {
+        consumer: "notifications",
+        bindings: &[
+            "orders.order.*",
+            "payments.payment.refunded",
+            types::USER_REGISTERED,
+        ],
+    },
+    Subscription {
+        consumer: "cart",
+        bindings: &[
+            types::PRODUCT_CREATED,
+            types::PRODUCT_UPDATED,
+            types::PRODUCT_DELETED,
+        ],
+    },
+];
 
 /// The consumers an event of `event_type` goes to.
 pub fn subscribers(event_type: &str) -> impl Iterator<Item = &'static Subscription> + '_ {
