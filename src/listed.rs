@@ -105,7 +105,7 @@ mod tests {
             Ok(("catalog", "127.0.0.1:6051".parse().expect("address")))
         );
         for (arg, why) in [
-            ("cart=127.0.0.1:1", "no service called \"cart\""),
+            ("basket=127.0.0.1:1", "no service called \"basket\""),
             ("catalog", "expected NAME=ADDRESS"),
             ("catalog=localhost", "is not an address"),
         ] {
