@@ -268,33 +268,53 @@ impl Drop for Rig {
 
 /// Deletes the queue `queue` behind the services' backs.
 pub async fn delete_queue(url: &str, queue: String) {
-    let connection = lapin::Connection::connect(url, lapin::ConnectionProperties::default())
-        .await
-        .expect("connect");
-    let channel = connection.create_channel().await.expect("channel");
-    channel
-        .queue_delete(queue.into(), lapin::options::QueueDeleteOptions::default())
-        .await
-        .expect("delete the queue");
-    let _ = connection.close(200, "done".into()).await;
+    let deleted = tokio::time::timeout(BROKER_CALL, async {
+        let connection = lapin::Connection::connect(url, lapin::ConnectionProperties::default())
+            .await
+            .expect("connect");
+        let channel = connection.create_channel().await.expect("channel");
+        channel
+            .queue_delete(queue.into(), lapin::options::QueueDeleteOptions::default())
+            .await
+            .expect("delete the queue");
+        close(connection).await;
+    })
+    .await;
+    deleted.expect("the broker answers a queue deletion");
+}
+
+/// How long a test's own call to the broker may take: a test fails rather
+/// than hangs on a broker that does not answer.
+const BROKER_CALL: Duration = Duration::from_secs(10);
+
+/// Closes a test's connection, without waiting on a broker that does not
+/// answer (a connection whose channel the broker closed can leave the
+/// close unanswered).
+async fn close(connection: lapin::Connection) {
+    let _ = tokio::time::timeout(BROKER_CALL, connection.close(200, "done".into())).await;
 }
 
 /// Whether the queue `queue` exists (a passive declaration).
 pub async fn queue_exists(url: &str, queue: String) -> bool {
-    let connection = lapin::Connection::connect(url, lapin::ConnectionProperties::default())
-        .await
-        .expect("connect");
-    let channel = connection.create_channel().await.expect("channel");
-    let passive = lapin::options::QueueDeclareOptions {
-        passive: true,
-        ..lapin::options::QueueDeclareOptions::default()
-    };
-    let exists = channel
-        .queue_declare(queue.into(), passive, lapin::types::FieldTable::default())
-        .await
-        .is_ok();
-    let _ = connection.close(200, "done".into()).await;
-    exists
+    // No answer in time counts as "not yet": the caller asks again.
+    tokio::time::timeout(BROKER_CALL, async {
+        let connection = lapin::Connection::connect(url, lapin::ConnectionProperties::default())
+            .await
+            .expect("connect");
+        let channel = connection.create_channel().await.expect("channel");
+        let passive = lapin::options::QueueDeclareOptions {
+            passive: true,
+            ..lapin::options::QueueDeclareOptions::default()
+        };
+        let exists = channel
+            .queue_declare(queue.into(), passive, lapin::types::FieldTable::default())
+            .await
+            .is_ok();
+        close(connection).await;
+        exists
+    })
+    .await
+    .unwrap_or(false)
 }
 
 /// The test handler: records each event in `applied`, and rejects the
