@@ -87,13 +87,19 @@ impl Drop for TestDatabase {
                 .enable_all()
                 .build()
                 .ok()?;
-            runtime.block_on(async {
+            // Bounded: a test must not hang on its cleanup; a database
+            // left behind is harmless (its name is unique).
+            let drop = async {
                 let mut admin = AsyncPgConnection::establish(&admin_url).await.ok()?;
                 diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                     .execute(&mut admin)
                     .await
                     .ok()
-            })
+            };
+            runtime
+                .block_on(async { tokio::time::timeout(Duration::from_secs(60), drop).await })
+                .ok()
+                .flatten()
         });
         let _ = cleanup.join();
     }

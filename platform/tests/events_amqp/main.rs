@@ -126,6 +126,55 @@ async fn while_the_broker_is_unreachable_events_wait_in_the_outbox_then_all_arri
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_that_stops_answering_holds_nothing_up_and_loses_nothing() {
+    let Some(url) = broker_url() else { return };
+    let mut rig = Rig::new(url.clone()).await;
+    let proxy = Proxy::start(&url).await;
+    proxy.up();
+    let consumer = rig.broker(&proxy.url);
+    rig.start_consumer(&consumer, Ledger::default(), settings(true));
+    let producer = rig.broker(&proxy.url);
+    rig.start_relay(&producer);
+    rig.write("order-a", 3).await;
+    eventually("3 events applied", || async {
+        rig.applied().await.len() >= 3
+    })
+    .await;
+
+    // The broker goes quiet without closing anything.
+    proxy.silent();
+    rig.write("order-a", 2).await;
+    rig.write("order-b", 2).await;
+    let stopping = tokio::time::timeout(Duration::from_secs(30), producer.disconnect()).await;
+    assert!(
+        stopping.is_ok(),
+        "closing a connection to a silent broker gives up instead of waiting for ever"
+    );
+    let stopping = tokio::time::timeout(Duration::from_secs(30), producer.connect()).await;
+    assert!(
+        matches!(stopping, Ok(Err(_))),
+        "connecting to a silent broker fails in bounded time"
+    );
+    assert!(
+        rig.pending().await > 0,
+        "nothing counts as published unconfirmed"
+    );
+
+    // Back: the silent connections are cut, and everything arrives, once
+    // each, in order.
+    proxy.up();
+    eventually("all 7 events applied", || async {
+        rig.applied().await.len() >= 7
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let applied = rig.applied().await;
+    assert_eq!(applied.len(), 7, "{applied:?}");
+    assert_each_once_in_order(&applied, &[("order-a", 5), ("order-b", 2)]);
+    rig.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_published_twice_is_applied_once() {
     let Some(url) = broker_url() else { return };
     let mut rig = Rig::new(url.clone()).await;

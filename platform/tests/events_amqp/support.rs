@@ -481,10 +481,19 @@ where
 }
 
 /// A TCP proxy in front of the broker that the test takes down (refusing
-/// new connections and cutting the open ones) and brings back up.
+/// new connections and cutting the open ones), makes silent (connections
+/// stay open and nothing goes through: a broker that stops answering) and
+/// brings back up.
 pub struct Proxy {
     pub url: String,
-    up: watch::Sender<bool>,
+    mode: watch::Sender<Mode>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Down,
+    Up,
+    Silent,
 }
 
 impl Proxy {
@@ -499,38 +508,52 @@ impl Proxy {
             .expect("the broker has an address");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
-        let (up, watching) = watch::channel(false);
+        let (mode, watching) = watch::channel(Mode::Down);
         tokio::spawn(async move {
             loop {
                 let Ok((mut inbound, _)) = listener.accept().await else {
                     continue;
                 };
                 let mut watching = watching.clone();
-                if !*watching.borrow() {
+                if *watching.borrow() == Mode::Down {
                     continue;
                 }
                 tokio::spawn(async move {
-                    let Ok(mut outbound) = TcpStream::connect(upstream).await else {
-                        return;
-                    };
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
-                        _ = watching.wait_for(|up| !*up) => {}
+                    if *watching.borrow() == Mode::Up {
+                        let Ok(mut outbound) = TcpStream::connect(upstream).await else {
+                            return;
+                        };
+                        tokio::select! {
+                            _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => return,
+                            _ = watching.wait_for(|mode| *mode != Mode::Up) => {}
+                        }
+                        // Silent: both ends stay open, nothing is forwarded,
+                        // until the proxy leaves that mode (cut, either way).
+                        let _ = watching.wait_for(|mode| *mode != Mode::Silent).await;
+                        drop(outbound);
+                    } else {
+                        let _ = watching.wait_for(|mode| *mode != Mode::Silent).await;
                     }
+                    drop(inbound);
                 });
             }
         });
         Self {
             url: format!("{head}@{address}/{vhost}"),
-            up,
+            mode,
         }
     }
 
     pub fn up(&self) {
-        self.up.send_replace(true);
+        self.mode.send_replace(Mode::Up);
     }
 
     pub fn down(&self) {
-        self.up.send_replace(false);
+        self.mode.send_replace(Mode::Down);
+    }
+
+    /// Keeps every connection open and forwards nothing, either way.
+    pub fn silent(&self) {
+        self.mode.send_replace(Mode::Silent);
     }
 }

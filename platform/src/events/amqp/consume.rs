@@ -20,13 +20,13 @@ use lapin::{
     options::{
         BasicAckOptions, BasicConsumeOptions, BasicGetOptions, BasicNackOptions, BasicQosOptions,
     },
-    types::{FieldTable, ShortString},
+    types::FieldTable,
 };
 use prost::Message;
 use tokio::time::Instant;
 
 use super::{
-    AmqpError, Broker,
+    AmqpError, Broker, answered, close_channel,
     headers::{death_reason, delivery_count, message_id},
 };
 use crate::events::{
@@ -106,13 +106,13 @@ async fn session(
     let result = match broker.channel().await {
         Ok(dead_channel) => {
             let result = consume(consumer, broker, &channel, &dead_channel, backoff).await;
-            let _ = dead_channel.close(200, ShortString::from("done")).await;
+            close_channel(&dead_channel, "done").await;
             result
         }
         Err(error) => Err(error.into()),
     };
     // Closing the channel hands back whatever is still unacknowledged.
-    let _ = channel.close(200, ShortString::from("done")).await;
+    close_channel(&channel, "done").await;
     result
 }
 
@@ -126,18 +126,16 @@ async fn consume(
     let settings = &consumer.settings;
     let queue = broker.config().queue(consumer.name);
     let dead_queue = broker.config().dead_queue(consumer.name);
-    channel
-        .basic_qos(settings.batch, BasicQosOptions::default())
-        .await?;
+    let qos = channel.basic_qos(settings.batch, BasicQosOptions::default());
+    answered("set the prefetch", qos).await?;
     let tag = format!("{}-{}", consumer.name, uuid::Uuid::new_v4());
-    let mut deliveries = channel
-        .basic_consume(
-            queue.as_str().into(),
-            tag.into(),
-            BasicConsumeOptions::default(),
-            FieldTable::default(),
-        )
-        .await?;
+    let consume = channel.basic_consume(
+        queue.as_str().into(),
+        tag.into(),
+        BasicConsumeOptions::default(),
+        FieldTable::default(),
+    );
+    let mut deliveries = answered("start consuming", consume).await?;
     tracing::info!(consumer = consumer.name, %queue, "consuming events from the broker");
     backoff.reset();
     let mut pause = Backoff::new(Duration::from_millis(100), Duration::from_secs(30));
@@ -262,10 +260,11 @@ async fn drain_dead(
     channel: &Channel,
     queue: &str,
 ) -> Result<(), ConsumeError> {
-    while let Some(message) = channel
-        .basic_get(queue.into(), BasicGetOptions::default())
-        .await?
-    {
+    loop {
+        let get = channel.basic_get(queue.into(), BasicGetOptions::default());
+        let Some(message) = answered("get a dead letter", get).await? else {
+            return Ok(());
+        };
         let delivery = &message.delivery;
         let event_id = message_id(delivery)
             .or_else(|| {
@@ -292,11 +291,10 @@ async fn drain_dead(
         }
         ack(&delivery.acker, false).await?;
     }
-    Ok(())
 }
 
 async fn ack(acker: &Acker, multiple: bool) -> Result<(), ConsumeError> {
-    if acker.ack(BasicAckOptions { multiple }).await? {
+    if answered("acknowledge", acker.ack(BasicAckOptions { multiple })).await? {
         Ok(())
     } else {
         Err(AmqpError::ChannelClosed.into())
@@ -315,7 +313,7 @@ async fn requeue(ackers: Vec<Acker>) -> Result<(), ConsumeError> {
         requeue: true,
     };
     for acker in ackers {
-        if !acker.nack(options).await? {
+        if !answered("requeue", acker.nack(options)).await? {
             return Err(AmqpError::ChannelClosed.into());
         }
     }

@@ -11,7 +11,7 @@ mod declare;
 mod headers;
 mod publish;
 
-use std::{sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use lapin::{
     Channel, Connection, ConnectionProperties,
@@ -29,6 +29,35 @@ use crate::db::redact;
 /// How long opening a connection may take before the attempt counts as
 /// failed (an unreachable host would otherwise hang the caller).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long the broker may take to answer one call (a declaration, a
+/// channel opened or closed, an ack handed over). lapin waits forever by
+/// itself, and a broker that stops answering without closing the socket
+/// (a stuck node, a half-open network path, a blocked connection) would
+/// otherwise hold the relay, a consumer or a shutdown for good.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The broker's answer to `call`, or [`AmqpError::NoAnswer`] naming `what`
+/// when none came within [`ANSWER_TIMEOUT`].
+pub(crate) async fn answered<T>(
+    what: &'static str,
+    call: impl Future<Output = Result<T, lapin::Error>>,
+) -> Result<T, AmqpError> {
+    match tokio::time::timeout(ANSWER_TIMEOUT, call).await {
+        Ok(answer) => answer.map_err(AmqpError::from),
+        Err(_) => Err(AmqpError::NoAnswer { what }),
+    }
+}
+
+/// Closes `channel`, handing back what it holds unacknowledged; a broker
+/// that does not answer is not waited for (the channel is dropped).
+pub(crate) async fn close_channel(channel: &Channel, reason: &str) {
+    let _ = answered(
+        "close a channel",
+        channel.close(200, ShortString::from(reason)),
+    )
+    .await;
+}
 
 /// Where the broker is and how the shop's names are spelt on it.
 #[derive(Clone)]
@@ -100,6 +129,8 @@ pub enum AmqpError {
     Unconfirmed { event_id: String },
     #[error("the broker closed the channel")]
     ChannelClosed,
+    #[error("the broker did not answer in time ({what})")]
+    NoAnswer { what: &'static str },
 }
 
 /// A RabbitMQ broker, shared by a service's relay and consumers. Cheap to
@@ -169,17 +200,19 @@ impl Broker {
     /// stayed up would otherwise never notice.
     pub async fn redeclare(&self) -> Result<(), AmqpError> {
         let channel = self.channel().await?;
-        let declared = declare(&channel, &self.inner.config, &self.inner.subscriptions).await;
-        let _ = channel
-            .close(200, ShortString::from("topology declared"))
-            .await;
-        declared.map_err(AmqpError::from)
+        let declared = answered(
+            "declare the topology",
+            declare(&channel, &self.inner.config, &self.inner.subscriptions),
+        )
+        .await;
+        close_channel(&channel, "topology declared").await;
+        declared
     }
 
     /// A new channel; connects first if there is no live connection.
     pub(crate) async fn channel(&self) -> Result<Channel, AmqpError> {
         let connection = self.connection().await?;
-        match connection.create_channel().await {
+        match answered("open a channel", connection.create_channel()).await {
             Ok(channel) => Ok(channel),
             Err(error) => {
                 // A connection that cannot open a channel is of no use:
@@ -191,7 +224,7 @@ impl Broker {
                 {
                     *current = None;
                 }
-                Err(error.into())
+                Err(error)
             }
         }
     }
@@ -205,12 +238,22 @@ impl Broker {
         }
         let config = &self.inner.config;
         let connection = self.open().await?;
-        let channel = connection.create_channel().await?;
-        declare(&channel, config, &self.inner.subscriptions).await?;
-        // The channel only served the declarations.
-        let _ = channel
-            .close(200, ShortString::from("topology declared"))
+        let declared = async {
+            let channel = answered("open a channel", connection.create_channel()).await?;
+            let declared = answered(
+                "declare the topology",
+                declare(&channel, config, &self.inner.subscriptions),
+            )
             .await;
+            // The channel only served the declarations.
+            close_channel(&channel, "topology declared").await;
+            declared
+        }
+        .await;
+        if let Err(error) = declared {
+            close_connection(&connection, "topology not declared").await;
+            return Err(error);
+        }
         tracing::info!(
             broker = %redact(&config.url),
             exchange = %config.exchange,
@@ -242,26 +285,28 @@ impl Broker {
         // A connection of its own: declaring first could be refused (a
         // queue made with other arguments is exactly what may need deleting).
         let connection = self.open().await?;
-        let channel = connection.create_channel().await?;
+        let deleted = self.delete_on(&connection).await;
+        close_connection(&connection, "topology deleted").await;
+        deleted
+    }
+
+    async fn delete_on(&self, connection: &Connection) -> Result<(), AmqpError> {
+        let channel = answered("open a channel", connection.create_channel()).await?;
         let config = &self.inner.config;
         for subscription in &self.inner.subscriptions {
             for queue in [
                 config.queue(subscription.consumer),
                 config.dead_queue(subscription.consumer),
             ] {
-                channel
-                    .queue_delete(queue.into(), QueueDeleteOptions::default())
-                    .await?;
+                let delete = channel.queue_delete(queue.into(), QueueDeleteOptions::default());
+                answered("delete a queue", delete).await?;
             }
         }
         for exchange in [config.exchange.clone(), config.dead_exchange()] {
-            channel
-                .exchange_delete(exchange.into(), ExchangeDeleteOptions::default())
-                .await?;
+            let delete = channel.exchange_delete(exchange.into(), ExchangeDeleteOptions::default());
+            answered("delete an exchange", delete).await?;
         }
-        let _ = channel
-            .close(200, ShortString::from("topology deleted"))
-            .await;
+        close_channel(&channel, "topology deleted").await;
         Ok(())
     }
 
@@ -269,7 +314,16 @@ impl Broker {
     pub async fn disconnect(&self) {
         *self.inner.publisher.lock().await = None;
         if let Some(connection) = self.inner.connection.lock().await.take() {
-            let _ = connection.close(200, ShortString::from("closing")).await;
+            close_connection(&connection, "closing").await;
         }
     }
+}
+
+/// Closes `connection`, not waiting for a broker that does not answer.
+async fn close_connection(connection: &Connection, reason: &str) {
+    let _ = answered(
+        "close the connection",
+        connection.close(200, ShortString::from(reason)),
+    )
+    .await;
 }

@@ -12,7 +12,7 @@ use lapin::{
     types::ShortString,
 };
 
-use super::{AmqpError, Broker};
+use super::{AmqpError, Broker, answered};
 use crate::events::outbox::Outgoing;
 
 /// How long the relay waits for one confirm before it gives up on the
@@ -58,19 +58,18 @@ impl Broker {
                 .with_message_id(row.event_id.as_str().into())
                 .with_content_type("application/x-protobuf".into())
                 .with_type(row.event_type.as_str().into());
-            match channel
-                .basic_publish(
-                    exchange.clone(),
-                    row.event_type.as_str().into(),
-                    mandatory,
-                    &row.envelope,
-                    properties,
-                )
-                .await
-            {
+            let publish = channel.basic_publish(
+                exchange.clone(),
+                row.event_type.as_str().into(),
+                mandatory,
+                &row.envelope,
+                properties,
+            );
+            // Bounded: a broker under a resource alarm blocks publishers.
+            match answered("publish", publish).await {
                 Ok(confirm) => confirms.push(confirm),
                 Err(error) => {
-                    send_error = Some(AmqpError::from(error));
+                    send_error = Some(error);
                     break;
                 }
             }
@@ -137,9 +136,8 @@ impl Broker {
             return Ok(channel.clone());
         }
         let channel = self.channel().await?;
-        channel
-            .confirm_select(ConfirmSelectOptions::default())
-            .await?;
+        let confirm = channel.confirm_select(ConfirmSelectOptions::default());
+        answered("turn on publisher confirms", confirm).await?;
         *current = Some(channel.clone());
         Ok(channel)
     }
