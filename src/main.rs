@@ -262,7 +262,7 @@ async fn run(data_dir: PathBuf, args: RunArgs) -> Result<(), Box<dyn std::error:
     }
     notifications.shop.url = format!("{}/", url("gateway")?);
     let mail = notifications.transport.describe();
-    let cart = cart::Config::new(sqlite(&data_dir, "cart"), verifier.clone());
+    let cart = cart::Config::new(sqlite(&data_dir, "cart"), verifier.clone(), url("orders")?);
     let mut services = shop::Services {
         catalog,
         payments: payments::Config::new(sqlite(&data_dir, "payments"), verifier.clone()),

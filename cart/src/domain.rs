@@ -2,6 +2,8 @@
 //! for, and how a write or a merge changes a cart's lines. The store runs
 //! them inside its transactions; nothing here knows tonic or diesel.
 
+pub mod checkout;
+
 use time::OffsetDateTime;
 
 use crate::error::{Error, Result};

@@ -23,6 +23,16 @@ pub enum Error {
     /// The product is not in the cart.
     #[error("product {0} is not in the cart")]
     LineNotFound(String),
+    /// Checking out a cart with nothing in it.
+    #[error("the cart is empty")]
+    CartEmpty,
+    /// Checking out a cart holding products that can no longer be bought.
+    #[error("some products in the cart can no longer be bought; remove them first")]
+    LinesUnavailable(Vec<String>),
+    /// The orders service did not answer in time, or is down: the checkout
+    /// may be retried with the same etag (it returns the same order).
+    #[error("the orders service is unavailable; try again")]
+    OrdersUnavailable,
     /// A bearer token was sent and is not valid.
     #[error("{0}")]
     Unauthenticated(String),

@@ -21,7 +21,13 @@ pub mod store;
 use std::{future::Future, sync::Arc, time::Duration};
 
 use contracts::cart::cart_service_server::CartServiceServer;
-use platform::{auth::Verifier, config::CommonConfig, service::Service};
+use platform::{
+    auth::Verifier,
+    client::{ChannelOptions, connect, upstream},
+    config::CommonConfig,
+    resilience::Guard,
+    service::Service,
+};
 use tokio::net::TcpListener;
 use tonic::service::Routes;
 
@@ -42,28 +48,45 @@ pub struct Config {
     pub idle_expiry: Duration,
     /// How often the sweeper looks for expired carts.
     pub sweep_interval: Duration,
+    /// Where the orders service is, e.g. `http://127.0.0.1:50052`
+    /// (CheckoutCart places orders there).
+    pub orders_url: String,
+    /// Deadline of each order placed (CreateOrder runs the checkout).
+    pub checkout_timeout: Duration,
+    /// How the channel to the orders service is built: TLS for `https://`.
+    pub channels: ChannelOptions,
 }
 
 impl Config {
-    /// The service on a database and a trust list (see [`Config::with_common`]).
-    pub fn new(database_url: impl Into<String>, verifier: Verifier) -> Self {
-        Self::with_common(CommonConfig::new(database_url, verifier))
+    /// The service on a database and a trust list, placing orders at
+    /// `orders_url` (see [`Config::with_common`]).
+    pub fn new(
+        database_url: impl Into<String>,
+        verifier: Verifier,
+        orders_url: impl Into<String>,
+    ) -> Self {
+        Self::with_common(CommonConfig::new(database_url, verifier), orders_url)
     }
 
     /// The service's own defaults around `common`: carts kept for
-    /// [`DEFAULT_IDLE_EXPIRY`], swept every minute.
-    pub fn with_common(common: CommonConfig) -> Self {
+    /// [`DEFAULT_IDLE_EXPIRY`], swept every minute; a checkout may take 10
+    /// seconds.
+    pub fn with_common(common: CommonConfig, orders_url: impl Into<String>) -> Self {
         Self {
             common,
             idle_expiry: DEFAULT_IDLE_EXPIRY,
             sweep_interval: Duration::from_secs(60),
+            orders_url: orders_url.into(),
+            checkout_timeout: Duration::from_secs(10),
+            channels: ChannelOptions::default(),
         }
     }
 }
 
 /// Runs the cart service on `listener` until `shutdown` completes:
 /// connects to and migrates the database, consumes the catalog's product
-/// events, sweeps expired carts, and serves CartService.
+/// events and the orders' outcomes, sweeps expired carts, and serves
+/// CartService (whose checkout calls the orders service).
 pub async fn serve(
     config: Config,
     listener: TcpListener,
@@ -73,12 +96,24 @@ pub async fn serve(
         common,
         idle_expiry,
         sweep_interval,
+        orders_url,
+        checkout_timeout,
+        channels,
     } = config;
     let db = common.connect(store::migrations()).await?;
     let store = Store::new(db.clone(), common.clock.clone(), idle_expiry);
-    let api = api::CartApi::new(store.clone(), common.verifier.clone());
+    let guard = Guard {
+        timeout: checkout_timeout,
+        ..Guard::default()
+    };
+    let orders = upstream("cart", "orders", guard, connect(&orders_url, &channels)?);
+    let api = api::CartApi::new(
+        store.clone(),
+        common.verifier.clone(),
+        api::Orders::new(orders, checkout_timeout),
+    );
     let routes = Routes::new(CartServiceServer::new(api));
-    let handler = EventHandler::new(common.clock.clone());
+    let handler = EventHandler::new(common.clock.clone(), idle_expiry);
     let mut service = Service::new(
         "cart",
         common,

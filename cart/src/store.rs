@@ -1,10 +1,11 @@
 //! The service's tables with diesel, on SQLite or PostgreSQL: `products`
 //! (the catalog's products as its events described them), `carts`,
-//! `cart_lines` and `cart_requests` (the writes already applied, by request
-//! id). A write is one transaction that first moves the cart's version on
-//! with a conditional update (`WHERE version = <the etag's>`), so of two
+//! `cart_lines`, `cart_requests` (the writes already applied, by request
+//! id) and `checkouts` (the order placed for a cart version, until it
+//! settles). A write is one transaction that first moves the cart's version
+//! on with a conditional update (`WHERE version = <the etag's>`), so of two
 //! writers with the same etag exactly one wins and nothing is lost; the
-//! product functions run in the event consumer's transaction.
+//! functions taking a [`Conn`] run in the event consumer's transaction.
 
 use std::{collections::HashMap, time::Duration};
 
@@ -19,7 +20,10 @@ use platform::{
 use time::OffsetDateTime;
 
 use crate::{
-    domain::{self, Cart, CartId, Line, MergeReport, Owner, Product, Write},
+    domain::{
+        self, Cart, CartId, Line, MergeReport, Owner, Product, Write,
+        checkout::{self, Checkout, Settlement},
+    },
     error::{Error, Result},
 };
 
@@ -71,8 +75,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    checkouts (request_id) {
+        request_id -> Text,
+        cart_id -> Text,
+        cart_version -> BigInt,
+        user_id -> Text,
+        lines -> Text,
+        state -> Text,
+        order_id -> Nullable<Text>,
+        created_at -> BigInt,
+        settled_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(cart_lines -> carts (cart_id));
-diesel::allow_tables_to_appear_in_same_query!(products, carts, cart_lines, cart_requests);
+diesel::allow_tables_to_appear_in_same_query!(
+    products,
+    carts,
+    cart_lines,
+    cart_requests,
+    checkouts
+);
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = carts)]
@@ -116,6 +140,21 @@ impl From<ProductRow> for Product {
             price_minor: row.price_minor,
             currency: row.currency,
             deleted: row.deleted,
+        }
+    }
+}
+
+impl From<LineRow> for Line {
+    /// The line without its product's name, which only reads show.
+    fn from(row: LineRow) -> Self {
+        Self {
+            product_id: row.product_id,
+            product_name: String::new(),
+            quantity: row.quantity,
+            unit_price_minor: row.unit_price_minor,
+            currency: row.currency,
+            previous_price_minor: row.previous_price_minor,
+            unavailable: row.unavailable,
         }
     }
 }
@@ -220,14 +259,9 @@ impl Store {
             version: row.version,
             lines: lines
                 .into_iter()
-                .map(|l| Line {
-                    product_name: names.get(&l.product_id).cloned().unwrap_or_default(),
-                    product_id: l.product_id,
-                    quantity: l.quantity,
-                    unit_price_minor: l.unit_price_minor,
-                    currency: l.currency,
-                    previous_price_minor: l.previous_price_minor,
-                    unavailable: l.unavailable,
+                .map(|row| Line {
+                    product_name: names.get(&row.product_id).cloned().unwrap_or_default(),
+                    ..Line::from(row)
                 })
                 .collect(),
             updated_at: from_micros(row.updated_at),
@@ -364,37 +398,7 @@ impl Store {
         let row = cart_row.clone();
         let outcome: Result<()> = on_db!(&self.db, |conn| {
             conn.transaction::<_, Error, _>(async |tx| {
-                if fresh {
-                    diesel::insert_into(carts::table)
-                        .values(&row)
-                        .execute(tx)
-                        .await?;
-                } else {
-                    let moved = diesel::update(
-                        carts::table
-                            .find(&row.id)
-                            .filter(carts::version.eq(row.version - 1)),
-                    )
-                    .set((
-                        carts::version.eq(row.version),
-                        carts::updated_at.eq(at),
-                        carts::expires_at.eq(expires),
-                    ))
-                    .execute(tx)
-                    .await?;
-                    if moved == 0 {
-                        return Err(Error::EtagMismatch);
-                    }
-                    diesel::delete(cart_lines::table.filter(cart_lines::cart_id.eq(&row.id)))
-                        .execute(tx)
-                        .await?;
-                }
-                for line in &rows {
-                    diesel::insert_into(cart_lines::table)
-                        .values(line)
-                        .execute(tx)
-                        .await?;
-                }
+                save(tx.into(), &row, fresh, &rows).await?;
                 diesel::insert_into(cart_requests::table)
                     .values((
                         cart_requests::scope.eq(&scope),
@@ -475,38 +479,7 @@ impl Store {
                 if gone == 0 {
                     return Err(Error::EtagMismatch);
                 }
-                if fresh {
-                    diesel::insert_into(carts::table)
-                        .values(&row)
-                        .execute(tx)
-                        .await?;
-                } else {
-                    let moved = diesel::update(
-                        carts::table
-                            .find(&row.id)
-                            .filter(carts::version.eq(row.version - 1)),
-                    )
-                    .set((
-                        carts::version.eq(row.version),
-                        carts::updated_at.eq(at),
-                        carts::expires_at.eq(expires),
-                    ))
-                    .execute(tx)
-                    .await?;
-                    if moved == 0 {
-                        return Err(Error::EtagMismatch);
-                    }
-                    diesel::delete(cart_lines::table.filter(cart_lines::cart_id.eq(&row.id)))
-                        .execute(tx)
-                        .await?;
-                }
-                for line in &rows {
-                    diesel::insert_into(cart_lines::table)
-                        .values(line)
-                        .execute(tx)
-                        .await?;
-                }
-                Ok(())
+                save(tx.into(), &row, fresh, &rows).await
             })
             .await
         });
@@ -518,6 +491,108 @@ impl Store {
             Err(e) if e.is_unique_violation() => Err(Error::EtagMismatch),
             Err(e) => Err(e),
         }
+    }
+
+    /// The checkout of `user_id`'s cart at `version`: the one made before
+    /// (a retry, whatever the cart holds by now), or a new one recording
+    /// exactly the lines the cart holds at that version, which must be its
+    /// current one ([`Error::EtagMismatch`] otherwise).
+    pub async fn begin_checkout(&self, user_id: &str, version: i64) -> Result<Checkout> {
+        let owner = Owner::Customer(user_id.to_owned());
+        let row = self.cart_row(&owner).await?.ok_or(Error::CartNotFound)?;
+        let cart_id = CartId::parse(&row.id).map_err(|e| Error::Corrupt(format!("cart id {e}")))?;
+        let request_id = checkout::request_id(cart_id, version);
+        if let Some(made) = self.checkout(&request_id).await? {
+            return Ok(made);
+        }
+        if row.version != version {
+            return Err(Error::EtagMismatch);
+        }
+        let lines = checkout::order_lines(&self.load(row).await?)?;
+        let at = to_micros(self.clock.now());
+        let id = cart_id.to_string();
+        let encoded = checkout::encode(&lines);
+        let recorded: Result<()> = on_db!(&self.db, |conn| {
+            conn.transaction::<_, Error, _>(async |tx| {
+                // The lines just read are that version's only if the cart
+                // is still at it (a write moves the version first).
+                let current: Option<i64> = carts::table
+                    .find(&id)
+                    .select(carts::version)
+                    .first(tx)
+                    .await
+                    .optional()?;
+                if current != Some(version) {
+                    return Err(Error::EtagMismatch);
+                }
+                // Two checkouts of one version at once: both use the row
+                // the first wrote, so both place the same order.
+                diesel::insert_into(checkouts::table)
+                    .values((
+                        checkouts::request_id.eq(&request_id),
+                        checkouts::cart_id.eq(&id),
+                        checkouts::cart_version.eq(version),
+                        checkouts::user_id.eq(user_id),
+                        checkouts::lines.eq(&encoded),
+                        checkouts::state.eq("placing"),
+                        checkouts::created_at.eq(at),
+                    ))
+                    .on_conflict_do_nothing()
+                    .execute(tx)
+                    .await?;
+                Ok(())
+            })
+            .await
+        });
+        recorded?;
+        self.checkout(&request_id)
+            .await?
+            .ok_or_else(|| Error::Corrupt("a checkout just recorded is gone".into()))
+    }
+
+    /// The checkout recorded under `request_id`, if any.
+    async fn checkout(&self, request_id: &str) -> Result<Option<Checkout>> {
+        let row: Option<(String, i64, String)> = on_db!(&self.db, |conn| {
+            checkouts::table
+                .find(request_id)
+                .select((
+                    checkouts::cart_id,
+                    checkouts::cart_version,
+                    checkouts::lines,
+                ))
+                .first(conn)
+                .await
+                .optional()?
+        });
+        let Some((cart_id, version, lines)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(Checkout {
+            request_id: request_id.to_owned(),
+            cart_id: CartId::parse(&cart_id)
+                .map_err(|e| Error::Corrupt(format!("checkout cart id {e}")))?,
+            version,
+            lines: checkout::decode(&lines)
+                .ok_or_else(|| Error::Corrupt("checkout lines".into()))?,
+        }))
+    }
+
+    /// Settles the checkout `request_id` with its order's outcome, once
+    /// (see [`settle`]); for an answer the API already has.
+    pub async fn settle(
+        &self,
+        request_id: &str,
+        order_id: &str,
+        outcome: Settlement,
+    ) -> Result<bool> {
+        let now = self.clock.now();
+        let idle_expiry = self.idle_expiry;
+        on_db!(&self.db, |conn| {
+            conn.transaction::<_, Error, _>(async |tx| {
+                settle(tx.into(), request_id, order_id, outcome, now, idle_expiry).await
+            })
+            .await
+        })
     }
 
     /// Deletes up to `limit` carts idle past their expiry (their lines and
@@ -539,6 +614,9 @@ impl Store {
             )
             .execute(conn)
             .await?;
+            diesel::delete(checkouts::table.filter(checkouts::created_at.lt(forget_before)))
+                .execute(conn)
+                .await?;
             // Still expired when deleted: a write in between saved it.
             diesel::delete(
                 carts::table
@@ -549,6 +627,122 @@ impl Store {
             .await?
         }))
     }
+}
+
+/// Settles the checkout `request_id` (if it is one and still placing)
+/// with its order's outcome, in the caller's transaction, exactly once: a
+/// confirmed order's lines leave the cart (a line added to since keeps the
+/// difference); either way the cart moves to a new version, so a client
+/// with the old etag reads it again and the next checkout is a new order.
+/// Returns whether this call settled it (false: unknown, or done before).
+pub async fn settle(
+    mut conn: Conn<'_>,
+    request_id: &str,
+    order_id: &str,
+    outcome: Settlement,
+    now: OffsetDateTime,
+    idle_expiry: Duration,
+) -> Result<bool> {
+    let at = to_micros(now);
+    let placing = checkouts::table
+        .find(request_id)
+        .filter(checkouts::state.eq("placing"));
+    let (settled, found): (usize, Option<(String, String)>) = on_conn!(&mut conn, |c| {
+        let found = placing
+            .select((checkouts::cart_id, checkouts::lines))
+            .first(&mut **c)
+            .await
+            .optional()?;
+        // Conditional on 'placing': of a duplicate event and the API
+        // settling at once, one changes the cart.
+        let settled = diesel::update(placing)
+            .set((
+                checkouts::state.eq(outcome.as_str()),
+                checkouts::order_id.eq(order_id),
+                checkouts::settled_at.eq(at),
+            ))
+            .execute(&mut **c)
+            .await?;
+        (settled, found)
+    });
+    let Some((cart_id, lines)) = found.filter(|_| settled == 1) else {
+        return Ok(false);
+    };
+    let cart: Option<CartRow> = on_conn!(&mut conn, |c| {
+        carts::table
+            .find(&cart_id)
+            .select(CartRow::as_select())
+            .first(&mut **c)
+            .await
+            .optional()?
+    });
+    // A cart deleted meanwhile (expired) has nothing left to change.
+    let Some(cart) = cart else {
+        return Ok(true);
+    };
+    let rows: Vec<LineRow> = on_conn!(&mut conn, |c| {
+        cart_lines::table
+            .filter(cart_lines::cart_id.eq(&cart_id))
+            .order(cart_lines::position.asc())
+            .select(LineRow::as_select())
+            .load(&mut **c)
+            .await?
+    });
+    let mut kept: Vec<Line> = rows.into_iter().map(Line::from).collect();
+    if outcome == Settlement::Confirmed {
+        let ordered =
+            checkout::decode(&lines).ok_or_else(|| Error::Corrupt("checkout lines".into()))?;
+        checkout::remove_ordered(&mut kept, &ordered);
+    }
+    let row = CartRow {
+        version: cart.version + 1,
+        updated_at: at,
+        expires_at: at.saturating_add(micros(idle_expiry)),
+        ..cart
+    };
+    save(conn, &row, false, &line_rows(&cart_id, &kept)).await?;
+    Ok(true)
+}
+
+/// Writes `row` and its lines `rows` in the caller's transaction: a new
+/// cart is inserted; an existing one moves to `row.version` only if it is
+/// still at the version before ([`Error::EtagMismatch`] otherwise: another
+/// writer got there first), and its lines are replaced.
+async fn save(conn: Conn<'_>, row: &CartRow, fresh: bool, rows: &[LineRow]) -> Result<()> {
+    on_conn!(conn, |c| {
+        if fresh {
+            diesel::insert_into(carts::table)
+                .values(row)
+                .execute(c)
+                .await?;
+        } else {
+            let moved = diesel::update(
+                carts::table
+                    .find(&row.id)
+                    .filter(carts::version.eq(row.version - 1)),
+            )
+            .set((
+                carts::version.eq(row.version),
+                carts::updated_at.eq(row.updated_at),
+                carts::expires_at.eq(row.expires_at),
+            ))
+            .execute(c)
+            .await?;
+            if moved == 0 {
+                return Err(Error::EtagMismatch);
+            }
+            diesel::delete(cart_lines::table.filter(cart_lines::cart_id.eq(&row.id)))
+                .execute(c)
+                .await?;
+        }
+        for line in rows {
+            diesel::insert_into(cart_lines::table)
+                .values(line)
+                .execute(c)
+                .await?;
+        }
+        Ok(())
+    })
 }
 
 /// Records `product` as published by the event with `sequence` (an older

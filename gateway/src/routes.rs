@@ -82,13 +82,15 @@ pub fn policy() -> Policy {
         // Carts are for anonymous shoppers too: the cart service decides
         // whose cart a call is about (the token's user when a token is
         // sent, else the anonymous cart whose unguessable id the call
-        // names). Merging an anonymous cart needs a signed-in user.
+        // names). Merging an anonymous cart and checking out need a
+        // signed-in user (orders belong to users).
         .rule(CART, "GetCart", public())
         .rule(CART, "AddItem", public())
         .rule(CART, "SetQuantity", public())
         .rule(CART, "RemoveItem", public())
         .rule(CART, "ClearCart", public())
         .rule(CART, "MergeCart", signed_in())
+        .rule(CART, "CheckoutCart", signed_in())
 }
 
 /// Methods the gateway serves to anyone besides its access table: health

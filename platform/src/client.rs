@@ -294,20 +294,48 @@ impl Caller {
             .signer
             .sign(&user.user_id, user.role)
             .map_err(|e| crate::error::internal(&e))?;
-        let mut request = Request::new(message);
-        request.set_timeout(self.deadline);
         let value = format!("Bearer {token}")
             .parse()
             .map_err(|e| crate::error::internal(&e))?;
-        request.metadata_mut().insert("authorization", value);
-        crate::telemetry::inject_trace_metadata(request.metadata_mut());
-        if let Some(id) = crate::telemetry::current_request_id().and_then(|id| id.parse().ok()) {
-            request
-                .metadata_mut()
-                .insert(crate::telemetry::REQUEST_ID_HEADER, id);
-        }
-        Ok(request)
+        Ok(outgoing(message, value, self.deadline))
     }
+}
+
+/// `message` as a request carrying `incoming`'s own bearer token, for a
+/// call the user makes through this service (the callee then checks the
+/// user's rights itself, as if the user had called it): UNAUTHENTICATED if
+/// `incoming` carries no token.
+pub fn relayed<T>(
+    incoming: &tonic::metadata::MetadataMap,
+    message: T,
+    deadline: Duration,
+) -> Result<Request<T>, Status> {
+    let token = incoming
+        .get("authorization")
+        .cloned()
+        .ok_or_else(|| Status::unauthenticated("sign in first"))?;
+    Ok(outgoing(message, token, deadline))
+}
+
+/// An outgoing request with `authorization`, a deadline, and the current
+/// trace and request id, so the call shows in the caller's trace and logs.
+fn outgoing<T>(
+    message: T,
+    authorization: tonic::metadata::MetadataValue<tonic::metadata::Ascii>,
+    deadline: Duration,
+) -> Request<T> {
+    let mut request = Request::new(message);
+    request.set_timeout(deadline);
+    request
+        .metadata_mut()
+        .insert("authorization", authorization);
+    crate::telemetry::inject_trace_metadata(request.metadata_mut());
+    if let Some(id) = crate::telemetry::current_request_id().and_then(|id| id.parse().ok()) {
+        request
+            .metadata_mut()
+            .insert(crate::telemetry::REQUEST_ID_HEADER, id);
+    }
+    request
 }
 
 /// A dependency as a service calls it: guarded (a timeout, bounded calls in

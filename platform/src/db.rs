@@ -10,6 +10,7 @@
 
 use std::time::Duration;
 
+use diesel::migration::MigrationSource;
 use diesel::{Connection, SqliteConnection};
 use diesel_async::{
     AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection,
@@ -51,6 +52,15 @@ impl std::fmt::Debug for Db {
 pub struct Migrations {
     pub sqlite: EmbeddedMigrations,
     pub postgres: EmbeddedMigrations,
+}
+
+impl Migrations {
+    /// No migrations of the service's own: a database with only the
+    /// platform's tables (tests, tools).
+    pub const NONE: Migrations = Migrations {
+        sqlite: EmbeddedMigrations::new(&[]),
+        postgres: EmbeddedMigrations::new(&[]),
+    };
 }
 
 /// Database trouble. Connection-level failures are reported in one readable
@@ -315,8 +325,11 @@ impl Db {
 }
 
 /// Runs the service's pending migrations, then the platform's own (the
-/// event tables every service has). The two sets' versions differ, and
-/// diesel runs what a set holds that the database has not seen.
+/// event tables every service has). Diesel records a migration by its
+/// version alone (its folder's date and number) and runs what a set holds
+/// that the database has not seen, so a service migration with the same
+/// version as one of the platform's would silently stand for it: that is
+/// refused, naming the folder to rename.
 fn migrate<C>(
     conn: &mut C,
     service: EmbeddedMigrations,
@@ -325,6 +338,30 @@ fn migrate<C>(
 where
     C: MigrationHarness<C::Backend> + Connection,
 {
+    let versions = |set: &EmbeddedMigrations| -> Result<Vec<String>, DbError> {
+        let migrations =
+            MigrationSource::<C::Backend>::migrations(set).map_err(|e| DbError::Migrate {
+                target: String::new(),
+                reason: e.to_string(),
+            })?;
+        Ok(migrations
+            .iter()
+            .map(|m| m.name().version().to_string())
+            .collect())
+    };
+    let platform_versions = versions(&platform)?;
+    if let Some(shared) = versions(&service)?
+        .into_iter()
+        .find(|v| platform_versions.contains(v))
+    {
+        return Err(DbError::Migrate {
+            target: String::new(),
+            reason: format!(
+                "the service's migration {shared} has the version of one of the platform's; \
+                 give its folder another date or number"
+            ),
+        });
+    }
     for set in [service, platform] {
         conn.run_pending_migrations(set)
             .map_err(|e| DbError::Migrate {
@@ -504,10 +541,7 @@ pub fn redact(url: &str) -> String {
 mod tests {
     use super::*;
 
-    const NO_MIGRATIONS: Migrations = Migrations {
-        sqlite: EmbeddedMigrations::new(&[]),
-        postgres: EmbeddedMigrations::new(&[]),
-    };
+    const NO_MIGRATIONS: Migrations = Migrations::NONE;
 
     /// A SQLite database that exists and was written once, in a temp dir.
     async fn existing_sqlite() -> (tempfile::TempDir, std::path::PathBuf) {
@@ -548,6 +582,22 @@ mod tests {
                 path.display()
             )) || message.contains(&path.display().to_string()),
             "names the database: {message}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_service_migration_with_the_version_of_a_platform_one_is_refused() {
+        // Diesel would record the service's as run and skip the platform's
+        // (the event tables would be missing, silently).
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("shop.db").display());
+        let err = Db::connect(&url, 1, crate::events::store::migrations())
+            .await
+            .expect_err("a shared version must not start");
+        let message = err.to_string();
+        assert!(
+            message.contains("has the version of one of the platform's"),
+            "{message}"
         );
     }
 

@@ -413,7 +413,7 @@ pub fn capture_spans() -> opentelemetry_sdk::trace::InMemorySpanExporter {
 /// Runs `sql` on the database at `database_url` (a test reaching behind a
 /// service's back, e.g. to break a row); returns the rows it touched.
 pub async fn execute_sql(database_url: &str, sql: &str) -> usize {
-    let db = crate::db::Db::connect(database_url, 1, crate::events::store::migrations())
+    let db = crate::db::Db::connect(database_url, 1, crate::db::Migrations::NONE)
         .await
         .expect("open the service's database");
     let query = diesel::sql_query(sql.to_owned());
@@ -435,7 +435,7 @@ pub async fn outbox_events(database_url: &str) -> Vec<contracts::events::Event> 
 
     use crate::events::store::event_outbox;
 
-    let db = crate::db::Db::connect(database_url, 1, crate::events::store::migrations())
+    let db = crate::db::Db::connect(database_url, 1, crate::db::Migrations::NONE)
         .await
         .expect("open the service's database");
     let read: Result<Vec<Vec<u8>>, crate::db::DbError> = async {
@@ -452,6 +452,31 @@ pub async fn outbox_events(database_url: &str) -> Vec<contracts::events::Event> 
         .iter()
         .map(|bytes| contracts::events::Event::decode(bytes.as_slice()).expect("an event"))
         .collect()
+}
+
+/// Whether the consumer `consumer` of the service whose database is at
+/// `database_url` has applied the event `event_id` (its inbox holds it).
+pub async fn inbox_holds(database_url: &str, consumer: &str, event_id: &str) -> bool {
+    use diesel::{ExpressionMethods, OptionalExtension, QueryDsl};
+
+    use crate::events::store::event_inbox;
+
+    let db = crate::db::Db::connect(database_url, 1, crate::db::Migrations::NONE)
+        .await
+        .expect("open the service's database");
+    let read: Result<Option<String>, crate::db::DbError> = async {
+        Ok(crate::on_db!(&db, |conn| {
+            event_inbox::table
+                .filter(event_inbox::consumer.eq(consumer))
+                .filter(event_inbox::event_id.eq(event_id))
+                .select(event_inbox::event_id)
+                .first(conn)
+                .await
+                .optional()?
+        }))
+    }
+    .await;
+    read.expect("read the inbox").is_some()
 }
 
 #[cfg(test)]

@@ -89,10 +89,7 @@ struct Pipeline {
     _databases: (TestDatabase, TestDatabase),
 }
 
-const NO_MIGRATIONS: Migrations = Migrations {
-    sqlite: platform::db::diesel_migrations::EmbeddedMigrations::new(&[]),
-    postgres: platform::db::diesel_migrations::EmbeddedMigrations::new(&[]),
-};
+const NO_MIGRATIONS: Migrations = Migrations::NONE;
 
 impl Pipeline {
     async fn new() -> Self {

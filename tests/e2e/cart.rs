@@ -1,13 +1,17 @@
 //! The cart through the gateway: a customer registers and fills a cart
 //! with products the catalog just created (they reach the cart service as
 //! events), reads it back, and an anonymous shopper's cart is merged into
-//! theirs at sign-in.
+//! theirs at sign-in; checking out places one order per cart version, and
+//! only a confirmed order empties the cart.
 
-use contracts::cart::{
-    self as proto, AddItemRequest, GetCartRequest, MergeCartRequest,
-    cart_service_client::CartServiceClient,
+use contracts::{
+    cart::{
+        self as proto, AddItemRequest, GetCartRequest, MergeCartRequest,
+        cart_service_client::CartServiceClient,
+    },
+    orders::{ListOrdersRequest, Order, OrderStatus},
 };
-use platform::testing::authorized;
+use platform::testing::{address, authorized, card};
 use tonic::transport::Channel;
 use tonic::{Code, Request};
 
@@ -95,4 +99,154 @@ async fn a_customer_fills_a_cart_through_the_gateway_and_merges_an_anonymous_one
         .await
         .expect_err("the anonymous cart is gone");
     assert_eq!(gone.code(), Code::NotFound);
+}
+
+/// A cart of `user`'s holding `quantity` of the product `product_id`
+/// (waiting for the product to reach the cart service).
+async fn cart_holding(
+    shop: &TestShop,
+    token: &str,
+    product_id: &str,
+    quantity: i32,
+) -> proto::Cart {
+    let mut cart = shop.cart.clone();
+    added_once_known(&mut cart, || {
+        authorized(add("", "", product_id, quantity), token)
+    })
+    .await
+}
+
+/// CheckoutCart of the customer's cart at `etag`, paying with `card_number`.
+async fn checkout(
+    shop: &TestShop,
+    token: &str,
+    etag: &str,
+    card_number: &str,
+) -> Result<Order, tonic::Status> {
+    let request = proto::CheckoutCartRequest {
+        cart_id: String::new(),
+        etag: etag.into(),
+        payment_method: Some(card(card_number)),
+        shipping_address: Some(address()),
+    };
+    shop.cart
+        .clone()
+        .checkout_cart(authorized(request, token))
+        .await
+        .map(|response| response.into_inner().order.expect("an order"))
+}
+
+async fn cart_of(shop: &TestShop, token: &str) -> proto::Cart {
+    shop.cart
+        .clone()
+        .get_cart(authorized(GetCartRequest::default(), token))
+        .await
+        .expect("the customer reads their cart")
+        .into_inner()
+}
+
+async fn orders_of(shop: &TestShop, token: &str) -> Vec<Order> {
+    shop.orders
+        .clone()
+        .list_orders(authorized(ListOrdersRequest::default(), token))
+        .await
+        .expect("the customer lists their orders")
+        .into_inner()
+        .orders
+}
+
+const APPROVED: &str = "4242424242424242";
+const DECLINED: &str = "4000000000000002";
+
+#[tokio::test]
+async fn a_declined_payment_leaves_the_cart_whole_and_a_confirmed_order_empties_it_once() {
+    let shop = TestShop::spawn().await;
+    let (token, _) = shop.register("checkout@example.com").await;
+    let mug = shop.product("Checkout Mug", 1250, 10).await;
+    let cart = cart_holding(&shop, &token, &mug, 2).await;
+
+    let declined = checkout(&shop, &token, &cart.etag, DECLINED)
+        .await
+        .expect("a declined payment is a failed order, not an error");
+    assert_eq!(declined.status(), OrderStatus::Failed);
+    let again = checkout(&shop, &token, &cart.etag, DECLINED)
+        .await
+        .expect("the same checkout again");
+    assert_eq!(again.id, declined.id, "one order per cart version");
+
+    let after_decline = cart_of(&shop, &token).await;
+    assert_eq!(after_decline.lines.len(), 1);
+    assert_eq!(after_decline.lines[0].quantity, 2, "the cart is whole");
+    assert_ne!(
+        after_decline.etag, cart.etag,
+        "the next checkout is a new order"
+    );
+
+    let confirmed = checkout(&shop, &token, &after_decline.etag, APPROVED)
+        .await
+        .expect("checked out");
+    assert_eq!(confirmed.status(), OrderStatus::Confirmed);
+    assert_ne!(confirmed.id, declined.id);
+    let emptied = cart_of(&shop, &token).await;
+    assert!(emptied.lines.is_empty(), "{emptied:?}");
+
+    // The orders' events (failed, confirmed) reach the cart too, and
+    // change nothing more: the checkouts were settled by the answers.
+    let outcomes: Vec<String> = platform::testing::outbox_events(shop.database_url("orders"))
+        .await
+        .into_iter()
+        .filter(|e| e.r#type == "orders.order.failed" || e.r#type == "orders.order.confirmed")
+        .map(|e| e.event_id)
+        .collect();
+    assert_eq!(outcomes.len(), 2);
+    platform::testing::eventually("the cart applied the orders' outcomes", || async {
+        for event_id in &outcomes {
+            if !platform::testing::inbox_holds(shop.database_url("cart"), "cart", event_id).await {
+                return false;
+            }
+        }
+        true
+    })
+    .await;
+    assert_eq!(cart_of(&shop, &token).await, emptied);
+    let orders = orders_of(&shop, &token).await;
+    assert_eq!(orders.len(), 2, "{orders:?}");
+}
+
+#[tokio::test]
+async fn the_same_checkout_sent_twenty_times_at_once_places_one_order() {
+    let shop = TestShop::spawn().await;
+    let (token, _) = shop.register("twenty@example.com").await;
+    let mug = shop.product("Twenty Mug", 1250, 10).await;
+    let cart = cart_holding(&shop, &token, &mug, 3).await;
+
+    let attempts = (0..20).map(|_| checkout(&shop, &token, &cart.etag, APPROVED));
+    let answers = futures_util::future::join_all(attempts).await;
+    let ids: std::collections::HashSet<String> = answers
+        .into_iter()
+        .map(|answer| answer.expect("every attempt answers with the order").id)
+        .collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    let orders = orders_of(&shop, &token).await;
+    assert_eq!(orders.len(), 1, "{orders:?}");
+    assert_eq!(orders[0].lines[0].quantity, 3);
+    platform::testing::eventually("the order is confirmed and the cart emptied", || async {
+        cart_of(&shop, &token).await.lines.is_empty()
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn checking_out_needs_a_signed_in_customer() {
+    let shop = TestShop::spawn().await;
+    let refused = shop
+        .cart
+        .clone()
+        .checkout_cart(Request::new(proto::CheckoutCartRequest {
+            etag: "v1".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect_err("anonymous carts are merged before checking out");
+    assert_eq!(refused.code(), Code::Unauthenticated);
 }

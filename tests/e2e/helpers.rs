@@ -37,7 +37,7 @@ pub struct TestShop {
     /// Where catalog, orders and payments listen, for tests that bypass the gateway.
     pub backends: Backends,
     server: TestServer<platform::service::ServiceFailed>,
-    _databases: Vec<TestDatabase>,
+    databases: Vec<TestDatabase>,
     _mail: tempfile::TempDir,
     /// Last, so the services are gone before their broker names are.
     _topology: Option<Topology>,
@@ -150,14 +150,14 @@ impl TestShop {
             orders: orders_config(databases[1].url(), &keys, ca, &catalog_url, &payments_url),
             payments: payments_config(databases[2].url(), &keys, ca),
             notifications: notifications_config(databases[4].url(), &keys, ca, &mail_dir),
-            cart: cart_config(databases[5].url(), &keys, ca),
+            cart: cart_config(databases[5].url(), &keys, ca, &orders_url),
             gateway: gateway_config(
                 databases[3].url(),
                 &keys,
                 ca,
                 [
                     ("catalog", catalog_url.clone()),
-                    ("orders", orders_url),
+                    ("orders", orders_url.clone()),
                     ("payments", payments_url.clone()),
                     ("notifications", notifications_url),
                     ("cart", cart_url),
@@ -198,7 +198,7 @@ impl TestShop {
             keys,
             backends,
             server,
-            _databases: databases,
+            databases,
             mail_dir,
             _mail: mail,
             _topology: topology,
@@ -206,6 +206,22 @@ impl TestShop {
     }
 
     /// Stops every service and waits until they have drained.
+    /// The database of the service `name` (tests reading behind its back).
+    pub fn database_url(&self, name: &str) -> &str {
+        let at = [
+            "catalog",
+            "orders",
+            "payments",
+            "gateway",
+            "notifications",
+            "cart",
+        ]
+        .iter()
+        .position(|service| *service == name)
+        .unwrap_or_else(|| panic!("no service {name}"));
+        self.databases[at].url()
+    }
+
     pub async fn stop(self) {
         self.server.stop().await.expect("shop stopped cleanly");
     }
@@ -298,10 +314,17 @@ fn notifications_config(
     config
 }
 
-/// Cart as the shop runs it; with a CA, serving mutual TLS.
-fn cart_config(database_url: &str, keys: &TestAuth, ca: Option<&TestCa>) -> cart::Config {
-    let mut config = cart::Config::new(database_url, keys.verifier());
+/// Cart as the shop runs it, checking out through `orders_url`; with a
+/// CA, serving and calling over mutual TLS.
+fn cart_config(
+    database_url: &str,
+    keys: &TestAuth,
+    ca: Option<&TestCa>,
+    orders_url: &str,
+) -> cart::Config {
+    let mut config = cart::Config::new(database_url, keys.verifier(), orders_url);
     config.common.tls = ca.map(TestCa::mutual_server_tls);
+    config.channels.tls = ca.map(TestCa::client_tls);
     config
 }
 

@@ -9,9 +9,12 @@
 //! valid user token (UNAUTHENTICATED otherwise, never a silent fall-back to
 //! anonymous) and the call is about that user's cart; without a token the
 //! call is about the anonymous cart whose id it names, the id being the
-//! capability. MergeCart needs a signed-in user.
+//! capability. MergeCart and CheckoutCart need a signed-in user.
 
+mod checkout;
 mod status;
+
+pub use checkout::Orders;
 
 use contracts::{
     cart::{
@@ -47,6 +50,7 @@ pub fn policy() -> Policy {
         .rule(CART, "RemoveItem", Access::Public)
         .rule(CART, "ClearCart", Access::Public)
         .rule(CART, "MergeCart", signed_in())
+        .rule(CART, "CheckoutCart", signed_in())
 }
 
 /// The CartService implementation.
@@ -54,11 +58,16 @@ pub fn policy() -> Policy {
 pub struct CartApi {
     store: Store,
     verifier: Verifier,
+    orders: Orders,
 }
 
 impl CartApi {
-    pub fn new(store: Store, verifier: Verifier) -> Self {
-        Self { store, verifier }
+    pub fn new(store: Store, verifier: Verifier, orders: Orders) -> Self {
+        Self {
+            store,
+            verifier,
+            orders,
+        }
     }
 
     /// The user whose token the request carries, if it carries one.
@@ -98,6 +107,15 @@ impl CartApi {
                 Ok(owner)
             }
             None => Ok(Owner::Anonymous(cart_id)),
+        }
+    }
+
+    /// The signed-in customer a call is from (naming their own cart, if it
+    /// names one).
+    async fn customer<T>(&self, request: &Request<T>, cart_id: &str) -> Result<String> {
+        match self.owner(request, cart_id).await? {
+            Owner::Customer(user_id) => Ok(user_id),
+            Owner::Anonymous(_) => Err(Error::Unauthenticated("sign in first".into())),
         }
     }
 
@@ -242,6 +260,13 @@ impl CartService for CartApi {
             capped_product_ids: report.capped,
             dropped_product_ids: report.dropped,
         }))
+    }
+
+    async fn checkout_cart(
+        &self,
+        request: Request<proto::CheckoutCartRequest>,
+    ) -> Result<Response<proto::CheckoutCartResponse>, Status> {
+        Ok(Response::new(self.checkout(request).await?))
     }
 }
 

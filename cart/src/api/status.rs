@@ -25,6 +25,16 @@ impl From<Error> for Status {
                 message,
                 [("product_id".to_owned(), id)],
             ),
+            Error::CartEmpty => with_reason(Code::FailedPrecondition, "CART_EMPTY", message, []),
+            Error::LinesUnavailable(ids) => with_reason(
+                Code::FailedPrecondition,
+                "CART_LINES_UNAVAILABLE",
+                message,
+                [("product_ids".to_owned(), ids.join(","))],
+            ),
+            Error::OrdersUnavailable => {
+                with_reason(Code::Unavailable, "DEPENDENCY_UNAVAILABLE", message, [])
+            }
             Error::Unauthenticated(_) => {
                 with_reason(Code::Unauthenticated, "TOKEN_INVALID", message, [])
             }

@@ -15,14 +15,15 @@ use cart::{
 use contracts::{
     cart::{self as proto, cart_service_client::CartServiceClient},
     catalog::Product,
-    events::{Event, ProductChanged, ProductDeleted, event::Payload},
+    events::{Event, OrderChanged, ProductChanged, ProductDeleted, event::Payload},
+    orders::{Order, OrderLine},
 };
 use platform::{
     auth::Role,
     clock::Clock,
     db::Db,
     events::{Consumer, ConsumerSettings, types},
-    testing::{TestAuth, TestDatabase, TestServer, authorized, usd},
+    testing::{TestAuth, TestDatabase, TestServer, address, authorized, card, usd},
 };
 use tonic::{Request, Status, transport::Channel};
 
@@ -36,6 +37,11 @@ pub struct TestApp {
     database: TestDatabase,
 }
 
+/// Where these tests say the orders service is: nowhere (nothing listens
+/// on port 1), so a checkout finds it unavailable; the orders' outcomes
+/// arrive as events the test hands over.
+pub const NO_ORDERS: &str = "http://127.0.0.1:1";
+
 /// How long carts are kept in these tests: 30 days, as by default.
 pub const IDLE: Duration = Duration::from_secs(30 * 24 * 3600);
 
@@ -47,7 +53,7 @@ impl TestApp {
         let clock = Clock::manual(
             time::OffsetDateTime::from_unix_timestamp(1_795_000_000).expect("a time"),
         );
-        let mut config = Config::new(database.url(), auth.verifier());
+        let mut config = Config::new(database.url(), auth.verifier(), NO_ORDERS);
         config.common.clock = clock.clone();
         config.idle_expiry = IDLE;
         config.sweep_interval = Duration::from_millis(20);
@@ -60,7 +66,7 @@ impl TestApp {
         let consumer = Consumer {
             name: CONSUMER,
             db,
-            handler: Arc::new(EventHandler::new(clock.clone())),
+            handler: Arc::new(EventHandler::new(clock.clone(), IDLE)),
             clock: clock.clone(),
             settings: ConsumerSettings::default(),
         };
@@ -150,6 +156,65 @@ impl TestApp {
     ) -> Result<proto::Cart, Status> {
         self.add(self.as_customer(user_id, add_item("", etag, product, quantity)))
             .await
+    }
+}
+
+impl TestApp {
+    /// CheckoutCart of the customer's cart at `etag`, with the test card.
+    pub async fn checkout(
+        &self,
+        user_id: &str,
+        etag: &str,
+    ) -> Result<proto::CheckoutCartResponse, Status> {
+        let request = proto::CheckoutCartRequest {
+            cart_id: String::new(),
+            etag: etag.to_owned(),
+            payment_method: Some(card("4242424242424242")),
+            shipping_address: Some(address()),
+        };
+        self.client
+            .clone()
+            .checkout_cart(self.as_customer(user_id, request))
+            .await
+            .map(tonic::Response::into_inner)
+    }
+}
+
+/// The order the orders service placed for `cart` at its current version
+/// (the request id CheckoutCart derives), holding `lines`, as its events
+/// carry it.
+pub fn order_from(cart: &proto::Cart, lines: &[(&CatalogProduct, i64)]) -> Order {
+    let version = cart.etag.trim_start_matches('v');
+    Order {
+        id: uuid::Uuid::now_v7().to_string(),
+        user_id: cart.user_id.clone(),
+        request_id: format!("cart-{}-{version}", cart.id),
+        lines: lines
+            .iter()
+            .map(|(product, quantity)| OrderLine {
+                product_id: product.id.clone(),
+                product_name: product.name.clone(),
+                quantity: *quantity,
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+/// The orders service's event `event_type` about `order`; `sequence` is
+/// the order's event number.
+pub fn order_event(event_type: &str, order: &Order, sequence: i64) -> Event {
+    Event {
+        event_id: uuid::Uuid::now_v7().to_string(),
+        r#type: event_type.into(),
+        aggregate_id: order.id.clone(),
+        aggregate_sequence: sequence,
+        occur_time: None,
+        traceparent: String::new(),
+        payload: Some(Payload::Order(OrderChanged {
+            order: Some(order.clone()),
+        })),
     }
 }
 

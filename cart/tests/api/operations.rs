@@ -11,7 +11,11 @@ const CART: Service<cart::StartError> = Service {
     policy: cart::api::policy,
     migrations: cart::store::migrations,
     serve: |database_url, drain_delay, listener, shutdown| {
-        let mut config = cart::Config::new(database_url, TestAuth::new().verifier());
+        let mut config = cart::Config::new(
+            database_url,
+            TestAuth::new().verifier(),
+            "http://127.0.0.1:1",
+        );
         config.common.drain_delay = drain_delay;
         cart::serve(config, listener, shutdown).boxed()
     },

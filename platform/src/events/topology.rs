@@ -45,6 +45,10 @@ pub const SUBSCRIPTIONS: &[Subscription] = &[
             types::PRODUCT_CREATED,
             types::PRODUCT_UPDATED,
             types::PRODUCT_DELETED,
+            // How the orders placed from carts end.
+            types::ORDER_CONFIRMED,
+            types::ORDER_FAILED,
+            types::ORDER_CANCELLED,
         ],
     },
 ];

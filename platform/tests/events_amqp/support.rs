@@ -19,7 +19,7 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use futures_util::future::BoxFuture;
 use platform::{
     clock::Clock,
-    db::{Db, DbError, Migrations, diesel_migrations::EmbeddedMigrations},
+    db::{Db, DbError, Migrations},
     events::{
         self, AmqpConfig, Broker, Conn, ConsumerSettings, EventsConfig, Handler, HandlerError,
         NewEvent, RelaySettings, Transport, store::event_outbox, topology::Subscription,
@@ -88,11 +88,7 @@ pub struct Rig {
 impl Rig {
     pub async fn new(url: String) -> Self {
         let database = TestDatabase::new().await;
-        let no_migrations = Migrations {
-            sqlite: EmbeddedMigrations::new(&[]),
-            postgres: EmbeddedMigrations::new(&[]),
-        };
-        let db = Db::connect(database.url(), 10, no_migrations)
+        let db = Db::connect(database.url(), 10, Migrations::NONE)
             .await
             .expect("connect to the test database (the event tables come with it)");
         let create = if database.is_postgres() {
