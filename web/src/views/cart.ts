@@ -10,7 +10,7 @@ import { formatMoney } from "../money";
 import type { Route } from "../router";
 
 const changedElsewhere =
-  "Your cart had changed elsewhere (on another device or tab), so it was read again and your change applied to it as it is now.";
+  "Your cart had changed elsewhere (on another device or tab), so it was read again: it is shown below as it is now.";
 const conflict =
   "Your cart changed elsewhere (on another device or tab) while you were editing it. This is your cart as it is now: please check it and try again.";
 
@@ -20,7 +20,7 @@ export function cartView(main: HTMLElement, route: Route): void {
   const info = h("p", { class: "notice", role: "status", "data-testid": "cart-changed", hidden: true });
   main.append(title("Your cart"), note, info, body);
   /** What the server said about a change to a line, by product id, until that line next changes. */
-  const lineErrors = new Map<string, string>();
+  const lineErrors = new Map<string, LineError>();
   let loaded = false;
 
   const render = () => {
@@ -40,7 +40,7 @@ export function cartView(main: HTMLElement, route: Route): void {
     const unavailable = hasUnavailable(c);
     replace(
       body,
-      h("ul", { class: "lines" }, c.lines.map((l) => cartLine(l, lineErrors.get(l.productId) ?? "", change))),
+      h("ul", { class: "lines" }, c.lines.map((l) => cartLine(l, lineErrors.get(l.productId), change))),
       h("p", { class: "total" }, "Total: ", h("strong", { "data-testid": "cart-total" }, totals.map(formatMoney).join(" + ") || "–")),
       totals.length > 1 ? h("p", { class: "error" }, "Products priced in different currencies cannot be ordered together.") : null,
       h("p", { class: "actions" },
@@ -54,12 +54,12 @@ export function cartView(main: HTMLElement, route: Route): void {
   };
 
   /** Runs one change to the line of `productId` (or shows why it cannot be sent), and says what became of it. */
-  const change: Change = (productId, work) => {
+  const change: Change = (productId, work, typed = "") => {
     lineErrors.delete(productId);
     info.hidden = true;
     note.hidden = true;
     if (typeof work === "string") {
-      lineErrors.set(productId, work);
+      lineErrors.set(productId, { text: work, typed });
       render();
       return;
     }
@@ -72,7 +72,7 @@ export function cartView(main: HTMLElement, route: Route): void {
         if (isAbort(err)) return;
         const problem = describe(err);
         if (problem.reason === "ETAG_MISMATCH") showInfo(conflict);
-        else lineErrors.set(productId, inlineText(problem));
+        else lineErrors.set(productId, { text: inlineText(problem), typed });
         render();
       },
     );
@@ -97,10 +97,16 @@ export function cartView(main: HTMLElement, route: Route): void {
   );
 }
 
-/** A change to send, or why the change cannot be sent. */
-type Change = (productId: string, work: (() => Promise<WriteResult>) | string) => void;
+/** A refused change to a line; `typed` keeps a refused quantity in its input, so the two match. */
+interface LineError {
+  text: string;
+  typed: string;
+}
 
-function cartLine(l: CartLine, error: string, change: Change): HTMLLIElement {
+/** A change to send (or why it cannot be sent), with the quantity typed if it is one. */
+type Change = (productId: string, work: (() => Promise<WriteResult>) | string, typed?: string) => void;
+
+function cartLine(l: CartLine, error: LineError | undefined, change: Change): HTMLLIElement {
   const inputId = `qty-${l.productId}`;
   const errorId = `qty-error-${l.productId}`;
   const qty = h("input", {
@@ -108,7 +114,7 @@ function cartLine(l: CartLine, error: string, change: Change): HTMLLIElement {
     type: "number",
     min: 1,
     max: MAX_QUANTITY,
-    value: l.quantity,
+    value: error?.typed || l.quantity,
     inputmode: "numeric",
     disabled: l.unavailable,
     "aria-invalid": error ? "true" : null,
@@ -117,7 +123,7 @@ function cartLine(l: CartLine, error: string, change: Change): HTMLLIElement {
   });
   qty.addEventListener("change", () => {
     const quantity = Number(qty.value);
-    change(l.productId, unsendableQuantity(quantity) || (() => setQuantity(l.productId, quantity)));
+    change(l.productId, unsendableQuantity(quantity) || (() => setQuantity(l.productId, quantity)), qty.value);
   });
   return h(
     "li",
@@ -126,7 +132,7 @@ function cartLine(l: CartLine, error: string, change: Change): HTMLLIElement {
       link(`/product/${encodeURIComponent(l.productId)}`, null, l.productName),
       h("div", { class: "muted" }, `${formatMoney(l.unitPrice)} each`),
       lineNotes(l),
-      error ? h("p", { class: "field-error", id: errorId, role: "alert", "data-testid": "cart-line-error" }, error) : null,
+      error ? h("p", { class: "field-error", id: errorId, role: "alert", "data-testid": "cart-line-error" }, error.text) : null,
       h("button", {
         type: "button",
         class: "link",
