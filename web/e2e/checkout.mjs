@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // Browser test of the storefront against a running gateway:
 //   SHOP_URL=http://127.0.0.1:8080 node e2e/checkout.mjs
-// Registers a fresh customer, searches, adds a product to the cart, checks
-// that bad checkout fields are flagged next to the fields, that the decline
-// test card is declined, then pays with the test card, waits for CONFIRMED
-// (live, via WatchOrder), cancels and waits for CANCELLED.
+// Searches and adds a product to the (server-side) cart while anonymous,
+// registers a fresh customer and sees that cart merged into theirs, checks
+// that a quantity over the limit is refused and shown, that a second browser
+// logged in as the customer sees the same cart, that bad checkout fields are
+// flagged next to the fields, that the decline test card is declined and
+// leaves the cart as it was, then pays with the test card, waits for
+// CONFIRMED (live, via WatchOrder) and for the server to empty the cart,
+// cancels and waits for CANCELLED.
 // Env: SHOP_URL (required), CHROMIUM (default /usr/bin/chromium),
 // SCREENSHOT (a .png path written on failure), HEADFUL=1 to watch it.
 
@@ -63,6 +67,29 @@ function expect(condition, message) {
   if (!condition) throw new Error(message);
 }
 
+/** Waits for the header's cart badge to show `n` units. */
+async function badge(n) {
+  await page.locator('[data-testid="cart-count"]', { hasText: new RegExp(`^${n}$`) }).waitFor().catch(async () => {
+    const shown = await byTestId("cart-count").textContent().catch(() => "nothing");
+    throw new Error(`the cart badge never showed ${n}: it shows ${shown}`);
+  });
+}
+
+/** The anonymous cart's id as the storefront keeps it (null when it has none). */
+function anonymousCartId() {
+  return page.evaluate(() => localStorage.getItem("shop.cart.id.v1"));
+}
+
+/** Opens the cart page on `p` and checks it holds exactly one line, for `product`. */
+async function expectCartHolds(p, product) {
+  await p.locator('[data-testid="nav-cart"]').click();
+  const line = p.locator('[data-testid="cart-line"]');
+  await line.first().waitFor();
+  expect((await line.count()) === 1, "the cart should have exactly one line");
+  const id = await line.first().getAttribute("data-product-id");
+  expect(id === product, `the cart holds ${id}, not ${product}`);
+}
+
 /** Waits for the order page's status badge to say `status`. */
 async function waitForStatus(status) {
   const badge = page.locator(`[data-testid="order-status"][data-status="${status}"]`);
@@ -77,20 +104,11 @@ const email = `e2e-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@examp
 const password = "correct horse battery";
 const year = String(new Date().getFullYear() + 2);
 let orderId = "";
+let productId = "";
 
 await step("the storefront loads", async () => {
   await page.goto(`${base}/#/`);
   await byTestId("product-card").first().waitFor();
-});
-
-await step(`register a new customer (${email})`, async () => {
-  await byTestId("nav-register").click();
-  await byTestId("register-name").fill("E2E Customer");
-  await byTestId("register-email").fill(email);
-  await byTestId("register-password").fill(password);
-  await byTestId("register-submit").click();
-  await byTestId("user-name").waitFor();
-  expect((await byTestId("user-name").textContent()) === "E2E Customer", "the header does not show the new customer");
 });
 
 await step("search the catalog and open a product", async () => {
@@ -103,16 +121,64 @@ await step("search the catalog and open a product", async () => {
   expect(names.length > 0, "no product matches 'beans'");
   await cards.first().locator('[data-testid="product-link"]').click();
   await byTestId("product-detail").waitFor();
+  productId = await byTestId("product-detail").getAttribute("data-product-id");
 });
 
-await step("add it to the cart", async () => {
+await step("add it to the cart before logging in (an anonymous server cart)", async () => {
   await byTestId("add-to-cart").click();
-  await page.locator('[data-testid="cart-count"]', { hasText: /^1$/ }).waitFor();
+  await badge(1);
+  const cartId = await anonymousCartId();
+  expect(/^[0-9a-f-]{36}$/i.test(cartId ?? ""), `no anonymous cart id was kept (found ${cartId})`);
+  await expectCartHolds(page, productId);
+});
+
+await step(`register a new customer (${email}); the anonymous cart is merged into theirs`, async () => {
+  await byTestId("nav-register").click();
+  await byTestId("register-name").fill("E2E Customer");
+  await byTestId("register-email").fill(email);
+  await byTestId("register-password").fill(password);
+  await byTestId("register-submit").click();
+  await byTestId("user-name").waitFor();
+  expect((await byTestId("user-name").textContent()) === "E2E Customer", "the header does not show the new customer");
+  // MergeCart done: the anonymous id is forgotten and the customer's cart holds the line.
+  await page.waitForFunction(() => localStorage.getItem("shop.cart.id.v1") === null);
+  await badge(1);
+  await expectCartHolds(page, productId);
+});
+
+await step("a quantity over the limit is refused and shown, not clamped", async () => {
+  const quantity = byTestId("cart-quantity").first();
+  await quantity.fill("100");
+  await quantity.blur();
+  const error = byTestId("cart-line-error");
+  await error.waitFor();
+  const text = await error.textContent();
+  expect(/99/.test(text), `the error does not name the limit: ${text}`);
+  await badge(1);
+});
+
+await step("another device logged in as the same customer sees the same cart", async () => {
+  const other = await browser.newContext({ viewport: { width: 420, height: 900 } });
+  try {
+    const device = await other.newPage();
+    device.setDefaultTimeout(TIMEOUT);
+    await device.goto(`${base}/#/login`);
+    await device.locator('[data-testid="login-email"]').fill(email);
+    await device.locator('[data-testid="login-password"]').fill(password);
+    await device.locator('[data-testid="login-submit"]').click();
+    await device.locator('[data-testid="user-name"]').waitFor();
+    await device.locator('[data-testid="cart-count"]', { hasText: /^1$/ }).waitFor();
+    await expectCartHolds(device, productId);
+  } finally {
+    await other.close();
+  }
+});
+
+await step("go to checkout", async () => {
   await byTestId("nav-cart").click();
-  await byTestId("cart-line").first().waitFor();
-  expect((await byTestId("cart-line").count()) === 1, "the cart should have exactly one line");
   await byTestId("checkout-link").click();
   await byTestId("checkout-form").waitFor();
+  expect((await byTestId("checkout-line").count()) === 1, "the checkout summary should have exactly one line");
 });
 
 async function fillCheckout({ postalCode, card }) {
@@ -147,6 +213,13 @@ await step("the decline test card is declined with a readable reason", async () 
   expect(await byTestId("error-shipping_address.postal_code").isHidden(), "the old postal code error is still shown");
 });
 
+await step("after the decline the cart still holds the line", async () => {
+  await badge(1);
+  expect((await byTestId("checkout-line").count()) === 1, "the checkout summary lost the line");
+  // The page reads the cart's new version before it offers another attempt.
+  await page.locator('[data-testid="place-order"]:enabled').waitFor();
+});
+
 await step("pay with the test card and see the order CONFIRMED (live)", async () => {
   await fillCheckout({ postalCode: "12345", card: "4242424242424242" });
   await byTestId("place-order").click();
@@ -155,7 +228,10 @@ await step("pay with the test card and see the order CONFIRMED (live)", async ()
   const first = await byTestId("order-status").getAttribute("data-status");
   console.log(`     order ${orderId}: first shown as ${first}`);
   await waitForStatus("CONFIRMED");
-  await page.locator('[data-testid="cart-count"]', { hasText: /^0$/ }).waitFor();
+});
+
+await step("the server empties the cart once the order is confirmed", async () => {
+  await badge(0);
 });
 
 await step("cancel the order and see it CANCELLED", async () => {
@@ -172,9 +248,11 @@ await step("the order history lists the order", async () => {
   expect(status === "CANCELLED", `the history shows the order as ${status}`);
 });
 
-await step("log out", async () => {
+await step("log out: an empty anonymous cart", async () => {
   await byTestId("nav-logout").click();
   await byTestId("nav-login").waitFor();
+  await badge(0);
+  expect((await anonymousCartId()) === null, "an anonymous cart id is still kept after logging out");
 });
 
 await browser.close();

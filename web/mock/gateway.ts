@@ -4,6 +4,7 @@
 // Everything is in memory and simplified; it is NOT the real behaviour.
 // A successful checkout returns PENDING and confirms a moment later, so the
 // order page has to follow WatchOrder; card 4000000000000002 is declined.
+// The cart (mock/cart.ts) follows the cart contract and orders through here.
 
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { createServer } from "node:http";
@@ -12,7 +13,7 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampNow, DurationSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import { connectNodeAdapter, type ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
-import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../src/gen/google/rpc/error_details_pb";
+import { ErrorInfoSchema, RetryInfoSchema } from "../src/gen/google/rpc/error_details_pb";
 import { AuthService, Role, UserSchema, type User } from "../src/gen/shop/auth/v1/auth_pb";
 import { CatalogService, ProductSchema, type Product } from "../src/gen/shop/catalog/v1/catalog_pb";
 import { DeclineCode } from "../src/gen/shop/common/v1/decline_code_pb";
@@ -23,23 +24,14 @@ import {
   OrderSchema,
   OrderService,
   OrderStatus,
+  type CreateOrderRequest,
   type Order,
   type OrderEvent,
 } from "../src/gen/shop/orders/v1/orders_pb";
 import { PaymentService } from "../src/gen/shop/payments/v1/payments_pb";
-
-// --- errors shaped like the real services' (google.rpc details) ----------
-
-function invalid(violations: [string, string][]): ConnectError {
-  return new ConnectError(violations.map(([f, d]) => `${f}: ${d}`).join("; "), Code.InvalidArgument, undefined, [
-    { desc: BadRequestSchema, value: { fieldViolations: violations.map(([field, description]) => ({ field, description })) } },
-    { desc: ErrorInfoSchema, value: { reason: "INVALID_ARGUMENT", domain: "shop" } },
-  ]);
-}
-
-function withReason(code: Code, reason: string, message: string, metadata: Record<string, string> = {}): ConnectError {
-  return new ConnectError(message, code, undefined, [{ desc: ErrorInfoSchema, value: { reason, domain: "shop", metadata } }]);
-}
+import { CartService } from "../src/gen/shop/cart/v1/cart_pb";
+import { cartService } from "./cart";
+import { invalid, withReason } from "./errors";
 
 // --- data ------------------------------------------------------------------
 
@@ -79,6 +71,8 @@ const failedLogins = new Map<string, number[]>(); // email -> times
 const orders = new Map<string, Order>();
 const events = new Map<string, OrderEvent[]>();
 const watchers = new Map<string, Set<() => void>>();
+/** Told of every order change (the cart follows the orders it placed). */
+const orderListeners = new Set<(order: Order) => void>();
 
 function uuid(): string {
   return crypto.randomUUID();
@@ -90,6 +84,11 @@ function issue(account: Account) {
   const expireTime = timestampNow();
   expireTime.seconds += 3600n;
   return { accessToken: token, expireTime, user: account.user };
+}
+
+/** The caller's account if the request carries a token (which must be valid), else null. */
+function callerIfAny(ctx: HandlerContext): Account | null {
+  return ctx.requestHeader.has("authorization") ? caller(ctx) : null;
 }
 
 function caller(ctx: HandlerContext): Account {
@@ -126,6 +125,7 @@ function record(order: Order, status: OrderStatus, changes: Partial<Order> = {})
   );
   events.set(order.id, history);
   watchers.get(order.id)?.forEach((wake) => wake());
+  orderListeners.forEach((listen) => listen(order));
 }
 
 /** Runs `steps` one after another, `ms` apart (the "saga" of the mock). */
@@ -147,6 +147,87 @@ function page<T>(items: T[], pageSize: number, pageToken: string): { items: T[];
   const size = pageSize || 20;
   const next = start + size < items.length ? String(start + size) : "";
   return { items: items.slice(start, start + size), next };
+}
+
+/** CreateOrder for `account`: validates, then runs the mock's saga (a decline fails at once). */
+function placeOrder(account: Account, req: CreateOrderRequest): Order {
+  const v: [string, string][] = [];
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(req.requestId)) v.push(["request_id", "must be 1 to 64 letters, digits, - or _"]);
+  if (!req.lines.length) v.push(["lines", "must have at least one line"]);
+  req.lines.forEach((l, i) => {
+    if (l.quantity < 1n || l.quantity > 1000n) v.push([`lines[${i}].quantity`, "must be between 1 and 1000"]);
+  });
+  const method = req.paymentMethod?.method;
+  if (!method?.case) v.push(["payment_method", "is required: a card or the wallet"]);
+  if (method?.case === "card") {
+    const c = method.value;
+    if (!luhn(c.number)) v.push(["payment_method.card.number", "must be 12 to 19 digits with a valid check digit"]);
+    if (c.expMonth < 1 || c.expMonth > 12) v.push(["payment_method.card.exp_month", "must be between 1 and 12"]);
+    if (c.expYear < 1000 || c.expYear > 9999) v.push(["payment_method.card.exp_year", "must be a four-digit year"]);
+    if (!/^\d{3,4}$/.test(c.cvc)) v.push(["payment_method.card.cvc", "must be 3 or 4 digits"]);
+  }
+  const a = req.shippingAddress;
+  const required: [string, string, number][] = [["recipient", a?.recipient ?? "", 100], ["line1", a?.line1 ?? "", 200], ["city", a?.city ?? "", 100], ["postal_code", a?.postalCode ?? "", 20]];
+  for (const [name, value, max] of required) {
+    if (!value.trim()) v.push([`shipping_address.${name}`, "must not be empty"]);
+    else if (value.trim().length > max) v.push([`shipping_address.${name}`, `must be at most ${max} characters`]);
+  }
+  if (!/^[A-Z]{2}$/.test(a?.countryCode ?? "")) v.push(["shipping_address.country_code", "must be an ISO 3166-1 alpha-2 code in upper case, e.g. US"]);
+  if (v.length) throw invalid(v);
+
+  const existing = [...orders.values()].find((o) => o.userId === account.user.id && o.requestId === req.requestId);
+  if (existing) return existing;
+  const missing = req.lines.filter((l) => !products.some((p) => p.id === l.productId)).map((l) => l.productId);
+  if (missing.length) throw withReason(Code.NotFound, "PRODUCT_NOT_FOUND", "products not found", { product_ids: missing.join(",") });
+
+  const lines = req.lines.map((l) => {
+    const p = products.find((p) => p.id === l.productId)!;
+    const unit = p.price!.amountMinor;
+    return { productId: p.id, productName: p.name, unitPrice: p.price, quantity: l.quantity, lineTotal: { currencyCode: "USD", amountMinor: unit * l.quantity } };
+  });
+  const total = lines.reduce((s, l) => s + l.lineTotal.amountMinor, 0n);
+  const init: MessageInitShape<typeof OrderSchema> = {
+    id: uuid(),
+    userId: account.user.id,
+    requestId: req.requestId,
+    lines,
+    total: { currencyCode: "USD", amountMinor: total },
+    shippingAddress: a,
+    payment: {
+      method:
+        method?.case === "card"
+          ? { methodType: PaymentMethodType.CARD, cardBrand: method.value.number.startsWith("4") ? "visa" : "other", cardLast4: method.value.number.slice(-4) }
+          : { methodType: PaymentMethodType.WALLET },
+    },
+    createTime: timestampNow(),
+  };
+  const order = create(OrderSchema, init);
+  orders.set(order.id, order);
+  record(order, OrderStatus.PENDING);
+
+  const now = new Date();
+  let decline = DeclineCode.UNSPECIFIED;
+  if (method?.case === "card") {
+    const c = method.value;
+    if (c.number === "4000000000000002") decline = DeclineCode.INSUFFICIENT_FUNDS;
+    else if (c.expYear < now.getFullYear() || (c.expYear === now.getFullYear() && c.expMonth < now.getMonth() + 1)) decline = DeclineCode.EXPIRED_CARD;
+  } else if (account.walletMinor < total) {
+    decline = DeclineCode.INSUFFICIENT_WALLET_BALANCE;
+  }
+  if (decline) {
+    // Declines come back at once, as a failed order (not an error).
+    record(order, OrderStatus.STOCK_RESERVED);
+    record(order, OrderStatus.COMPENSATING, { failureReason: FailureReason.PAYMENT_DECLINED, declineCode: decline });
+    record(order, OrderStatus.FAILED);
+    return order;
+  }
+  if (method?.case === "wallet") account.walletMinor -= total;
+  later(400,
+    () => record(order, OrderStatus.STOCK_RESERVED),
+    () => record(order, OrderStatus.PAID, { payment: { ...order.payment!, paymentId: uuid() } }),
+    () => record(order, OrderStatus.CONFIRMED),
+  );
+  return order;
 }
 
 // --- services --------------------------------------------------------------
@@ -210,84 +291,7 @@ function routes(router: ConnectRouter) {
 
   router.service(OrderService, {
     createOrder(req, ctx) {
-      const account = caller(ctx);
-      const v: [string, string][] = [];
-      if (!/^[A-Za-z0-9_-]{1,64}$/.test(req.requestId)) v.push(["request_id", "must be 1 to 64 letters, digits, - or _"]);
-      if (!req.lines.length) v.push(["lines", "must have at least one line"]);
-      req.lines.forEach((l, i) => {
-        if (l.quantity < 1n || l.quantity > 1000n) v.push([`lines[${i}].quantity`, "must be between 1 and 1000"]);
-      });
-      const method = req.paymentMethod?.method;
-      if (!method?.case) v.push(["payment_method", "is required: a card or the wallet"]);
-      if (method?.case === "card") {
-        const c = method.value;
-        if (!luhn(c.number)) v.push(["payment_method.card.number", "must be 12 to 19 digits with a valid check digit"]);
-        if (c.expMonth < 1 || c.expMonth > 12) v.push(["payment_method.card.exp_month", "must be between 1 and 12"]);
-        if (c.expYear < 1000 || c.expYear > 9999) v.push(["payment_method.card.exp_year", "must be a four-digit year"]);
-        if (!/^\d{3,4}$/.test(c.cvc)) v.push(["payment_method.card.cvc", "must be 3 or 4 digits"]);
-      }
-      const a = req.shippingAddress;
-      const required: [string, string, number][] = [["recipient", a?.recipient ?? "", 100], ["line1", a?.line1 ?? "", 200], ["city", a?.city ?? "", 100], ["postal_code", a?.postalCode ?? "", 20]];
-      for (const [name, value, max] of required) {
-        if (!value.trim()) v.push([`shipping_address.${name}`, "must not be empty"]);
-        else if (value.trim().length > max) v.push([`shipping_address.${name}`, `must be at most ${max} characters`]);
-      }
-      if (!/^[A-Z]{2}$/.test(a?.countryCode ?? "")) v.push(["shipping_address.country_code", "must be an ISO 3166-1 alpha-2 code in upper case, e.g. US"]);
-      if (v.length) throw invalid(v);
-
-      const existing = [...orders.values()].find((o) => o.userId === account.user.id && o.requestId === req.requestId);
-      if (existing) return existing;
-      const missing = req.lines.filter((l) => !products.some((p) => p.id === l.productId)).map((l) => l.productId);
-      if (missing.length) throw withReason(Code.NotFound, "PRODUCT_NOT_FOUND", "products not found", { product_ids: missing.join(",") });
-
-      const lines = req.lines.map((l) => {
-        const p = products.find((p) => p.id === l.productId)!;
-        const unit = p.price!.amountMinor;
-        return { productId: p.id, productName: p.name, unitPrice: p.price, quantity: l.quantity, lineTotal: { currencyCode: "USD", amountMinor: unit * l.quantity } };
-      });
-      const total = lines.reduce((s, l) => s + l.lineTotal.amountMinor, 0n);
-      const init: MessageInitShape<typeof OrderSchema> = {
-        id: uuid(),
-        userId: account.user.id,
-        requestId: req.requestId,
-        lines,
-        total: { currencyCode: "USD", amountMinor: total },
-        shippingAddress: a,
-        payment: {
-          method:
-            method?.case === "card"
-              ? { methodType: PaymentMethodType.CARD, cardBrand: method.value.number.startsWith("4") ? "visa" : "other", cardLast4: method.value.number.slice(-4) }
-              : { methodType: PaymentMethodType.WALLET },
-        },
-        createTime: timestampNow(),
-      };
-      const order = create(OrderSchema, init);
-      orders.set(order.id, order);
-      record(order, OrderStatus.PENDING);
-
-      const now = new Date();
-      let decline = DeclineCode.UNSPECIFIED;
-      if (method?.case === "card") {
-        const c = method.value;
-        if (c.number === "4000000000000002") decline = DeclineCode.INSUFFICIENT_FUNDS;
-        else if (c.expYear < now.getFullYear() || (c.expYear === now.getFullYear() && c.expMonth < now.getMonth() + 1)) decline = DeclineCode.EXPIRED_CARD;
-      } else if (account.walletMinor < total) {
-        decline = DeclineCode.INSUFFICIENT_WALLET_BALANCE;
-      }
-      if (decline) {
-        // Declines come back at once, as a failed order (not an error).
-        record(order, OrderStatus.STOCK_RESERVED);
-        record(order, OrderStatus.COMPENSATING, { failureReason: FailureReason.PAYMENT_DECLINED, declineCode: decline });
-        record(order, OrderStatus.FAILED);
-        return order;
-      }
-      if (method?.case === "wallet") account.walletMinor -= total;
-      later(400,
-        () => record(order, OrderStatus.STOCK_RESERVED),
-        () => record(order, OrderStatus.PAID, { payment: { ...order.payment!, paymentId: uuid() } }),
-        () => record(order, OrderStatus.CONFIRMED),
-      );
-      return order;
+      return placeOrder(caller(ctx), req);
     },
     getOrder(req, ctx) {
       return ownOrder(ctx, req.id);
@@ -338,6 +342,17 @@ function routes(router: ConnectRouter) {
       }
     },
   });
+
+  router.service(
+    CartService,
+    cartService({
+      product: (id) => products.find((p) => p.id === id),
+      callerIfAny: (ctx) => callerIfAny(ctx)?.user.id ?? null,
+      caller: (ctx) => caller(ctx),
+      placeOrder,
+      onOrderChange: (listen) => orderListeners.add(listen),
+    }),
+  );
 
   router.service(PaymentService, {
     getWallet(req, ctx) {

@@ -4,12 +4,17 @@
 import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { AuthService } from "./gen/shop/auth/v1/auth_pb";
+import { CartService } from "./gen/shop/cart/v1/cart_pb";
 import { CatalogService } from "./gen/shop/catalog/v1/catalog_pb";
 import { OrderService } from "./gen/shop/orders/v1/orders_pb";
 import { PaymentService } from "./gen/shop/payments/v1/payments_pb";
 import { expire, session } from "./session";
 
-/** Calls that need no token: the catalog, and signing up or in. */
+/**
+ * Calls that never send a token: the catalog, and signing up or in. (The
+ * cart sends one when there is one: a customer's token selects their cart,
+ * and an anonymous shopper's cart works without.)
+ */
 function isPublic(service: string, method: string): boolean {
   return service === CatalogService.typeName || (service === AuthService.typeName && method !== "WhoAmI");
 }
@@ -52,6 +57,7 @@ const transport = createGrpcWebTransport({
 });
 
 export const authClient = createClient(AuthService, transport);
+export const carts = createClient(CartService, transport);
 export const catalog = createClient(CatalogService, transport);
 export const orders = createClient(OrderService, transport);
 export const payments = createClient(PaymentService, transport);

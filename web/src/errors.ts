@@ -82,6 +82,17 @@ export function describe(err: unknown, overrides: Overrides = {}): Problem {
   return { message, fields, code: e.code, reason, metadata };
 }
 
+/**
+ * The problem as one sentence for a spot without form fields (e.g. next to a
+ * cart line): the server's field violations if it gave any, else the message.
+ */
+export function inlineText(problem: Problem): string {
+  if (problem.fields.size === 0) return problem.message;
+  return [...problem.fields]
+    .map(([path, description]) => (path === "quantity" ? `Quantity: ${description}` : description.charAt(0).toUpperCase() + description.slice(1)))
+    .join(". ");
+}
+
 /** True for errors from leaving the page (an aborted request), which need no message. */
 export function isAbort(err: unknown): boolean {
   return ConnectError.from(err).code === Code.Canceled;

@@ -1,10 +1,11 @@
-// Entry point: the header (navigation, cart count, who is logged in) and the
-// hash routes. Views live in src/views; each renders into <main>.
+// Entry point: the header (navigation, cart count, who is logged in, news
+// about the cart) and the hash routes. Views live in src/views; each renders
+// into <main>.
 
 import "./styles.css";
 import { Code } from "@connectrpc/connect";
 import { authClient } from "./api";
-import { cartCount, onCartChange } from "./cart";
+import { cartCount, cartNotice, dismissCartNotice, loadCart, onCartChange } from "./cart";
 import { h, link, replace, title } from "./dom";
 import { describe } from "./errors";
 import { navigate, startRouter, type View } from "./router";
@@ -62,6 +63,13 @@ function renderNav(nav: HTMLElement): void {
   );
 }
 
+/** What the cart module has to say outside any page (e.g. what a merge at login could not keep). */
+function renderNotice(banner: HTMLElement): void {
+  const text = cartNotice();
+  banner.hidden = !text;
+  replace(banner, text ? [h("p", null, text), h("button", { type: "button", class: "link", onclick: dismissCartNotice }, "Dismiss")] : null);
+}
+
 const main = document.getElementById("main")!;
 const nav = document.getElementById("nav")!;
 // "#main" would be read as a route: move the focus by hand instead.
@@ -69,10 +77,19 @@ document.querySelector(".skip")?.addEventListener("click", (e) => {
   e.preventDefault();
   main.focus();
 });
+const banner = h("div", { class: "notice banner", role: "status", "data-testid": "cart-notice", hidden: true });
+main.before(banner);
 renderNav(nav);
-onCartChange(() => renderNav(nav));
+renderNotice(banner);
+onCartChange(() => {
+  renderNav(nav);
+  renderNotice(banner);
+});
 onSessionChange(() => renderNav(nav));
 startRouter(main, routes, notFound);
+
+// The cart lives on the server: read it for the badge (pages read it again when they need it fresh).
+loadCart().catch(() => {});
 
 // Check a stored token is still accepted, and refresh the name shown.
 if (session()) {

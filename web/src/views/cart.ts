@@ -1,100 +1,148 @@
-// #/cart: the lines in the cart, with quantities, totals and a way to checkout.
+// #/cart: the lines in the server's cart, with quantities, totals, changed
+// prices and products no longer sold, and a way to checkout.
 
-import { Code } from "@connectrpc/connect";
-import { catalog } from "../api";
-import { cartLines, MAX_QUANTITY, onCartChange, refreshProducts, removeFromCart, setQuantity, type CartLine } from "../cart";
-import { h, link, replace, title } from "../dom";
-import { describe } from "../errors";
-import { formatMoney, sumByCurrency } from "../money";
+import { cart, loadCart, MAX_QUANTITY, onCartChange, removeItem, setQuantity, unsendableQuantity, type WriteResult } from "../cart";
+import { h, link, loading, replace, title } from "../dom";
+import { describe, inlineText, isAbort } from "../errors";
+import type { CartLine } from "../gen/shop/cart/v1/cart_pb";
+import { cartTotals, hasUnavailable, lineAmount, lineNotes } from "../lines";
+import { formatMoney } from "../money";
 import type { Route } from "../router";
 
+const changedElsewhere =
+  "Your cart had changed elsewhere (on another device or tab), so it was read again: it is shown below as it is now.";
+const conflict =
+  "Your cart changed elsewhere (on another device or tab) while you were editing it. This is your cart as it is now: please check it and try again.";
+
 export function cartView(main: HTMLElement, route: Route): void {
-  const body = h("div");
+  const body = h("div", null, loading("Loading your cart…"));
   const note = h("p", { class: "error", role: "alert", "data-testid": "page-error", hidden: true });
-  main.append(title("Your cart"), note, body);
-  /** Ids the catalog no longer knows. */
-  const missing = new Set<string>();
+  const info = h("p", { class: "notice", role: "status", "data-testid": "cart-changed", hidden: true });
+  main.append(title("Your cart"), note, info, body);
+  /** What the server said about a change to a line, by product id, until that line next changes. */
+  const lineErrors = new Map<string, LineError>();
+  let loaded = false;
 
   const render = () => {
+    if (!loaded) return;
     const focused = document.activeElement?.id;
     draw();
     // Keep the focus on the quantity being edited across the redraw.
     if (focused) document.getElementById(focused)?.focus();
   };
   const draw = () => {
-    const lines = cartLines();
-    if (lines.length === 0) {
+    const c = cart();
+    if (c.lines.length === 0) {
       replace(body, h("p", { "data-testid": "cart-empty" }, "Your cart is empty. ", link("/", null, "Browse products")));
       return;
     }
-    const totals = sumByCurrency(lines.map((l) => ({ currencyCode: l.currencyCode, amountMinor: BigInt(l.unitMinor) * BigInt(l.quantity) })));
-    const blocked = lines.some((l) => missing.has(l.productId)) || totals.length > 1;
+    const totals = cartTotals(c);
+    const unavailable = hasUnavailable(c);
     replace(
       body,
-      h("ul", { class: "lines" }, lines.map((l) => cartLine(l, missing.has(l.productId)))),
-      h("p", { class: "total" }, "Total: ", h("strong", { "data-testid": "cart-total" }, totals.map(formatMoney).join(" + "))),
+      h("ul", { class: "lines" }, c.lines.map((l) => cartLine(l, lineErrors.get(l.productId), change))),
+      h("p", { class: "total" }, "Total: ", h("strong", { "data-testid": "cart-total" }, totals.map(formatMoney).join(" + ") || "–")),
       totals.length > 1 ? h("p", { class: "error" }, "Products priced in different currencies cannot be ordered together.") : null,
       h("p", { class: "actions" },
-        blocked
-          ? h("span", { class: "muted" }, "Fix the cart to check out.")
-          : link("/checkout", { class: "button", "data-testid": "checkout-link" }, "Check out"),
+        unavailable
+          ? h("span", { class: "error", "data-testid": "checkout-blocked" }, "Remove the products that are no longer available to check out.")
+          : totals.length > 1
+            ? h("span", { class: "muted", "data-testid": "checkout-blocked" }, "Fix the cart to check out.")
+            : link("/checkout", { class: "button", "data-testid": "checkout-link" }, "Check out"),
       ),
     );
   };
 
-  onCartChange(render, route.signal);
-  render();
-
-  // Prices and names may have changed since the products were added.
-  const ids = cartLines().map((l) => l.productId);
-  if (ids.length) {
-    catalog.batchGetProducts({ ids }, { signal: route.signal }).then(
-      (res) => refreshProducts(res.products),
+  /** Runs one change to the line of `productId` (or shows why it cannot be sent), and says what became of it. */
+  const change: Change = (productId, work, typed = "") => {
+    lineErrors.delete(productId);
+    info.hidden = true;
+    note.hidden = true;
+    if (typeof work === "string") {
+      lineErrors.set(productId, { text: work, typed });
+      render();
+      return;
+    }
+    work().then(
+      (res) => {
+        if (res.refreshed) showInfo(changedElsewhere);
+        render();
+      },
       (err) => {
-        const p = describe(err);
-        if (p.code === Code.Canceled) return;
-        if (p.code === Code.NotFound && p.metadata.product_ids) {
-          p.metadata.product_ids.split(",").forEach((id) => missing.add(id));
-          render();
-          return;
-        }
-        note.textContent = `Prices could not be refreshed: ${p.message}`;
-        note.hidden = false;
+        if (isAbort(err)) return;
+        const problem = describe(err);
+        if (problem.reason === "ETAG_MISMATCH") showInfo(conflict);
+        else lineErrors.set(productId, { text: inlineText(problem), typed });
+        render();
       },
     );
-  }
+  };
+  const showInfo = (text: string) => {
+    info.textContent = text;
+    info.hidden = false;
+  };
+
+  onCartChange(render, route.signal);
+  loadCart(route.signal).then(
+    () => {
+      loaded = true;
+      render();
+    },
+    (err) => {
+      if (isAbort(err)) return;
+      replace(body);
+      note.textContent = `Your cart could not be loaded: ${describe(err).message}`;
+      note.hidden = false;
+    },
+  );
 }
 
-function cartLine(l: CartLine, gone: boolean): HTMLLIElement {
+/** A refused change to a line; `typed` keeps a refused quantity in its input, so the two match. */
+interface LineError {
+  text: string;
+  typed: string;
+}
+
+/** A change to send (or why it cannot be sent), with the quantity typed if it is one. */
+type Change = (productId: string, work: (() => Promise<WriteResult>) | string, typed?: string) => void;
+
+function cartLine(l: CartLine, error: LineError | undefined, change: Change): HTMLLIElement {
   const inputId = `qty-${l.productId}`;
+  const errorId = `qty-error-${l.productId}`;
   const qty = h("input", {
     id: inputId,
     type: "number",
     min: 1,
     max: MAX_QUANTITY,
-    value: l.quantity,
+    value: error?.typed || l.quantity,
     inputmode: "numeric",
+    disabled: l.unavailable,
+    "aria-invalid": error ? "true" : null,
+    "aria-describedby": error ? errorId : null,
     "data-testid": "cart-quantity",
   });
-  qty.addEventListener("change", () => setQuantity(l.productId, Number(qty.value)));
-  const unit = { currencyCode: l.currencyCode, amountMinor: BigInt(l.unitMinor) };
+  qty.addEventListener("change", () => {
+    const quantity = Number(qty.value);
+    change(l.productId, unsendableQuantity(quantity) || (() => setQuantity(l.productId, quantity)), qty.value);
+  });
   return h(
     "li",
     { class: "line", "data-testid": "cart-line", "data-product-id": l.productId },
     h("div", { class: "grow" },
-      link(`/product/${encodeURIComponent(l.productId)}`, null, l.name),
-      h("div", { class: "muted" }, `${formatMoney(unit)} each`),
-      gone ? h("div", { class: "error" }, "No longer available: please remove it.") : null,
+      link(`/product/${encodeURIComponent(l.productId)}`, null, l.productName),
+      h("div", { class: "muted" }, `${formatMoney(l.unitPrice)} each`),
+      lineNotes(l),
+      error ? h("p", { class: "field-error", id: errorId, role: "alert", "data-testid": "cart-line-error" }, error.text) : null,
       h("button", {
         type: "button",
         class: "link",
-        "aria-label": `Remove ${l.name}`,
+        "aria-label": `Remove ${l.productName}`,
         "data-testid": "cart-remove",
-        onclick: () => removeFromCart(l.productId),
+        onclick: () => change(l.productId, () => removeItem(l.productId)),
       }, "Remove"),
     ),
-    h("label", { for: inputId, class: "visually-hidden" }, `Quantity of ${l.name}`),
+    h("label", { for: inputId, class: "visually-hidden" }, `Quantity of ${l.productName}`),
     qty,
-    h("span", { class: "amount" }, formatMoney({ ...unit, amountMinor: unit.amountMinor * BigInt(l.quantity) })),
+    h("span", { class: "amount" }, l.unavailable ? "" : formatMoney(lineAmount(l))),
   );
 }

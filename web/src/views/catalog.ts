@@ -2,9 +2,9 @@
 // filter and "Show more" paging through ListProducts' page tokens.
 
 import { catalog } from "../api";
-import { addToCart } from "../cart";
+import { addItem } from "../cart";
 import { h, link, loading, replace, title } from "../dom";
-import { describe, isAbort } from "../errors";
+import { describe, inlineText, isAbort } from "../errors";
 import type { Product } from "../gen/shop/catalog/v1/catalog_pb";
 import { announce } from "../announce";
 import { problemBox } from "../forms";
@@ -104,7 +104,8 @@ export function catalogView(main: HTMLElement, route: Route): void {
 
 function productCard(p: Product): HTMLLIElement {
   const add = h("button", { type: "button", "data-testid": "add-to-cart", "aria-label": `Add ${p.name} to cart` }, "Add to cart");
-  add.addEventListener("click", () => addAndConfirm(p, 1, add));
+  const error = h("p", { class: "field-error", role: "alert", "data-testid": "add-error", hidden: true });
+  add.addEventListener("click", () => addAndConfirm(p, 1, add, error));
   return h(
     "li",
     { class: "card", "data-testid": "product-card", "data-product-id": p.id },
@@ -112,17 +113,32 @@ function productCard(p: Product): HTMLLIElement {
     h("p", { class: "tag" }, link(`/?category=${encodeURIComponent(p.category)}`, null, p.category)),
     h("p", { class: "desc" }, p.description),
     h("div", { class: "buy" }, h("span", { class: "price", "data-testid": "product-price" }, formatMoney(p.price)), add),
+    error,
   );
 }
 
-/** Adds to the cart and says so on the button and to screen readers. */
-export function addAndConfirm(p: Product, quantity: number, button: HTMLButtonElement): void {
-  if (!addToCart(p, quantity)) {
-    announce("Your cart is full: check out or remove a product first.");
-    return;
-  }
-  announce(`Added ${quantity} × ${p.name} to your cart.`);
+/**
+ * Adds to the cart and says so on the button and to screen readers; what the
+ * server refused (a full cart, too many of one product) goes into `error`.
+ */
+export function addAndConfirm(p: Product, quantity: number, button: HTMLButtonElement, error: HTMLElement): void {
+  error.hidden = true;
   const label = button.textContent;
-  button.textContent = "Added ✓";
-  setTimeout(() => (button.textContent = label), 1200);
+  button.disabled = true;
+  addItem(p.id, quantity).then(
+    (res) => {
+      button.disabled = false;
+      const said = `Added ${quantity} × ${p.name} to your cart.`;
+      announce(res.refreshed ? `${said} Your cart had changed elsewhere; the cart page shows it as it is now.` : said);
+      button.textContent = "Added ✓";
+      setTimeout(() => (button.textContent = label), 1200);
+    },
+    (err) => {
+      button.disabled = false;
+      if (isAbort(err)) return;
+      error.textContent = inlineText(describe(err));
+      error.hidden = false;
+      announce(error.textContent);
+    },
+  );
 }

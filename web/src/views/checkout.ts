@@ -1,29 +1,36 @@
-// #/checkout: shipping address and card or wallet, then CreateOrder. A
-// declined or failed order stays here with the reason, so the customer can
-// try another card; anything else goes to the order page, which follows it.
+// #/checkout: the cart as the customer reviews it, the shipping address and
+// card or wallet, then CheckoutCart at the reviewed version of the cart. A
+// declined or failed order stays here with the reason; it moved the cart to
+// a new version, so the cart is read again before the next attempt (a new
+// order). Anything else goes to the order page, which follows it.
 
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
-import { orders, payments } from "../api";
-import { cartLines, clearCart } from "../cart";
-import { h, link, title } from "../dom";
-import { describe } from "../errors";
-import { busy, clearProblem, field, formError, inputOf, showMessage, showProblem, valueOf } from "../forms";
+import { payments } from "../api";
+import { awaitNewVersion, cart, checkoutCart, loadCart, onCartChange, removeItem } from "../cart";
+import { h, link, loading, replace, title } from "../dom";
+import { describe, inlineText, isAbort } from "../errors";
+import { busy, clearProblem, field, formError, inputOf, problemBox, showMessage, showProblem, valueOf } from "../forms";
+import type { Cart } from "../gen/shop/cart/v1/cart_pb";
 import { OrderStatus } from "../gen/shop/orders/v1/orders_pb";
 import type { PaymentMethodSchema } from "../gen/shop/common/v1/payment_method_pb";
-import { formatMoney, sumByCurrency } from "../money";
+import { cartTotals, hasUnavailable, lineAmount, lineNotes } from "../lines";
+import { formatMoney } from "../money";
 import { navigate, toLogin, type Route } from "../router";
-import { session } from "../session";
+import { session, type Session } from "../session";
 import { failureText } from "../status";
 
 export const TEST_CARD = "4242424242424242";
 export const DECLINED_CARD = "4000000000000002";
 
-/** An idempotency key: 32 hex characters (works on plain http too, unlike randomUUID). */
-function newRequestId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
+/** What checkout says when CartService refused before placing any order; the cart is then read again. */
+const refusals: Record<string, string> = {
+  ETAG_MISMATCH:
+    "Your cart changed since you reviewed it (perhaps on another device). It is shown above as it is now: please review it and place the order again.",
+  CART_EMPTY: "Your cart is empty now, so there is nothing to order.",
+  CART_LINES_UNAVAILABLE:
+    "Some products in your cart are no longer available. Remove them (marked above), then place the order again.",
+};
 
 export function checkoutView(main: HTMLElement, route: Route): void {
   const user = session();
@@ -31,18 +38,32 @@ export function checkoutView(main: HTMLElement, route: Route): void {
     toLogin("/checkout");
     return;
   }
-  main.append(title("Checkout"));
-  const lines = cartLines();
-  if (lines.length === 0) {
-    main.append(h("p", { "data-testid": "cart-empty" }, "Your cart is empty. ", link("/", null, "Browse products")));
-    return;
-  }
-  const totals = sumByCurrency(lines.map((l) => ({ currencyCode: l.currencyCode, amountMinor: BigInt(l.unitMinor) * BigInt(l.quantity) })));
-  const currency = totals.length === 1 ? totals[0].currencyCode : "USD";
+  const status = loading("Loading your cart…");
+  main.append(title("Checkout"), status);
+  // Read afresh: the order is placed for exactly the version shown here.
+  loadCart(route.signal).then(
+    (c) => {
+      status.remove();
+      if (c.lines.length === 0) {
+        main.append(h("p", { "data-testid": "cart-empty" }, "Your cart is empty. ", link("/", null, "Browse products")));
+        return;
+      }
+      checkoutPage(main, route, user, c);
+    },
+    (err) => {
+      if (isAbort(err)) return;
+      status.replaceWith(problemBox(describe(err)));
+    },
+  );
+}
 
-  // Kept across attempts that created no order (invalid fields, network
-  // trouble), so a retry cannot place the same order twice.
-  let requestId = newRequestId();
+function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: Cart): void {
+  /** The cart as shown to the customer: what "Place order" orders. */
+  let reviewed = initial;
+  /** Set while this page itself changes the cart, which then needs no "it changed" note. */
+  let ownChange = false;
+  const initialTotals = cartTotals(initial);
+  const currency = initialTotals.length === 1 ? initialTotals[0].currencyCode : "USD";
 
   const summary = formError();
   const walletBalance = h("span", { "data-testid": "wallet-balance" }, "loading…");
@@ -78,7 +99,7 @@ export function checkoutView(main: HTMLElement, route: Route): void {
       " ", label,
     );
 
-  const place = h("button", { type: "submit", class: "primary", "data-testid": "place-order" }, `Place order · ${totals.map(formatMoney).join(" + ")}`);
+  const place = h("button", { type: "submit", class: "primary", "data-testid": "place-order" }, "Place order");
   const form = h(
     "form",
     { class: "stack", novalidate: true, "data-testid": "checkout-form" },
@@ -109,17 +130,64 @@ export function checkoutView(main: HTMLElement, route: Route): void {
     place,
   );
 
-  main.append(
-    h("section", { class: "summary", "aria-label": "Order summary" },
-      h("ul", { class: "lines compact" }, lines.map((l) =>
-        h("li", null, h("span", { class: "grow" }, `${l.quantity} × ${l.name}`),
-          h("span", null, formatMoney({ currencyCode: l.currencyCode, amountMinor: BigInt(l.unitMinor) * BigInt(l.quantity) })))),
-      ),
-      h("p", { class: "total" }, "Total: ", h("strong", { "data-testid": "checkout-total" }, totals.map(formatMoney).join(" + "))),
+  const changedNote = h("p", { class: "notice", role: "status", "data-testid": "checkout-cart-changed", hidden: true },
+    "Your cart changed meanwhile (perhaps on another device). Please review it before placing the order.");
+  const orderSummary = h("section", { class: "summary", "aria-label": "Order summary", "data-testid": "checkout-summary" });
+  const blockedNote = h("p", { class: "error", "data-testid": "checkout-blocked", hidden: true });
+  form.insertBefore(blockedNote, place);
+  main.append(changedNote, orderSummary, form);
+
+  /** Shows `reviewed`; "Place order" is only offered for a cart that can be ordered. */
+  const drawSummary = () => {
+    const totals = cartTotals(reviewed);
+    replace(orderSummary,
+      reviewed.lines.length === 0
+        ? h("p", { "data-testid": "cart-empty" }, "Your cart is empty. ", link("/", null, "Browse products"))
+        : h("ul", { class: "lines compact" }, reviewed.lines.map((l) =>
+            h("li", { "data-testid": "checkout-line", "data-product-id": l.productId },
+              h("div", { class: "grow" }, `${l.quantity} × ${l.productName}`, lineNotes(l),
+                l.unavailable
+                  ? h("button", {
+                      type: "button",
+                      class: "link",
+                      "aria-label": `Remove ${l.productName}`,
+                      "data-testid": "checkout-remove",
+                      onclick: () => remove(l.productId),
+                    }, "Remove")
+                  : null),
+              h("span", null, l.unavailable ? "" : formatMoney(lineAmount(l)))))),
+      h("p", { class: "total" }, "Total: ", h("strong", { "data-testid": "checkout-total" }, totals.map(formatMoney).join(" + ") || "–")),
       h("p", null, link("/cart", null, "Change cart")),
-    ),
-    form,
-  );
+    );
+    const blocked =
+      reviewed.lines.length === 0 ? "There is nothing to order."
+      : hasUnavailable(reviewed) ? "Remove the products that are no longer available to place the order."
+      : totals.length > 1 ? "Products priced in different currencies cannot be ordered together."
+      : "";
+    blockedNote.textContent = blocked;
+    blockedNote.hidden = !blocked;
+    place.hidden = !!blocked;
+    place.textContent = `Place order · ${totals.map(formatMoney).join(" + ")}`;
+  };
+
+  /** Takes the store's cart as the one to review, noting a change the customer did not make here. */
+  const follow = () => {
+    const now = cart();
+    if (now.etag === reviewed.etag) return;
+    reviewed = now;
+    if (!ownChange) changedNote.hidden = false;
+    drawSummary();
+  };
+
+  const remove = (productId: string) => {
+    clearProblem(form, summary);
+    quietly(() => removeItem(productId)).catch((err) => {
+      if (!isAbort(err)) showMessage(summary, inlineText(describe(err)));
+    });
+  };
+
+  onCartChange(follow, route.signal);
+  drawSummary();
 
   function fillCard(number: string) {
     inputOf(form, "payment_method.card.number")!.value = number;
@@ -138,7 +206,7 @@ export function checkoutView(main: HTMLElement, route: Route): void {
     (w) => {
       const balance = w.balance ?? { currencyCode: currency, amountMinor: 0n };
       walletBalance.textContent = formatMoney(balance);
-      if (totals.length === 1 && balance.amountMinor < totals[0].amountMinor) {
+      if (initialTotals.length === 1 && balance.amountMinor < initialTotals[0].amountMinor) {
         walletBalance.after(" (not enough for this order)");
       }
     },
@@ -165,44 +233,59 @@ export function checkoutView(main: HTMLElement, route: Route): void {
     };
   };
 
+  /** Runs a change to the cart that this page makes itself, which needs no "it changed" note. */
+  const quietly = async <T>(work: () => Promise<T>): Promise<T> => {
+    ownChange = true;
+    try {
+      return await work();
+    } finally {
+      ownChange = false;
+    }
+  };
+
   form.addEventListener("submit", (e) => {
     e.preventDefault();
+    const address = (name: string) => valueOf(form, `shipping_address.${name}`);
     void busy(place, "Placing order…", async () => {
       clearProblem(form, summary);
-      const address = (name: string) => valueOf(form, `shipping_address.${name}`);
+      changedNote.hidden = true;
+      const etag = reviewed.etag;
       try {
-        const order = await orders.createOrder({
-          requestId,
-          lines: cartLines().map((l) => ({ productId: l.productId, quantity: BigInt(l.quantity) })),
-          paymentMethod: paymentMethod(),
-          shippingAddress: {
-            recipient: address("recipient"),
-            line1: address("line1"),
-            line2: address("line2"),
-            city: address("city"),
-            region: address("region"),
-            postalCode: address("postal_code"),
-            countryCode: address("country_code").toUpperCase(),
-          },
+        const order = await checkoutCart(etag, paymentMethod(), {
+          recipient: address("recipient"),
+          line1: address("line1"),
+          line2: address("line2"),
+          city: address("city"),
+          region: address("region"),
+          postalCode: address("postal_code"),
+          countryCode: address("country_code").toUpperCase(),
         });
-        if (order.status === OrderStatus.FAILED) {
-          // The order exists (and shows in the history); a new attempt needs a new key.
-          requestId = newRequestId();
-          showMessage(summary, failureText(order) + " ",
-            link(`/orders/${order.id}`, { "data-testid": "failed-order-link" }, "See the order"));
-          summary.focus();
+        if (order.status !== OrderStatus.FAILED) {
+          navigate(`/orders/${order.id}`);
           return;
         }
-        clearCart();
-        navigate(`/orders/${order.id}`);
+        // The order exists (and shows in the history); the cart still holds its lines.
+        showMessage(summary, failureText(order) + " ",
+          link(`/orders/${order.id}`, { "data-testid": "failed-order-link" }, "See the order"));
+        summary.focus();
+        // The failure moves the cart to a new version: wait for it, so the
+        // next attempt is a new order rather than the failed one returned again.
+        if (!(await quietly(() => awaitNewVersion(etag, 15_000, route.signal)))) {
+          summary.append(h("p", null, "Your cart could not be read again: please reload the page before trying again."));
+        }
       } catch (err) {
-        const problem = describe(err);
-        if (problem.reason === "IDEMPOTENCY_KEY_REUSED") requestId = newRequestId();
+        if (isAbort(err)) return;
+        const problem = describe(err, { reasons: refusals });
         showProblem(form, summary, problem);
         if (problem.reason === "PRODUCT_NOT_FOUND") {
           summary.append(h("p", null, link("/cart", null, "Review your cart")));
         }
+        if (problem.reason in refusals) {
+          // Show the cart as it is now (its flags may change without a new version).
+          await quietly(() => loadCart(route.signal)).catch(() => {});
+          reviewed = cart();
+        }
       }
-    });
+    }).then(drawSummary);
   });
 }

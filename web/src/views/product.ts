@@ -2,7 +2,7 @@
 
 import { Code } from "@connectrpc/connect";
 import { catalog } from "../api";
-import { MAX_QUANTITY } from "../cart";
+import { MAX_QUANTITY, unsendableQuantity } from "../cart";
 import { h, link, loading, replace, title } from "../dom";
 import { describe, isAbort } from "../errors";
 import { problemBox } from "../forms";
@@ -29,7 +29,13 @@ export async function productView(main: HTMLElement, route: Route): Promise<void
       "data-testid": "product-quantity",
     });
     const add = h("button", { type: "button", "data-testid": "add-to-cart" }, "Add to cart");
-    add.addEventListener("click", () => addAndConfirm(p, Number(quantity.value) || 1, add));
+    const error = h("p", { class: "field-error", role: "alert", "data-testid": "add-error", hidden: true });
+    add.addEventListener("click", () => {
+      const n = Number(quantity.value);
+      error.textContent = unsendableQuantity(n);
+      error.hidden = !error.textContent;
+      if (error.hidden) addAndConfirm(p, n, add, error);
+    });
     const placeholder = main.querySelector("h1");
     const hadFocus = document.activeElement === placeholder;
     const heading = title(p.name);
@@ -45,6 +51,7 @@ export async function productView(main: HTMLElement, route: Route): Promise<void
           quantity,
           add,
         ),
+        error,
         h("p", null, link("/cart", null, "Go to cart →")),
       ),
     );

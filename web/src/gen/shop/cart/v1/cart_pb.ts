@@ -6,15 +6,21 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Address } from "../../common/v1/address_pb";
+import { file_shop_common_v1_address } from "../../common/v1/address_pb";
 import type { Money } from "../../common/v1/money_pb";
 import { file_shop_common_v1_money } from "../../common/v1/money_pb";
+import type { PaymentMethod } from "../../common/v1/payment_method_pb";
+import { file_shop_common_v1_payment_method } from "../../common/v1/payment_method_pb";
+import type { Order } from "../../orders/v1/orders_pb";
+import { file_shop_orders_v1_orders } from "../../orders/v1/orders_pb";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file shop/cart/v1/cart.proto.
  */
 export const file_shop_cart_v1_cart: GenFile = /*@__PURE__*/
-  fileDesc("ChdzaG9wL2NhcnQvdjEvY2FydC5wcm90bxIMc2hvcC5jYXJ0LnYxIroBCgRDYXJ0EgoKAmlkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSJQoFbGluZXMYAyADKAsyFi5zaG9wLmNhcnQudjEuQ2FydExpbmUSDAoEZXRhZxgEIAEoCRIvCgt1cGRhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wItEBCghDYXJ0TGluZRISCgpwcm9kdWN0X2lkGAEgASgJEhQKDHByb2R1Y3RfbmFtZRgCIAEoCRIQCghxdWFudGl0eRgDIAEoBRIpCgp1bml0X3ByaWNlGAQgASgLMhUuc2hvcC5jb21tb24udjEuTW9uZXkSFQoNcHJpY2VfY2hhbmdlZBgFIAEoCBIyChNwcmV2aW91c191bml0X3ByaWNlGAYgASgLMhUuc2hvcC5jb21tb24udjEuTW9uZXkSEwoLdW5hdmFpbGFibGUYByABKAgiIQoOR2V0Q2FydFJlcXVlc3QSDwoHY2FydF9pZBgBIAEoCSJpCg5BZGRJdGVtUmVxdWVzdBIPCgdjYXJ0X2lkGAEgASgJEgwKBGV0YWcYAiABKAkSEgoKcmVxdWVzdF9pZBgDIAEoCRISCgpwcm9kdWN0X2lkGAQgASgJEhAKCHF1YW50aXR5GAUgASgFIm0KElNldFF1YW50aXR5UmVxdWVzdBIPCgdjYXJ0X2lkGAEgASgJEgwKBGV0YWcYAiABKAkSEgoKcmVxdWVzdF9pZBgDIAEoCRISCgpwcm9kdWN0X2lkGAQgASgJEhAKCHF1YW50aXR5GAUgASgFIloKEVJlbW92ZUl0ZW1SZXF1ZXN0Eg8KB2NhcnRfaWQYASABKAkSDAoEZXRhZxgCIAEoCRISCgpyZXF1ZXN0X2lkGAMgASgJEhIKCnByb2R1Y3RfaWQYBCABKAkiRQoQQ2xlYXJDYXJ0UmVxdWVzdBIPCgdjYXJ0X2lkGAEgASgJEgwKBGV0YWcYAiABKAkSEgoKcmVxdWVzdF9pZBgDIAEoCSItChBNZXJnZUNhcnRSZXF1ZXN0EhkKEWFub255bW91c19jYXJ0X2lkGAEgASgJIm4KEU1lcmdlQ2FydFJlc3BvbnNlEiAKBGNhcnQYASABKAsyEi5zaG9wLmNhcnQudjEuQ2FydBIaChJjYXBwZWRfcHJvZHVjdF9pZHMYAiADKAkSGwoTZHJvcHBlZF9wcm9kdWN0X2lkcxgDIAMoCTKeAwoLQ2FydFNlcnZpY2USOwoHR2V0Q2FydBIcLnNob3AuY2FydC52MS5HZXRDYXJ0UmVxdWVzdBoSLnNob3AuY2FydC52MS5DYXJ0EjsKB0FkZEl0ZW0SHC5zaG9wLmNhcnQudjEuQWRkSXRlbVJlcXVlc3QaEi5zaG9wLmNhcnQudjEuQ2FydBJDCgtTZXRRdWFudGl0eRIgLnNob3AuY2FydC52MS5TZXRRdWFudGl0eVJlcXVlc3QaEi5zaG9wLmNhcnQudjEuQ2FydBJBCgpSZW1vdmVJdGVtEh8uc2hvcC5jYXJ0LnYxLlJlbW92ZUl0ZW1SZXF1ZXN0GhIuc2hvcC5jYXJ0LnYxLkNhcnQSPwoJQ2xlYXJDYXJ0Eh4uc2hvcC5jYXJ0LnYxLkNsZWFyQ2FydFJlcXVlc3QaEi5zaG9wLmNhcnQudjEuQ2FydBJMCglNZXJnZUNhcnQSHi5zaG9wLmNhcnQudjEuTWVyZ2VDYXJ0UmVxdWVzdBofLnNob3AuY2FydC52MS5NZXJnZUNhcnRSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_shop_common_v1_money]);
+  fileDesc("ChdzaG9wL2NhcnQvdjEvY2FydC5wcm90bxIMc2hvcC5jYXJ0LnYxIroBCgRDYXJ0EgoKAmlkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSJQoFbGluZXMYAyADKAsyFi5zaG9wLmNhcnQudjEuQ2FydExpbmUSDAoEZXRhZxgEIAEoCRIvCgt1cGRhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wItEBCghDYXJ0TGluZRISCgpwcm9kdWN0X2lkGAEgASgJEhQKDHByb2R1Y3RfbmFtZRgCIAEoCRIQCghxdWFudGl0eRgDIAEoBRIpCgp1bml0X3ByaWNlGAQgASgLMhUuc2hvcC5jb21tb24udjEuTW9uZXkSFQoNcHJpY2VfY2hhbmdlZBgFIAEoCBIyChNwcmV2aW91c191bml0X3ByaWNlGAYgASgLMhUuc2hvcC5jb21tb24udjEuTW9uZXkSEwoLdW5hdmFpbGFibGUYByABKAgiIQoOR2V0Q2FydFJlcXVlc3QSDwoHY2FydF9pZBgBIAEoCSJpCg5BZGRJdGVtUmVxdWVzdBIPCgdjYXJ0X2lkGAEgASgJEgwKBGV0YWcYAiABKAkSEgoKcmVxdWVzdF9pZBgDIAEoCRISCgpwcm9kdWN0X2lkGAQgASgJEhAKCHF1YW50aXR5GAUgASgFIm0KElNldFF1YW50aXR5UmVxdWVzdBIPCgdjYXJ0X2lkGAEgASgJEgwKBGV0YWcYAiABKAkSEgoKcmVxdWVzdF9pZBgDIAEoCRISCgpwcm9kdWN0X2lkGAQgASgJEhAKCHF1YW50aXR5GAUgASgFIloKEVJlbW92ZUl0ZW1SZXF1ZXN0Eg8KB2NhcnRfaWQYASABKAkSDAoEZXRhZxgCIAEoCRISCgpyZXF1ZXN0X2lkGAMgASgJEhIKCnByb2R1Y3RfaWQYBCABKAkiRQoQQ2xlYXJDYXJ0UmVxdWVzdBIPCgdjYXJ0X2lkGAEgASgJEgwKBGV0YWcYAiABKAkSEgoKcmVxdWVzdF9pZBgDIAEoCSItChBNZXJnZUNhcnRSZXF1ZXN0EhkKEWFub255bW91c19jYXJ0X2lkGAEgASgJIm4KEU1lcmdlQ2FydFJlc3BvbnNlEiAKBGNhcnQYASABKAsyEi5zaG9wLmNhcnQudjEuQ2FydBIaChJjYXBwZWRfcHJvZHVjdF9pZHMYAiADKAkSGwoTZHJvcHBlZF9wcm9kdWN0X2lkcxgDIAMoCSKeAQoTQ2hlY2tvdXRDYXJ0UmVxdWVzdBIPCgdjYXJ0X2lkGAEgASgJEgwKBGV0YWcYAiABKAkSNQoOcGF5bWVudF9tZXRob2QYAyABKAsyHS5zaG9wLmNvbW1vbi52MS5QYXltZW50TWV0aG9kEjEKEHNoaXBwaW5nX2FkZHJlc3MYBCABKAsyFy5zaG9wLmNvbW1vbi52MS5BZGRyZXNzIjwKFENoZWNrb3V0Q2FydFJlc3BvbnNlEiQKBW9yZGVyGAEgASgLMhUuc2hvcC5vcmRlcnMudjEuT3JkZXIy9QMKC0NhcnRTZXJ2aWNlEjsKB0dldENhcnQSHC5zaG9wLmNhcnQudjEuR2V0Q2FydFJlcXVlc3QaEi5zaG9wLmNhcnQudjEuQ2FydBI7CgdBZGRJdGVtEhwuc2hvcC5jYXJ0LnYxLkFkZEl0ZW1SZXF1ZXN0GhIuc2hvcC5jYXJ0LnYxLkNhcnQSQwoLU2V0UXVhbnRpdHkSIC5zaG9wLmNhcnQudjEuU2V0UXVhbnRpdHlSZXF1ZXN0GhIuc2hvcC5jYXJ0LnYxLkNhcnQSQQoKUmVtb3ZlSXRlbRIfLnNob3AuY2FydC52MS5SZW1vdmVJdGVtUmVxdWVzdBoSLnNob3AuY2FydC52MS5DYXJ0Ej8KCUNsZWFyQ2FydBIeLnNob3AuY2FydC52MS5DbGVhckNhcnRSZXF1ZXN0GhIuc2hvcC5jYXJ0LnYxLkNhcnQSTAoJTWVyZ2VDYXJ0Eh4uc2hvcC5jYXJ0LnYxLk1lcmdlQ2FydFJlcXVlc3QaHy5zaG9wLmNhcnQudjEuTWVyZ2VDYXJ0UmVzcG9uc2USVQoMQ2hlY2tvdXRDYXJ0EiEuc2hvcC5jYXJ0LnYxLkNoZWNrb3V0Q2FydFJlcXVlc3QaIi5zaG9wLmNhcnQudjEuQ2hlY2tvdXRDYXJ0UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_shop_common_v1_address, file_shop_common_v1_money, file_shop_common_v1_payment_method, file_shop_orders_v1_orders]);
 
 /**
  * A shopping cart.
@@ -396,6 +402,70 @@ export const MergeCartResponseSchema: GenMessage<MergeCartResponse> = /*@__PURE_
   messageDesc(file_shop_cart_v1_cart, 8);
 
 /**
+ * Request for CartService.CheckoutCart.
+ *
+ * @generated from message shop.cart.v1.CheckoutCartRequest
+ */
+export type CheckoutCartRequest = Message<"shop.cart.v1.CheckoutCartRequest"> & {
+  /**
+   * The customer's cart: empty, or its id.
+   *
+   * @generated from field: string cart_id = 1;
+   */
+  cartId: string;
+
+  /**
+   * The cart's etag as the customer reviewed it; required.
+   *
+   * @generated from field: string etag = 2;
+   */
+  etag: string;
+
+  /**
+   * How the order is paid, as in CreateOrderRequest. Passed on to the orders
+   * service and never stored by the cart service.
+   *
+   * @generated from field: shop.common.v1.PaymentMethod payment_method = 3;
+   */
+  paymentMethod?: PaymentMethod | undefined;
+
+  /**
+   * Where the order goes, as in CreateOrderRequest.
+   *
+   * @generated from field: shop.common.v1.Address shipping_address = 4;
+   */
+  shippingAddress?: Address | undefined;
+};
+
+/**
+ * Describes the message shop.cart.v1.CheckoutCartRequest.
+ * Use `create(CheckoutCartRequestSchema)` to create a new message.
+ */
+export const CheckoutCartRequestSchema: GenMessage<CheckoutCartRequest> = /*@__PURE__*/
+  messageDesc(file_shop_cart_v1_cart, 9);
+
+/**
+ * Response for CartService.CheckoutCart.
+ *
+ * @generated from message shop.cart.v1.CheckoutCartResponse
+ */
+export type CheckoutCartResponse = Message<"shop.cart.v1.CheckoutCartResponse"> & {
+  /**
+   * The order, as CreateOrder returns it.
+   *
+   * @generated from field: shop.orders.v1.Order order = 1;
+   */
+  order?: Order | undefined;
+};
+
+/**
+ * Describes the message shop.cart.v1.CheckoutCartResponse.
+ * Use `create(CheckoutCartResponseSchema)` to create a new message.
+ */
+export const CheckoutCartResponseSchema: GenMessage<CheckoutCartResponse> = /*@__PURE__*/
+  messageDesc(file_shop_cart_v1_cart, 10);
+
+/**
  * The shopping cart, kept by the server so it follows the customer from one
  * device to another.
  *
@@ -428,6 +498,11 @@ export const MergeCartResponseSchema: GenMessage<MergeCartResponse> = /*@__PURE_
  * `price_changed` and the price the customer saw before, until the customer
  * next changes that line (AddItem or SetQuantity), which acknowledges it.
  * When the catalog deletes a product, its lines show `unavailable`.
+ *
+ * Checkout: CheckoutCart places an order for exactly what the cart holds at
+ * the version the customer reviewed. The cart is emptied of what was ordered
+ * only once the order is confirmed; an order that fails (a declined payment,
+ * out of stock) leaves the cart as it was.
  *
  * Expiry: a cart not changed for the idle time (30 days unless configured
  * otherwise, `CART_IDLE_EXPIRY`) is deleted; `expire_time` says when.
@@ -503,6 +578,37 @@ export const CartService: GenService<{
     methodKind: "unary";
     input: typeof MergeCartRequestSchema;
     output: typeof MergeCartResponseSchema;
+  },
+  /**
+   * For a signed-in customer: places an order (OrderService.CreateOrder, as
+   * the customer) for exactly the lines the cart holds at `etag`, and
+   * returns it as CreateOrder does (CONFIRMED, FAILED with its reason, or a
+   * state in between that the orders service finishes by itself).
+   *
+   * One order per cart version: the order's request id is derived from the
+   * cart and its version (`cart-<cart id>-<version>`), so a retry with the
+   * same etag returns the same order, even after the cart has moved on, and
+   * never places a second one. The ordered lines leave the cart when the
+   * order is confirmed (`orders.order.confirmed`; a line the customer added
+   * to meanwhile keeps the difference), never before. An order that fails
+   * or is cancelled before it is confirmed leaves the lines as they were but
+   * moves the cart to a new version, so checking out again is a new attempt
+   * (a new order) rather than the failed one returned again.
+   *
+   * Refused before any order is placed: ABORTED, reason ETAG_MISMATCH, if
+   * the cart is no longer at `etag` and no checkout was made at it (read the
+   * cart again and review it); FAILED_PRECONDITION, reason CART_EMPTY, for
+   * an empty cart, or reason CART_LINES_UNAVAILABLE with the products'
+   * ids in the metadata (`product_ids`) when some line can no longer be
+   * bought. What the orders service refuses (an invalid card or address,
+   * an unknown product) comes back as it answered, with its field names.
+   *
+   * @generated from rpc shop.cart.v1.CartService.CheckoutCart
+   */
+  checkoutCart: {
+    methodKind: "unary";
+    input: typeof CheckoutCartRequestSchema;
+    output: typeof CheckoutCartResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_shop_cart_v1_cart, 0);
