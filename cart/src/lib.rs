@@ -7,14 +7,13 @@
 //! events, kept in a local table, so no call ever waits on the catalog.
 //!
 //! Layers, calling downwards only: [`api`] (tonic, callers, validation,
-//! error mapping) and [`handler`] (events) and [`expiry`] (the sweeper)
-//! -> [`domain`] (limits and rules) -> [`store`] (diesel on SQLite or
+//! error mapping) and [`handler`] (events) and the expiry sweep (a
+//! `platform::sweeper` task) -> [`domain`] (limits and rules) -> [`store`] (diesel on SQLite or
 //! PostgreSQL). [`serve`] assembles them.
 
 pub mod api;
 pub mod domain;
 pub mod error;
-pub mod expiry;
 pub mod handler;
 pub mod store;
 
@@ -123,9 +122,13 @@ pub async fn serve(
         api::policy(),
     );
     service.consume_events(handler::CONSUMER, Arc::new(handler));
-    service
-        .background
-        .spawn("cart expiry", expiry::run(store, sweep_interval));
+    // Idle carts go; each is deleted only while still expired, so a write
+    // racing the sweep keeps its cart.
+    let sweep = platform::sweeper::run("expired carts deleted", sweep_interval, move |limit| {
+        let store = store.clone();
+        async move { store.delete_expired(limit).await }
+    });
+    service.background.spawn("cart expiry", sweep);
     platform::service::serve_service(service, listener, shutdown).await?;
     Ok(())
 }

@@ -12,7 +12,6 @@ pub mod error;
 pub mod events;
 pub mod seed;
 pub mod store;
-pub mod sweeper;
 
 use std::{future::Future, time::Duration};
 
@@ -111,9 +110,17 @@ pub async fn serve(
         &api::SERVICE_NAMES,
         api::policy(),
     );
-    service
-        .background
-        .spawn("reservation sweeper", sweeper::run(store, sweep_interval));
+    // Expired holds go back on sale; one conditional update per
+    // reservation, so replicas sweeping at once release each once.
+    let sweep = platform::sweeper::run(
+        "expired reservations released",
+        sweep_interval,
+        move |limit| {
+            let store = store.clone();
+            async move { store.release_expired(limit).await }
+        },
+    );
+    service.background.spawn("reservation sweeper", sweep);
     service.publish_events();
     platform::service::serve_service(service, listener, shutdown).await?;
     Ok(())

@@ -25,6 +25,7 @@ pub mod resilience;
 pub mod server;
 pub mod service;
 pub mod shutdown;
+pub mod sweeper;
 pub mod telemetry;
 pub mod tls;
 pub mod values;
