@@ -23,6 +23,7 @@ pub use shop::cart::v1 as cart;
 pub use shop::catalog::v1 as catalog;
 pub use shop::common::v1 as common;
 pub use shop::events::v1 as events;
+pub use shop::fulfilment::v1 as fulfilment;
 pub use shop::notifications::v1 as notifications;
 pub use shop::orders::v1 as orders;
 pub use shop::payments::v1 as payments;

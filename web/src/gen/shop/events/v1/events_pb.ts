@@ -8,6 +8,8 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Product } from "../../catalog/v1/catalog_pb";
 import { file_shop_catalog_v1_catalog } from "../../catalog/v1/catalog_pb";
+import type { Shipment } from "../../fulfilment/v1/fulfilment_pb";
+import { file_shop_fulfilment_v1_fulfilment } from "../../fulfilment/v1/fulfilment_pb";
 import type { Order } from "../../orders/v1/orders_pb";
 import { file_shop_orders_v1_orders } from "../../orders/v1/orders_pb";
 import type { Payment, Refund } from "../../payments/v1/payments_pb";
@@ -18,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shop/events/v1/events.proto.
  */
 export const file_shop_events_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChtzaG9wL2V2ZW50cy92MS9ldmVudHMucHJvdG8SDnNob3AuZXZlbnRzLnYxIuMDCgVFdmVudBIQCghldmVudF9pZBgBIAEoCRIMCgR0eXBlGAIgASgJEhQKDGFnZ3JlZ2F0ZV9pZBgDIAEoCRIaChJhZ2dyZWdhdGVfc2VxdWVuY2UYBCABKAMSLgoKb2NjdXJfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLdHJhY2VwYXJlbnQYBiABKAkSLQoFb3JkZXIYCiABKAsyHC5zaG9wLmV2ZW50cy52MS5PcmRlckNoYW5nZWRIABIxCgdwYXltZW50GAsgASgLMh4uc2hvcC5ldmVudHMudjEuUGF5bWVudENoYW5nZWRIABIxCgdwcm9kdWN0GAwgASgLMh4uc2hvcC5ldmVudHMudjEuUHJvZHVjdENoYW5nZWRIABI5Cg9wcm9kdWN0X2RlbGV0ZWQYDSABKAsyHi5zaG9wLmV2ZW50cy52MS5Qcm9kdWN0RGVsZXRlZEgAEi0KCXN0b2NrX2xvdxgOIAEoCzIYLnNob3AuZXZlbnRzLnYxLlN0b2NrTG93SAASOQoPdXNlcl9yZWdpc3RlcmVkGA8gASgLMh4uc2hvcC5ldmVudHMudjEuVXNlclJlZ2lzdGVyZWRIAEIJCgdwYXlsb2FkIjQKDE9yZGVyQ2hhbmdlZBIkCgVvcmRlchgBIAEoCzIVLnNob3Aub3JkZXJzLnYxLk9yZGVyImYKDlBheW1lbnRDaGFuZ2VkEioKB3BheW1lbnQYASABKAsyGS5zaG9wLnBheW1lbnRzLnYxLlBheW1lbnQSKAoGcmVmdW5kGAIgASgLMhguc2hvcC5wYXltZW50cy52MS5SZWZ1bmQidwoOUHJvZHVjdENoYW5nZWQSKQoHcHJvZHVjdBgBIAEoCzIYLnNob3AuY2F0YWxvZy52MS5Qcm9kdWN0EiEKFHByZXZpb3VzX3ByaWNlX21pbm9yGAIgASgDSACIAQFCFwoVX3ByZXZpb3VzX3ByaWNlX21pbm9yIjIKDlByb2R1Y3REZWxldGVkEhIKCnByb2R1Y3RfaWQYASABKAkSDAoEbmFtZRgCIAEoCSJECghTdG9ja0xvdxISCgpwcm9kdWN0X2lkGAEgASgJEhEKCWF2YWlsYWJsZRgCIAEoAxIRCgl0aHJlc2hvbGQYAyABKAMiRgoOVXNlclJlZ2lzdGVyZWQSDwoHdXNlcl9pZBgBIAEoCRINCgVlbWFpbBgCIAEoCRIUCgxkaXNwbGF5X25hbWUYAyABKAliBnByb3RvMw", [file_google_protobuf_timestamp, file_shop_catalog_v1_catalog, file_shop_orders_v1_orders, file_shop_payments_v1_payments]);
+  fileDesc("ChtzaG9wL2V2ZW50cy92MS9ldmVudHMucHJvdG8SDnNob3AuZXZlbnRzLnYxIpgECgVFdmVudBIQCghldmVudF9pZBgBIAEoCRIMCgR0eXBlGAIgASgJEhQKDGFnZ3JlZ2F0ZV9pZBgDIAEoCRIaChJhZ2dyZWdhdGVfc2VxdWVuY2UYBCABKAMSLgoKb2NjdXJfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLdHJhY2VwYXJlbnQYBiABKAkSLQoFb3JkZXIYCiABKAsyHC5zaG9wLmV2ZW50cy52MS5PcmRlckNoYW5nZWRIABIxCgdwYXltZW50GAsgASgLMh4uc2hvcC5ldmVudHMudjEuUGF5bWVudENoYW5nZWRIABIxCgdwcm9kdWN0GAwgASgLMh4uc2hvcC5ldmVudHMudjEuUHJvZHVjdENoYW5nZWRIABI5Cg9wcm9kdWN0X2RlbGV0ZWQYDSABKAsyHi5zaG9wLmV2ZW50cy52MS5Qcm9kdWN0RGVsZXRlZEgAEi0KCXN0b2NrX2xvdxgOIAEoCzIYLnNob3AuZXZlbnRzLnYxLlN0b2NrTG93SAASOQoPdXNlcl9yZWdpc3RlcmVkGA8gASgLMh4uc2hvcC5ldmVudHMudjEuVXNlclJlZ2lzdGVyZWRIABIzCghzaGlwbWVudBgQIAEoCzIfLnNob3AuZXZlbnRzLnYxLlNoaXBtZW50Q2hhbmdlZEgAQgkKB3BheWxvYWQiNAoMT3JkZXJDaGFuZ2VkEiQKBW9yZGVyGAEgASgLMhUuc2hvcC5vcmRlcnMudjEuT3JkZXIiZgoOUGF5bWVudENoYW5nZWQSKgoHcGF5bWVudBgBIAEoCzIZLnNob3AucGF5bWVudHMudjEuUGF5bWVudBIoCgZyZWZ1bmQYAiABKAsyGC5zaG9wLnBheW1lbnRzLnYxLlJlZnVuZCJ3Cg5Qcm9kdWN0Q2hhbmdlZBIpCgdwcm9kdWN0GAEgASgLMhguc2hvcC5jYXRhbG9nLnYxLlByb2R1Y3QSIQoUcHJldmlvdXNfcHJpY2VfbWlub3IYAiABKANIAIgBAUIXChVfcHJldmlvdXNfcHJpY2VfbWlub3IiMgoOUHJvZHVjdERlbGV0ZWQSEgoKcHJvZHVjdF9pZBgBIAEoCRIMCgRuYW1lGAIgASgJIkQKCFN0b2NrTG93EhIKCnByb2R1Y3RfaWQYASABKAkSEQoJYXZhaWxhYmxlGAIgASgDEhEKCXRocmVzaG9sZBgDIAEoAyJGCg5Vc2VyUmVnaXN0ZXJlZBIPCgd1c2VyX2lkGAEgASgJEg0KBWVtYWlsGAIgASgJEhQKDGRpc3BsYXlfbmFtZRgDIAEoCSJBCg9TaGlwbWVudENoYW5nZWQSLgoIc2hpcG1lbnQYASABKAsyHC5zaG9wLmZ1bGZpbG1lbnQudjEuU2hpcG1lbnRiBnByb3RvMw", [file_google_protobuf_timestamp, file_shop_catalog_v1_catalog, file_shop_fulfilment_v1_fulfilment, file_shop_orders_v1_orders, file_shop_payments_v1_payments]);
 
 /**
  * What happened in the shop, published by the service that made it happen
@@ -53,7 +55,11 @@ export const file_shop_events_v1_events: GenFile = /*@__PURE__*/
  * - `catalog.product.deleted` (catalog): the product is gone;
  * - `catalog.stock.low` (catalog): a product's available stock fell below
  *   the configured threshold (sent once per crossing, not for every sale);
- * - `accounts.user.registered` (the gateway's accounts): a user signed up.
+ * - `accounts.user.registered` (the gateway's accounts): a user signed up;
+ * - `fulfilment.shipment.created` (fulfilment): a confirmed order's shipment
+ *   was created (PENDING);
+ * - `fulfilment.shipment.packed`, `.shipped` (carrier and tracking number
+ *   set), `.delivered`, `.cancelled` (fulfilment): the shipment moved on.
  *
  * Payloads never carry secrets: cards appear as brand and last four digits,
  * as in the APIs' own messages.
@@ -159,6 +165,14 @@ export type Event = Message<"shop.events.v1.Event"> & {
      */
     value: UserRegistered;
     case: "userRegistered";
+  } | {
+    /**
+     * For `fulfilment.shipment.*`.
+     *
+     * @generated from field: shop.events.v1.ShipmentChanged shipment = 16;
+     */
+    value: ShipmentChanged;
+    case: "shipment";
   } | { case: undefined; value?: undefined };
 };
 
@@ -344,4 +358,25 @@ export type UserRegistered = Message<"shop.events.v1.UserRegistered"> & {
  */
 export const UserRegisteredSchema: GenMessage<UserRegistered> = /*@__PURE__*/
   messageDesc(file_shop_events_v1_events, 6);
+
+/**
+ * A shipment was created or changed status.
+ *
+ * @generated from message shop.events.v1.ShipmentChanged
+ */
+export type ShipmentChanged = Message<"shop.events.v1.ShipmentChanged"> & {
+  /**
+   * The whole shipment right after the change.
+   *
+   * @generated from field: shop.fulfilment.v1.Shipment shipment = 1;
+   */
+  shipment?: Shipment | undefined;
+};
+
+/**
+ * Describes the message shop.events.v1.ShipmentChanged.
+ * Use `create(ShipmentChangedSchema)` to create a new message.
+ */
+export const ShipmentChangedSchema: GenMessage<ShipmentChanged> = /*@__PURE__*/
+  messageDesc(file_shop_events_v1_events, 7);
 
