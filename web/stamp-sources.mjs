@@ -9,7 +9,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const web = dirname(fileURLToPath(import.meta.url));
-const configs = ["index.html", "package-lock.json", "tsconfig.json", "vite.config.ts"];
+const configs = [
+  "compress.mjs",
+  "index.html",
+  "package-lock.json",
+  "public/favicon.svg",
+  "tsconfig.json",
+  "vite.config.ts",
+];
 
 function filesUnder(dir) {
   return readdirSync(join(web, dir), { withFileTypes: true }).flatMap((entry) => {

@@ -3,12 +3,14 @@
 //!
 //! [`WebLayer`] answers the page's GETs before the grpc-web translation,
 //! and any other request that is not gRPC or grpc-web with 404 Not Found
-//! (the translation would call it a bad request).
+//! (the translation would call it a bad request). Text files are served
+//! brotli- or gzip-compressed when the browser accepts it, from copies the
+//! web build made (`web/compress.mjs`), so nothing is compressed per request.
 
 use axum::{
     Router,
     extract::Path,
-    http::{StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
 };
@@ -22,19 +24,27 @@ use tower::{Layer, Service, ServiceExt};
 
 static DIST: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../web/dist");
 
-/// `GET /` (the page) and `GET /assets/...` (its scripts and styles).
+/// The icon, also at the path browsers ask for without reading the page.
+const ICONS: [&str; 2] = ["/favicon.svg", "/favicon.ico"];
+
+/// `GET /` (the page), `GET /assets/...` (its scripts and styles) and the icon.
 fn router() -> Router {
     Router::new()
         .route("/", get(index))
         .route("/index.html", get(index))
         .route("/assets/{*path}", get(asset))
+        .route(ICONS[0], get(icon))
+        .route(ICONS[1], get(icon))
 }
 
 /// Whether a request is for the storefront's files.
 fn is_page_request<B>(request: &http::Request<B>) -> bool {
     let path = request.uri().path();
     matches!(*request.method(), http::Method::GET | http::Method::HEAD)
-        && (path == "/" || path == "/index.html" || path.starts_with("/assets/"))
+        && (path == "/"
+            || path == "/index.html"
+            || path.starts_with("/assets/")
+            || ICONS.contains(&path))
 }
 
 /// 404 with a short plain-text body: what the gateway answers to any URL
@@ -110,31 +120,74 @@ where
     }
 }
 
-async fn index() -> Response {
+async fn index(headers: HeaderMap) -> Response {
     // The page names its assets by content hash, so only it must be fresh.
-    file("index.html", "no-cache")
+    file("index.html", "no-cache", &headers)
 }
 
-async fn asset(Path(path): Path<String>) -> Response {
+async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
     file(
         &format!("assets/{path}"),
         "public, max-age=31536000, immutable",
+        &headers,
     )
 }
 
-fn file(path: &str, cache: &'static str) -> Response {
-    match DIST.get_file(path) {
-        Some(file) => (
-            [
-                (header::CONTENT_TYPE, content_type(path)),
-                (header::CACHE_CONTROL, cache),
-                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            ],
-            file.contents(),
-        )
-            .into_response(),
-        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+async fn icon(headers: HeaderMap) -> Response {
+    file("favicon.svg", "public, max-age=86400", &headers)
+}
+
+/// The embedded file `path`, in the best encoding the request accepts
+/// that the build made a copy in.
+fn file(path: &str, cache: &'static str, request: &HeaderMap) -> Response {
+    let Some(plain) = DIST.get_file(path) else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let encoded = ["br", "gzip"].into_iter().find_map(|encoding| {
+        let suffix = if encoding == "br" { "br" } else { "gz" };
+        let copy = DIST.get_file(format!("{path}.{suffix}"))?;
+        accepts(request, encoding).then_some((encoding, copy.contents()))
+    });
+    let common = [
+        (header::CONTENT_TYPE, content_type(path)),
+        (header::CACHE_CONTROL, cache),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        // Caches keep one copy per encoding.
+        (header::VARY, "Accept-Encoding"),
+    ];
+    match encoded {
+        Some((encoding, body)) => {
+            (common, [(header::CONTENT_ENCODING, encoding)], body).into_response()
+        }
+        None => (common, plain.contents()).into_response(),
     }
+}
+
+/// Whether `Accept-Encoding` allows `encoding` (named, or `*`, and not
+/// refused with `q=0`).
+fn accepts(request: &HeaderMap, encoding: &str) -> bool {
+    let offered = request
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','));
+    let mut verdict = false;
+    for item in offered {
+        let mut parts = item.split(';').map(str::trim);
+        let name = parts.next().unwrap_or_default();
+        let refused = parts.any(|p| {
+            p.strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        if name.eq_ignore_ascii_case(encoding) {
+            return !refused;
+        }
+        if name == "*" {
+            verdict = !refused;
+        }
+    }
+    verdict
 }
 
 fn content_type(path: &str) -> &'static str {
@@ -166,13 +219,98 @@ mod tests {
                 .file_name()
                 .and_then(|n| n.to_str())
                 .expect("name");
-            assert!(
-                index.contains(name)
-                    || asset
-                        .path()
-                        .extension()
-                        .is_some_and(|ext| ext.eq_ignore_ascii_case("map")),
-                "{name} is not linked"
+            let linked = name
+                .strip_suffix(".br")
+                .or_else(|| name.strip_suffix(".gz"))
+                .unwrap_or(name);
+            assert!(index.contains(linked), "{name} is not linked");
+        }
+    }
+
+    fn accepting(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT_ENCODING, value.parse().expect("a header"));
+        headers
+    }
+
+    async fn body_of(response: Response) -> Vec<u8> {
+        axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("a body")
+            .to_vec()
+    }
+
+    #[tokio::test]
+    async fn assets_go_out_in_the_best_encoding_the_browser_accepts() {
+        let script = DIST
+            .get_dir("assets")
+            .expect("assets")
+            .files()
+            .find(|f| f.path().extension().is_some_and(|e| e == "js"))
+            .expect("the script");
+        let path = script.path().to_str().expect("a path");
+        for (accept, encoding, suffix) in [
+            ("gzip, deflate, br, zstd", Some("br"), ".br"),
+            ("gzip", Some("gzip"), ".gz"),
+            ("br;q=0, gzip;q=0.5", Some("gzip"), ".gz"),
+            ("*", Some("br"), ".br"),
+            ("identity", None, ""),
+            ("gzip;q=0", None, ""),
+        ] {
+            let response = file(path, "no-cache", &accepting(accept));
+            assert_eq!(response.status(), StatusCode::OK);
+            let said = response
+                .headers()
+                .get(header::CONTENT_ENCODING)
+                .map(|v| v.to_str().expect("text").to_owned());
+            assert_eq!(said.as_deref(), encoding, "Accept-Encoding: {accept}");
+            assert_eq!(
+                response
+                    .headers()
+                    .get(header::VARY)
+                    .map(http::HeaderValue::as_bytes),
+                Some(&b"Accept-Encoding"[..])
+            );
+            let expected = DIST
+                .get_file(format!("{path}{suffix}"))
+                .expect("the copy")
+                .contents();
+            assert_eq!(
+                body_of(response).await,
+                expected,
+                "Accept-Encoding: {accept}"
+            );
+        }
+        let plain = DIST.get_file(path).expect("the script").contents().len();
+        let br = DIST
+            .get_file(format!("{path}.br"))
+            .expect("br")
+            .contents()
+            .len();
+        assert!(
+            br * 3 < plain,
+            "compressed to under a third: {br} of {plain}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_icon_is_served_where_browsers_look_for_it() {
+        for path in ICONS {
+            let response = router()
+                .oneshot(
+                    http::Request::get(path)
+                        .body(axum::body::Body::empty())
+                        .expect("a request"),
+                )
+                .await
+                .expect("an answer");
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            assert_eq!(
+                response
+                    .headers()
+                    .get(header::CONTENT_TYPE)
+                    .map(http::HeaderValue::as_bytes),
+                Some(&b"image/svg+xml"[..])
             );
         }
     }

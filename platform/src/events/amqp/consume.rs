@@ -19,6 +19,7 @@ use lapin::{
     message::Delivery,
     options::{
         BasicAckOptions, BasicConsumeOptions, BasicGetOptions, BasicNackOptions, BasicQosOptions,
+        BasicRejectOptions,
     },
     types::FieldTable,
 };
@@ -236,7 +237,7 @@ async fn one_by_one(
         let deliveries = delivery_count(delivery) + 1;
         if deliveries < limit {
             tracing::warn!(consumer = consumer.name, event_id = %event.event_id, deliveries, %reason, "event rejected; requeued");
-            requeue(vec![delivery.acker.clone()]).await?;
+            retry_rejected(&delivery.acker).await?;
             outcome = Outcome::Requeued;
             continue;
         }
@@ -306,7 +307,25 @@ fn ackers<T>(deliveries: &[(Delivery, T)]) -> Vec<Acker> {
     deliveries.iter().map(|(d, _)| d.acker.clone()).collect()
 }
 
-/// Hands deliveries back to the queue, in order.
+/// Hands back an event the handler rejected, for another try: with
+/// basic.reject, which counts as a failed delivery (`x-delivery-count`) on
+/// every RabbitMQ version, so the limit is reached and the event
+/// dead-lettered. (Since RabbitMQ 4.3, basic.nack hands a message back
+/// without counting it: a poison event requeued that way would come back
+/// for ever, at the head of an ordered queue.)
+async fn retry_rejected(acker: &Acker) -> Result<(), ConsumeError> {
+    let options = BasicRejectOptions { requeue: true };
+    if answered("requeue", acker.reject(options)).await? {
+        Ok(())
+    } else {
+        Err(AmqpError::ChannelClosed.into())
+    }
+}
+
+/// Hands deliveries back to the queue, in order, for a passing failure
+/// (the database is down): with basic.nack, which RabbitMQ 4.3 and later
+/// do not count as a failed delivery, so an outage does not spend the
+/// events' delivery limit (older versions count it).
 async fn requeue(ackers: Vec<Acker>) -> Result<(), ConsumeError> {
     let options = BasicNackOptions {
         multiple: false,
