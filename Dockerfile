@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 #
-# One image for all six services: gateway, catalog, orders, payments,
-# notifications and cart.
+# One image for all seven services: gateway, catalog, orders, payments,
+# notifications, cart and fulfilment.
 # The container command picks the binary (/usr/local/bin/<service>); see
 # k8s/README.md for why there is one image rather than four.
 #
@@ -32,5 +32,5 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
 FROM gcr.io/distroless/cc-debian12:nonroot
 COPY --from=build /out/ /usr/local/bin/
 USER 65532:65532
-EXPOSE 8080 50051 50052 50053 50054 50055 9090
+EXPOSE 8080 50051 50052 50053 50054 50055 50056 9090
 CMD ["/usr/local/bin/gateway"]

@@ -19,6 +19,7 @@ pub struct Services {
     pub payments: payments::Config,
     pub notifications: notifications::Config,
     pub cart: cart::Config,
+    pub fulfilment: fulfilment::Config,
     pub gateway: gateway::Config,
 }
 
@@ -32,6 +33,7 @@ impl Services {
             &mut self.payments.common,
             &mut self.notifications.common,
             &mut self.cart.common,
+            &mut self.fulfilment.common,
             &mut self.gateway.common,
         ] {
             common.events = events.clone();
@@ -46,6 +48,7 @@ impl Services {
             payments,
             notifications,
             cart,
+            fulfilment,
             gateway,
         } = self;
         let l = &mut listeners;
@@ -56,6 +59,7 @@ impl Services {
                 notifications::serve(notifications, l, s)
             })?,
             on(l, "cart", |l, s| cart::serve(cart, l, s))?,
+            on(l, "fulfilment", |l, s| fulfilment::serve(fulfilment, l, s))?,
             on(l, "orders", |l, s| orders::serve(orders, l, s))?,
             on(l, "gateway", |l, s| gateway::serve(gateway, l, s))?,
         ];

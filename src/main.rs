@@ -1,6 +1,7 @@
 //! `shop`: runs Shop on one machine with one command (`cargo run`): the
 //! gateway (storefront, accounts, public API), catalog (with a demo
-//! catalog), orders, payments, notifications and cart on loopback, with SQLite
+//! catalog), orders, payments, notifications, cart and fulfilment (its demo
+//! mode on: shipments move along by themselves) on loopback, with SQLite
 //! files, development keys and the emails the shop sends (as .eml files,
 //! unless --smtp-url names a server) in one data directory, and demo
 //! accounts.
@@ -263,6 +264,9 @@ async fn run(data_dir: PathBuf, args: RunArgs) -> Result<(), Box<dyn std::error:
     notifications.shop.url = format!("{}/", url("gateway")?);
     let mail = notifications.transport.describe();
     let cart = cart::Config::new(sqlite(&data_dir, "cart"), verifier.clone(), url("orders")?);
+    let mut fulfilment = fulfilment::Config::new(sqlite(&data_dir, "fulfilment"), verifier.clone());
+    // A newcomer sees an order reach DELIVERED without playing the warehouse.
+    fulfilment.demo_advance = Some(Duration::from_secs(20));
     let mut services = shop::Services {
         catalog,
         payments: payments::Config::new(sqlite(&data_dir, "payments"), verifier.clone()),
@@ -275,6 +279,7 @@ async fn run(data_dir: PathBuf, args: RunArgs) -> Result<(), Box<dyn std::error:
         ),
         notifications,
         cart,
+        fulfilment,
         gateway: gateway_config(&data_dir, url)?,
     };
     // With no broker (a laptop), events travel through the services'

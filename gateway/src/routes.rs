@@ -10,6 +10,7 @@ use contracts::{
         catalog_service_server::SERVICE_NAME as CATALOG,
         inventory_service_server::SERVICE_NAME as INVENTORY,
     },
+    fulfilment::fulfilment_service_server::SERVICE_NAME as FULFILMENT,
     notifications::notification_service_server::SERVICE_NAME as NOTIFICATIONS,
     orders::order_service_server::SERVICE_NAME as ORDERS,
     payments::payment_service_server::SERVICE_NAME as PAYMENTS,
@@ -30,6 +31,7 @@ pub const ROUTED: &[(&str, &str)] = &[
     (PAYMENTS, "payments"),
     (NOTIFICATIONS, "notifications"),
     (CART, "cart"),
+    (FULFILMENT, "fulfilment"),
 ];
 
 /// The backends the route table names, each once, in table order.
@@ -91,6 +93,13 @@ pub fn policy() -> Policy {
         .rule(CART, "ClearCart", public())
         .rule(CART, "MergeCart", signed_in())
         .rule(CART, "CheckoutCart", signed_in())
+        // Customers read their own orders' shipments (the service checks
+        // whose); the warehouse's work is for admins.
+        .rule(FULFILMENT, "GetShipment", signed_in())
+        .rule(FULFILMENT, "ListShipments", admin())
+        .rule(FULFILMENT, "PackShipment", admin())
+        .rule(FULFILMENT, "ShipShipment", admin())
+        .rule(FULFILMENT, "DeliverShipment", admin())
 }
 
 /// Methods the gateway serves to anyone besides its access table: health

@@ -616,6 +616,7 @@ async fn reflection_describes_the_methods_the_gateway_routes_and_no_others() {
             "shop.cart.v1.CartService",
             "shop.catalog.v1.CatalogService",
             "shop.catalog.v1.InventoryService",
+            "shop.fulfilment.v1.FulfilmentService",
             "shop.notifications.v1.NotificationService",
             "shop.orders.v1.OrderService",
             "shop.payments.v1.PaymentService",

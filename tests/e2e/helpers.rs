@@ -9,6 +9,7 @@ use contracts::{
     cart::cart_service_client::CartServiceClient,
     catalog::{self as catalog_proto, catalog_service_client::CatalogServiceClient},
     common,
+    fulfilment::fulfilment_service_client::FulfilmentServiceClient,
     notifications::notification_service_client::NotificationServiceClient,
     orders::{self as orders_proto, order_service_client::OrderServiceClient},
 };
@@ -31,6 +32,7 @@ pub struct TestShop {
     pub orders: OrderServiceClient<Channel>,
     pub notifications: NotificationServiceClient<Channel>,
     pub cart: CartServiceClient<Channel>,
+    pub fulfilment: FulfilmentServiceClient<Channel>,
     pub keys: TestAuth,
     /// Where the notifications service writes the emails it sends.
     pub mail_dir: std::path::PathBuf,
@@ -99,6 +101,17 @@ async fn bind(tls: bool) -> (TcpListener, String) {
     (listener, url)
 }
 
+/// The services with a database, in the order of their databases.
+const SERVICES: [&str; 7] = [
+    "catalog",
+    "orders",
+    "payments",
+    "gateway",
+    "notifications",
+    "cart",
+    "fulfilment",
+];
+
 impl TestShop {
     pub async fn spawn() -> Self {
         Self::spawn_with(|_| {}).await
@@ -126,7 +139,7 @@ impl TestShop {
     ) -> Self {
         let keys = TestAuth::new();
         let mut databases = Vec::new();
-        for _ in 0..6 {
+        for _ in 0..SERVICES.len() {
             databases.push(TestDatabase::new().await);
         }
         let tls = ca.is_some();
@@ -135,6 +148,7 @@ impl TestShop {
         let (payments_listener, payments_url) = bind(tls).await;
         let (notifications_listener, notifications_url) = bind(tls).await;
         let (cart_listener, cart_url) = bind(tls).await;
+        let (fulfilment_listener, fulfilment_url) = bind(tls).await;
         let (gateway_listener, gateway_url) = bind(tls).await;
         let address = gateway_listener.local_addr().expect("address");
         let backends = Backends {
@@ -151,6 +165,7 @@ impl TestShop {
             payments: payments_config(databases[2].url(), &keys, ca),
             notifications: notifications_config(databases[4].url(), &keys, ca, &mail_dir),
             cart: cart_config(databases[5].url(), &keys, ca, &orders_url),
+            fulfilment: fulfilment_config(databases[6].url(), &keys, ca),
             gateway: gateway_config(
                 databases[3].url(),
                 &keys,
@@ -161,6 +176,7 @@ impl TestShop {
                     ("payments", payments_url.clone()),
                     ("notifications", notifications_url),
                     ("cart", cart_url),
+                    ("fulfilment", fulfilment_url),
                 ],
             ),
         };
@@ -182,6 +198,7 @@ impl TestShop {
             listeners.insert("payments", payments_listener);
             listeners.insert("notifications", notifications_listener);
             listeners.insert("cart", cart_listener);
+            listeners.insert("fulfilment", fulfilment_listener);
             listeners.insert("gateway", gateway);
             shop::serve(services, listeners, shutdown)
         });
@@ -194,6 +211,7 @@ impl TestShop {
             orders: OrderServiceClient::new(channel.clone()),
             notifications: NotificationServiceClient::new(channel.clone()),
             cart: CartServiceClient::new(channel.clone()),
+            fulfilment: FulfilmentServiceClient::new(channel.clone()),
             channel,
             keys,
             backends,
@@ -208,17 +226,10 @@ impl TestShop {
     /// Stops every service and waits until they have drained.
     /// The database of the service `name` (tests reading behind its back).
     pub fn database_url(&self, name: &str) -> &str {
-        let at = [
-            "catalog",
-            "orders",
-            "payments",
-            "gateway",
-            "notifications",
-            "cart",
-        ]
-        .iter()
-        .position(|service| *service == name)
-        .unwrap_or_else(|| panic!("no service {name}"));
+        let at = SERVICES
+            .iter()
+            .position(|service| *service == name)
+            .unwrap_or_else(|| panic!("no service {name}"));
         self.databases[at].url()
     }
 
@@ -328,6 +339,18 @@ fn cart_config(
     config
 }
 
+/// Fulfilment as the shop runs it (no demo mode: the tests play the
+/// warehouse); with a CA, serving mutual TLS.
+fn fulfilment_config(
+    database_url: &str,
+    keys: &TestAuth,
+    ca: Option<&TestCa>,
+) -> fulfilment::Config {
+    let mut config = fulfilment::Config::new(database_url, keys.verifier());
+    config.common.tls = ca.map(TestCa::mutual_server_tls);
+    config
+}
+
 /// Orders as the shop runs it; with a CA, serving and calling over
 /// mutual TLS.
 fn orders_config(
@@ -355,7 +378,7 @@ fn gateway_config(
     database_url: &str,
     keys: &TestAuth,
     ca: Option<&TestCa>,
-    backends: [(&str, String); 5],
+    backends: [(&str, String); 6],
 ) -> gateway::Config {
     let mut config = gateway::Config::new(
         database_url,

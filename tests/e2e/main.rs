@@ -1,10 +1,12 @@
 //! End-to-end tests: the whole shop in-process (gateway, catalog, orders,
-//! payments, notifications on 127.0.0.1:0), driven from outside through the gateway only,
-//! with generated gRPC clients and a grpc-web client.
+//! payments, notifications, cart, fulfilment on 127.0.0.1:0), driven from
+//! outside through the gateway only, with generated gRPC clients and a
+//! grpc-web client.
 
 mod abuse;
 mod authorization;
 mod cart;
+mod fulfilment;
 mod fuzz;
 mod grpc_web;
 mod grpc_web_wire;

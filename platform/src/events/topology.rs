@@ -18,6 +18,11 @@ pub mod types {
     pub const PRODUCT_DELETED: &str = "catalog.product.deleted";
     pub const STOCK_LOW: &str = "catalog.stock.low";
     pub const USER_REGISTERED: &str = "accounts.user.registered";
+    pub const SHIPMENT_CREATED: &str = "fulfilment.shipment.created";
+    pub const SHIPMENT_PACKED: &str = "fulfilment.shipment.packed";
+    pub const SHIPMENT_SHIPPED: &str = "fulfilment.shipment.shipped";
+    pub const SHIPMENT_DELIVERED: &str = "fulfilment.shipment.delivered";
+    pub const SHIPMENT_CANCELLED: &str = "fulfilment.shipment.cancelled";
 }
 
 /// A consumer (one queue) and the event types it receives.
@@ -48,6 +53,14 @@ pub const SUBSCRIPTIONS: &[Subscription] = &[
             // How the orders placed from carts end.
             types::ORDER_CONFIRMED,
             types::ORDER_FAILED,
+            types::ORDER_CANCELLED,
+        ],
+    },
+    Subscription {
+        consumer: "fulfilment",
+        bindings: &[
+            // A confirmed order is shipped; a cancelled one is not.
+            types::ORDER_CONFIRMED,
             types::ORDER_CANCELLED,
         ],
     },
@@ -114,6 +127,11 @@ mod tests {
             types::PRODUCT_DELETED,
             types::STOCK_LOW,
             types::USER_REGISTERED,
+            types::SHIPMENT_CREATED,
+            types::SHIPMENT_PACKED,
+            types::SHIPMENT_SHIPPED,
+            types::SHIPMENT_DELIVERED,
+            types::SHIPMENT_CANCELLED,
         ];
         for subscription in SUBSCRIPTIONS {
             for binding in subscription.bindings {

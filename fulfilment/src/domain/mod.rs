@@ -1,0 +1,169 @@
+//! The fulfilment service's values and rules, pure (no I/O, no tonic):
+//! validated ids and texts, a shipment and what it holds, and, in
+//! [`life`], the status machine every change goes through.
+
+pub mod life;
+
+use platform::paging::{Cursor, PageSize};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+pub use life::{Change, Status, Transition};
+
+platform::uuid_value!(
+    /// A shipment's id.
+    pub ShipmentId, "a shipment id"
+);
+
+platform::uuid_value!(
+    /// The id of the order a shipment ships.
+    pub OrderId, "an order id"
+);
+
+platform::string_value!(
+    /// The id of a user, as the gateway's tokens and the orders' events
+    /// name them.
+    pub UserId, platform::values::user_id
+);
+
+platform::string_value!(
+    /// The carrier that takes a parcel: 1 to 64 characters.
+    pub Carrier, |raw| platform::values::text(raw, 1, 64, false)
+);
+
+platform::string_value!(
+    /// A carrier's tracking number: 1 to 64 letters, digits, '-' or ' '.
+    pub TrackingNumber, tracking_number
+);
+
+/// A tracking number as carriers print them; nothing else, so it can be
+/// put in a URL or a label as it is.
+fn tracking_number(raw: &str) -> Result<String, String> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if value.chars().count() > 64 {
+        return Err("must be at most 64 characters".into());
+    }
+    if !value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ' ')
+    {
+        return Err("must contain only letters, digits, '-' and ' '".into());
+    }
+    Ok(value.to_owned())
+}
+
+/// One product in a shipment, as the order named it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Line {
+    pub product_id: String,
+    pub product_name: String,
+    pub quantity: i64,
+}
+
+/// Where a shipment goes, as the order gave it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub recipient: String,
+    pub line1: String,
+    pub line2: String,
+    pub city: String,
+    pub region: String,
+    pub postal_code: String,
+    pub country_code: String,
+}
+
+/// The carrier and tracking number a parcel left with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dispatch {
+    pub carrier: Carrier,
+    pub tracking_number: TrackingNumber,
+}
+
+/// What a confirmed order asks to be shipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewShipment {
+    pub order_id: OrderId,
+    pub user_id: UserId,
+    pub lines: Vec<Line>,
+    pub address: Address,
+}
+
+impl NewShipment {
+    /// The shipment it becomes, PENDING, created `now`.
+    pub fn into_shipment(self, now: OffsetDateTime) -> Shipment {
+        Shipment {
+            id: ShipmentId::generate(),
+            order_id: self.order_id,
+            user_id: self.user_id,
+            status: Status::Pending,
+            lines: self.lines,
+            address: self.address,
+            dispatch: None,
+            created_at: now,
+            packed_at: None,
+            shipped_at: None,
+            delivered_at: None,
+            cancelled_at: None,
+            updated_at: now,
+        }
+    }
+}
+
+/// One parcel: a confirmed order's lines, to its address, somewhere in its
+/// life.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shipment {
+    pub id: ShipmentId,
+    pub order_id: OrderId,
+    pub user_id: UserId,
+    pub status: Status,
+    pub lines: Vec<Line>,
+    pub address: Address,
+    /// Set once SHIPPED.
+    pub dispatch: Option<Dispatch>,
+    pub created_at: OffsetDateTime,
+    pub packed_at: Option<OffsetDateTime>,
+    pub shipped_at: Option<OffsetDateTime>,
+    pub delivered_at: Option<OffsetDateTime>,
+    pub cancelled_at: Option<OffsetDateTime>,
+    pub updated_at: OffsetDateTime,
+}
+
+/// A validated ListShipments request.
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    pub status: Option<Status>,
+    pub user_id: Option<UserId>,
+    pub page_size: PageSize,
+    pub after: Option<Cursor>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tracking_numbers_are_letters_digits_dashes_and_spaces() {
+        assert_eq!(
+            TrackingNumber::parse(" 1Z 999-AA1 ").map(|t| t.to_string()),
+            Ok("1Z 999-AA1".into())
+        );
+        assert!(TrackingNumber::parse("").is_err());
+        assert!(TrackingNumber::parse("   ").is_err());
+        assert!(TrackingNumber::parse("ABC/123").is_err());
+        assert!(TrackingNumber::parse("<script>").is_err());
+        assert!(TrackingNumber::parse(&"9".repeat(64)).is_ok());
+        assert!(TrackingNumber::parse(&"9".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn carriers_are_one_to_sixty_four_characters() {
+        assert!(Carrier::parse("DHL").is_ok());
+        assert!(Carrier::parse("").is_err());
+        assert!(Carrier::parse(&"x".repeat(64)).is_ok());
+        assert!(Carrier::parse(&"x".repeat(65)).is_err());
+    }
+}

@@ -1,0 +1,31 @@
+//! Everything that can go wrong in the fulfilment service, as one enum.
+//! The API layer turns each variant into a gRPC status (see `api::status`);
+//! the event handler turns the ones it meets into retry-or-reject
+//! decisions.
+
+use platform::{db::DbError, error::FieldViolation};
+
+use crate::domain::life::Refused;
+
+/// A fulfilment failure.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid request")]
+    InvalidArgument(Vec<FieldViolation>),
+    /// No such shipment for this caller (unknown, not created yet, or
+    /// another customer's).
+    #[error("no such shipment")]
+    ShipmentNotFound,
+    /// The shipment's status does not allow the change.
+    #[error(transparent)]
+    ShipmentStatus(#[from] Refused),
+    /// A stored row no longer holds what it should.
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+platform::service_error!(Error);
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

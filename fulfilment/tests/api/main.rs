@@ -1,0 +1,12 @@
+//! The fulfilment service in-process: the orders' events fed to its
+//! consumer as the platform applies them, and FulfilmentService through
+//! its generated client, as customers and admins. On SQLite, and on
+//! PostgreSQL when `TEST_DATABASE_URL` is set.
+
+mod access;
+mod demo;
+mod helpers;
+mod life;
+mod listing;
+mod operations;
+mod shipments;
