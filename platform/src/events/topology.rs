@@ -11,6 +11,8 @@ pub mod types {
     pub const ORDER_CONFIRMED: &str = "orders.order.confirmed";
     pub const ORDER_FAILED: &str = "orders.order.failed";
     pub const ORDER_CANCELLED: &str = "orders.order.cancelled";
+    pub const ORDER_SHIPPED: &str = "orders.order.shipped";
+    pub const ORDER_DELIVERED: &str = "orders.order.delivered";
     pub const PAYMENT_CAPTURED: &str = "payments.payment.captured";
     pub const PAYMENT_REFUNDED: &str = "payments.payment.refunded";
     pub const PRODUCT_CREATED: &str = "catalog.product.created";
@@ -62,6 +64,17 @@ pub const SUBSCRIPTIONS: &[Subscription] = &[
             // A confirmed order is shipped; a cancelled one is not.
             types::ORDER_CONFIRMED,
             types::ORDER_CANCELLED,
+        ],
+    },
+    Subscription {
+        consumer: "orders",
+        bindings: &[
+            // An order follows its parcel: SHIPPED, then DELIVERED; a
+            // shipment cancelled (by CancelOrder) finishes the order's
+            // cancellation even if orders stopped half-way.
+            types::SHIPMENT_SHIPPED,
+            types::SHIPMENT_DELIVERED,
+            types::SHIPMENT_CANCELLED,
         ],
     },
 ];
