@@ -1,6 +1,7 @@
 //! What email an event makes: `accounts.user.registered` a welcome (and
-//! the recipient's address), `orders.order.confirmed`, `failed` and
-//! `cancelled` an email about the order; any other type none. Emails are
+//! the recipient's address), `orders.order.confirmed`, `failed`,
+//! `cancelled`, `shipped` (with the carrier and tracking number) and
+//! `delivered` an email about the order; any other type none. Emails are
 //! rendered here, when the event arrives, from the templates in
 //! `templates/` (a text and an HTML part each, embedded at compile time)
 //! with minijinja; the HTML part is autoescaped, so nothing a customer
@@ -9,6 +10,7 @@
 use contracts::{
     common::{self as common_proto, DeclineCode, PaymentMethodType},
     events::{Event, event::Payload},
+    fulfilment,
     orders::{FailureReason, Order},
 };
 use minijinja::{Environment, UndefinedBehavior, context};
@@ -44,7 +46,7 @@ pub enum Composed {
 }
 
 /// Every template, by file name.
-const TEMPLATES: [(&str, &str); 9] = [
+const TEMPLATES: [(&str, &str); 13] = [
     ("layout.html", include_str!("../templates/layout.html")),
     ("welcome.txt", include_str!("../templates/welcome.txt")),
     ("welcome.html", include_str!("../templates/welcome.html")),
@@ -71,6 +73,22 @@ const TEMPLATES: [(&str, &str); 9] = [
     (
         "order_cancelled.html",
         include_str!("../templates/order_cancelled.html"),
+    ),
+    (
+        "order_shipped.txt",
+        include_str!("../templates/order_shipped.txt"),
+    ),
+    (
+        "order_shipped.html",
+        include_str!("../templates/order_shipped.html"),
+    ),
+    (
+        "order_delivered.txt",
+        include_str!("../templates/order_delivered.txt"),
+    ),
+    (
+        "order_delivered.html",
+        include_str!("../templates/order_delivered.html"),
     ),
 ];
 
@@ -125,7 +143,11 @@ impl Templates {
                 let welcome = self.welcome(&recipient, &event.event_id)?;
                 return Ok(Composed::Registered { recipient, welcome });
             }
-            types::ORDER_CONFIRMED | types::ORDER_FAILED | types::ORDER_CANCELLED => {}
+            types::ORDER_CONFIRMED
+            | types::ORDER_FAILED
+            | types::ORDER_CANCELLED
+            | types::ORDER_SHIPPED
+            | types::ORDER_DELIVERED => {}
             _ => return Ok(Composed::Nothing),
         }
         let Some(Payload::Order(changed)) = &event.payload else {
@@ -153,6 +175,27 @@ impl Templates {
                 format!("Your {shop} order {short} could not be placed"),
                 "order_failed",
                 context! { why => failure.why, money => failure.money },
+            )
+        } else if event.r#type == types::ORDER_SHIPPED {
+            let parcel = order
+                .shipment
+                .as_ref()
+                .ok_or_else(|| bad("a shipped order without its shipment"))?;
+            (
+                Kind::OrderShipped,
+                format!("Your {shop} order {short} is on its way"),
+                "order_shipped",
+                context! {
+                    carrier => parcel.carrier.trim(),
+                    tracking_number => parcel.tracking_number.trim(),
+                },
+            )
+        } else if event.r#type == types::ORDER_DELIVERED {
+            (
+                Kind::OrderDelivered,
+                format!("Your {shop} order {short} was delivered"),
+                "order_delivered",
+                context! {},
             )
         } else {
             (
@@ -233,6 +276,10 @@ struct OrderView {
     /// Who the parcel is for, to greet them by name.
     greeting: String,
     lines: Vec<LineView>,
+    /// The lines' sum; empty for orders placed before shipping was charged.
+    subtotal: String,
+    /// "Standard: 4.99 USD" (or "Free"); empty as `subtotal`.
+    shipping: String,
     total: String,
     payment: String,
     /// The shipping address, one line of text each.
@@ -268,6 +315,8 @@ impl OrderView {
                     total: money(line.line_total.as_ref()),
                 })
                 .collect(),
+            subtotal: money(order.subtotal.as_ref()),
+            shipping: order.shipping.as_ref().map(shipping).unwrap_or_default(),
             total: money(order.total.as_ref()),
             payment: payment(order),
             address: address.map(address_lines).unwrap_or_default(),
@@ -284,6 +333,17 @@ fn money(money: Option<&common_proto::Money>) -> String {
         Ok(currency) => platform::money::Money::new(currency, money.amount_minor).to_string(),
         Err(_) => format!("{} {}", money.amount_minor, money.currency_code),
     }
+}
+
+/// The option and its price: "Express: 14.99 USD", "Standard: free".
+fn shipping(option: &fulfilment::ShippingOption) -> String {
+    let free = option.price.as_ref().is_none_or(|p| p.amount_minor == 0);
+    let price = if free {
+        "free".to_owned()
+    } else {
+        money(option.price.as_ref())
+    };
+    format!("{}: {price}", option.name.trim())
 }
 
 /// "your Visa card ending in 4242", or "your store-credit wallet".
@@ -475,6 +535,109 @@ mod tests {
             expired.contains("your payment was declined: the card has expired."),
             "{expired}"
         );
+    }
+
+    fn order_event(event_type: &str, order: Order) -> Event {
+        event(
+            event_type,
+            Some(Payload::Order(OrderChanged { order: Some(order) })),
+        )
+    }
+
+    fn usd(amount_minor: i64) -> common_proto::Money {
+        common_proto::Money {
+            currency_code: "USD".into(),
+            amount_minor,
+        }
+    }
+
+    fn shipped_order() -> Order {
+        Order {
+            id: "01234567-89ab-7def-8123-456789abcdef".into(),
+            user_id: "user-1".into(),
+            subtotal: Some(usd(2500)),
+            shipping: Some(fulfilment::ShippingOption {
+                code: "express".into(),
+                name: "Express".into(),
+                price: Some(usd(1499)),
+                ..Default::default()
+            }),
+            total: Some(usd(3999)),
+            shipment: Some(contracts::orders::OrderShipment {
+                carrier: "DHL".into(),
+                tracking_number: "JD0146 0000 1234".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_confirmation_shows_the_subtotal_shipping_and_total() {
+        let text = text_of(
+            templates()
+                .compose(&order_event(types::ORDER_CONFIRMED, shipped_order()))
+                .expect("composed"),
+        );
+        assert!(text.contains("Subtotal: 25.00 USD"), "{text}");
+        assert!(text.contains("Shipping: Express: 14.99 USD"), "{text}");
+        assert!(text.contains("Total: 39.99 USD"), "{text}");
+
+        let mut free = shipped_order();
+        if let Some(option) = free.shipping.as_mut() {
+            option.price = Some(usd(0));
+        }
+        let text = text_of(
+            templates()
+                .compose(&order_event(types::ORDER_CONFIRMED, free))
+                .expect("composed"),
+        );
+        assert!(text.contains("Shipping: Express: free"), "{text}");
+    }
+
+    #[test]
+    fn a_shipped_order_is_told_its_carrier_and_tracking_number() {
+        let composed = templates()
+            .compose(&order_event(types::ORDER_SHIPPED, shipped_order()))
+            .expect("composed");
+        let Composed::Order(email) = composed else {
+            panic!("not an order email: {composed:?}");
+        };
+        assert_eq!(email.kind, Kind::OrderShipped);
+        assert_eq!(email.subject, "Your Test Shop order 01234567 is on its way");
+        assert!(
+            email.text_body.contains("Carrier: DHL"),
+            "{}",
+            email.text_body
+        );
+        assert!(
+            email
+                .text_body
+                .contains("Tracking number: JD0146 0000 1234"),
+            "{}",
+            email.text_body
+        );
+        assert!(email.html_body.contains("JD0146 0000 1234"));
+
+        let mut without = shipped_order();
+        without.shipment = None;
+        assert!(matches!(
+            templates().compose(&order_event(types::ORDER_SHIPPED, without)),
+            Err(Error::BadEvent { .. })
+        ));
+    }
+
+    #[test]
+    fn a_delivered_order_is_told_so() {
+        let composed = templates()
+            .compose(&order_event(types::ORDER_DELIVERED, shipped_order()))
+            .expect("composed");
+        let Composed::Order(email) = composed else {
+            panic!("not an order email: {composed:?}");
+        };
+        assert_eq!(email.kind, Kind::OrderDelivered);
+        assert_eq!(email.subject, "Your Test Shop order 01234567 was delivered");
+        assert!(email.text_body.contains("has been delivered"));
     }
 
     #[test]

@@ -19,6 +19,10 @@ platform::stored_enum!(
         OrderFailed => "order_failed",
         /// A confirmed order was cancelled and refunded.
         OrderCancelled => "order_cancelled",
+        /// An order's parcel left with the carrier.
+        OrderShipped => "order_shipped",
+        /// An order was delivered.
+        OrderDelivered => "order_delivered",
     }
 );
 

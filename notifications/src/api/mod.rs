@@ -114,6 +114,8 @@ fn message(n: &Notification) -> proto::Notification {
             Kind::OrderConfirmed => proto::NotificationKind::OrderConfirmed,
             Kind::OrderFailed => proto::NotificationKind::OrderFailed,
             Kind::OrderCancelled => proto::NotificationKind::OrderCancelled,
+            Kind::OrderShipped => proto::NotificationKind::OrderShipped,
+            Kind::OrderDelivered => proto::NotificationKind::OrderDelivered,
         }
         .into(),
         subject: n.subject.clone(),

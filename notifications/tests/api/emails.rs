@@ -6,7 +6,7 @@ use std::time::Duration;
 use contracts::{
     common::DeclineCode,
     notifications::{self as proto, NotificationKind, NotificationState},
-    orders::OrderStatus,
+    orders::{OrderShipment, OrderStatus},
 };
 use platform::{clock::Clock, events::types};
 
@@ -91,6 +91,51 @@ async fn the_same_event_delivered_twice_makes_one_email() {
         1
     );
     assert_eq!(app.mailbox().len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_order_followed_to_its_delivery_makes_one_email_per_step() {
+    let app = TestApp::spawn().await;
+    app.deliver([registered("user-1", "ada@example.com", "Ada")])
+        .await;
+    let (mut order, confirmation) = confirmed("user-1");
+    order.set_status(OrderStatus::Shipped);
+    order.shipment = Some(OrderShipment {
+        shipment_id: uuid::Uuid::now_v7().to_string(),
+        carrier: "DHL".into(),
+        tracking_number: "JD0146 0000 1234".into(),
+        ..Default::default()
+    });
+    let shipped = order_event(types::ORDER_SHIPPED, &order);
+    order.set_status(OrderStatus::Delivered);
+    let delivered = order_event(types::ORDER_DELIVERED, &order);
+
+    app.deliver([confirmation]).await;
+    app.deliver([shipped.clone(), shipped]).await;
+    app.deliver([delivered]).await;
+
+    let sent = app.settled(4).await;
+    let kinds: Vec<NotificationKind> = sent.iter().map(proto::Notification::kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            NotificationKind::OrderDelivered,
+            NotificationKind::OrderShipped,
+            NotificationKind::OrderConfirmed,
+            NotificationKind::Welcome
+        ],
+        "newest first"
+    );
+    let mailbox = app.mailbox();
+    assert_eq!(mailbox.len(), 4);
+    let on_its_way = the_email(&mailbox, "is on its way");
+    assert!(on_its_way.contains("Carrier: DHL"), "{on_its_way}");
+    assert!(
+        on_its_way.contains("Tracking number: JD0146 0000 1234"),
+        "{on_its_way}"
+    );
+    assert!(on_its_way.contains(&order.id), "{on_its_way}");
+    assert!(the_email(&mailbox, "was delivered").contains(&order.id));
 }
 
 #[tokio::test(flavor = "multi_thread")]
