@@ -21,6 +21,8 @@ const labels: Record<OrderStatus, string> = {
   [OrderStatus.FAILED]: "Failed",
   [OrderStatus.CANCELLING]: "Cancelling…",
   [OrderStatus.CANCELLED]: "Cancelled",
+  [OrderStatus.SHIPPED]: "Shipped",
+  [OrderStatus.DELIVERED]: "Delivered",
 };
 
 export function statusLabel(status: OrderStatus): string {
