@@ -34,7 +34,7 @@ import type { Order } from "../src/gen/shop/orders/v1/orders_pb";
 import { invalid, withReason } from "./errors";
 
 const QUOTE_TTL_MS = Number(process.env.MOCK_QUOTE_TTL_MS ?? 15 * 60_000);
-const STEP_MS = Number(process.env.MOCK_SHIPMENT_STEP_MS ?? 4000);
+const STEP_MS = Number(process.env.MOCK_SHIPMENT_STEP_MS ?? 6000);
 const DEFAULT_UNIT_GRAMS = 500n;
 const CURRENCY = "USD";
 const FREE_STANDARD_FROM = 5000n;
