@@ -1,5 +1,6 @@
 // Unit tests of src/tracking.ts: the progress steps from the order and its
-// shipment, the parcel's details, and when an order may be cancelled.
+// shipment, the parcel's details, and when an order may be cancelled (with
+// status.ts's words for a refused cancel).
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -7,6 +8,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { ShipmentSchema, ShipmentStatus } from "../src/gen/shop/fulfilment/v1/fulfilment_pb";
 import { OrderSchema, OrderStatus } from "../src/gen/shop/orders/v1/orders_pb";
+import { notCancellableText } from "../src/status";
 import { awaitsDelivery, isCancellable, parcelOf, showsTracking, trackingSteps } from "../src/tracking";
 
 const t = (minute: number) => timestampFromDate(new Date(Date.UTC(2026, 11, 1, 10, minute)));
@@ -66,4 +68,10 @@ test("progress shows for confirmed, shipped and delivered orders; the shipment i
     [false, true, true, true, false],
   );
   assert.deepEqual([OrderStatus.CONFIRMED, OrderStatus.SHIPPED, OrderStatus.DELIVERED].map(awaitsDelivery), [true, true, false]);
+});
+
+test("a refused cancel says why, from the status the server named", () => {
+  assert.equal(notCancellableText("SHIPPED"), "This order can no longer be cancelled: its parcel has already left the warehouse.");
+  assert.equal(notCancellableText("ORDER_STATUS_DELIVERED"), "This order can no longer be cancelled: it has already been delivered.");
+  assert.equal(notCancellableText("CONFIRMED"), notCancellableText("SHIPPED"));
 });
