@@ -47,6 +47,12 @@ const requotes: Record<string, string> = {
   SHIPPING_QUOTE_NOT_FOUND: "Your shipping quote is no longer known.",
 };
 
+/** Why placing refused the quote, or "" when it did not: an unknown quote is NOT_FOUND, its reason naming the quote. */
+function requoteReason(problem: Problem): string {
+  if (problem.reason in requotes) return requotes[problem.reason];
+  return problem.code === Code.NotFound && problem.reason.includes("QUOTE") ? requotes.SHIPPING_QUOTE_NOT_FOUND : "";
+}
+
 /** The request fields naming the quote: missing only while the address is incomplete, which its own fields say. */
 const QUOTE_FIELDS = ["shipping_quote_id", "shipping_option"];
 
@@ -421,8 +427,9 @@ function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: C
     } catch (err) {
       if (isAbort(err)) return;
       const problem = describe(err, { reasons: refusals });
-      if (problem.reason in requotes) {
-        await requoteAfter(requotes[problem.reason]);
+      const why = requoteReason(problem);
+      if (why) {
+        await requoteAfter(why);
         return;
       }
       // The quote's own fields are missing because the address is: its fields say what to do.
