@@ -5,10 +5,15 @@
 // registers a fresh customer and sees that cart merged into theirs, checks
 // that a quantity over the limit is refused and shown, that a second browser
 // logged in as the customer sees the same cart, that bad checkout fields are
-// flagged next to the fields, that the decline test card is declined and
-// leaves the cart as it was, then pays with the test card, waits for
-// CONFIRMED (live, via WatchOrder) and for the server to empty the cart,
-// cancels and waits for CANCELLED.
+// flagged next to the fields, that a country not served blocks the order,
+// that a complete address brings shipping options with the cheapest chosen
+// and a total with shipping, and that choosing express changes the total,
+// that the decline test card is declined and leaves the cart as it was,
+// then pays with the test card, waits for CONFIRMED (live, via WatchOrder)
+// and for the server to empty the cart, sees the order's shipping, cancels
+// and waits for CANCELLED. A second order is followed to DELIVERED through
+// the delivery steps (the real shop's demo mode moves a shipment every
+// 20 s, so that wait allows E2E_DELIVERY_TIMEOUT_MS, default 180 s).
 // Env: SHOP_URL (required), CHROMIUM (default /usr/bin/chromium),
 // SCREENSHOT (a .png path written on failure), HEADFUL=1 to watch it.
 
@@ -20,6 +25,7 @@ if (!base) {
   process.exit(2);
 }
 const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS ?? 20000);
+const DELIVERY_TIMEOUT = Number(process.env.E2E_DELIVERY_TIMEOUT_MS ?? 180000);
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -91,9 +97,9 @@ async function expectCartHolds(p, product) {
 }
 
 /** Waits for the order page's status badge to say `status`. */
-async function waitForStatus(status) {
+async function waitForStatus(status, timeout = 30000) {
   const badge = page.locator(`[data-testid="order-status"][data-status="${status}"]`);
-  await badge.waitFor({ timeout: 30000 }).catch(async () => {
+  await badge.waitFor({ timeout }).catch(async () => {
     const shown = await byTestId("order-status").getAttribute("data-status").catch(() => "nothing");
     const note = await byTestId("live-note").textContent().catch(() => "");
     throw new Error(`order never became ${status}: the page shows ${shown}. ${note}`);
@@ -181,12 +187,50 @@ await step("go to checkout", async () => {
   expect((await byTestId("checkout-line").count()) === 1, "the checkout summary should have exactly one line");
 });
 
+/** A number held in a `data-` attribute (amounts in minor units), as a BigInt. */
+async function minor(locator, attribute = "data-amount-minor") {
+  const value = await locator.getAttribute(attribute);
+  expect(value !== null && value !== "", `${attribute} is not set`);
+  return BigInt(value);
+}
+
+/** The shipping options shown (code, price in minor units, checked), once a quote arrived. */
+async function shippingOptions() {
+  await byTestId("shipping-option").first().waitFor();
+  const options = [];
+  for (const option of await byTestId("shipping-option").all()) {
+    options.push({
+      code: await option.getAttribute("data-code"),
+      price: await minor(option, "data-price-minor"),
+      checked: await option.locator('input[type="radio"]').isChecked(),
+    });
+  }
+  return options;
+}
+
+/** Checks that the checkout's total is its subtotal plus the chosen option's price; returns the total. */
+async function expectTotalWith(code) {
+  const option = page.locator(`[data-testid="shipping-option"][data-code="${code}"]`);
+  const price = await minor(option, "data-price-minor");
+  const subtotal = await minor(byTestId("checkout-subtotal"));
+  await page.locator(`[data-testid="checkout-total"][data-amount-minor="${subtotal + price}"]`).waitFor().catch(async () => {
+    const shown = await byTestId("checkout-total").getAttribute("data-amount-minor");
+    throw new Error(`the total is ${shown}, not the subtotal ${subtotal} plus ${code} shipping ${price}`);
+  });
+  const total = (await byTestId("checkout-total").textContent()).trim();
+  const button = await byTestId("place-order").textContent();
+  expect(button.includes(total), `the place order button (${button}) does not show the total ${total}`);
+  return subtotal + price;
+}
+
 async function fillCheckout({ postalCode, card }) {
   await byTestId("checkout-recipient").fill("E2E Customer");
   await byTestId("checkout-line1").fill("1 Test Street");
   await byTestId("checkout-city").fill("Springfield");
   await byTestId("checkout-postal-code").fill(postalCode);
   await byTestId("checkout-country").fill("US");
+  // A complete address is quoted: the order is placed at the total shown.
+  if (postalCode) await page.locator('[data-testid="shipping-option"] input:checked').waitFor();
   await byTestId("checkout-pay-card").check();
   await byTestId("checkout-card-number").fill(card);
   await byTestId("checkout-card-exp-month").fill("12");
@@ -203,6 +247,45 @@ await step("invalid checkout fields are shown next to the fields", async () => {
   await byTestId("error-payment_method.card.number").waitFor();
   expect(await byTestId("checkout-postal-code").getAttribute("aria-invalid"), "the postal code input is not marked invalid");
   expect(page.url().includes("#/checkout"), "an invalid checkout left the checkout page");
+});
+
+await step("a country that is not served is said so next to the address and blocks the order", async () => {
+  await fillCheckout({ postalCode: "", card: "4242424242424242" });
+  await byTestId("checkout-postal-code").fill("12345");
+  // Antarctica: no shop ships there.
+  await byTestId("checkout-country").fill("AQ");
+  await byTestId("checkout-not-served").waitFor();
+  expect(await byTestId("place-order").isHidden(), "the order can still be placed to a country not served");
+  expect((await byTestId("shipping-option").count()) === 0, "shipping options are shown for a country not served");
+});
+
+let express = { code: "express", price: 0n, name: "" };
+
+await step("a complete address brings shipping options, the cheapest chosen, and a total with shipping", async () => {
+  await byTestId("checkout-country").fill("US");
+  await byTestId("checkout-not-served").waitFor({ state: "hidden" });
+  const options = await shippingOptions();
+  expect(options.length >= 2, `expected standard and express, found ${options.map((o) => o.code).join(", ")}`);
+  const checked = options.filter((o) => o.checked);
+  expect(checked.length === 1, `${checked.length} options are chosen`);
+  const cheapest = options.reduce((a, b) => (b.price < a.price ? b : a));
+  expect(checked[0].price === cheapest.price, `${checked[0].code} is chosen, not the cheapest (${cheapest.code})`);
+  const estimate = await byTestId("shipping-estimate").first().textContent();
+  expect(/^Arrives /.test(estimate), `the delivery estimate reads "${estimate}"`);
+  await expectTotalWith(checked[0].code);
+  const found = options.find((o) => o.code === "express");
+  expect(found, `no express option among ${options.map((o) => o.code).join(", ")}`);
+  express = { ...found, name: "" };
+});
+
+await step("choosing express changes the total", async () => {
+  const before = await minor(byTestId("checkout-total"));
+  const option = page.locator('[data-testid="shipping-option"][data-code="express"]');
+  await option.locator('input[type="radio"]').check();
+  const total = await expectTotalWith("express");
+  expect(total !== before, `the total stayed ${before} with express`);
+  express.name = (await option.locator(".option-name").textContent()).trim();
+  expect((await byTestId("checkout-shipping").textContent()).includes(express.name), "the summary does not name express shipping");
 });
 
 await step("the decline test card is declined with a readable reason", async () => {
@@ -230,6 +313,17 @@ await step("pay with the test card and see the order CONFIRMED (live)", async ()
   await waitForStatus("CONFIRMED");
 });
 
+await step("the order shows its subtotal, express shipping and the total with it", async () => {
+  const shipping = byTestId("order-shipping");
+  await shipping.waitFor();
+  expect((await shipping.textContent()).includes(express.name), `the order's shipping reads "${await shipping.textContent()}"`);
+  const subtotal = await minor(byTestId("order-subtotal"));
+  const price = await minor(shipping);
+  expect(price === express.price, `the order charged ${price} for shipping, not the ${express.price} quoted`);
+  expect((await minor(byTestId("order-total"))) === subtotal + price, "the order's total is not its subtotal plus shipping");
+  await page.locator('[data-testid="progress-step"][data-step="CONFIRMED"][data-done="true"]').waitFor();
+});
+
 await step("the server empties the cart once the order is confirmed", async () => {
   await badge(0);
 });
@@ -246,6 +340,45 @@ await step("the order history lists the order", async () => {
   await row.waitFor();
   const status = await row.locator('[data-testid="order-status"]').getAttribute("data-status");
   expect(status === "CANCELLED", `the history shows the order as ${status}`);
+});
+
+await step("a second order: checkout with the cheapest shipping", async () => {
+  await page.goto(`${base}/#/product/${productId}`);
+  await byTestId("add-to-cart").click();
+  await badge(1);
+  await byTestId("nav-cart").click();
+  await byTestId("checkout-link").click();
+  await byTestId("checkout-form").waitFor();
+  await fillCheckout({ postalCode: "12345", card: "4242424242424242" });
+  await byTestId("place-order").click();
+  await page.waitForURL(/#\/orders\/[^/]+$/);
+  orderId = decodeURIComponent(page.url().split("#/orders/")[1]);
+  await waitForStatus("CONFIRMED");
+});
+
+await step(`the order page follows the parcel: packed, shipped with a tracking number, delivered (up to ${DELIVERY_TIMEOUT / 1000} s)`, async () => {
+  const started = Date.now();
+  const stepDone = (name) => page.locator(`[data-testid="progress-step"][data-step="${name}"][data-done="true"]`);
+  const left = () => Math.max(1000, DELIVERY_TIMEOUT - (Date.now() - started));
+  await stepDone("PACKED").waitFor({ timeout: left() }).catch(() => {
+    throw new Error("the progress never showed the parcel packed (read from GetShipment)");
+  });
+  await waitForStatus("SHIPPED", left());
+  expect((await byTestId("parcel-tracking").textContent()).trim().length > 0, "no tracking number once shipped");
+  expect((await byTestId("parcel-carrier").textContent()).trim().length > 0, "no carrier once shipped");
+  expect(await byTestId("cancel-order").isHidden(), "a shipped order still offers cancelling");
+  await waitForStatus("DELIVERED", left());
+  await stepDone("DELIVERED").waitFor();
+  console.log(`     delivered ${Math.round((Date.now() - started) / 1000)} s after confirmation`);
+});
+
+await step("the order history shows the order delivered", async () => {
+  await byTestId("nav-orders").click();
+  const row = page.locator(`[data-testid="order-row"][data-order-id="${orderId}"]`);
+  await row.waitFor();
+  const status = row.locator('[data-testid="order-status"]');
+  expect((await status.getAttribute("data-status")) === "DELIVERED", `the history shows the order as ${await status.getAttribute("data-status")}`);
+  expect((await status.textContent()) === "Delivered", `the history's label is "${await status.textContent()}"`);
 });
 
 await step("log out: an empty anonymous cart", async () => {

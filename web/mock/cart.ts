@@ -283,6 +283,8 @@ export function cartService<Account>(deps: CartDeps<Account>): ServiceImpl<typeo
         lines: cart.lines.map((l) => ({ productId: l.productId, quantity: BigInt(l.quantity) })),
         paymentMethod: req.paymentMethod,
         shippingAddress: req.shippingAddress,
+        shippingQuoteId: req.shippingQuoteId,
+        shippingOption: req.shippingOption,
       }));
       cart.checkouts.set(cart.version, order);
       placed.set(order.id, { cartId: cart.id, lines: cart.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })) });

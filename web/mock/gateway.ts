@@ -5,6 +5,8 @@
 // A successful checkout returns PENDING and confirms a moment later, so the
 // order page has to follow WatchOrder; card 4000000000000002 is declined.
 // The cart (mock/cart.ts) follows the cart contract and orders through here.
+// Orders name a shipping quote of mock/fulfilment.ts, which also ships the
+// confirmed ones on a timer (SHIPPED, then DELIVERED).
 
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { createServer } from "node:http";
@@ -23,6 +25,7 @@ import {
   OrderEventSchema,
   OrderSchema,
   OrderService,
+  OrderShipmentSchema,
   OrderStatus,
   type CreateOrderRequest,
   type Order,
@@ -30,8 +33,10 @@ import {
 } from "../src/gen/shop/orders/v1/orders_pb";
 import { PaymentService } from "../src/gen/shop/payments/v1/payments_pb";
 import { CartService } from "../src/gen/shop/cart/v1/cart_pb";
+import { FulfilmentService, ShipmentStatus, type Shipment } from "../src/gen/shop/fulfilment/v1/fulfilment_pb";
 import { cartService } from "./cart";
 import { invalid, withReason } from "./errors";
+import { addressViolations, fulfilmentMock } from "./fulfilment";
 
 // --- data ------------------------------------------------------------------
 
@@ -134,7 +139,8 @@ function later(ms: number, ...steps: (() => void)[]): void {
   for (const step of steps) setTimeout(step, (t += ms));
 }
 
-const final = [OrderStatus.CONFIRMED, OrderStatus.FAILED, OrderStatus.CANCELLED];
+/** Where WatchOrder ends: a confirmed order is followed through shipping to its delivery. */
+const final = [OrderStatus.DELIVERED, OrderStatus.FAILED, OrderStatus.CANCELLED];
 
 function ownOrder(ctx: HandlerContext, id: string): Order {
   const order = orders.get(id);
@@ -167,12 +173,9 @@ function placeOrder(account: Account, req: CreateOrderRequest): Order {
     if (!/^\d{3,4}$/.test(c.cvc)) v.push(["payment_method.card.cvc", "must be 3 or 4 digits"]);
   }
   const a = req.shippingAddress;
-  const required: [string, string, number][] = [["recipient", a?.recipient ?? "", 100], ["line1", a?.line1 ?? "", 200], ["city", a?.city ?? "", 100], ["postal_code", a?.postalCode ?? "", 20]];
-  for (const [name, value, max] of required) {
-    if (!value.trim()) v.push([`shipping_address.${name}`, "must not be empty"]);
-    else if (value.trim().length > max) v.push([`shipping_address.${name}`, `must be at most ${max} characters`]);
-  }
-  if (!/^[A-Z]{2}$/.test(a?.countryCode ?? "")) v.push(["shipping_address.country_code", "must be an ISO 3166-1 alpha-2 code in upper case, e.g. US"]);
+  v.push(...addressViolations(a, "shipping_address"));
+  if (!req.shippingQuoteId) v.push(["shipping_quote_id", "is required: a quote from FulfilmentService.GetShippingQuote"]);
+  if (!req.shippingOption) v.push(["shipping_option", "is required: the code of one of the quote's options"]);
   if (v.length) throw invalid(v);
 
   const existing = [...orders.values()].find((o) => o.userId === account.user.id && o.requestId === req.requestId);
@@ -185,12 +188,18 @@ function placeOrder(account: Account, req: CreateOrderRequest): Order {
     const unit = p.price!.amountMinor;
     return { productId: p.id, productName: p.name, unitPrice: p.price, quantity: l.quantity, lineTotal: { currencyCode: "USD", amountMinor: unit * l.quantity } };
   });
-  const total = lines.reduce((s, l) => s + l.lineTotal.amountMinor, 0n);
+  // The price comes from the quote, never from the client.
+  const shipping = fulfilment.check(account.user.id, req.shippingQuoteId, req.shippingOption, a, req.lines);
+  const subtotal = lines.reduce((s, l) => s + l.lineTotal.amountMinor, 0n);
+  const total = subtotal + shipping.price!.amountMinor;
   const init: MessageInitShape<typeof OrderSchema> = {
     id: uuid(),
     userId: account.user.id,
     requestId: req.requestId,
     lines,
+    subtotal: { currencyCode: "USD", amountMinor: subtotal },
+    shipping,
+    shippingQuoteId: req.shippingQuoteId,
     total: { currencyCode: "USD", amountMinor: total },
     shippingAddress: a,
     payment: {
@@ -225,7 +234,10 @@ function placeOrder(account: Account, req: CreateOrderRequest): Order {
   later(400,
     () => record(order, OrderStatus.STOCK_RESERVED),
     () => record(order, OrderStatus.PAID, { payment: { ...order.payment!, paymentId: uuid() } }),
-    () => record(order, OrderStatus.CONFIRMED),
+    () => {
+      record(order, OrderStatus.CONFIRMED);
+      fulfilment.ship(order);
+    },
   );
   return order;
 }
@@ -306,7 +318,14 @@ function routes(router: ConnectRouter) {
       const order = ownOrder(ctx, req.id);
       if (order.status === OrderStatus.CANCELLING || order.status === OrderStatus.CANCELLED) return order;
       if (order.status !== OrderStatus.CONFIRMED) {
-        throw withReason(Code.FailedPrecondition, "ORDER_NOT_CANCELLABLE", "only confirmed orders can be cancelled", { order_id: order.id });
+        throw withReason(Code.FailedPrecondition, "ORDER_NOT_CANCELLABLE", "only confirmed orders that have not shipped can be cancelled", {
+          order_id: order.id,
+          status: OrderStatus[order.status],
+        });
+      }
+      // The shipment first: a parcel that left makes the order not cancellable, even before the order hears of it.
+      if (!fulfilment.cancel(order.id, req.reason)) {
+        throw withReason(Code.FailedPrecondition, "ORDER_NOT_CANCELLABLE", "the parcel has left the warehouse", { order_id: order.id, status: "SHIPPED" });
       }
       record(order, OrderStatus.CANCELLING, { cancelReason: req.reason });
       later(500, () => {
@@ -354,6 +373,8 @@ function routes(router: ConnectRouter) {
     }),
   );
 
+  router.service(FulfilmentService, fulfilment.service);
+
   router.service(PaymentService, {
     getWallet(req, ctx) {
       const account = caller(ctx);
@@ -363,6 +384,22 @@ function routes(router: ConnectRouter) {
     },
   });
 }
+
+/** The order follows its parcel: SHIPPED with carrier and tracking, then DELIVERED. */
+function shipmentMoved(s: Shipment): void {
+  const order = orders.get(s.orderId);
+  if (!order) return;
+  const shipment = create(OrderShipmentSchema, { shipmentId: s.id, carrier: s.carrier, trackingNumber: s.trackingNumber, shipTime: s.shipTime, deliverTime: s.deliverTime });
+  if (s.status === ShipmentStatus.SHIPPED && order.status === OrderStatus.CONFIRMED) record(order, OrderStatus.SHIPPED, { shipment });
+  if (s.status === ShipmentStatus.DELIVERED && order.status === OrderStatus.SHIPPED) record(order, OrderStatus.DELIVERED, { shipment });
+}
+
+const fulfilment = fulfilmentMock({
+  product: (id) => products.find((p) => p.id === id),
+  callerId: (ctx) => caller(ctx).user.id,
+  ownOrder,
+  onShipmentMoved: shipmentMoved,
+});
 
 function tokensOwner(userId: string): Account {
   return [...accounts.values()].find((a) => a.user.id === userId)!;

@@ -6,6 +6,7 @@ import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { AuthService } from "./gen/shop/auth/v1/auth_pb";
 import { CartService } from "./gen/shop/cart/v1/cart_pb";
 import { CatalogService } from "./gen/shop/catalog/v1/catalog_pb";
+import { FulfilmentService } from "./gen/shop/fulfilment/v1/fulfilment_pb";
 import { OrderService } from "./gen/shop/orders/v1/orders_pb";
 import { PaymentService } from "./gen/shop/payments/v1/payments_pb";
 import { expire, session } from "./session";
@@ -59,5 +60,6 @@ const transport = createGrpcWebTransport({
 export const authClient = createClient(AuthService, transport);
 export const carts = createClient(CartService, transport);
 export const catalog = createClient(CatalogService, transport);
+export const fulfilment = createClient(FulfilmentService, transport);
 export const orders = createClient(OrderService, transport);
 export const payments = createClient(PaymentService, transport);

@@ -259,7 +259,8 @@ export async function awaitNewVersion(etag: string, ms: number, signal?: AbortSi
 }
 
 /**
- * Orders what the cart holds at `etag` (the version the customer reviewed).
+ * Orders what the cart holds at `etag` (the version the customer reviewed),
+ * shipped as `shipping` chose from a quote for these lines and this address.
  * Unless the order failed at once, follows the cart in the background until
  * the confirmation takes the ordered lines out, so the badge empties.
  */
@@ -267,8 +268,11 @@ export async function checkoutCart(
   etag: string,
   paymentMethod: MessageInitShape<typeof PaymentMethodSchema>,
   shippingAddress: MessageInitShape<typeof AddressSchema>,
+  shipping: { quoteId: string; option: string },
 ): Promise<Order> {
-  const res = await serial(() => carts.checkoutCart({ etag, paymentMethod, shippingAddress }));
+  const res = await serial(() =>
+    carts.checkoutCart({ etag, paymentMethod, shippingAddress, shippingQuoteId: shipping.quoteId, shippingOption: shipping.option }),
+  );
   const order = res.order;
   if (!order) throw new Error("CheckoutCart answered without an order");
   if (order.status !== OrderStatus.FAILED) void awaitNewVersion(etag, 120_000);

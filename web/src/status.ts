@@ -21,21 +21,44 @@ const labels: Record<OrderStatus, string> = {
   [OrderStatus.FAILED]: "Failed",
   [OrderStatus.CANCELLING]: "Cancelling…",
   [OrderStatus.CANCELLED]: "Cancelled",
+  [OrderStatus.SHIPPED]: "Shipped",
+  [OrderStatus.DELIVERED]: "Delivered",
 };
 
 export function statusLabel(status: OrderStatus): string {
   return labels[status] ?? "Unknown";
 }
 
-/** States that WatchOrder will still move on from by itself. */
+/** States that WatchOrder will still move on from (a confirmed order through shipping to delivery). */
 export function isInProgress(status: OrderStatus): boolean {
   return [
     OrderStatus.PENDING,
     OrderStatus.STOCK_RESERVED,
     OrderStatus.PAID,
+    OrderStatus.CONFIRMED,
+    OrderStatus.SHIPPED,
     OrderStatus.COMPENSATING,
     OrderStatus.CANCELLING,
   ].includes(status);
+}
+
+const notCancellable: Record<string, string> = {
+  SHIPPED: "its parcel has already left the warehouse",
+  DELIVERED: "it has already been delivered",
+  CANCELLING: "it is already being cancelled",
+  CANCELLED: "it is already cancelled",
+  FAILED: "it failed, so there is nothing to cancel",
+};
+
+/**
+ * Why CancelOrder refused (ORDER_NOT_CANCELLABLE), from the status the
+ * server named in the error's metadata (with or without its enum prefix).
+ * A confirmed order refused has a parcel that left before the order heard.
+ */
+export function notCancellableText(status: string | undefined): string {
+  const name = (status ?? "").replace(/^(ORDER|SHIPMENT)_STATUS_/, "");
+  const why = notCancellable[name] ?? (name === "CONFIRMED" ? notCancellable.SHIPPED : "it is still being placed");
+  return `This order can no longer be cancelled: ${why}.`;
 }
 
 const declines: Record<DeclineCode, string> = {

@@ -1,23 +1,30 @@
-// #/checkout: the cart as the customer reviews it, the shipping address and
-// card or wallet, then CheckoutCart at the reviewed version of the cart. A
-// declined or failed order stays here with the reason; it moved the cart to
-// a new version, so the cart is read again before the next attempt (a new
-// order). Anything else goes to the order page, which follows it.
+// #/checkout: the cart as the customer reviews it, the shipping address, the
+// shipping options quoted for that address and those lines, card or wallet,
+// then CheckoutCart at the reviewed version of the cart with the quote and
+// the option chosen. The total shown is the one charged: a quote that
+// expired or no longer matches is quoted again and the customer asked to
+// place the order again at the new total. A declined or failed order stays
+// here with the reason; it moved the cart to a new version, so the cart is
+// read again before the next attempt (a new order). Anything else goes to
+// the order page, which follows it.
 
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { payments } from "../api";
 import { awaitNewVersion, cart, checkoutCart, loadCart, onCartChange, removeItem } from "../cart";
 import { h, link, loading, replace, title } from "../dom";
-import { describe, inlineText, isAbort } from "../errors";
+import { describe, inlineText, isAbort, type Problem } from "../errors";
 import { busy, clearProblem, field, formError, inputOf, problemBox, showMessage, showProblem, valueOf } from "../forms";
 import type { Cart } from "../gen/shop/cart/v1/cart_pb";
+import type { ShippingOption } from "../gen/shop/fulfilment/v1/fulfilment_pb";
 import { OrderStatus } from "../gen/shop/orders/v1/orders_pb";
 import type { PaymentMethodSchema } from "../gen/shop/common/v1/payment_method_pb";
 import { cartTotals, hasUnavailable, lineAmount, lineNotes } from "../lines";
 import { formatMoney } from "../money";
+import { quoter } from "../quote";
 import { navigate, toLogin, type Route } from "../router";
 import { session, type Session } from "../session";
+import { addShipping, chooseOption, formatEstimate, notServedText, shippingPriceText, type QuoteAddress } from "../shipping";
 import { failureText } from "../status";
 
 export const TEST_CARD = "4242424242424242";
@@ -31,6 +38,23 @@ const refusals: Record<string, string> = {
   CART_LINES_UNAVAILABLE:
     "Some products in your cart are no longer available. Remove them (marked above), then place the order again.",
 };
+
+/** Refusals of the shipping quote at placing: the quote is asked for again, and the customer shown the new total. */
+const requotes: Record<string, string> = {
+  SHIPPING_QUOTE_EXPIRED: "Your shipping quote expired before the order was placed.",
+  SHIPPING_QUOTE_MISMATCH: "Your shipping quote no longer matched your cart or address.",
+  SHIPPING_OPTION_UNKNOWN: "The shipping option you chose is no longer offered.",
+  SHIPPING_QUOTE_NOT_FOUND: "Your shipping quote is no longer known.",
+};
+
+/** Why placing refused the quote, or "" when it did not: an unknown quote is NOT_FOUND, its reason naming the quote. */
+function requoteReason(problem: Problem): string {
+  if (problem.reason in requotes) return requotes[problem.reason];
+  return problem.code === Code.NotFound && problem.reason.includes("QUOTE") ? requotes.SHIPPING_QUOTE_NOT_FOUND : "";
+}
+
+/** The request fields naming the quote: missing only while the address is incomplete, which its own fields say. */
+const QUOTE_FIELDS = ["shipping_quote_id", "shipping_option"];
 
 export function checkoutView(main: HTMLElement, route: Route): void {
   const user = session();
@@ -64,9 +88,12 @@ function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: C
   let ownChange = false;
   const initialTotals = cartTotals(initial);
   const currency = initialTotals.length === 1 ? initialTotals[0].currencyCode : "USD";
+  /** The store credit, once read. */
+  let walletMinor: bigint | null = null;
 
   const summary = formError();
   const walletBalance = h("span", { "data-testid": "wallet-balance" }, "loading…");
+  const walletNote = h("span", { "data-testid": "wallet-short" });
   const cardPanel = h(
     "div",
     { class: "stack", id: "card-panel" },
@@ -91,13 +118,19 @@ function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: C
     h("button", { type: "button", class: "secondary", "data-testid": "fill-test-card", onclick: () => fillCard(TEST_CARD) }, "Fill in the test card"),
   );
   const walletPanel = h("div", { id: "wallet-panel", hidden: true },
-    h("p", null, "Pay from your store credit. Balance: ", walletBalance),
+    h("p", null, "Pay from your store credit. Balance: ", walletBalance, walletNote),
   );
   const methodRadio = (value: string, label: string, checked: boolean) =>
     h("label", { class: "choice" },
       h("input", { type: "radio", name: "method", value, checked, "data-testid": `checkout-pay-${value}` }),
       " ", label,
     );
+
+  const notServed = h("p", { class: "error", id: "checkout-not-served", role: "alert", "data-testid": "checkout-not-served", hidden: true });
+  const shippingStatus = h("p", { class: "hint", role: "status", "data-testid": "shipping-status" });
+  const shippingOptions = h("div", { class: "options" });
+  /** The code of the shipping option chosen in the current quote. */
+  let chosen = "";
 
   const place = h("button", { type: "submit", class: "primary", "data-testid": "place-order" }, "Place order");
   const form = h(
@@ -117,6 +150,12 @@ function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: C
         field({ path: "shipping_address.postal_code", label: "Postal code", autocomplete: "postal-code", testid: "checkout-postal-code" }),
         field({ path: "shipping_address.country_code", label: "Country code", autocomplete: "country", value: "US", maxlength: 2, hint: "Two letters, e.g. US or DE", testid: "checkout-country" }),
       ),
+      notServed,
+    ),
+    h("fieldset", { "data-testid": "shipping-options" },
+      h("legend", null, "Shipping"),
+      shippingStatus,
+      shippingOptions,
     ),
     h("fieldset", null,
       h("legend", null, "Payment"),
@@ -137,9 +176,29 @@ function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: C
   form.insertBefore(blockedNote, place);
   main.append(changedNote, orderSummary, form);
 
-  /** Shows `reviewed`; "Place order" is only offered for a cart that can be ordered. */
+  const quotes = quoter(() => {
+    drawShipping();
+    drawSummary();
+  }, route.signal);
+
+  /** The option chosen, if a quote is shown. */
+  const selected = (): ShippingOption | undefined => {
+    const q = quotes.state();
+    return q.kind === "ready" ? q.quote.options.find((o) => o.code === chosen) : undefined;
+  };
+
+  /** What the customer would pay: the lines plus the chosen shipping; null until both are known. */
+  const due = () => {
+    const totals = cartTotals(reviewed);
+    return totals.length === 1 ? addShipping(totals[0], selected()?.price) : null;
+  };
+
+  /** Shows `reviewed`, shipping and the total; "Place order" is only offered for an order that can be placed. */
   const drawSummary = () => {
     const totals = cartTotals(reviewed);
+    const option = selected();
+    const total = due();
+    const q = quotes.state();
     replace(orderSummary,
       reviewed.lines.length === 0
         ? h("p", { "data-testid": "cart-empty" }, "Your cart is empty. ", link("/", null, "Browse products"))
@@ -156,19 +215,86 @@ function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: C
                     }, "Remove")
                   : null),
               h("span", null, l.unavailable ? "" : formatMoney(lineAmount(l)))))),
-      h("p", { class: "total" }, "Total: ", h("strong", { "data-testid": "checkout-total" }, totals.map(formatMoney).join(" + ") || "–")),
+      h("dl", { class: "sums" },
+        h("dt", null, "Subtotal"),
+        h("dd", { "data-testid": "checkout-subtotal", "data-amount-minor": totals.length === 1 ? String(totals[0].amountMinor) : null },
+          totals.map(formatMoney).join(" + ") || "–"),
+        h("dt", null, "Shipping"),
+        h("dd", { "data-testid": "checkout-shipping", "data-amount-minor": option?.price ? String(option.price.amountMinor) : null },
+          option ? `${option.name}: ${shippingPriceText(option.price)}` : q.kind === "loading" ? "working it out…" : "to be chosen below"),
+        h("dt", { class: "total" }, "Total"),
+        h("dd", { class: "total" },
+          h("strong", { "data-testid": "checkout-total", "data-amount-minor": total ? String(total.amountMinor) : null },
+            total ? formatMoney(total) : `${totals.map(formatMoney).join(" + ") || "–"} + shipping`)),
+      ),
       h("p", null, link("/cart", null, "Change cart")),
     );
     const blocked =
       reviewed.lines.length === 0 ? "There is nothing to order."
       : hasUnavailable(reviewed) ? "Remove the products that are no longer available to place the order."
       : totals.length > 1 ? "Products priced in different currencies cannot be ordered together."
+      : q.kind === "not-served" ? "We cannot ship to this country, so the order cannot be placed: change the country above."
       : "";
     blockedNote.textContent = blocked;
     blockedNote.hidden = !blocked;
     place.hidden = !!blocked;
-    place.textContent = `Place order · ${totals.map(formatMoney).join(" + ")}`;
+    place.textContent = total ? `Place order · ${formatMoney(total)}` : "Place order";
+    walletNote.textContent = walletMinor !== null && total && walletMinor < total.amountMinor ? " (not enough for this order)" : "";
   };
+
+  /** The shipping options of the current quote, or why there are none. */
+  const drawShipping = () => {
+    const q = quotes.state();
+    if (q.kind === "ready") chosen = chooseOption(q.quote.options, chosen);
+    notServed.textContent = q.kind === "not-served" ? notServedText(q.countryCode) : "";
+    notServed.hidden = q.kind !== "not-served";
+    shippingStatus.textContent =
+      q.kind === "incomplete" ? "Enter the shipping address to see the shipping options."
+      : q.kind === "loading" ? "Working out shipping to this address…"
+      : q.kind === "not-served" ? "There is no shipping to this country."
+      : q.kind === "failed" ? `Shipping could not be worked out: ${quoteProblemText(q.problem)}`
+      : q.quote.options.length === 0 ? "There is no shipping to this address."
+      : "";
+    shippingStatus.hidden = !shippingStatus.textContent;
+    replace(shippingOptions, q.kind === "ready" ? q.quote.options.map(optionChoice) : null);
+  };
+
+  const optionChoice = (o: ShippingOption) =>
+    h("label", { class: "option", "data-testid": "shipping-option", "data-code": o.code, "data-price-minor": String(o.price?.amountMinor ?? 0n) },
+      h("input", { type: "radio", name: "shipping", value: o.code, checked: o.code === chosen, "data-testid": `shipping-option-${o.code}` }),
+      h("span", { class: "grow" },
+        h("span", { class: "option-name" }, o.name),
+        h("span", { class: "hint", "data-testid": "shipping-estimate" }, formatEstimate(o.earliestDeliveryTime, o.latestDeliveryTime))),
+      h("span", { class: "amount", "data-testid": "shipping-price" }, shippingPriceText(o.price)),
+    );
+
+  /** A quote's refusal in words; violations name the address field by its label. */
+  const quoteProblemText = (problem: Problem) => {
+    if (problem.fields.size === 0) return problem.message;
+    return [...problem.fields].map(([path, description]) => {
+      const name = path.replace(/^address\./, "");
+      const label = inputOf(form, `shipping_address.${name}`)?.labels?.[0]?.firstChild?.textContent ?? name.replace(/_/g, " ");
+      return `${label}: ${description}`;
+    }).join(". ");
+  };
+
+  /** The address as entered, exactly as both the quote and the order are sent it. */
+  const addressOf = (): QuoteAddress => {
+    const a = (name: string) => valueOf(form, `shipping_address.${name}`);
+    return {
+      recipient: a("recipient"),
+      line1: a("line1"),
+      line2: a("line2"),
+      city: a("city"),
+      region: a("region"),
+      postalCode: a("postal_code"),
+      countryCode: a("country_code").toUpperCase(),
+    };
+  };
+
+  /** Quotes what is on screen now (the quoter skips a question already answered). */
+  const requote = () =>
+    quotes.update(addressOf(), reviewed.lines.filter((l) => !l.unavailable).map((l) => ({ productId: l.productId, quantity: l.quantity })));
 
   /** Takes the store's cart as the one to review, noting a change the customer did not make here. */
   const follow = () => {
@@ -177,6 +303,7 @@ function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: C
     reviewed = now;
     if (!ownChange) changedNote.hidden = false;
     drawSummary();
+    requote();
   };
 
   const remove = (productId: string) => {
@@ -187,7 +314,12 @@ function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: C
   };
 
   onCartChange(follow, route.signal);
+  drawShipping();
   drawSummary();
+  form.querySelector("fieldset")!.addEventListener("input", requote);
+  inputOf(form, "shipping_address.country_code")!.setAttribute("aria-describedby",
+    `${inputOf(form, "shipping_address.country_code")!.getAttribute("aria-describedby")} ${notServed.id}`);
+  requote();
 
   function fillCard(number: string) {
     inputOf(form, "payment_method.card.number")!.value = number;
@@ -197,7 +329,12 @@ function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: C
   }
   const method = () => form.querySelector<HTMLInputElement>('input[name="method"]:checked')?.value ?? "card";
   form.addEventListener("change", (e) => {
-    if ((e.target as HTMLInputElement).name !== "method") return;
+    const input = e.target as HTMLInputElement;
+    if (input.name === "shipping") {
+      chosen = input.value;
+      drawSummary();
+    }
+    if (input.name !== "method") return;
     cardPanel.hidden = method() !== "card";
     walletPanel.hidden = method() !== "wallet";
   });
@@ -206,9 +343,8 @@ function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: C
     (w) => {
       const balance = w.balance ?? { currencyCode: currency, amountMinor: 0n };
       walletBalance.textContent = formatMoney(balance);
-      if (initialTotals.length === 1 && balance.amountMinor < initialTotals[0].amountMinor) {
-        walletBalance.after(" (not enough for this order)");
-      }
+      walletMinor = balance.amountMinor;
+      drawSummary();
     },
     (err) => {
       const p = describe(err);
@@ -243,49 +379,76 @@ function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: C
     }
   };
 
+  /** After the quote was refused at placing: quote again (once) and show the new total, never placing at it unasked. */
+  const requoteAfter = async (why: string) => {
+    const q = await quotes.refresh();
+    const total = due();
+    if (q.kind === "ready" && total) {
+      showMessage(summary, `${why} We have quoted shipping again, and the price may have changed: the total is now ${formatMoney(total)}. Please check it and place the order again.`);
+    } else {
+      showMessage(summary, `${why} Shipping could not be quoted again: see the shipping options below.`);
+    }
+    summary.focus();
+  };
+
+  /** Sends CheckoutCart when the total shown is final, or says what is missing. */
+  const submit = async () => {
+    clearProblem(form, summary);
+    changedNote.hidden = true;
+    const q = quotes.state();
+    if (q.kind === "loading") {
+      showMessage(summary, "Shipping to this address is still being worked out. Check the total, then place the order.");
+      summary.focus();
+      return;
+    }
+    if (q.kind === "failed") {
+      await requoteAfter("Shipping had not been worked out for this address.");
+      return;
+    }
+    // Without a quote (an incomplete address) the order is still sent: the
+    // server then names every field to correct at once.
+    const quote = q.kind === "ready" ? q.quote : undefined;
+    const etag = reviewed.etag;
+    try {
+      const order = await checkoutCart(etag, paymentMethod(), addressOf(), { quoteId: quote?.id ?? "", option: quote ? chosen : "" });
+      if (order.status !== OrderStatus.FAILED) {
+        navigate(`/orders/${order.id}`);
+        return;
+      }
+      // The order exists (and shows in the history); the cart still holds its lines.
+      showMessage(summary, failureText(order) + " ",
+        link(`/orders/${order.id}`, { "data-testid": "failed-order-link" }, "See the order"));
+      summary.focus();
+      // The failure moves the cart to a new version: wait for it, so the
+      // next attempt is a new order rather than the failed one returned again.
+      if (!(await quietly(() => awaitNewVersion(etag, 15_000, route.signal)))) {
+        summary.append(h("p", null, "Your cart could not be read again: please reload the page before trying again."));
+      }
+    } catch (err) {
+      if (isAbort(err)) return;
+      const problem = describe(err, { reasons: refusals });
+      const why = requoteReason(problem);
+      if (why) {
+        await requoteAfter(why);
+        return;
+      }
+      // The quote's own fields are missing because the address is: its fields say what to do.
+      const fields = new Map([...problem.fields].filter(([path]) => !QUOTE_FIELDS.includes(path)));
+      if (fields.size === 0 && problem.fields.size > 0) problem.message = "Complete the shipping address to see the shipping options.";
+      showProblem(form, summary, { ...problem, fields });
+      if (problem.reason === "PRODUCT_NOT_FOUND") {
+        summary.append(h("p", null, link("/cart", null, "Review your cart")));
+      }
+      if (problem.reason in refusals) {
+        // Show the cart as it is now (its flags may change without a new version).
+        await quietly(() => loadCart(route.signal)).catch(() => {});
+        reviewed = cart();
+      }
+    }
+  };
+
   form.addEventListener("submit", (e) => {
     e.preventDefault();
-    const address = (name: string) => valueOf(form, `shipping_address.${name}`);
-    void busy(place, "Placing order…", async () => {
-      clearProblem(form, summary);
-      changedNote.hidden = true;
-      const etag = reviewed.etag;
-      try {
-        const order = await checkoutCart(etag, paymentMethod(), {
-          recipient: address("recipient"),
-          line1: address("line1"),
-          line2: address("line2"),
-          city: address("city"),
-          region: address("region"),
-          postalCode: address("postal_code"),
-          countryCode: address("country_code").toUpperCase(),
-        });
-        if (order.status !== OrderStatus.FAILED) {
-          navigate(`/orders/${order.id}`);
-          return;
-        }
-        // The order exists (and shows in the history); the cart still holds its lines.
-        showMessage(summary, failureText(order) + " ",
-          link(`/orders/${order.id}`, { "data-testid": "failed-order-link" }, "See the order"));
-        summary.focus();
-        // The failure moves the cart to a new version: wait for it, so the
-        // next attempt is a new order rather than the failed one returned again.
-        if (!(await quietly(() => awaitNewVersion(etag, 15_000, route.signal)))) {
-          summary.append(h("p", null, "Your cart could not be read again: please reload the page before trying again."));
-        }
-      } catch (err) {
-        if (isAbort(err)) return;
-        const problem = describe(err, { reasons: refusals });
-        showProblem(form, summary, problem);
-        if (problem.reason === "PRODUCT_NOT_FOUND") {
-          summary.append(h("p", null, link("/cart", null, "Review your cart")));
-        }
-        if (problem.reason in refusals) {
-          // Show the cart as it is now (its flags may change without a new version).
-          await quietly(() => loadCart(route.signal)).catch(() => {});
-          reviewed = cart();
-        }
-      }
-    }).then(drawSummary);
+    void busy(place, "Placing order…", submit).then(drawSummary);
   });
 }

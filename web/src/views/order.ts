@@ -1,21 +1,33 @@
-// #/orders/<id>: one order. While it is in progress its status follows
-// WatchOrder (a server stream over grpc-web), reconnecting from the last
-// event seen if the connection drops. Confirmed orders can be cancelled.
+// #/orders/<id>: one order. Until it is delivered (or failed, or cancelled)
+// its status follows WatchOrder (a server stream over grpc-web),
+// reconnecting from the last event seen if the connection drops. Once
+// confirmed, the page shows the parcel's progress: the order's events bring
+// SHIPPED and DELIVERED, and the shipment (GetShipment), read again on each
+// event and every SHIPMENT_READ_MS until delivery, brings PACKED. A
+// confirmed order can be cancelled until its parcel leaves.
 
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
-import { orders } from "../api";
+import { announce } from "../announce";
+import { fulfilment, orders } from "../api";
 import { h, link, loading, replace, title } from "../dom";
 import { describe, isAbort } from "../errors";
 import { busy, formError, problemBox, showProblem } from "../forms";
+import type { Shipment } from "../gen/shop/fulfilment/v1/fulfilment_pb";
 import { OrderStatus, type Order } from "../gen/shop/orders/v1/orders_pb";
 import { formatMoney } from "../money";
 import { toLogin, type Route } from "../router";
 import { session } from "../session";
-import { failureText, formatTime, isInProgress, paymentText, shortId, statusBadge } from "../status";
+import { shippingPriceText } from "../shipping";
+import { failureText, formatTime, isInProgress, notCancellableText, paymentText, shortId, statusBadge } from "../status";
+import { awaitsDelivery, isCancellable, showsTracking } from "../tracking";
+import { currentStep, progressView } from "./progress";
 
 /** Errors that no reconnect will fix. */
 const FINAL_CODES = [Code.Unauthenticated, Code.PermissionDenied, Code.NotFound, Code.InvalidArgument, Code.Unimplemented];
 const MAX_RETRIES = 6;
+/** How often the shipment is read while the parcel may move: PACKED has no order event. */
+const SHIPMENT_READ_MS = 10_000;
 
 function millis(o: Order): number {
   const t = o.updateTime;
@@ -41,22 +53,69 @@ export async function orderView(main: HTMLElement, route: Route): Promise<void> 
   const failure = h("p", { class: "error", "data-testid": "order-failure", hidden: true });
   const live = h("p", { class: "muted", "data-testid": "live-note" });
   const details = h("div", null, loading("Loading order…"));
+  const progress = h("div");
   const cancelBox = h("div", { class: "cancel" });
-  main.append(h("p", null, link("/orders", null, "← All orders")), heading, statusLine, failure, live, details, cancelBox);
+  /** Why a cancel was refused; kept after the cancel button goes. */
+  const refused = h("p", { class: "error", role: "alert", "data-testid": "cancel-refused", hidden: true });
+  main.append(h("p", null, link("/orders", null, "← All orders")), heading, statusLine, failure, live, progress, details, refused, cancelBox);
 
   let current: Order;
   let lastSequence = 0n;
   let following = false;
+  let shipment: Shipment | undefined;
+  /** When the order was confirmed, from its CONFIRMED event. */
+  let confirmTime: Timestamp | undefined;
+  let readingShipment = false;
+  let watchingShipment = false;
+  let cancellable = false;
+  let step = "";
+
+  /** Redraws the progress, announcing a new step, and offers cancelling only while it can be done. */
+  const drawProgress = () => {
+    replace(progress, showsTracking(current.status) ? progressView(current, shipment, confirmTime) : null);
+    const now = showsTracking(current.status) ? currentStep(current, shipment, confirmTime) : "";
+    if (step && now && now !== step) announce(`Your order's delivery: ${now}.`);
+    step = now;
+    if (isCancellable(current.status, shipment) !== cancellable) renderCancel();
+  };
 
   const show = (order: Order) => {
-    const statusChanged = !current || current.status !== order.status;
     current = order;
     replace(statusLine, "Status: ", statusBadge(order.status));
     const why = failureText(order);
     failure.textContent = why;
     failure.hidden = !why || (order.status !== OrderStatus.FAILED && order.status !== OrderStatus.COMPENSATING);
     replace(details, orderDetails(order));
-    if (statusChanged) renderCancel();
+    drawProgress();
+  };
+
+  /** Reads the shipment (none yet is NOT_FOUND: its event has not arrived); a failed read waits for the next. */
+  const readShipment = async () => {
+    if (readingShipment || !showsTracking(current.status)) return;
+    readingShipment = true;
+    try {
+      shipment = await fulfilment.getShipment({ orderId: id }, { signal });
+      drawProgress();
+    } catch {
+      // Not there yet, or not readable now: the next event or interval reads it again.
+    } finally {
+      readingShipment = false;
+    }
+  };
+
+  /** Reads the shipment now and then while the parcel may still move, until it is delivered or the page is left. */
+  const watchShipment = async () => {
+    if (watchingShipment) return;
+    watchingShipment = true;
+    try {
+      await readShipment();
+      while (!signal.aborted && awaitsDelivery(current.status)) {
+        await sleep(SHIPMENT_READ_MS, signal);
+        await readShipment();
+      }
+    } finally {
+      watchingShipment = false;
+    }
   };
 
   /** Applies an update unless it is older than what is shown (a replayed event). */
@@ -68,6 +127,7 @@ export async function orderView(main: HTMLElement, route: Route): Promise<void> 
     if (following) return;
     following = true;
     let failures = 0;
+    let quiet = 0;
     live.textContent = "Following live updates…";
     try {
       while (!signal.aborted && isInProgress(current.status)) {
@@ -78,14 +138,27 @@ export async function orderView(main: HTMLElement, route: Route): Promise<void> 
             failures = 0;
             news++;
             live.textContent = "Following live updates…";
+            const before = current.status;
             update(event.order);
+            if (event.status === OrderStatus.CONFIRMED) {
+              confirmTime = event.createTime;
+              drawProgress();
+            }
+            if (current.status !== before) {
+              // News may come with the shipment moved too; once confirmed, it is read until delivery.
+              void readShipment();
+              if (awaitsDelivery(current.status)) void watchShipment();
+            }
           }
           // The stream ends (OK) once the order reached a final state. If it
-          // ended with nothing new (e.g. a cancel started meanwhile), re-read
-          // the order and watch again after a pause.
+          // ended with nothing new (e.g. a cancel started meanwhile, or a
+          // server that still ends at CONFIRMED), re-read the order and
+          // watch again after a pause that grows while nothing happens.
           if (isInProgress(current.status) && news === 0) {
             update(await orders.getOrder({ id }, { signal }));
-            await sleep(1000, signal);
+            await sleep(Math.min(1000 * 2 ** quiet++, 30_000), signal);
+          } else {
+            quiet = 0;
           }
         } catch (err) {
           if (isAbort(err) || signal.aborted) return;
@@ -107,7 +180,8 @@ export async function orderView(main: HTMLElement, route: Route): Promise<void> 
 
   const renderCancel = () => {
     cancelBox.replaceChildren();
-    if (current.status !== OrderStatus.CONFIRMED) return;
+    cancellable = isCancellable(current.status, shipment);
+    if (!cancellable) return;
     const errorBox = formError();
     const reason = h("input", { id: "cancel-reason", maxlength: 200, "data-testid": "cancel-reason" });
     const confirm = h("button", { type: "button", class: "danger", "data-testid": "confirm-cancel" }, "Yes, cancel order");
@@ -136,9 +210,16 @@ export async function orderView(main: HTMLElement, route: Route): Promise<void> 
         } catch (err) {
           if (isAbort(err)) return;
           const problem = describe(err);
-          showProblem(ask, errorBox, problem);
-          // It may have changed meanwhile (e.g. cancelled in another tab).
-          if (problem.reason === "ORDER_NOT_CANCELLABLE") orders.getOrder({ id }, { signal }).then(update, () => {});
+          if (problem.reason !== "ORDER_NOT_CANCELLABLE") {
+            showProblem(ask, errorBox, problem);
+            return;
+          }
+          // It changed meanwhile (shipped, or cancelled in another tab): say
+          // why where it stays visible once the cancel button goes.
+          refused.textContent = notCancellableText(problem.metadata.status);
+          refused.hidden = false;
+          orders.getOrder({ id }, { signal }).then(update, () => {});
+          void readShipment();
         }
       }),
     );
@@ -157,6 +238,7 @@ export async function orderView(main: HTMLElement, route: Route): Promise<void> 
     return;
   }
   if (isInProgress(current!.status)) void follow();
+  if (showsTracking(current!.status)) void watchShipment();
 }
 
 function orderDetails(o: Order): HTMLElement {
@@ -177,7 +259,19 @@ function orderDetails(o: Order): HTMLElement {
         h("span", { class: "amount" }, formatMoney(l.lineTotal)),
       ),
     )),
-    h("p", { class: "total" }, "Total: ", h("strong", { "data-testid": "order-total" }, formatMoney(o.total))),
+    h("dl", { class: "sums" },
+      o.subtotal ? [
+        h("dt", null, "Subtotal"),
+        h("dd", { "data-testid": "order-subtotal", "data-amount-minor": String(o.subtotal.amountMinor) }, formatMoney(o.subtotal)),
+      ] : null,
+      o.shipping ? [
+        h("dt", null, "Shipping"),
+        h("dd", { "data-testid": "order-shipping", "data-amount-minor": String(o.shipping.price?.amountMinor ?? 0n) },
+          `${o.shipping.name}: ${shippingPriceText(o.shipping.price)}`),
+      ] : null,
+      h("dt", { class: "total" }, "Total"),
+      h("dd", { class: "total" }, h("strong", { "data-testid": "order-total", "data-amount-minor": o.total ? String(o.total.amountMinor) : null }, formatMoney(o.total))),
+    ),
     a ? [
       h("h2", null, "Shipping to"),
       h("address", null, [a.recipient, a.line1, a.line2, `${a.city}${a.region ? `, ${a.region}` : ""} ${a.postalCode}`, a.countryCode]

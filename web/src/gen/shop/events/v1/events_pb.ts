@@ -46,6 +46,9 @@ export const file_shop_events_v1_events: GenFile = /*@__PURE__*/
  *   (failure_reason, decline_code), after compensation;
  * - `orders.order.cancelled` (orders): a confirmed order was cancelled, its
  *   payment refunded and its stock restored;
+ * - `orders.order.shipped` (orders): the order's parcel was handed to the
+ *   carrier (the order's shipment has carrier and tracking number);
+ * - `orders.order.delivered` (orders): the order was delivered;
  * - `payments.payment.captured` (payments): a charge was captured;
  * - `payments.payment.refunded` (payments): money was given back (refund
  *   names the refund, payment shows the total refunded);
@@ -59,7 +62,8 @@ export const file_shop_events_v1_events: GenFile = /*@__PURE__*/
  * - `fulfilment.shipment.created` (fulfilment): a confirmed order's shipment
  *   was created (PENDING);
  * - `fulfilment.shipment.packed`, `.shipped` (carrier and tracking number
- *   set), `.delivered`, `.cancelled` (fulfilment): the shipment moved on.
+ *   set), `.delivered`, `.cancelled` (fulfilment): the shipment moved on
+ *   (the orders service follows shipped, delivered and cancelled).
  *
  * Payloads never carry secrets: cards appear as brand and last four digits,
  * as in the APIs' own messages.

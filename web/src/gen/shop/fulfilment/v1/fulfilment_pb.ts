@@ -8,13 +8,15 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Address } from "../../common/v1/address_pb";
 import { file_shop_common_v1_address } from "../../common/v1/address_pb";
+import type { Money } from "../../common/v1/money_pb";
+import { file_shop_common_v1_money } from "../../common/v1/money_pb";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file shop/fulfilment/v1/fulfilment.proto.
  */
 export const file_shop_fulfilment_v1_fulfilment: GenFile = /*@__PURE__*/
-  fileDesc("CiNzaG9wL2Z1bGZpbG1lbnQvdjEvZnVsZmlsbWVudC5wcm90bxISc2hvcC5mdWxmaWxtZW50LnYxIpUECghTaGlwbWVudBIKCgJpZBgBIAEoCRIQCghvcmRlcl9pZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJEjIKBnN0YXR1cxgEIAEoDjIiLnNob3AuZnVsZmlsbWVudC52MS5TaGlwbWVudFN0YXR1cxIvCgVsaW5lcxgFIAMoCzIgLnNob3AuZnVsZmlsbWVudC52MS5TaGlwbWVudExpbmUSKAoHYWRkcmVzcxgGIAEoCzIXLnNob3AuY29tbW9uLnYxLkFkZHJlc3MSDwoHY2FycmllchgHIAEoCRIXCg90cmFja2luZ19udW1iZXIYCCABKAkSLwoLY3JlYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCXBhY2tfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJc2hpcF90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxkZWxpdmVyX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2NhbmNlbF90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiSgoMU2hpcG1lbnRMaW5lEhIKCnByb2R1Y3RfaWQYASABKAkSFAoMcHJvZHVjdF9uYW1lGAIgASgJEhAKCHF1YW50aXR5GAMgASgDIiYKEkdldFNoaXBtZW50UmVxdWVzdBIQCghvcmRlcl9pZBgBIAEoCSKCAQoUTGlzdFNoaXBtZW50c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSMgoGc3RhdHVzGAMgASgOMiIuc2hvcC5mdWxmaWxtZW50LnYxLlNoaXBtZW50U3RhdHVzEg8KB3VzZXJfaWQYBCABKAkiYQoVTGlzdFNoaXBtZW50c1Jlc3BvbnNlEi8KCXNoaXBtZW50cxgBIAMoCzIcLnNob3AuZnVsZmlsbWVudC52MS5TaGlwbWVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiKgoTUGFja1NoaXBtZW50UmVxdWVzdBITCgtzaGlwbWVudF9pZBgBIAEoCSJUChNTaGlwU2hpcG1lbnRSZXF1ZXN0EhMKC3NoaXBtZW50X2lkGAEgASgJEg8KB2NhcnJpZXIYAiABKAkSFwoPdHJhY2tpbmdfbnVtYmVyGAMgASgJIi0KFkRlbGl2ZXJTaGlwbWVudFJlcXVlc3QSEwoLc2hpcG1lbnRfaWQYASABKAkqxQEKDlNoaXBtZW50U3RhdHVzEh8KG1NISVBNRU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEhsKF1NISVBNRU5UX1NUQVRVU19QRU5ESU5HEAESGgoWU0hJUE1FTlRfU1RBVFVTX1BBQ0tFRBACEhsKF1NISVBNRU5UX1NUQVRVU19TSElQUEVEEAMSHQoZU0hJUE1FTlRfU1RBVFVTX0RFTElWRVJFRBAEEh0KGVNISVBNRU5UX1NUQVRVU19DQU5DRUxMRUQQBTLZAwoRRnVsZmlsbWVudFNlcnZpY2USUwoLR2V0U2hpcG1lbnQSJi5zaG9wLmZ1bGZpbG1lbnQudjEuR2V0U2hpcG1lbnRSZXF1ZXN0Ghwuc2hvcC5mdWxmaWxtZW50LnYxLlNoaXBtZW50EmQKDUxpc3RTaGlwbWVudHMSKC5zaG9wLmZ1bGZpbG1lbnQudjEuTGlzdFNoaXBtZW50c1JlcXVlc3QaKS5zaG9wLmZ1bGZpbG1lbnQudjEuTGlzdFNoaXBtZW50c1Jlc3BvbnNlElUKDFBhY2tTaGlwbWVudBInLnNob3AuZnVsZmlsbWVudC52MS5QYWNrU2hpcG1lbnRSZXF1ZXN0Ghwuc2hvcC5mdWxmaWxtZW50LnYxLlNoaXBtZW50ElUKDFNoaXBTaGlwbWVudBInLnNob3AuZnVsZmlsbWVudC52MS5TaGlwU2hpcG1lbnRSZXF1ZXN0Ghwuc2hvcC5mdWxmaWxtZW50LnYxLlNoaXBtZW50ElsKD0RlbGl2ZXJTaGlwbWVudBIqLnNob3AuZnVsZmlsbWVudC52MS5EZWxpdmVyU2hpcG1lbnRSZXF1ZXN0Ghwuc2hvcC5mdWxmaWxtZW50LnYxLlNoaXBtZW50YgZwcm90bzM", [file_google_protobuf_timestamp, file_shop_common_v1_address]);
+  fileDesc("CiNzaG9wL2Z1bGZpbG1lbnQvdjEvZnVsZmlsbWVudC5wcm90bxISc2hvcC5mdWxmaWxtZW50LnYxIqwECghTaGlwbWVudBIKCgJpZBgBIAEoCRIQCghvcmRlcl9pZBgCIAEoCRIPCgd1c2VyX2lkGAMgASgJEjIKBnN0YXR1cxgEIAEoDjIiLnNob3AuZnVsZmlsbWVudC52MS5TaGlwbWVudFN0YXR1cxIvCgVsaW5lcxgFIAMoCzIgLnNob3AuZnVsZmlsbWVudC52MS5TaGlwbWVudExpbmUSKAoHYWRkcmVzcxgGIAEoCzIXLnNob3AuY29tbW9uLnYxLkFkZHJlc3MSDwoHY2FycmllchgHIAEoCRIXCg90cmFja2luZ19udW1iZXIYCCABKAkSLwoLY3JlYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCXBhY2tfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJc2hpcF90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxkZWxpdmVyX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2NhbmNlbF90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNY2FuY2VsX3JlYXNvbhgPIAEoCSJKCgxTaGlwbWVudExpbmUSEgoKcHJvZHVjdF9pZBgBIAEoCRIUCgxwcm9kdWN0X25hbWUYAiABKAkSEAoIcXVhbnRpdHkYAyABKAMiJgoSR2V0U2hpcG1lbnRSZXF1ZXN0EhAKCG9yZGVyX2lkGAEgASgJIoIBChRMaXN0U2hpcG1lbnRzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIyCgZzdGF0dXMYAyABKA4yIi5zaG9wLmZ1bGZpbG1lbnQudjEuU2hpcG1lbnRTdGF0dXMSDwoHdXNlcl9pZBgEIAEoCSJhChVMaXN0U2hpcG1lbnRzUmVzcG9uc2USLwoJc2hpcG1lbnRzGAEgAygLMhwuc2hvcC5mdWxmaWxtZW50LnYxLlNoaXBtZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIqChNQYWNrU2hpcG1lbnRSZXF1ZXN0EhMKC3NoaXBtZW50X2lkGAEgASgJIlQKE1NoaXBTaGlwbWVudFJlcXVlc3QSEwoLc2hpcG1lbnRfaWQYASABKAkSDwoHY2FycmllchgCIAEoCRIXCg90cmFja2luZ19udW1iZXIYAyABKAkiLQoWRGVsaXZlclNoaXBtZW50UmVxdWVzdBITCgtzaGlwbWVudF9pZBgBIAEoCSJ0ChdHZXRTaGlwcGluZ1F1b3RlUmVxdWVzdBIoCgdhZGRyZXNzGAEgASgLMhcuc2hvcC5jb21tb24udjEuQWRkcmVzcxIvCgVsaW5lcxgCIAMoCzIgLnNob3AuZnVsZmlsbWVudC52MS5TaGlwcGluZ0xpbmUiNAoMU2hpcHBpbmdMaW5lEhIKCnByb2R1Y3RfaWQYASABKAkSEAoIcXVhbnRpdHkYAiABKAMilwEKDVNoaXBwaW5nUXVvdGUSCgoCaWQYASABKAkSMwoHb3B0aW9ucxgCIAMoCzIiLnNob3AuZnVsZmlsbWVudC52MS5TaGlwcGluZ09wdGlvbhIvCgtleHBpcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMd2VpZ2h0X2dyYW1zGAQgASgDIsgBCg5TaGlwcGluZ09wdGlvbhIMCgRjb2RlGAEgASgJEgwKBG5hbWUYAiABKAkSJAoFcHJpY2UYAyABKAsyFS5zaG9wLmNvbW1vbi52MS5Nb25leRI6ChZlYXJsaWVzdF9kZWxpdmVyeV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI4ChRsYXRlc3RfZGVsaXZlcnlfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAinQEKGUNoZWNrU2hpcHBpbmdRdW90ZVJlcXVlc3QSEAoIcXVvdGVfaWQYASABKAkSEwoLb3B0aW9uX2NvZGUYAiABKAkSKAoHYWRkcmVzcxgDIAEoCzIXLnNob3AuY29tbW9uLnYxLkFkZHJlc3MSLwoFbGluZXMYBCADKAsyIC5zaG9wLmZ1bGZpbG1lbnQudjEuU2hpcHBpbmdMaW5lIjkKFUNhbmNlbFNoaXBtZW50UmVxdWVzdBIQCghvcmRlcl9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAkqxQEKDlNoaXBtZW50U3RhdHVzEh8KG1NISVBNRU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEhsKF1NISVBNRU5UX1NUQVRVU19QRU5ESU5HEAESGgoWU0hJUE1FTlRfU1RBVFVTX1BBQ0tFRBACEhsKF1NISVBNRU5UX1NUQVRVU19TSElQUEVEEAMSHQoZU0hJUE1FTlRfU1RBVFVTX0RFTElWRVJFRBAEEh0KGVNISVBNRU5UX1NUQVRVU19DQU5DRUxMRUQQBTKBBgoRRnVsZmlsbWVudFNlcnZpY2USYgoQR2V0U2hpcHBpbmdRdW90ZRIrLnNob3AuZnVsZmlsbWVudC52MS5HZXRTaGlwcGluZ1F1b3RlUmVxdWVzdBohLnNob3AuZnVsZmlsbWVudC52MS5TaGlwcGluZ1F1b3RlEmcKEkNoZWNrU2hpcHBpbmdRdW90ZRItLnNob3AuZnVsZmlsbWVudC52MS5DaGVja1NoaXBwaW5nUXVvdGVSZXF1ZXN0GiIuc2hvcC5mdWxmaWxtZW50LnYxLlNoaXBwaW5nT3B0aW9uElkKDkNhbmNlbFNoaXBtZW50Eikuc2hvcC5mdWxmaWxtZW50LnYxLkNhbmNlbFNoaXBtZW50UmVxdWVzdBocLnNob3AuZnVsZmlsbWVudC52MS5TaGlwbWVudBJTCgtHZXRTaGlwbWVudBImLnNob3AuZnVsZmlsbWVudC52MS5HZXRTaGlwbWVudFJlcXVlc3QaHC5zaG9wLmZ1bGZpbG1lbnQudjEuU2hpcG1lbnQSZAoNTGlzdFNoaXBtZW50cxIoLnNob3AuZnVsZmlsbWVudC52MS5MaXN0U2hpcG1lbnRzUmVxdWVzdBopLnNob3AuZnVsZmlsbWVudC52MS5MaXN0U2hpcG1lbnRzUmVzcG9uc2USVQoMUGFja1NoaXBtZW50Eicuc2hvcC5mdWxmaWxtZW50LnYxLlBhY2tTaGlwbWVudFJlcXVlc3QaHC5zaG9wLmZ1bGZpbG1lbnQudjEuU2hpcG1lbnQSVQoMU2hpcFNoaXBtZW50Eicuc2hvcC5mdWxmaWxtZW50LnYxLlNoaXBTaGlwbWVudFJlcXVlc3QaHC5zaG9wLmZ1bGZpbG1lbnQudjEuU2hpcG1lbnQSWwoPRGVsaXZlclNoaXBtZW50Eiouc2hvcC5mdWxmaWxtZW50LnYxLkRlbGl2ZXJTaGlwbWVudFJlcXVlc3QaHC5zaG9wLmZ1bGZpbG1lbnQudjEuU2hpcG1lbnRiBnByb3RvMw", [file_google_protobuf_timestamp, file_shop_common_v1_address, file_shop_common_v1_money]);
 
 /**
  * One parcel: one confirmed order's lines, to its shipping address.
@@ -119,6 +121,13 @@ export type Shipment = Message<"shop.fulfilment.v1.Shipment"> & {
    * @generated from field: google.protobuf.Timestamp update_time = 14;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * Why it was cancelled (the order's cancel reason); empty otherwise.
+   *
+   * @generated from field: string cancel_reason = 15;
+   */
+  cancelReason: string;
 };
 
 /**
@@ -335,6 +344,224 @@ export const DeliverShipmentRequestSchema: GenMessage<DeliverShipmentRequest> = 
   messageDesc(file_shop_fulfilment_v1_fulfilment, 7);
 
 /**
+ * Request for FulfilmentService.GetShippingQuote.
+ *
+ * @generated from message shop.fulfilment.v1.GetShippingQuoteRequest
+ */
+export type GetShippingQuoteRequest = Message<"shop.fulfilment.v1.GetShippingQuoteRequest"> & {
+  /**
+   * Where the parcel goes; validated as in CreateOrder.
+   *
+   * @generated from field: shop.common.v1.Address address = 1;
+   */
+  address?: Address | undefined;
+
+  /**
+   * What it holds: 1 to 50 lines, each a different product, quantities 1 to
+   * 1000, as in CreateOrder.
+   *
+   * @generated from field: repeated shop.fulfilment.v1.ShippingLine lines = 2;
+   */
+  lines: ShippingLine[];
+};
+
+/**
+ * Describes the message shop.fulfilment.v1.GetShippingQuoteRequest.
+ * Use `create(GetShippingQuoteRequestSchema)` to create a new message.
+ */
+export const GetShippingQuoteRequestSchema: GenMessage<GetShippingQuoteRequest> = /*@__PURE__*/
+  messageDesc(file_shop_fulfilment_v1_fulfilment, 8);
+
+/**
+ * One product of a parcel to quote, and how many.
+ *
+ * @generated from message shop.fulfilment.v1.ShippingLine
+ */
+export type ShippingLine = Message<"shop.fulfilment.v1.ShippingLine"> & {
+  /**
+   * The product's id in the catalog.
+   *
+   * @generated from field: string product_id = 1;
+   */
+  productId: string;
+
+  /**
+   * Number of units, 1 to 1000.
+   *
+   * @generated from field: int64 quantity = 2;
+   */
+  quantity: bigint;
+};
+
+/**
+ * Describes the message shop.fulfilment.v1.ShippingLine.
+ * Use `create(ShippingLineSchema)` to create a new message.
+ */
+export const ShippingLineSchema: GenMessage<ShippingLine> = /*@__PURE__*/
+  messageDesc(file_shop_fulfilment_v1_fulfilment, 9);
+
+/**
+ * A shipping quote: the options for one parcel, held for a while.
+ *
+ * @generated from message shop.fulfilment.v1.ShippingQuote
+ */
+export type ShippingQuote = Message<"shop.fulfilment.v1.ShippingQuote"> & {
+  /**
+   * The quote's id (a UUID): name it in CreateOrder.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The options serving the destination, cheapest first.
+   *
+   * @generated from field: repeated shop.fulfilment.v1.ShippingOption options = 2;
+   */
+  options: ShippingOption[];
+
+  /**
+   * Until when CreateOrder accepts it.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 3;
+   */
+  expireTime?: Timestamp | undefined;
+
+  /**
+   * The parcel's weight the prices were computed from, in grams.
+   *
+   * @generated from field: int64 weight_grams = 4;
+   */
+  weightGrams: bigint;
+};
+
+/**
+ * Describes the message shop.fulfilment.v1.ShippingQuote.
+ * Use `create(ShippingQuoteSchema)` to create a new message.
+ */
+export const ShippingQuoteSchema: GenMessage<ShippingQuote> = /*@__PURE__*/
+  messageDesc(file_shop_fulfilment_v1_fulfilment, 10);
+
+/**
+ * One way to ship a parcel, priced.
+ *
+ * @generated from message shop.fulfilment.v1.ShippingOption
+ */
+export type ShippingOption = Message<"shop.fulfilment.v1.ShippingOption"> & {
+  /**
+   * Stable code, e.g. "standard" or "express": what CreateOrder names.
+   *
+   * @generated from field: string code = 1;
+   */
+  code: string;
+
+  /**
+   * Display name, e.g. "Standard (3-5 days)".
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * What it costs; zero when free shipping applies.
+   *
+   * @generated from field: shop.common.v1.Money price = 3;
+   */
+  price?: Money | undefined;
+
+  /**
+   * Earliest expected delivery, counted from when the quote was made.
+   *
+   * @generated from field: google.protobuf.Timestamp earliest_delivery_time = 4;
+   */
+  earliestDeliveryTime?: Timestamp | undefined;
+
+  /**
+   * Latest expected delivery, counted from when the quote was made.
+   *
+   * @generated from field: google.protobuf.Timestamp latest_delivery_time = 5;
+   */
+  latestDeliveryTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message shop.fulfilment.v1.ShippingOption.
+ * Use `create(ShippingOptionSchema)` to create a new message.
+ */
+export const ShippingOptionSchema: GenMessage<ShippingOption> = /*@__PURE__*/
+  messageDesc(file_shop_fulfilment_v1_fulfilment, 11);
+
+/**
+ * Request for FulfilmentService.CheckShippingQuote.
+ *
+ * @generated from message shop.fulfilment.v1.CheckShippingQuoteRequest
+ */
+export type CheckShippingQuoteRequest = Message<"shop.fulfilment.v1.CheckShippingQuoteRequest"> & {
+  /**
+   * The quote the customer chose from.
+   *
+   * @generated from field: string quote_id = 1;
+   */
+  quoteId: string;
+
+  /**
+   * The chosen option's code.
+   *
+   * @generated from field: string option_code = 2;
+   */
+  optionCode: string;
+
+  /**
+   * The order's shipping address: must be the quote's.
+   *
+   * @generated from field: shop.common.v1.Address address = 3;
+   */
+  address?: Address | undefined;
+
+  /**
+   * The order's lines: must be the quote's (in any order).
+   *
+   * @generated from field: repeated shop.fulfilment.v1.ShippingLine lines = 4;
+   */
+  lines: ShippingLine[];
+};
+
+/**
+ * Describes the message shop.fulfilment.v1.CheckShippingQuoteRequest.
+ * Use `create(CheckShippingQuoteRequestSchema)` to create a new message.
+ */
+export const CheckShippingQuoteRequestSchema: GenMessage<CheckShippingQuoteRequest> = /*@__PURE__*/
+  messageDesc(file_shop_fulfilment_v1_fulfilment, 12);
+
+/**
+ * Request for FulfilmentService.CancelShipment.
+ *
+ * @generated from message shop.fulfilment.v1.CancelShipmentRequest
+ */
+export type CancelShipmentRequest = Message<"shop.fulfilment.v1.CancelShipmentRequest"> & {
+  /**
+   * The order being cancelled (a UUID).
+   *
+   * @generated from field: string order_id = 1;
+   */
+  orderId: string;
+
+  /**
+   * The order's cancel reason, kept on the shipment: up to 200 characters.
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message shop.fulfilment.v1.CancelShipmentRequest.
+ * Use `create(CancelShipmentRequestSchema)` to create a new message.
+ */
+export const CancelShipmentRequestSchema: GenMessage<CancelShipmentRequest> = /*@__PURE__*/
+  messageDesc(file_shop_fulfilment_v1_fulfilment, 13);
+
+/**
  * Where a shipment is in its life.
  *
  * @generated from enum shop.fulfilment.v1.ShipmentStatus
@@ -410,6 +637,58 @@ export const ShipmentStatusSchema: GenEnum<ShipmentStatus> = /*@__PURE__*/
  * @generated from service shop.fulfilment.v1.FulfilmentService
  */
 export const FulfilmentService: GenService<{
+  /**
+   * Quotes shipping for a parcel: these lines (products and quantities) to
+   * this address. Answers every option that serves the destination (e.g.
+   * standard and express), each priced by the shipping rules (the
+   * destination country's zone, the parcel's weight, free over a
+   * threshold of the lines' value) with a delivery estimate, under a quote
+   * id. CreateOrder names the quote and one option's code; the orders
+   * service asks this service for that option's price, so a client never
+   * states its own. A quote is its caller's alone, for these lines and this
+   * address only, until expire_time. Signed-in users. Refused with
+   * FAILED_PRECONDITION, reason DESTINATION_NOT_SERVED, when no option
+   * serves the country; with FAILED_PRECONDITION, reason CURRENCY_MISMATCH,
+   * when the lines are priced in a currency the rules do not price
+   * shipping in; with NOT_FOUND (ids in the details) for unknown products.
+   *
+   * @generated from rpc shop.fulfilment.v1.FulfilmentService.GetShippingQuote
+   */
+  getShippingQuote: {
+    methodKind: "unary";
+    input: typeof GetShippingQuoteRequestSchema;
+    output: typeof ShippingQuoteSchema;
+  },
+  /**
+   * For the orders service only (its service token; not for users): the
+   * option `option_code` of the caller's user's quote `quote_id`, if the
+   * quote is unexpired and was made for exactly these lines and address.
+   * NOT_FOUND for an unknown quote or another user's; FAILED_PRECONDITION
+   * with reason SHIPPING_QUOTE_EXPIRED, SHIPPING_QUOTE_MISMATCH (other
+   * lines or address) or SHIPPING_OPTION_UNKNOWN.
+   *
+   * @generated from rpc shop.fulfilment.v1.FulfilmentService.CheckShippingQuote
+   */
+  checkShippingQuote: {
+    methodKind: "unary";
+    input: typeof CheckShippingQuoteRequestSchema;
+    output: typeof ShippingOptionSchema;
+  },
+  /**
+   * For the orders service only: cancels the shipment of an order being
+   * cancelled, before the order refunds. PENDING or PACKED (or not created
+   * yet: the shipment is then created cancelled when the confirmed order's
+   * event arrives) -> CANCELLED; CANCELLED again answers as it is; SHIPPED
+   * or DELIVERED is FAILED_PRECONDITION, reason SHIPMENT_STATUS: the
+   * parcel has left and the order can no longer be cancelled.
+   *
+   * @generated from rpc shop.fulfilment.v1.FulfilmentService.CancelShipment
+   */
+  cancelShipment: {
+    methodKind: "unary";
+    input: typeof CancelShipmentRequestSchema;
+    output: typeof ShipmentSchema;
+  },
   /**
    * Returns the shipment of an order. Customers get only the shipment of
    * their own order: another user's is NOT_FOUND, as is an order without a

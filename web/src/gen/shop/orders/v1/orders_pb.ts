@@ -14,13 +14,15 @@ import type { Money } from "../../common/v1/money_pb";
 import { file_shop_common_v1_money } from "../../common/v1/money_pb";
 import type { PaymentMethod, PaymentMethodSummary } from "../../common/v1/payment_method_pb";
 import { file_shop_common_v1_payment_method } from "../../common/v1/payment_method_pb";
+import type { ShippingOption } from "../../fulfilment/v1/fulfilment_pb";
+import { file_shop_fulfilment_v1_fulfilment } from "../../fulfilment/v1/fulfilment_pb";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file shop/orders/v1/orders.proto.
  */
 export const file_shop_orders_v1_orders: GenFile = /*@__PURE__*/
-  fileDesc("ChtzaG9wL29yZGVycy92MS9vcmRlcnMucHJvdG8SDnNob3Aub3JkZXJzLnYxIvwDCgVPcmRlchIKCgJpZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhIKCnJlcXVlc3RfaWQYAyABKAkSKwoGc3RhdHVzGAQgASgOMhsuc2hvcC5vcmRlcnMudjEuT3JkZXJTdGF0dXMSKAoFbGluZXMYBSADKAsyGS5zaG9wLm9yZGVycy52MS5PcmRlckxpbmUSJAoFdG90YWwYBiABKAsyFS5zaG9wLmNvbW1vbi52MS5Nb25leRIvCgdwYXltZW50GAcgASgLMh4uc2hvcC5vcmRlcnMudjEuUGF5bWVudFN1bW1hcnkSMQoQc2hpcHBpbmdfYWRkcmVzcxgIIAEoCzIXLnNob3AuY29tbW9uLnYxLkFkZHJlc3MSNQoOZmFpbHVyZV9yZWFzb24YCSABKA4yHS5zaG9wLm9yZGVycy52MS5GYWlsdXJlUmVhc29uEjEKDGRlY2xpbmVfY29kZRgKIAEoDjIbLnNob3AuY29tbW9uLnYxLkRlY2xpbmVDb2RlEhUKDWNhbmNlbF9yZWFzb24YCyABKAkSLwoLY3JlYXRlX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKdAQoJT3JkZXJMaW5lEhIKCnByb2R1Y3RfaWQYASABKAkSFAoMcHJvZHVjdF9uYW1lGAIgASgJEikKCnVuaXRfcHJpY2UYAyABKAsyFS5zaG9wLmNvbW1vbi52MS5Nb25leRIQCghxdWFudGl0eRgEIAEoAxIpCgpsaW5lX3RvdGFsGAUgASgLMhUuc2hvcC5jb21tb24udjEuTW9uZXkiWgoOUGF5bWVudFN1bW1hcnkSEgoKcGF5bWVudF9pZBgBIAEoCRI0CgZtZXRob2QYAiABKAsyJC5zaG9wLmNvbW1vbi52MS5QYXltZW50TWV0aG9kU3VtbWFyeSLrAQoKT3JkZXJFdmVudBIQCghvcmRlcl9pZBgBIAEoCRIQCghzZXF1ZW5jZRgCIAEoAxIrCgZzdGF0dXMYAyABKA4yGy5zaG9wLm9yZGVycy52MS5PcmRlclN0YXR1cxI1Cg5mYWlsdXJlX3JlYXNvbhgEIAEoDjIdLnNob3Aub3JkZXJzLnYxLkZhaWx1cmVSZWFzb24SLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiQKBW9yZGVyGAYgASgLMhUuc2hvcC5vcmRlcnMudjEuT3JkZXIiMAoITGluZUl0ZW0SEgoKcHJvZHVjdF9pZBgBIAEoCRIQCghxdWFudGl0eRgCIAEoAyK7AQoSQ3JlYXRlT3JkZXJSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSJwoFbGluZXMYAiADKAsyGC5zaG9wLm9yZGVycy52MS5MaW5lSXRlbRI1Cg5wYXltZW50X21ldGhvZBgDIAEoCzIdLnNob3AuY29tbW9uLnYxLlBheW1lbnRNZXRob2QSMQoQc2hpcHBpbmdfYWRkcmVzcxgEIAEoCzIXLnNob3AuY29tbW9uLnYxLkFkZHJlc3MiHQoPR2V0T3JkZXJSZXF1ZXN0EgoKAmlkGAEgASgJIngKEUxpc3RPcmRlcnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEisKBnN0YXR1cxgDIAEoDjIbLnNob3Aub3JkZXJzLnYxLk9yZGVyU3RhdHVzEg8KB3VzZXJfaWQYBCABKAkiVAoSTGlzdE9yZGVyc1Jlc3BvbnNlEiUKBm9yZGVycxgBIAMoCzIVLnNob3Aub3JkZXJzLnYxLk9yZGVyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIwChJDYW5jZWxPcmRlclJlcXVlc3QSCgoCaWQYASABKAkSDgoGcmVhc29uGAIgASgJIjcKEVdhdGNoT3JkZXJSZXF1ZXN0EgoKAmlkGAEgASgJEhYKDmFmdGVyX3NlcXVlbmNlGAIgASgDKooCCgtPcmRlclN0YXR1cxIcChhPUkRFUl9TVEFUVVNfVU5TUEVDSUZJRUQQABIYChRPUkRFUl9TVEFUVVNfUEVORElORxABEh8KG09SREVSX1NUQVRVU19TVE9DS19SRVNFUlZFRBACEhUKEU9SREVSX1NUQVRVU19QQUlEEAMSGgoWT1JERVJfU1RBVFVTX0NPTkZJUk1FRBAEEh0KGU9SREVSX1NUQVRVU19DT01QRU5TQVRJTkcQBRIXChNPUkRFUl9TVEFUVVNfRkFJTEVEEAYSGwoXT1JERVJfU1RBVFVTX0NBTkNFTExJTkcQBxIaChZPUkRFUl9TVEFUVVNfQ0FOQ0VMTEVEEAgqiQIKDUZhaWx1cmVSZWFzb24SHgoaRkFJTFVSRV9SRUFTT05fVU5TUEVDSUZJRUQQABIfChtGQUlMVVJFX1JFQVNPTl9PVVRfT0ZfU1RPQ0sQARIjCh9GQUlMVVJFX1JFQVNPTl9QQVlNRU5UX0RFQ0xJTkVEEAISJgoiRkFJTFVSRV9SRUFTT05fUFJPRFVDVF9VTkFWQUlMQUJMRRADEiYKIkZBSUxVUkVfUkVBU09OX1JFU0VSVkFUSU9OX0VYUElSRUQQBBIbChdGQUlMVVJFX1JFQVNPTl9JTlRFUk5BTBAFEiUKIUZBSUxVUkVfUkVBU09OX1BBWU1FTlRfSU5DT01QTEVURRAGMooDCgxPcmRlclNlcnZpY2USSAoLQ3JlYXRlT3JkZXISIi5zaG9wLm9yZGVycy52MS5DcmVhdGVPcmRlclJlcXVlc3QaFS5zaG9wLm9yZGVycy52MS5PcmRlchJCCghHZXRPcmRlchIfLnNob3Aub3JkZXJzLnYxLkdldE9yZGVyUmVxdWVzdBoVLnNob3Aub3JkZXJzLnYxLk9yZGVyElMKCkxpc3RPcmRlcnMSIS5zaG9wLm9yZGVycy52MS5MaXN0T3JkZXJzUmVxdWVzdBoiLnNob3Aub3JkZXJzLnYxLkxpc3RPcmRlcnNSZXNwb25zZRJICgtDYW5jZWxPcmRlchIiLnNob3Aub3JkZXJzLnYxLkNhbmNlbE9yZGVyUmVxdWVzdBoVLnNob3Aub3JkZXJzLnYxLk9yZGVyEk0KCldhdGNoT3JkZXISIS5zaG9wLm9yZGVycy52MS5XYXRjaE9yZGVyUmVxdWVzdBoaLnNob3Aub3JkZXJzLnYxLk9yZGVyRXZlbnQwAWIGcHJvdG8z", [file_google_protobuf_timestamp, file_shop_common_v1_address, file_shop_common_v1_decline_code, file_shop_common_v1_money, file_shop_common_v1_payment_method]);
+  fileDesc("ChtzaG9wL29yZGVycy92MS9vcmRlcnMucHJvdG8SDnNob3Aub3JkZXJzLnYxIqcFCgVPcmRlchIKCgJpZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhIKCnJlcXVlc3RfaWQYAyABKAkSKwoGc3RhdHVzGAQgASgOMhsuc2hvcC5vcmRlcnMudjEuT3JkZXJTdGF0dXMSKAoFbGluZXMYBSADKAsyGS5zaG9wLm9yZGVycy52MS5PcmRlckxpbmUSJAoFdG90YWwYBiABKAsyFS5zaG9wLmNvbW1vbi52MS5Nb25leRIvCgdwYXltZW50GAcgASgLMh4uc2hvcC5vcmRlcnMudjEuUGF5bWVudFN1bW1hcnkSMQoQc2hpcHBpbmdfYWRkcmVzcxgIIAEoCzIXLnNob3AuY29tbW9uLnYxLkFkZHJlc3MSNQoOZmFpbHVyZV9yZWFzb24YCSABKA4yHS5zaG9wLm9yZGVycy52MS5GYWlsdXJlUmVhc29uEjEKDGRlY2xpbmVfY29kZRgKIAEoDjIbLnNob3AuY29tbW9uLnYxLkRlY2xpbmVDb2RlEhUKDWNhbmNlbF9yZWFzb24YCyABKAkSLwoLY3JlYXRlX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBInCghzdWJ0b3RhbBgOIAEoCzIVLnNob3AuY29tbW9uLnYxLk1vbmV5EjQKCHNoaXBwaW5nGA8gASgLMiIuc2hvcC5mdWxmaWxtZW50LnYxLlNoaXBwaW5nT3B0aW9uEhkKEXNoaXBwaW5nX3F1b3RlX2lkGBAgASgJEi8KCHNoaXBtZW50GBEgASgLMh0uc2hvcC5vcmRlcnMudjEuT3JkZXJTaGlwbWVudCKvAQoNT3JkZXJTaGlwbWVudBITCgtzaGlwbWVudF9pZBgBIAEoCRIPCgdjYXJyaWVyGAIgASgJEhcKD3RyYWNraW5nX251bWJlchgDIAEoCRItCglzaGlwX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGRlbGl2ZXJfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAinQEKCU9yZGVyTGluZRISCgpwcm9kdWN0X2lkGAEgASgJEhQKDHByb2R1Y3RfbmFtZRgCIAEoCRIpCgp1bml0X3ByaWNlGAMgASgLMhUuc2hvcC5jb21tb24udjEuTW9uZXkSEAoIcXVhbnRpdHkYBCABKAMSKQoKbGluZV90b3RhbBgFIAEoCzIVLnNob3AuY29tbW9uLnYxLk1vbmV5IloKDlBheW1lbnRTdW1tYXJ5EhIKCnBheW1lbnRfaWQYASABKAkSNAoGbWV0aG9kGAIgASgLMiQuc2hvcC5jb21tb24udjEuUGF5bWVudE1ldGhvZFN1bW1hcnki6wEKCk9yZGVyRXZlbnQSEAoIb3JkZXJfaWQYASABKAkSEAoIc2VxdWVuY2UYAiABKAMSKwoGc3RhdHVzGAMgASgOMhsuc2hvcC5vcmRlcnMudjEuT3JkZXJTdGF0dXMSNQoOZmFpbHVyZV9yZWFzb24YBCABKA4yHS5zaG9wLm9yZGVycy52MS5GYWlsdXJlUmVhc29uEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIkCgVvcmRlchgGIAEoCzIVLnNob3Aub3JkZXJzLnYxLk9yZGVyIjAKCExpbmVJdGVtEhIKCnByb2R1Y3RfaWQYASABKAkSEAoIcXVhbnRpdHkYAiABKAMi7wEKEkNyZWF0ZU9yZGVyUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEicKBWxpbmVzGAIgAygLMhguc2hvcC5vcmRlcnMudjEuTGluZUl0ZW0SNQoOcGF5bWVudF9tZXRob2QYAyABKAsyHS5zaG9wLmNvbW1vbi52MS5QYXltZW50TWV0aG9kEjEKEHNoaXBwaW5nX2FkZHJlc3MYBCABKAsyFy5zaG9wLmNvbW1vbi52MS5BZGRyZXNzEhkKEXNoaXBwaW5nX3F1b3RlX2lkGAUgASgJEhcKD3NoaXBwaW5nX29wdGlvbhgGIAEoCSIdCg9HZXRPcmRlclJlcXVlc3QSCgoCaWQYASABKAkieAoRTGlzdE9yZGVyc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSKwoGc3RhdHVzGAMgASgOMhsuc2hvcC5vcmRlcnMudjEuT3JkZXJTdGF0dXMSDwoHdXNlcl9pZBgEIAEoCSJUChJMaXN0T3JkZXJzUmVzcG9uc2USJQoGb3JkZXJzGAEgAygLMhUuc2hvcC5vcmRlcnMudjEuT3JkZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjAKEkNhbmNlbE9yZGVyUmVxdWVzdBIKCgJpZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiNwoRV2F0Y2hPcmRlclJlcXVlc3QSCgoCaWQYASABKAkSFgoOYWZ0ZXJfc2VxdWVuY2UYAiABKAMqwAIKC09yZGVyU3RhdHVzEhwKGE9SREVSX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFE9SREVSX1NUQVRVU19QRU5ESU5HEAESHwobT1JERVJfU1RBVFVTX1NUT0NLX1JFU0VSVkVEEAISFQoRT1JERVJfU1RBVFVTX1BBSUQQAxIaChZPUkRFUl9TVEFUVVNfQ09ORklSTUVEEAQSHQoZT1JERVJfU1RBVFVTX0NPTVBFTlNBVElORxAFEhcKE09SREVSX1NUQVRVU19GQUlMRUQQBhIbChdPUkRFUl9TVEFUVVNfQ0FOQ0VMTElORxAHEhoKFk9SREVSX1NUQVRVU19DQU5DRUxMRUQQCBIYChRPUkRFUl9TVEFUVVNfU0hJUFBFRBAJEhoKFk9SREVSX1NUQVRVU19ERUxJVkVSRUQQCiqJAgoNRmFpbHVyZVJlYXNvbhIeChpGQUlMVVJFX1JFQVNPTl9VTlNQRUNJRklFRBAAEh8KG0ZBSUxVUkVfUkVBU09OX09VVF9PRl9TVE9DSxABEiMKH0ZBSUxVUkVfUkVBU09OX1BBWU1FTlRfREVDTElORUQQAhImCiJGQUlMVVJFX1JFQVNPTl9QUk9EVUNUX1VOQVZBSUxBQkxFEAMSJgoiRkFJTFVSRV9SRUFTT05fUkVTRVJWQVRJT05fRVhQSVJFRBAEEhsKF0ZBSUxVUkVfUkVBU09OX0lOVEVSTkFMEAUSJQohRkFJTFVSRV9SRUFTT05fUEFZTUVOVF9JTkNPTVBMRVRFEAYyigMKDE9yZGVyU2VydmljZRJICgtDcmVhdGVPcmRlchIiLnNob3Aub3JkZXJzLnYxLkNyZWF0ZU9yZGVyUmVxdWVzdBoVLnNob3Aub3JkZXJzLnYxLk9yZGVyEkIKCEdldE9yZGVyEh8uc2hvcC5vcmRlcnMudjEuR2V0T3JkZXJSZXF1ZXN0GhUuc2hvcC5vcmRlcnMudjEuT3JkZXISUwoKTGlzdE9yZGVycxIhLnNob3Aub3JkZXJzLnYxLkxpc3RPcmRlcnNSZXF1ZXN0GiIuc2hvcC5vcmRlcnMudjEuTGlzdE9yZGVyc1Jlc3BvbnNlEkgKC0NhbmNlbE9yZGVyEiIuc2hvcC5vcmRlcnMudjEuQ2FuY2VsT3JkZXJSZXF1ZXN0GhUuc2hvcC5vcmRlcnMudjEuT3JkZXISTQoKV2F0Y2hPcmRlchIhLnNob3Aub3JkZXJzLnYxLldhdGNoT3JkZXJSZXF1ZXN0Ghouc2hvcC5vcmRlcnMudjEuT3JkZXJFdmVudDABYgZwcm90bzM", [file_google_protobuf_timestamp, file_shop_common_v1_address, file_shop_common_v1_decline_code, file_shop_common_v1_money, file_shop_common_v1_payment_method, file_shop_fulfilment_v1_fulfilment]);
 
 /**
  * A customer's order.
@@ -64,7 +66,7 @@ export type Order = Message<"shop.orders.v1.Order"> & {
   lines: OrderLine[];
 
   /**
-   * The sum of the lines' line_total.
+   * What the customer pays: subtotal plus the shipping option's price.
    *
    * @generated from field: shop.common.v1.Money total = 6;
    */
@@ -121,6 +123,36 @@ export type Order = Message<"shop.orders.v1.Order"> & {
    * @generated from field: google.protobuf.Timestamp update_time = 13;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * The sum of the lines' line_total.
+   *
+   * @generated from field: shop.common.v1.Money subtotal = 14;
+   */
+  subtotal?: Money | undefined;
+
+  /**
+   * The shipping chosen at checkout, as the quote priced it (code, name,
+   * price, delivery estimate). Unset for orders placed before shipping was
+   * charged.
+   *
+   * @generated from field: shop.fulfilment.v1.ShippingOption shipping = 15;
+   */
+  shipping?: ShippingOption | undefined;
+
+  /**
+   * The shipping quote the order was placed with.
+   *
+   * @generated from field: string shipping_quote_id = 16;
+   */
+  shippingQuoteId: string;
+
+  /**
+   * The parcel, once handed to the carrier: set from ORDER_STATUS_SHIPPED on.
+   *
+   * @generated from field: shop.orders.v1.OrderShipment shipment = 17;
+   */
+  shipment?: OrderShipment | undefined;
 };
 
 /**
@@ -129,6 +161,55 @@ export type Order = Message<"shop.orders.v1.Order"> & {
  */
 export const OrderSchema: GenMessage<Order> = /*@__PURE__*/
   messageDesc(file_shop_orders_v1_orders, 0);
+
+/**
+ * Where an order's parcel is, as the fulfilment service reported it.
+ *
+ * @generated from message shop.orders.v1.OrderShipment
+ */
+export type OrderShipment = Message<"shop.orders.v1.OrderShipment"> & {
+  /**
+   * The fulfilment service's shipment id.
+   *
+   * @generated from field: string shipment_id = 1;
+   */
+  shipmentId: string;
+
+  /**
+   * The carrier, e.g. "DHL".
+   *
+   * @generated from field: string carrier = 2;
+   */
+  carrier: string;
+
+  /**
+   * The carrier's tracking number.
+   *
+   * @generated from field: string tracking_number = 3;
+   */
+  trackingNumber: string;
+
+  /**
+   * When it was handed to the carrier.
+   *
+   * @generated from field: google.protobuf.Timestamp ship_time = 4;
+   */
+  shipTime?: Timestamp | undefined;
+
+  /**
+   * When it was delivered; unset until then.
+   *
+   * @generated from field: google.protobuf.Timestamp deliver_time = 5;
+   */
+  deliverTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message shop.orders.v1.OrderShipment.
+ * Use `create(OrderShipmentSchema)` to create a new message.
+ */
+export const OrderShipmentSchema: GenMessage<OrderShipment> = /*@__PURE__*/
+  messageDesc(file_shop_orders_v1_orders, 1);
 
 /**
  * One product in an order, with its name and price as they were when the
@@ -178,7 +259,7 @@ export type OrderLine = Message<"shop.orders.v1.OrderLine"> & {
  * Use `create(OrderLineSchema)` to create a new message.
  */
 export const OrderLineSchema: GenMessage<OrderLine> = /*@__PURE__*/
-  messageDesc(file_shop_orders_v1_orders, 1);
+  messageDesc(file_shop_orders_v1_orders, 2);
 
 /**
  * What can be shown about an order's payment.
@@ -207,7 +288,7 @@ export type PaymentSummary = Message<"shop.orders.v1.PaymentSummary"> & {
  * Use `create(PaymentSummarySchema)` to create a new message.
  */
 export const PaymentSummarySchema: GenMessage<PaymentSummary> = /*@__PURE__*/
-  messageDesc(file_shop_orders_v1_orders, 2);
+  messageDesc(file_shop_orders_v1_orders, 3);
 
 /**
  * One event in an order's history: a change of status.
@@ -264,7 +345,7 @@ export type OrderEvent = Message<"shop.orders.v1.OrderEvent"> & {
  * Use `create(OrderEventSchema)` to create a new message.
  */
 export const OrderEventSchema: GenMessage<OrderEvent> = /*@__PURE__*/
-  messageDesc(file_shop_orders_v1_orders, 3);
+  messageDesc(file_shop_orders_v1_orders, 4);
 
 /**
  * One product and a number of its units, as requested.
@@ -292,7 +373,7 @@ export type LineItem = Message<"shop.orders.v1.LineItem"> & {
  * Use `create(LineItemSchema)` to create a new message.
  */
 export const LineItemSchema: GenMessage<LineItem> = /*@__PURE__*/
-  messageDesc(file_shop_orders_v1_orders, 4);
+  messageDesc(file_shop_orders_v1_orders, 5);
 
 /**
  * Request for OrderService.CreateOrder.
@@ -330,6 +411,21 @@ export type CreateOrderRequest = Message<"shop.orders.v1.CreateOrderRequest"> & 
    * @generated from field: shop.common.v1.Address shipping_address = 4;
    */
   shippingAddress?: Address | undefined;
+
+  /**
+   * The quote from FulfilmentService.GetShippingQuote for these lines and
+   * this address. Required.
+   *
+   * @generated from field: string shipping_quote_id = 5;
+   */
+  shippingQuoteId: string;
+
+  /**
+   * The code of the quote's option chosen, e.g. "standard". Required.
+   *
+   * @generated from field: string shipping_option = 6;
+   */
+  shippingOption: string;
 };
 
 /**
@@ -337,7 +433,7 @@ export type CreateOrderRequest = Message<"shop.orders.v1.CreateOrderRequest"> & 
  * Use `create(CreateOrderRequestSchema)` to create a new message.
  */
 export const CreateOrderRequestSchema: GenMessage<CreateOrderRequest> = /*@__PURE__*/
-  messageDesc(file_shop_orders_v1_orders, 5);
+  messageDesc(file_shop_orders_v1_orders, 6);
 
 /**
  * Request for OrderService.GetOrder.
@@ -358,7 +454,7 @@ export type GetOrderRequest = Message<"shop.orders.v1.GetOrderRequest"> & {
  * Use `create(GetOrderRequestSchema)` to create a new message.
  */
 export const GetOrderRequestSchema: GenMessage<GetOrderRequest> = /*@__PURE__*/
-  messageDesc(file_shop_orders_v1_orders, 6);
+  messageDesc(file_shop_orders_v1_orders, 7);
 
 /**
  * Request for OrderService.ListOrders.
@@ -405,7 +501,7 @@ export type ListOrdersRequest = Message<"shop.orders.v1.ListOrdersRequest"> & {
  * Use `create(ListOrdersRequestSchema)` to create a new message.
  */
 export const ListOrdersRequestSchema: GenMessage<ListOrdersRequest> = /*@__PURE__*/
-  messageDesc(file_shop_orders_v1_orders, 7);
+  messageDesc(file_shop_orders_v1_orders, 8);
 
 /**
  * Response for OrderService.ListOrders.
@@ -433,7 +529,7 @@ export type ListOrdersResponse = Message<"shop.orders.v1.ListOrdersResponse"> & 
  * Use `create(ListOrdersResponseSchema)` to create a new message.
  */
 export const ListOrdersResponseSchema: GenMessage<ListOrdersResponse> = /*@__PURE__*/
-  messageDesc(file_shop_orders_v1_orders, 8);
+  messageDesc(file_shop_orders_v1_orders, 9);
 
 /**
  * Request for OrderService.CancelOrder.
@@ -461,7 +557,7 @@ export type CancelOrderRequest = Message<"shop.orders.v1.CancelOrderRequest"> & 
  * Use `create(CancelOrderRequestSchema)` to create a new message.
  */
 export const CancelOrderRequestSchema: GenMessage<CancelOrderRequest> = /*@__PURE__*/
-  messageDesc(file_shop_orders_v1_orders, 9);
+  messageDesc(file_shop_orders_v1_orders, 10);
 
 /**
  * Request for OrderService.WatchOrder.
@@ -490,12 +586,14 @@ export type WatchOrderRequest = Message<"shop.orders.v1.WatchOrderRequest"> & {
  * Use `create(WatchOrderRequestSchema)` to create a new message.
  */
 export const WatchOrderRequestSchema: GenMessage<WatchOrderRequest> = /*@__PURE__*/
-  messageDesc(file_shop_orders_v1_orders, 10);
+  messageDesc(file_shop_orders_v1_orders, 11);
 
 /**
  * The lifecycle of an order. Checkout goes PENDING, STOCK_RESERVED, PAID,
  * CONFIRMED; a failure on the way goes through COMPENSATING to FAILED; a
- * cancellation goes from CONFIRMED through CANCELLING to CANCELLED.
+ * cancellation goes from CONFIRMED through CANCELLING to CANCELLED. A
+ * confirmed order's shipment then takes it to SHIPPED and DELIVERED (as the
+ * fulfilment service reports it; never backwards).
  *
  * @generated from enum shop.orders.v1.OrderStatus
  */
@@ -565,6 +663,21 @@ export enum OrderStatus {
    * @generated from enum value: ORDER_STATUS_CANCELLED = 8;
    */
   CANCELLED = 8,
+
+  /**
+   * Handed to the carrier: shipment has the carrier and tracking number.
+   * Can no longer be cancelled.
+   *
+   * @generated from enum value: ORDER_STATUS_SHIPPED = 9;
+   */
+  SHIPPED = 9,
+
+  /**
+   * Delivered. Terminal.
+   *
+   * @generated from enum value: ORDER_STATUS_DELIVERED = 10;
+   */
+  DELIVERED = 10,
 }
 
 /**
@@ -661,7 +774,12 @@ export const OrderService: GenService<{
    * NOT_FOUND (the unknown ids in the error details) if a product does not
    * exist; with FAILED_PRECONDITION, reason CURRENCY_MISMATCH, if the
    * products are priced in more than one currency; with INVALID_ARGUMENT if
-   * the total would exceed 100000000 minor units.
+   * the total would exceed 100000000 minor units; with FAILED_PRECONDITION,
+   * reason SHIPPING_QUOTE_EXPIRED, SHIPPING_QUOTE_MISMATCH (the quote was
+   * for other lines or another address) or SHIPPING_OPTION_UNKNOWN, and
+   * with NOT_FOUND for an unknown shipping quote (get a new quote with
+   * FulfilmentService.GetShippingQuote); with UNAVAILABLE if the shipping
+   * price cannot be checked now.
    *
    * @generated from rpc shop.orders.v1.OrderService.CreateOrder
    */
@@ -694,12 +812,17 @@ export const OrderService: GenService<{
     output: typeof ListOrdersResponseSchema;
   },
   /**
-   * Cancels a confirmed order: refunds the payment and puts the stock back,
-   * going through ORDER_STATUS_CANCELLING to ORDER_STATUS_CANCELLED. Returns
-   * the order in the state this reached (still CANCELLING if a dependency is
-   * temporarily unavailable; the service finishes it later). Idempotent: an
-   * order already CANCELLING or CANCELLED is returned as it is. Any other
-   * status is refused with FAILED_PRECONDITION, reason ORDER_NOT_CANCELLABLE.
+   * Cancels a confirmed order that has not shipped: cancels its shipment,
+   * refunds the payment and puts the stock back, going through
+   * ORDER_STATUS_CANCELLING to ORDER_STATUS_CANCELLED. Returns the order in
+   * the state this reached (still CANCELLING if a dependency is temporarily
+   * unavailable; the service finishes it later). Idempotent: an order
+   * already CANCELLING or CANCELLED is returned as it is. Any other status,
+   * and an order whose parcel has left the warehouse (SHIPPED, DELIVERED,
+   * even if the order has not heard yet), is refused with
+   * FAILED_PRECONDITION, reason ORDER_NOT_CANCELLABLE, the status in the
+   * metadata (`status`). UNAVAILABLE if the shipment cannot be cancelled
+   * now (nothing changed; retry).
    * Customers may cancel only their own: another user's order is NOT_FOUND.
    *
    * @generated from rpc shop.orders.v1.OrderService.CancelOrder
@@ -712,11 +835,10 @@ export const OrderService: GenService<{
   /**
    * Streams an order's events: first those with a sequence greater than
    * after_sequence, then new ones as they happen. The stream ends (OK) once
-   * the order is ORDER_STATUS_CONFIRMED, ORDER_STATUS_FAILED or
-   * ORDER_STATUS_CANCELLED, right away if it already is after the replay. A
-   * confirmed order can still be cancelled later: watch again with the last
-   * sequence seen to follow that. Customers may watch only their own: another
-   * user's order is NOT_FOUND.
+   * the order is ORDER_STATUS_DELIVERED, ORDER_STATUS_FAILED or
+   * ORDER_STATUS_CANCELLED, right away if it already is after the replay: a
+   * watcher follows a confirmed order through shipping to its delivery.
+   * Customers may watch only their own: another user's order is NOT_FOUND.
    *
    * @generated from rpc shop.orders.v1.OrderService.WatchOrder
    */
