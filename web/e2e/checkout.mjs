@@ -14,8 +14,12 @@
 // and waits for CANCELLED. A second order is followed to DELIVERED through
 // the delivery steps (the real shop's demo mode moves a shipment every
 // 20 s, so that wait allows E2E_DELIVERY_TIMEOUT_MS, default 180 s).
-// Every page it visits is audited with axe-core at a phone's size and a
-// desktop's (e2e/axe.mjs); a serious or critical finding fails the step.
+// It runs at a phone's size (390x844): the logged-in header must take at
+// most two rows and side-by-side address fields stay level; the login form
+// must refuse an empty or malformed email without calling the server; an
+// unknown route must say "Page not found" with a link home. Every page it
+// visits is audited with axe-core at a phone's size and a desktop's, light
+// and dark (e2e/axe.mjs); a serious or critical finding fails the step.
 // Env: SHOP_URL (required), CHROMIUM (default /usr/bin/chromium),
 // SCREENSHOT (a .png path written on failure), HEADFUL=1 to watch it.
 

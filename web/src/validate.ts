@@ -8,7 +8,7 @@
 /** What is wrong with `raw` as an email address, or "" — the gateway's rule: local@domain.tld, no spaces. */
 export function emailProblem(raw: string): string {
   const email = raw.trim();
-  if (!email) return "is required";
+  if (!email) return "enter your email address";
   const at = email.indexOf("@");
   const domain = email.slice(at + 1);
   // A non-empty part before the one "@", a dot inside the domain, no spaces or control characters.
@@ -22,6 +22,6 @@ export function credentialProblems(email: string, password: string): Map<string,
   const problems = new Map<string, string>();
   const bad = emailProblem(email);
   if (bad) problems.set("email", bad);
-  if (!password) problems.set("password", "is required");
+  if (!password) problems.set("password", "enter your password");
   return problems;
 }

@@ -6,8 +6,8 @@ import { test } from "node:test";
 import { credentialProblems, emailProblem } from "../src/validate";
 
 test("an email address must be there and shaped like one", () => {
-  assert.equal(emailProblem(""), "is required");
-  assert.equal(emailProblem("   "), "is required");
+  assert.equal(emailProblem(""), "enter your email address");
+  assert.equal(emailProblem("   "), "enter your email address");
   for (const bad of ["ada", "@example.com", "ada@", "ada@example", "ada@.com", "ada@example.", "ada@b@example.com", "ada lovelace@example.com"]) {
     assert.match(emailProblem(bad), /must be an email address/, bad);
   }
@@ -17,7 +17,7 @@ test("an email address must be there and shaped like one", () => {
 });
 
 test("credentials name each missing or malformed field", () => {
-  assert.deepEqual([...credentialProblems("", "")], [["email", "is required"], ["password", "is required"]]);
+  assert.deepEqual([...credentialProblems("", "")], [["email", "enter your email address"], ["password", "enter your password"]]);
   assert.deepEqual([...credentialProblems("nope", "secret words")], [["email", "must be an email address, like ada@example.com"]]);
   assert.equal(credentialProblems("ada@example.com", "x").size, 0);
 });

@@ -7,7 +7,7 @@ import { currentRoute, type View } from "../router";
 export const notFoundView: View = (main) => {
   main.append(
     title("Page not found"),
-    h("p", null, "There is no page at ", h("code", { "data-testid": "not-found-route" }, `#${currentRoute()}`), " in this shop. The link may be mistyped or out of date."),
+    h("p", null, "There is no page at ", h("code", { class: "route", "data-testid": "not-found-route" }, `#${currentRoute()}`), " in this shop. The link may be mistyped or out of date."),
     h("p", null, link("/", { "data-testid": "not-found-home" }, "Go to the shop's home page"), " to browse and search the products."),
   );
 };
