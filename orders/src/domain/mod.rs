@@ -7,9 +7,11 @@
 pub mod checkout;
 pub mod order;
 pub mod saga;
+pub mod shipping;
 pub mod values;
 
 pub use checkout::{CheckoutRequest, PaymentChoice, Pricing, PricingError, ProductInfo};
 pub use order::{FailureReason, MethodType, Order, OrderEvent, OrderLine, OrderStatus};
 pub use saga::{Outcome, Step, Transition};
+pub use shipping::{OptionCode, ParcelNews, QuoteId, Shipment, ShippingChoice};
 pub use values::*;
