@@ -167,40 +167,7 @@ pub async fn serve(
     config.common.events.consumer.ordered = true;
     let db = config.common.connect(store::migrations()).await?;
     let store = Store::new(db.clone(), config.common.clock.clone());
-    let guard = Guard {
-        timeout: config.call_timeout,
-        max_in_flight: config.max_in_flight,
-        failures_to_open: config.breaker_failures.max(1),
-        cool_down: config.breaker_cool_down,
-    };
-    let deps = Dependencies::new(
-        Upstreams {
-            catalog: upstream(
-                "orders",
-                "catalog",
-                guard,
-                connect(&config.catalog_url, &config.channels)?,
-            ),
-            payments: upstream(
-                "orders",
-                "payments",
-                guard,
-                connect(&config.payments_url, &config.channels)?,
-            ),
-            fulfilment: upstream(
-                "orders",
-                "fulfilment",
-                guard,
-                connect(&config.fulfilment_url, &config.channels)?,
-            ),
-        },
-        Caller::new(config.signer.clone(), config.call_timeout),
-        RetryPolicy {
-            attempts: config.retry_attempts.max(1),
-            first_backoff: config.retry_backoff,
-            budget: config.retry_budget,
-        },
-    );
+    let deps = dependencies(&config)?;
     let vault = CardVault::default();
     let notifier = Notifier::default();
     let checkout = Checkout::new(
@@ -253,6 +220,46 @@ pub async fn serve(
     service.publish_events();
     platform::service::serve_service(service, listener, shutdown).await?;
     Ok(())
+}
+
+/// The clients to catalog, payments and fulfilment `config` describes,
+/// over guarded channels, each with its own retry budget.
+pub fn dependencies(config: &Config) -> Result<Dependencies, StartError> {
+    let guard = Guard {
+        timeout: config.call_timeout,
+        max_in_flight: config.max_in_flight,
+        failures_to_open: config.breaker_failures.max(1),
+        cool_down: config.breaker_cool_down,
+    };
+    let deps = Dependencies::new(
+        Upstreams {
+            catalog: upstream(
+                "orders",
+                "catalog",
+                guard,
+                connect(&config.catalog_url, &config.channels)?,
+            ),
+            payments: upstream(
+                "orders",
+                "payments",
+                guard,
+                connect(&config.payments_url, &config.channels)?,
+            ),
+            fulfilment: upstream(
+                "orders",
+                "fulfilment",
+                guard,
+                connect(&config.fulfilment_url, &config.channels)?,
+            ),
+        },
+        Caller::new(config.signer.clone(), config.call_timeout),
+        RetryPolicy {
+            attempts: config.retry_attempts.max(1),
+            first_backoff: config.retry_backoff,
+            budget: config.retry_budget,
+        },
+    );
+    Ok(deps)
 }
 
 /// The failpoint of [`Config::halt_after`]; always off in a build without
