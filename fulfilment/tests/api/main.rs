@@ -4,9 +4,12 @@
 //! PostgreSQL when `TEST_DATABASE_URL` is set.
 
 mod access;
+mod cancel;
+mod checks;
 mod demo;
 mod helpers;
 mod life;
 mod listing;
 mod operations;
+mod quotes;
 mod shipments;
