@@ -65,6 +65,9 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args, listener: TcpListener) -> Result<(), Box<dyn std::error::Error>> {
+    if args.quote_ttl.is_zero() {
+        return Err("--quote-ttl must be more than 0".into());
+    }
     let mut config = fulfilment::Config::with_common(args.common.config("fulfilment")?);
     config.demo_advance = Some(args.demo_advance).filter(|a| !a.is_zero());
     config.shipping_rules = Arc::new(shipping_rules(args.shipping_rules.as_ref())?);
