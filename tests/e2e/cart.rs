@@ -9,13 +9,13 @@ use contracts::{
         self as proto, AddItemRequest, GetCartRequest, MergeCartRequest,
         cart_service_client::CartServiceClient,
     },
-    orders::{ListOrdersRequest, Order, OrderStatus},
+    orders::{self as orders_proto, ListOrdersRequest, Order, OrderStatus},
 };
 use platform::testing::{address, authorized, card};
 use tonic::transport::Channel;
 use tonic::{Code, Request};
 
-use crate::helpers::TestShop;
+use crate::helpers::{TestShop, with_quote};
 
 fn add(cart_id: &str, etag: &str, product_id: &str, quantity: i32) -> AddItemRequest {
     AddItemRequest {
@@ -123,11 +123,33 @@ async fn checkout(
     etag: &str,
     card_number: &str,
 ) -> Result<Order, tonic::Status> {
+    // A shipping quote for the cart's lines, as the storefront gets one.
+    let lines = cart_of(shop, token)
+        .await
+        .lines
+        .iter()
+        .map(|line| orders_proto::LineItem {
+            product_id: line.product_id.clone(),
+            quantity: i64::from(line.quantity),
+        })
+        .collect();
+    let quoted = with_quote(
+        &shop.fulfilment,
+        token,
+        orders_proto::CreateOrderRequest {
+            lines,
+            shipping_address: Some(address()),
+            ..Default::default()
+        },
+    )
+    .await?;
     let request = proto::CheckoutCartRequest {
         cart_id: String::new(),
         etag: etag.into(),
         payment_method: Some(card(card_number)),
         shipping_address: Some(address()),
+        shipping_quote_id: quoted.shipping_quote_id,
+        shipping_option: quoted.shipping_option,
     };
     shop.cart
         .clone()

@@ -8,7 +8,7 @@ use opentelemetry::{Value, trace::TraceId};
 use opentelemetry_sdk::trace::SpanData;
 use platform::testing::{authorized, eventually};
 
-use crate::helpers::{TestShop, order_of};
+use crate::helpers::TestShop;
 
 /// Places one card order as a new customer; returns when it is CONFIRMED.
 async fn checkout(shop: &TestShop, email: &str, request_id: &str) {
@@ -17,7 +17,10 @@ async fn checkout(shop: &TestShop, email: &str, request_id: &str) {
     let order = shop
         .orders
         .clone()
-        .create_order(authorized(order_of(request_id, &product, 1), &token))
+        .create_order(authorized(
+            shop.quoted_order(&token, request_id, &product, 1).await,
+            &token,
+        ))
         .await
         .expect("checkout")
         .into_inner();
