@@ -66,11 +66,12 @@ async fn one_checkout_is_one_trace_across_every_service() {
         .nth(1)
         .and_then(|hex| TraceId::from_hex(hex).ok())
         .expect("the event carries the checkout's trace context");
-    let everyone: BTreeSet<String> = ["catalog", "gateway", "orders", "payments"]
+    // Fulfilment is in it too: orders checks the shipping quote's price.
+    let everyone: BTreeSet<String> = ["catalog", "fulfilment", "gateway", "orders", "payments"]
         .map(String::from)
         .into();
     eventually(
-        "the checkout's spans from all four services share its trace",
+        "the checkout's spans from all five services share its trace",
         || {
             let exporter = exporter.clone();
             let everyone = everyone.clone();
