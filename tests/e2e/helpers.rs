@@ -374,7 +374,7 @@ fn fulfilment_config(
     catalog_url: &str,
 ) -> fulfilment::Config {
     let mut config = fulfilment::Config::new(database_url, keys.verifier());
-    config.catalog_url = catalog_url.to_owned();
+    catalog_url.clone_into(&mut config.catalog_url);
     config.common.tls = ca.map(TestCa::mutual_server_tls);
     config.channels.tls = ca.map(TestCa::client_tls);
     config
@@ -395,7 +395,7 @@ fn orders_config(
         catalog_url.to_owned(),
         payments_url.to_owned(),
     );
-    config.fulfilment_url = fulfilment_url.to_owned();
+    fulfilment_url.clone_into(&mut config.fulfilment_url);
     config.common.tls = ca.map(TestCa::mutual_server_tls);
     config.channels.tls = ca.map(TestCa::client_tls);
     config

@@ -95,7 +95,7 @@ pub fn shop_bus() -> LocalBus {
         SUBSCRIPTIONS
             .iter()
             .filter(|s| matches!(s.consumer, "orders" | "fulfilment"))
-            .cloned()
+            .copied()
             .collect(),
     )
 }
@@ -435,29 +435,28 @@ impl TestShop {
         }
         let key = format!("{user}/{}/{:?}", request.request_id, request.lines);
         let known = self.quotes.lock().expect("the quotes").get(&key).cloned();
-        let (quote_id, option) = match known {
-            Some(known) => known,
-            None => {
-                let quote = self
-                    .quote(user, &request.lines, request.shipping_address.clone())
-                    .await;
-                let chosen = match quote {
-                    Ok(quote) => {
-                        let cheapest = quote.options.first().expect("an option").code.clone();
-                        (quote.id, cheapest)
-                    }
-                    // A request no quote can be made for (bad lines, no
-                    // address) is refused before its quote is looked at:
-                    // a well-formed quote nobody made keeps its refusal the
-                    // test's business.
-                    Err(_) => (uuid::Uuid::now_v7().to_string(), "standard".to_owned()),
-                };
-                self.quotes
-                    .lock()
-                    .expect("the quotes")
-                    .insert(key, chosen.clone());
-                chosen
-            }
+        let (quote_id, option) = if let Some(known) = known {
+            known
+        } else {
+            let quote = self
+                .quote(user, &request.lines, request.shipping_address.clone())
+                .await;
+            let chosen = match quote {
+                Ok(quote) => {
+                    let cheapest = quote.options.first().expect("an option").code.clone();
+                    (quote.id, cheapest)
+                }
+                // A request no quote can be made for (bad lines, no
+                // address) is refused before its quote is looked at: a
+                // well-formed quote nobody made keeps its refusal the
+                // test's business.
+                Err(_) => (uuid::Uuid::now_v7().to_string(), "standard".to_owned()),
+            };
+            self.quotes
+                .lock()
+                .expect("the quotes")
+                .insert(key, chosen.clone());
+            chosen
         };
         request.shipping_quote_id = quote_id;
         request.shipping_option = option;

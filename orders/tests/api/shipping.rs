@@ -248,7 +248,7 @@ async fn parcel_news_never_moves_an_order_backwards() {
     let shipped = shipment_event(types::SHIPMENT_SHIPPED, &placed.id, 3);
 
     consumer
-        .apply_batch(&[shipped.clone()])
+        .apply_batch(std::slice::from_ref(&shipped))
         .await
         .expect("applied");
     // The same event again (a redelivery) is a duplicate.
