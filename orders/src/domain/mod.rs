@@ -1,6 +1,7 @@
 //! The orders service's rules, free of transport and storage: validated
-//! checkout requests and their pricing, orders and their events, and the
-//! checkout saga as a pure state machine.
+//! checkout requests and their pricing, orders and their events, the
+//! checkout saga as a pure state machine, and how an order follows its
+//! parcel.
 //!
 //! Constructors return `Err(description)`; the API layer names the field.
 
