@@ -73,7 +73,7 @@ pub struct Config {
     pub breaker_failures: u32,
     /// How long an open breaker fails calls at once before a trial call.
     pub breaker_cool_down: Duration,
-    /// How long a shipping quote holds.
+    /// How long a shipping quote holds (the binary takes up to 24 hours).
     pub quote_ttl: Duration,
     /// How long an expired quote is kept (so checking it answers "expired",
     /// not "not found") before the sweep deletes it.

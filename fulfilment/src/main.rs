@@ -38,7 +38,8 @@ struct Args {
     #[arg(long, env = "CATALOG_URL", default_value = "http://127.0.0.1:50051")]
     catalog_url: String,
 
-    /// How long a shipping quote holds (CreateOrder must name it before).
+    /// How long a shipping quote holds (CreateOrder must name it before):
+    /// more than 0, at most 24h.
     #[arg(long, env = "QUOTE_TTL", default_value = "30m", value_parser = parse_duration)]
     quote_ttl: Duration,
 
@@ -57,6 +58,10 @@ fn shipping_rules(path: Option<&PathBuf>) -> Result<Rules, Box<dyn std::error::E
     Ok(Rules::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?)
 }
 
+/// Longest a quote may hold: it is for one checkout, and prices and
+/// weights change.
+const MAX_QUOTE_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+
 platform::service_args!(Args);
 
 #[tokio::main]
@@ -65,8 +70,8 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args, listener: TcpListener) -> Result<(), Box<dyn std::error::Error>> {
-    if args.quote_ttl.is_zero() {
-        return Err("--quote-ttl must be more than 0".into());
+    if args.quote_ttl.is_zero() || args.quote_ttl > MAX_QUOTE_TTL {
+        return Err("--quote-ttl must be more than 0 and at most 24h".into());
     }
     let mut config = fulfilment::Config::with_common(args.common.config("fulfilment")?);
     config.demo_advance = Some(args.demo_advance).filter(|a| !a.is_zero());
@@ -78,4 +83,29 @@ async fn run(args: Args, listener: TcpListener) -> Result<(), Box<dyn std::error
     config.breaker_cool_down = args.breaker.breaker_cool_down;
     fulfilment::serve(config, listener, platform::shutdown::signal()).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_come_from_the_file_named_or_are_the_built_in_ones() {
+        let built_in = shipping_rules(None).expect("the built-in rules");
+        let path = std::env::temp_dir().join(format!("rules-{}.toml", std::process::id()));
+        let euro = fulfilment::domain::shipping::DEFAULT_RULES.replace("\"USD\"", "\"EUR\"");
+        std::fs::write(&path, euro).expect("a rules file");
+        let from_file = shipping_rules(Some(&path));
+        std::fs::write(&path, "currency = \"USD\"").expect("a rules file");
+        let broken = shipping_rules(Some(&path)).map(drop);
+        std::fs::remove_file(&path).expect("removed");
+
+        assert_eq!(built_in.currency().as_str(), "USD");
+        assert_eq!(from_file.expect("rules").currency().as_str(), "EUR");
+        let error = broken.expect_err("incomplete rules").to_string();
+        assert!(error.contains(&path.display().to_string()), "{error}");
+        assert!(error.contains("invalid shipping rules"), "{error}");
+        let missing = shipping_rules(Some(&path)).map(drop);
+        assert!(missing.is_err());
+    }
 }

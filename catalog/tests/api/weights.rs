@@ -2,7 +2,7 @@
 //! update naming "weight_grams", read back everywhere, and kept between 0
 //! (not known) and a tonne.
 
-use contracts::catalog as proto;
+use contracts::{catalog as proto, events::event::Payload};
 use prost_types::FieldMask;
 use tonic::Code;
 
@@ -140,4 +140,27 @@ async fn an_update_may_name_all_five_fields() {
         (updated.name.as_str(), updated.weight_grams),
         ("Kettle II", 1200)
     );
+}
+
+#[tokio::test]
+async fn the_product_events_carry_the_weight() {
+    let app = TestApp::spawn().await;
+    let created = app.create(weighing(1300), 5).await.expect("created");
+    let heavier = proto::Product {
+        weight_grams: 1450,
+        ..created.clone()
+    };
+    app.update(update(&heavier, &["weight_grams"]))
+        .await
+        .expect("updated");
+    let weights: Vec<i32> = app
+        .events()
+        .await
+        .into_iter()
+        .filter_map(|e| match e.payload {
+            Some(Payload::Product(changed)) => changed.product.map(|p| p.weight_grams),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(weights, [1300, 1450]);
 }

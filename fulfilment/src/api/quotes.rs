@@ -107,7 +107,7 @@ impl FulfilmentApi {
             options: offers.options,
             weight_grams: offers.weight_grams,
             created_at: now,
-            expires_at: now + self.quoting.ttl,
+            expires_at: now.saturating_add(self.quoting.ttl),
         };
         self.store.insert_quote(&quote).await?;
         Ok(Response::new(quote_message(&quote)))
