@@ -201,3 +201,57 @@ fn handler_error(error: Error) -> HandlerError {
         other => HandlerError::Rejected(other.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use contracts::events::ShipmentChanged;
+
+    use super::*;
+
+    fn event(event_type: &str, shipment: ShipmentMessage) -> Event {
+        Event {
+            r#type: event_type.into(),
+            payload: Some(Payload::Shipment(ShipmentChanged {
+                shipment: Some(shipment),
+            })),
+            ..Default::default()
+        }
+    }
+
+    fn left(carrier: &str) -> ShipmentMessage {
+        ShipmentMessage {
+            id: "s-1".into(),
+            order_id: "0190a1b2-0000-7000-8000-000000000001".into(),
+            carrier: carrier.into(),
+            tracking_number: "1Z999".into(),
+            ship_time: Some(timestamp::from_datetime(time::OffsetDateTime::UNIX_EPOCH)),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_shipped_event_brings_the_parcel() {
+        let (_, news) = news_of(&event(types::SHIPMENT_SHIPPED, left("DHL")))
+            .expect("well formed")
+            .expect("news");
+        let ParcelNews::Shipped(parcel) = news else {
+            panic!("expected shipped news, got {news:?}");
+        };
+        assert_eq!(
+            (parcel.carrier.as_str(), parcel.delivered_at),
+            ("DHL", None)
+        );
+    }
+
+    #[test]
+    fn a_parcel_without_a_carrier_or_a_delivery_time_is_malformed() {
+        assert!(news_of(&event(types::SHIPMENT_SHIPPED, left(""))).is_err());
+        assert!(news_of(&event(types::SHIPMENT_DELIVERED, left("DHL"))).is_err());
+    }
+
+    #[test]
+    fn other_events_are_not_news() {
+        let packed = event("fulfilment.shipment.packed", left("DHL"));
+        assert_eq!(news_of(&packed), Ok(None));
+    }
+}
