@@ -284,6 +284,9 @@ async fn run(data_dir: PathBuf, args: RunArgs) -> Result<(), Box<dyn std::error:
         fulfilment,
         gateway: gateway_config(&data_dir, url)?,
     };
+    // Orders prices shipping and cancels shipments with the fulfilment
+    // service of this process.
+    services.orders.fulfilment_url = url("fulfilment")?;
     // With no broker (a laptop), events travel through the services'
     // databases; with one, every service uses it, as in a deployment.
     let transport = match &args.amqp_url {

@@ -1,5 +1,6 @@
-//! The orders service's calls to the catalog and payments services, turned
-//! into saga outcomes. Every call carries a deadline and this service's
+//! The orders service's calls to the catalog, payments and fulfilment
+//! services, turned into saga outcomes and errors (fulfilment's, for quotes
+//! and cancelled shipments, are in [`fulfilment`]). Every call carries a deadline and this service's
 //! token acting for the order's user; transient failures (UNAVAILABLE,
 //! DEADLINE_EXCEEDED, ...) are retried with backoff, always with the same
 //! idempotency keys, so a retry can never reserve or charge twice: every
@@ -12,6 +13,8 @@
 //! down they cannot multiply the load on it. An open breaker answers
 //! UNAVAILABLE at once, which the saga treats like any transient failure.
 
+mod fulfilment;
+
 use std::{future::Future, sync::Arc, time::Duration};
 
 use contracts::{
@@ -20,6 +23,7 @@ use contracts::{
         inventory_service_client::InventoryServiceClient,
     },
     common::{self as common_proto, Card, DeclineCode},
+    fulfilment::fulfilment_service_client::FulfilmentServiceClient,
     payments::{
         self as payments_proto, PaymentStatus, payment_service_client::PaymentServiceClient,
     },
@@ -77,10 +81,19 @@ pub struct Dependencies {
     catalog: CatalogServiceClient<Upstream>,
     inventory: InventoryServiceClient<Upstream>,
     payments: PaymentServiceClient<Upstream>,
+    fulfilment: FulfilmentServiceClient<Upstream>,
     caller: Caller,
     retry: RetryPolicy,
     catalog_budget: Arc<TpsBudget>,
     payments_budget: Arc<TpsBudget>,
+    fulfilment_budget: Arc<TpsBudget>,
+}
+
+/// The guarded channels to each dependency.
+pub struct Upstreams {
+    pub catalog: Upstream,
+    pub payments: Upstream,
+    pub fulfilment: Upstream,
 }
 
 /// The user an order's calls act for. Roles do not matter to the services
@@ -109,16 +122,23 @@ fn reason(status: &Status) -> String {
 }
 
 impl Dependencies {
-    /// Clients over guarded channels to catalog and payments.
-    pub fn new(catalog: Upstream, payments: Upstream, caller: Caller, retry: RetryPolicy) -> Self {
+    /// Clients over guarded channels to catalog, payments and fulfilment.
+    pub fn new(upstreams: Upstreams, caller: Caller, retry: RetryPolicy) -> Self {
+        let Upstreams {
+            catalog,
+            payments,
+            fulfilment,
+        } = upstreams;
         Self {
             catalog: CatalogServiceClient::new(catalog.clone()),
             inventory: InventoryServiceClient::new(catalog),
             payments: PaymentServiceClient::new(payments),
+            fulfilment: FulfilmentServiceClient::new(fulfilment),
             caller,
             retry,
             catalog_budget: retry.budget.build(),
             payments_budget: retry.budget.build(),
+            fulfilment_budget: retry.budget.build(),
         }
     }
 

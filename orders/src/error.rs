@@ -3,7 +3,36 @@
 
 use platform::{db::DbError, error::FieldViolation};
 
-use crate::domain::OrderId;
+use crate::domain::{OrderId, OrderStatus, QuoteId};
+
+/// Why the fulfilment service refused the shipping quote a checkout named
+/// (each relayed with the fulfilment service's reason).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuoteRefusal {
+    Expired,
+    /// Made for other lines or another address.
+    Mismatch,
+    /// The quote has no option with this code.
+    OptionUnknown,
+}
+
+impl QuoteRefusal {
+    /// The reason both services give it.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::Expired => "SHIPPING_QUOTE_EXPIRED",
+            Self::Mismatch => "SHIPPING_QUOTE_MISMATCH",
+            Self::OptionUnknown => "SHIPPING_OPTION_UNKNOWN",
+        }
+    }
+
+    /// The refusal the fulfilment service gave as `reason`, if it is one.
+    pub fn of_reason(reason: &str) -> Option<Self> {
+        [Self::Expired, Self::Mismatch, Self::OptionUnknown]
+            .into_iter()
+            .find(|r| r.reason() == reason)
+    }
+}
 
 /// An orders failure.
 #[derive(Debug, thiserror::Error)]
@@ -14,12 +43,23 @@ pub enum Error {
     OrderNotFound(OrderId),
     #[error("products not found: {}", .0.join(", "))]
     ProductsNotFound(Vec<String>),
-    #[error("the products are priced in more than one currency")]
+    #[error("the products and the shipping are not all priced in one currency")]
     CurrencyMismatch,
     #[error("request_id {0} was already used for a different order")]
     RequestIdReused(String),
     #[error("order {id} is {status} and cannot be cancelled")]
     NotCancellable { id: OrderId, status: &'static str },
+    #[error("order {id} cannot be cancelled: its parcel has left the warehouse ({})", .status.as_str())]
+    ParcelLeft { id: OrderId, status: OrderStatus },
+    #[error(
+        "shipping quote {0} not found: get a new quote with FulfilmentService.GetShippingQuote"
+    )]
+    QuoteNotFound(QuoteId),
+    #[error("the shipping quote cannot be used: {message}")]
+    QuoteRefused {
+        refusal: QuoteRefusal,
+        message: String,
+    },
     #[error("customers may only list their own orders")]
     OthersOrders,
     #[error("the caller's token names no usable user")]

@@ -1,6 +1,6 @@
 //! The events orders publishes: `orders.order.placed` when an order is
-//! saved, then `confirmed`, `failed` or `cancelled` when it reaches that
-//! status, each carrying the whole order. The store writes them in the
+//! saved, then `confirmed`, `failed`, `cancelled`, `shipped` or `delivered`
+//! when it reaches that status, each carrying the whole order. The store writes them in the
 //! transaction of the change (the outbox); the statuses in between are
 //! the saga's business and publish nothing.
 
@@ -20,6 +20,8 @@ pub fn for_status(order: &Order) -> Option<NewEvent> {
         OrderStatus::Confirmed => types::ORDER_CONFIRMED,
         OrderStatus::Failed => types::ORDER_FAILED,
         OrderStatus::Cancelled => types::ORDER_CANCELLED,
+        OrderStatus::Shipped => types::ORDER_SHIPPED,
+        OrderStatus::Delivered => types::ORDER_DELIVERED,
         OrderStatus::StockReserved
         | OrderStatus::Paid
         | OrderStatus::Compensating

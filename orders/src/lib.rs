@@ -1,11 +1,13 @@
 //! The orders service: orders and the checkout saga (reserve stock -> charge
-//! -> commit), with compensation, crash recovery, idempotent creation and a
+//! -> commit), with shipping priced from a quote, compensation, crash
+//! recovery, idempotent creation, the parcel followed to its delivery and a
 //! live status stream.
 //!
 //! Layers, calling downwards only: [`api`] (tonic, validation, ownership,
-//! error mapping) -> [`checkout`] (the saga driver) and [`recovery`] ->
-//! [`domain`] (pure rules and the saga state machine) -> [`store`] (diesel)
-//! and [`clients`] (calls to catalog and payments).
+//! error mapping) and [`handler`] (the fulfilment's shipment events) ->
+//! [`checkout`] (the saga driver) and [`recovery`] -> [`domain`] (pure
+//! rules and the saga state machine) -> [`store`] (diesel) and [`clients`]
+//! (calls to catalog, payments and fulfilment).
 
 pub mod api;
 pub mod checkout;
@@ -13,12 +15,13 @@ pub mod clients;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod handler;
 pub mod notify;
 pub mod recovery;
 pub mod store;
 pub mod vault;
 
-use std::{future::Future, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use contracts::orders::order_service_server::OrderServiceServer;
 use platform::{
@@ -37,7 +40,7 @@ pub use platform::service::StartError;
 use crate::{
     api::OrdersApi,
     checkout::{Checkout, Leases},
-    clients::{Dependencies, RetryBudget, RetryPolicy},
+    clients::{Dependencies, RetryBudget, RetryPolicy, Upstreams},
     domain::OrderStatus,
     notify::Notifier,
     store::Store,
@@ -56,6 +59,9 @@ pub struct Config {
     pub catalog_url: String,
     /// Where the payments service is, e.g. `http://127.0.0.1:50053`.
     pub payments_url: String,
+    /// Where the fulfilment service is (shipping quotes, cancelled
+    /// shipments); `http://127.0.0.1:50056` by default.
+    pub fulfilment_url: String,
     /// Deadline of every outgoing call.
     pub call_timeout: Duration,
     /// Attempts per step when a dependency is briefly unavailable.
@@ -64,7 +70,7 @@ pub struct Config {
     pub retry_backoff: Duration,
     /// Retries each dependency allows, so they cannot amplify an outage.
     pub retry_budget: RetryBudget,
-    /// How channels to catalog and payments are built: TLS for `https://`
+    /// How channels to catalog, payments and fulfilment are built: TLS for `https://`
     /// URLs, and how often their names are resolved again.
     pub channels: ChannelOptions,
     /// Most calls in flight to each dependency.
@@ -124,6 +130,7 @@ impl Config {
             signer,
             catalog_url: catalog_url.into(),
             payments_url: payments_url.into(),
+            fulfilment_url: "http://127.0.0.1:50056".into(),
             call_timeout: Duration::from_secs(3),
             retry_attempts: 3,
             retry_backoff: Duration::from_millis(100),
@@ -148,41 +155,19 @@ impl Config {
 }
 
 /// Runs the orders service on `listener` until `shutdown` completes:
-/// connects to and migrates the database, starts the recovery loop, and
-/// serves OrderService.
+/// connects to and migrates the database, starts the recovery loop,
+/// follows the shipments' events, and serves OrderService.
 pub async fn serve(
-    config: Config,
+    mut config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
+    // A shipment's delivered event must not be applied before its shipped
+    // one (the order would skip SHIPPED, and shipped would then be stale).
+    config.common.events.consumer.ordered = true;
     let db = config.common.connect(store::migrations()).await?;
     let store = Store::new(db.clone(), config.common.clock.clone());
-    let guard = Guard {
-        timeout: config.call_timeout,
-        max_in_flight: config.max_in_flight,
-        failures_to_open: config.breaker_failures.max(1),
-        cool_down: config.breaker_cool_down,
-    };
-    let deps = Dependencies::new(
-        upstream(
-            "orders",
-            "catalog",
-            guard,
-            connect(&config.catalog_url, &config.channels)?,
-        ),
-        upstream(
-            "orders",
-            "payments",
-            guard,
-            connect(&config.payments_url, &config.channels)?,
-        ),
-        Caller::new(config.signer.clone(), config.call_timeout),
-        RetryPolicy {
-            attempts: config.retry_attempts.max(1),
-            first_backoff: config.retry_backoff,
-            budget: config.retry_budget,
-        },
-    );
+    let deps = dependencies(&config)?;
     let vault = CardVault::default();
     let notifier = Notifier::default();
     let checkout = Checkout::new(
@@ -209,6 +194,7 @@ pub async fn serve(
         config.recovery_interval,
         config.stale_after,
     );
+    let parcels = handler::EventHandler::new(store.clone(), checkout.clone(), notifier.clone());
     let api = OrdersApi::new(
         store,
         checkout,
@@ -230,9 +216,50 @@ pub async fn serve(
         api::policy(),
     );
     service.background.spawn("saga recovery", recovery);
+    service.consume_events(handler::CONSUMER, Arc::new(parcels));
     service.publish_events();
     platform::service::serve_service(service, listener, shutdown).await?;
     Ok(())
+}
+
+/// The clients to catalog, payments and fulfilment `config` describes,
+/// over guarded channels, each with its own retry budget.
+pub fn dependencies(config: &Config) -> Result<Dependencies, StartError> {
+    let guard = Guard {
+        timeout: config.call_timeout,
+        max_in_flight: config.max_in_flight,
+        failures_to_open: config.breaker_failures.max(1),
+        cool_down: config.breaker_cool_down,
+    };
+    let deps = Dependencies::new(
+        Upstreams {
+            catalog: upstream(
+                "orders",
+                "catalog",
+                guard,
+                connect(&config.catalog_url, &config.channels)?,
+            ),
+            payments: upstream(
+                "orders",
+                "payments",
+                guard,
+                connect(&config.payments_url, &config.channels)?,
+            ),
+            fulfilment: upstream(
+                "orders",
+                "fulfilment",
+                guard,
+                connect(&config.fulfilment_url, &config.channels)?,
+            ),
+        },
+        Caller::new(config.signer.clone(), config.call_timeout),
+        RetryPolicy {
+            attempts: config.retry_attempts.max(1),
+            first_backoff: config.retry_backoff,
+            budget: config.retry_budget,
+        },
+    );
+    Ok(deps)
 }
 
 /// The failpoint of [`Config::halt_after`]; always off in a build without

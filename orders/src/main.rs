@@ -29,16 +29,21 @@ struct Args {
     #[arg(long, env = "PAYMENTS_URL", default_value = "http://127.0.0.1:50053")]
     payments_url: String,
 
+    /// The fulfilment service's URL (shipping quotes, cancelled shipments).
+    #[arg(long, env = "FULFILMENT_URL", default_value = "http://127.0.0.1:50056")]
+    fulfilment_url: String,
+
     /// This service's Ed25519 private key (PKCS#8 PEM), to sign the tokens
-    /// it calls catalog and payments with.
+    /// it calls catalog, payments and fulfilment with.
     #[arg(long, env = "SIGNING_KEY_FILE")]
     signing_key_file: PathBuf,
 
-    /// The issuer name its tokens carry (catalog and payments trust it by name).
+    /// The issuer name its tokens carry (catalog, payments and fulfilment
+    /// trust it by name).
     #[arg(long, env = "TOKEN_ISSUER", default_value = issuer::ORDERS)]
     token_issuer: String,
 
-    /// Deadline of every call to catalog and payments.
+    /// Deadline of every call to catalog, payments and fulfilment.
     #[arg(long, env = "CALL_TIMEOUT", default_value = "3s", value_parser = parse_duration)]
     call_timeout: Duration,
 
@@ -60,7 +65,7 @@ struct Args {
     #[arg(long, env = "STALE_AFTER", default_value = "30s", value_parser = parse_duration)]
     stale_after: Duration,
 
-    /// Most calls in flight to each of catalog and payments.
+    /// Most calls in flight to each of catalog, payments and fulfilment.
     #[arg(long, env = "MAX_CALLS_IN_FLIGHT", default_value_t = 128)]
     max_calls_in_flight: usize,
 
@@ -91,6 +96,7 @@ async fn run(args: Args, listener: TcpListener) -> Result<(), Box<dyn std::error
         args.catalog_url,
         args.payments_url,
     );
+    config.fulfilment_url = args.fulfilment_url;
     config.call_timeout = args.call_timeout;
     config.recovery_interval = args.recovery_interval;
     config.stale_after = args.stale_after;

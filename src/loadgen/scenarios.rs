@@ -10,6 +10,9 @@ use contracts::{
         catalog_service_client::CatalogServiceClient,
     },
     common::{self, payment_method::Method},
+    fulfilment::{
+        GetShippingQuoteRequest, ShippingLine, fulfilment_service_client::FulfilmentServiceClient,
+    },
     orders::{CreateOrderRequest, LineItem, order_service_client::OrderServiceClient},
 };
 use http::Uri;
@@ -30,8 +33,10 @@ pub enum Scenario {
     /// A shopper looking around: 60 % GetProduct, 25 % ListProducts,
     /// 15 % a search.
     Browse,
-    /// A signed-in customer ordering one unit with the test card (each
-    /// virtual user registers and logs in once, before the warm-up).
+    /// A signed-in customer ordering one unit with the test card: a
+    /// shipping quote, then CreateOrder with its cheapest option, timed as
+    /// one step (each virtual user registers and logs in once, before the
+    /// warm-up).
     Checkout,
     /// The storefront's traffic: 85 % browsing as above, 15 % checkouts.
     Mixed,
@@ -253,6 +258,7 @@ pub fn choose(scenario: Scenario, roll: usize) -> &'static str {
 pub struct User {
     catalog: CatalogServiceClient<Connection>,
     orders: OrderServiceClient<Connection>,
+    fulfilment: FulfilmentServiceClient<Connection>,
     token: Option<MetadataValue<Ascii>>,
     fixture: Arc<Fixture>,
     dice: Dice,
@@ -272,7 +278,8 @@ impl User {
     ) -> Result<Self, String> {
         Ok(Self {
             catalog: CatalogServiceClient::with_origin(connection.clone(), origin.clone()),
-            orders: OrderServiceClient::with_origin(connection, origin),
+            orders: OrderServiceClient::with_origin(connection.clone(), origin.clone()),
+            fulfilment: FulfilmentServiceClient::with_origin(connection, origin),
             token: token.map(bearer).transpose()?,
             fixture,
             dice: Dice::new(seed),
@@ -334,7 +341,27 @@ impl User {
                     return Err(Status::failed_precondition("no product to buy"));
                 }
                 let product_id = stock[self.dice.below(stock.len())].clone();
-                let request = self.request(order(product_id));
+                // A checkout is what a shopper does: a shipping quote for
+                // the parcel, then the order with its cheapest option.
+                let mut order = order(product_id.clone());
+                let quote = self
+                    .fulfilment
+                    .get_shipping_quote(self.request(GetShippingQuoteRequest {
+                        address: order.shipping_address.clone(),
+                        lines: vec![ShippingLine {
+                            product_id,
+                            quantity: 1,
+                        }],
+                    }))
+                    .await?
+                    .into_inner();
+                let cheapest = quote
+                    .options
+                    .first()
+                    .ok_or_else(|| Status::failed_precondition("the quote offers no option"))?;
+                order.shipping_option = cheapest.code.clone();
+                order.shipping_quote_id = quote.id;
+                let request = self.request(order);
                 self.orders.create_order(request).await.map(drop)
             }
         }
@@ -342,7 +369,8 @@ impl User {
 }
 
 /// An order of one unit, paid with the always-approved test card; a fresh
-/// request id each time (the same one would be an idempotent replay).
+/// request id each time (the same one would be an idempotent replay). The
+/// shipping quote is filled in once it is got.
 fn order(product_id: String) -> CreateOrderRequest {
     CreateOrderRequest {
         request_id: uuid::Uuid::new_v4().to_string(),
@@ -368,6 +396,8 @@ fn order(product_id: String) -> CreateOrderRequest {
             postal_code: "N1 9GU".into(),
             country_code: "GB".into(),
         }),
+        shipping_quote_id: String::new(),
+        shipping_option: String::new(),
     }
 }
 

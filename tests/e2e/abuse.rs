@@ -33,6 +33,7 @@ use std::{
 use bytes::Bytes;
 use contracts::{
     catalog::{self as catalog_proto, catalog_service_client::CatalogServiceClient},
+    fulfilment::fulfilment_service_client::FulfilmentServiceClient,
     orders::{self as orders_proto, OrderStatus, order_service_client::OrderServiceClient},
     payments::{self as payments_proto, payment_service_client::PaymentServiceClient},
 };
@@ -447,6 +448,8 @@ struct ClientB {
     catalog: CatalogServiceClient<Channel>,
     orders: OrderServiceClient<Channel>,
     payments: PaymentServiceClient<Channel>,
+    /// Shipping quotes, always through the gateway (as a storefront gets them).
+    quotes: FulfilmentServiceClient<Channel>,
     /// Signs in through the gateway when set; else uses `token` as is.
     shop: Option<Arc<TestShop>>,
     token: String,
@@ -481,12 +484,17 @@ impl ClientB {
             }
         }
         let request_id = format!("b-{}-{round}", self.name);
+        let order = order_of(&request_id, &self.product, 1);
+        let order = match with_quote(&self.quotes, &self.token, order).await {
+            Ok(quoted) => quoted,
+            Err(status) => {
+                failed("GetShippingQuote", status);
+                return;
+            }
+        };
         match self
             .orders
-            .create_order(call(
-                order_of(&request_id, &self.product, 1),
-                Some(&self.token),
-            ))
+            .create_order(call(order, Some(&self.token)))
             .await
         {
             Ok(order) if order.get_ref().status() == OrderStatus::Confirmed => {}
@@ -603,10 +611,12 @@ async fn assert_b_unhurt(
     );
 }
 
-/// Orders of A's own, so its streams have something to watch.
-async fn a_order(product: &str, token: &str, channel: Channel) -> String {
+/// Orders of A's own (quoted through the gateway of `shop`), so its
+/// streams have something to watch.
+async fn a_order(shop: &TestShop, product: &str, token: &str, channel: Channel) -> String {
+    let order = shop.quoted_order(token, "a-own-order", product, 1).await;
     OrderServiceClient::new(channel)
-        .create_order(call(order_of("a-own-order", product, 1), Some(token)))
+        .create_order(call(order, Some(token)))
         .await
         .expect("A's own order")
         .into_inner()
@@ -618,7 +628,7 @@ async fn through_the_gateway_no_client_can_hurt_another() {
     let shop = Arc::new(shop_with_sticky_breakers().await);
     let product = shop.product("Steady beans", 1000, 1_000_000).await;
     let (a_token, _) = shop.register("abuser@example.com").await;
-    let order = a_order(&product, &a_token, shop.channel.clone()).await;
+    let order = a_order(&shop, &product, &a_token, shop.channel.clone()).await;
 
     let web_product = product.clone();
     let mut list = abuses(
@@ -677,6 +687,7 @@ async fn through_the_gateway_no_client_can_hurt_another() {
         catalog: shop.catalog.clone(),
         orders: shop.orders.clone(),
         payments: PaymentServiceClient::new(shop.channel.clone()),
+        quotes: shop.fulfilment.clone(),
         shop: Some(shop.clone()),
         token: String::new(),
         product,
@@ -709,7 +720,7 @@ async fn directly_at_each_service_no_client_can_hurt_another() {
         |address: SocketAddr| platform::client::channel(&format!("http://{address}")).expect("url");
     let a_token = shop.keys.user_token("abuser", Role::Customer);
     let b_token = shop.keys.user_token("steady-customer", Role::Customer);
-    let order = a_order(&product, &a_token, direct(backends.orders)).await;
+    let order = a_order(&shop, &product, &a_token, direct(backends.orders)).await;
 
     let catalog = abuses(
         (
@@ -750,19 +761,20 @@ async fn directly_at_each_service_no_client_can_hurt_another() {
     // Orders with 1-2 ms deadlines make orders call catalog and payments
     // with what is left of them.
     let mut orders = orders;
+    let quoted = shop.quoted_order(&a_token, "deadline", &product, 1).await;
     for deadline in ["1m", "2m"] {
         let token = a_token.clone();
-        let product = product.clone();
+        let quoted = quoted.clone();
         orders.push(Abuse::new(
             format!("{CREATE_ORDER} (a valid order) with grpc-timeout {deadline}"),
             move || {
-                let request_id = uuid::Uuid::new_v4().to_string();
-                RawCall::new(
-                    CREATE_ORDER,
-                    frame(&order_of(&request_id, &product, 1).encode_to_vec()),
-                )
-                .bearer(Some(&token))
-                .header("grpc-timeout", deadline)
+                let order = orders_proto::CreateOrderRequest {
+                    request_id: uuid::Uuid::new_v4().to_string(),
+                    ..quoted.clone()
+                };
+                RawCall::new(CREATE_ORDER, frame(&order.encode_to_vec()))
+                    .bearer(Some(&token))
+                    .header("grpc-timeout", deadline)
             },
         ));
     }
@@ -804,6 +816,7 @@ async fn directly_at_each_service_no_client_can_hurt_another() {
         catalog: CatalogServiceClient::new(direct(backends.catalog)),
         orders: OrderServiceClient::new(direct(backends.orders)),
         payments: PaymentServiceClient::new(direct(backends.payments)),
+        quotes: shop.fulfilment.clone(),
         shop: None,
         token: b_token,
         product,

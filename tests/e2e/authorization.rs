@@ -164,7 +164,10 @@ async fn another_customers_order_is_not_found() {
     let order = shop
         .orders
         .clone()
-        .create_order(call(order_of("a-1", &mug, 1), Some(&alice)))
+        .create_order(call(
+            shop.quoted_order(&alice, "a-1", &mug, 1).await,
+            Some(&alice),
+        ))
         .await
         .expect("order")
         .into_inner();

@@ -9,13 +9,13 @@ use contracts::{
         self as proto, AddItemRequest, GetCartRequest, MergeCartRequest,
         cart_service_client::CartServiceClient,
     },
-    orders::{ListOrdersRequest, Order, OrderStatus},
+    orders::{self as orders_proto, ListOrdersRequest, Order, OrderStatus},
 };
 use platform::testing::{address, authorized, card};
 use tonic::transport::Channel;
 use tonic::{Code, Request};
 
-use crate::helpers::TestShop;
+use crate::helpers::{TestShop, with_quote};
 
 fn add(cart_id: &str, etag: &str, product_id: &str, quantity: i32) -> AddItemRequest {
     AddItemRequest {
@@ -116,18 +116,48 @@ async fn cart_holding(
     .await
 }
 
-/// CheckoutCart of the customer's cart at `etag`, paying with `card_number`.
+/// A shipping quote for the customer's cart as it is, as the storefront
+/// gets one before checking out: (quote id, cheapest option).
+async fn quote(shop: &TestShop, token: &str) -> (String, String) {
+    let lines = cart_of(shop, token)
+        .await
+        .lines
+        .iter()
+        .map(|line| orders_proto::LineItem {
+            product_id: line.product_id.clone(),
+            quantity: i64::from(line.quantity),
+        })
+        .collect();
+    let quoted = with_quote(
+        &shop.fulfilment,
+        token,
+        orders_proto::CreateOrderRequest {
+            lines,
+            shipping_address: Some(address()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("a shipping quote");
+    (quoted.shipping_quote_id, quoted.shipping_option)
+}
+
+/// CheckoutCart of the customer's cart at `etag`, paying with
+/// `card_number`, with `quote` (its id and the option chosen).
 async fn checkout(
     shop: &TestShop,
     token: &str,
     etag: &str,
     card_number: &str,
+    quote: &(String, String),
 ) -> Result<Order, tonic::Status> {
     let request = proto::CheckoutCartRequest {
         cart_id: String::new(),
         etag: etag.into(),
         payment_method: Some(card(card_number)),
         shipping_address: Some(address()),
+        shipping_quote_id: quote.0.clone(),
+        shipping_option: quote.1.clone(),
     };
     shop.cart
         .clone()
@@ -164,12 +194,13 @@ async fn a_declined_payment_leaves_the_cart_whole_and_a_confirmed_order_empties_
     let (token, _) = shop.register("checkout@example.com").await;
     let mug = shop.product("Checkout Mug", 1250, 10).await;
     let cart = cart_holding(&shop, &token, &mug, 2).await;
+    let quote = quote(&shop, &token).await;
 
-    let declined = checkout(&shop, &token, &cart.etag, DECLINED)
+    let declined = checkout(&shop, &token, &cart.etag, DECLINED, &quote)
         .await
         .expect("a declined payment is a failed order, not an error");
     assert_eq!(declined.status(), OrderStatus::Failed);
-    let again = checkout(&shop, &token, &cart.etag, DECLINED)
+    let again = checkout(&shop, &token, &cart.etag, DECLINED, &quote)
         .await
         .expect("the same checkout again");
     assert_eq!(again.id, declined.id, "one order per cart version");
@@ -182,7 +213,7 @@ async fn a_declined_payment_leaves_the_cart_whole_and_a_confirmed_order_empties_
         "the next checkout is a new order"
     );
 
-    let confirmed = checkout(&shop, &token, &after_decline.etag, APPROVED)
+    let confirmed = checkout(&shop, &token, &after_decline.etag, APPROVED, &quote)
         .await
         .expect("checked out");
     assert_eq!(confirmed.status(), OrderStatus::Confirmed);
@@ -219,8 +250,9 @@ async fn the_same_checkout_sent_twenty_times_at_once_places_one_order() {
     let (token, _) = shop.register("twenty@example.com").await;
     let mug = shop.product("Twenty Mug", 1250, 10).await;
     let cart = cart_holding(&shop, &token, &mug, 3).await;
+    let quote = quote(&shop, &token).await;
 
-    let attempts = (0..20).map(|_| checkout(&shop, &token, &cart.etag, APPROVED));
+    let attempts = (0..20).map(|_| checkout(&shop, &token, &cart.etag, APPROVED, &quote));
     let answers = futures_util::future::join_all(attempts).await;
     let ids: std::collections::HashSet<String> = answers
         .into_iter()

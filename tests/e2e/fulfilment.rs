@@ -15,7 +15,10 @@ async fn confirmed_order(shop: &TestShop, token: &str, product: &str, request_id
     let placed = shop
         .orders
         .clone()
-        .create_order(call(order_of(request_id, product, 1), Some(token)))
+        .create_order(call(
+            shop.quoted_order(token, request_id, product, 1).await,
+            Some(token),
+        ))
         .await
         .expect("order")
         .into_inner();

@@ -661,7 +661,8 @@ async fn no_message_of_any_shape_breaks_any_method_of_any_service() {
         .orders
         .clone()
         .create_order(call(
-            order_of("after-the-fuzz", &product, 1),
+            shop.quoted_order(&customer, "after-the-fuzz", &product, 1)
+                .await,
             Some(&customer),
         ))
         .await;

@@ -46,7 +46,10 @@ async fn unary_and_streaming_calls_work_over_grpc_web() {
 
     let mut orders = OrderServiceClient::with_origin(grpc_web(), origin(&shop));
     let placed = orders
-        .create_order(call(order_of("web-1", &mug, 1), Some(&token)))
+        .create_order(call(
+            shop.quoted_order(&token, "web-1", &mug, 1).await,
+            Some(&token),
+        ))
         .await
         .expect("order over grpc-web")
         .into_inner();
@@ -61,8 +64,10 @@ async fn unary_and_streaming_calls_work_over_grpc_web() {
         .await
         .expect("stream over grpc-web")
         .into_inner();
+    // A confirmed order's stream stays open for its parcel's news.
     let mut statuses = Vec::new();
-    while let Some(event) = stream.message().await.expect("stream") {
+    while statuses.last() != Some(&OrderStatus::Confirmed) {
+        let event = stream.message().await.expect("stream").expect("an event");
         statuses.push(event.status());
     }
     assert_eq!(statuses, [OrderStatus::Paid, OrderStatus::Confirmed]);

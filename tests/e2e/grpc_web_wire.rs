@@ -388,12 +388,28 @@ async fn an_order_placed_in_text_mode_can_be_watched_in_text_mode_until_it_ends(
         TEXT[0],
         Framing::ContentLength,
         Some(&token),
-        &order_of("text-1", &mug, 1),
+        &shop.quoted_order(&token, "text-1", &mug, 1).await,
     )
     .await;
     assert_eq!(placed.grpc_status(), Some(0), "{placed:?}");
     let order = orders_proto::Order::decode(&placed.messages[0][..]).expect("an Order");
     assert_eq!(order.status(), OrderStatus::Confirmed);
+    // Cancelled, so its stream has an end (a confirmed order's stays open
+    // for its parcel's news).
+    let cancelled = shop
+        .orders
+        .clone()
+        .cancel_order(call(
+            orders_proto::CancelOrderRequest {
+                id: order.id.clone(),
+                reason: "text mode test".into(),
+            },
+            Some(&token),
+        ))
+        .await
+        .expect("cancelled")
+        .into_inner();
+    assert_eq!(cancelled.status(), OrderStatus::Cancelled);
 
     for content_type in TEXT {
         for framing in FRAMINGS {
@@ -423,7 +439,12 @@ async fn an_order_placed_in_text_mode_can_be_watched_in_text_mode_until_it_ends(
                 .collect();
             assert_eq!(
                 statuses,
-                [OrderStatus::Paid, OrderStatus::Confirmed],
+                [
+                    OrderStatus::Paid,
+                    OrderStatus::Confirmed,
+                    OrderStatus::Cancelling,
+                    OrderStatus::Cancelled
+                ],
                 "{content_type}, {framing:?}"
             );
         }

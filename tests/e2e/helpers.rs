@@ -9,7 +9,7 @@ use contracts::{
     cart::cart_service_client::CartServiceClient,
     catalog::{self as catalog_proto, catalog_service_client::CatalogServiceClient},
     common,
-    fulfilment::fulfilment_service_client::FulfilmentServiceClient,
+    fulfilment::{self as fulfilment_proto, fulfilment_service_client::FulfilmentServiceClient},
     notifications::notification_service_client::NotificationServiceClient,
     orders::{self as orders_proto, order_service_client::OrderServiceClient},
 };
@@ -161,7 +161,12 @@ impl TestShop {
 
         let mut services = shop::Services {
             catalog: catalog_config(databases[0].url(), &keys, ca),
-            orders: orders_config(databases[1].url(), &keys, ca, &catalog_url, &payments_url),
+            orders: orders_config(
+                databases[1].url(),
+                &keys,
+                ca,
+                [&catalog_url, &payments_url, &fulfilment_url],
+            ),
             payments: payments_config(databases[2].url(), &keys, ca),
             notifications: notifications_config(databases[4].url(), &keys, ca, &mail_dir),
             cart: cart_config(databases[5].url(), &keys, ca, &orders_url),
@@ -221,6 +226,24 @@ impl TestShop {
             _mail: mail,
             _topology: topology,
         }
+    }
+
+    /// An order of one product, with the test card, quoted for `token`'s
+    /// customer (the cheapest option), as a storefront places it.
+    pub async fn quoted_order(
+        &self,
+        token: &str,
+        request_id: &str,
+        product_id: &str,
+        quantity: i64,
+    ) -> orders_proto::CreateOrderRequest {
+        with_quote(
+            &self.fulfilment,
+            token,
+            order_of(request_id, product_id, quantity),
+        )
+        .await
+        .expect("a shipping quote")
     }
 
     /// Stops every service and waits until they have drained.
@@ -351,20 +374,19 @@ fn fulfilment_config(
     catalog_url: &str,
 ) -> fulfilment::Config {
     let mut config = fulfilment::Config::new(database_url, keys.verifier());
-    config.catalog_url = catalog_url.to_owned();
+    catalog_url.clone_into(&mut config.catalog_url);
     config.common.tls = ca.map(TestCa::mutual_server_tls);
     config.channels.tls = ca.map(TestCa::client_tls);
     config
 }
 
-/// Orders as the shop runs it; with a CA, serving and calling over
-/// mutual TLS.
+/// Orders as the shop runs it, calling catalog, payments and fulfilment at
+/// these URLs; with a CA, serving and calling over mutual TLS.
 fn orders_config(
     database_url: &str,
     keys: &TestAuth,
     ca: Option<&TestCa>,
-    catalog_url: &str,
-    payments_url: &str,
+    [catalog_url, payments_url, fulfilment_url]: [&str; 3],
 ) -> orders::Config {
     let mut config = orders::Config::new(
         database_url,
@@ -373,6 +395,7 @@ fn orders_config(
         catalog_url.to_owned(),
         payments_url.to_owned(),
     );
+    fulfilment_url.clone_into(&mut config.fulfilment_url);
     config.common.tls = ca.map(TestCa::mutual_server_tls);
     config.channels.tls = ca.map(TestCa::client_tls);
     config
@@ -413,7 +436,42 @@ pub fn call<T>(message: T, token: Option<&str>) -> Request<T> {
     }
 }
 
-/// An order of one product, paid with the always-approved test card.
+/// `request` with a shipping quote for its lines and address, got as
+/// `token`'s customer through `fulfilment`, and the quote's cheapest option.
+pub async fn with_quote(
+    fulfilment: &FulfilmentServiceClient<Channel>,
+    token: &str,
+    mut request: orders_proto::CreateOrderRequest,
+) -> Result<orders_proto::CreateOrderRequest, Status> {
+    let quote = fulfilment
+        .clone()
+        .get_shipping_quote(authorized(
+            fulfilment_proto::GetShippingQuoteRequest {
+                address: request.shipping_address.clone(),
+                lines: request
+                    .lines
+                    .iter()
+                    .map(|l| fulfilment_proto::ShippingLine {
+                        product_id: l.product_id.clone(),
+                        quantity: l.quantity,
+                    })
+                    .collect(),
+            },
+            token,
+        ))
+        .await?
+        .into_inner();
+    let cheapest = quote
+        .options
+        .first()
+        .ok_or_else(|| Status::failed_precondition("the quote offers no option"))?;
+    request.shipping_option = cheapest.code.clone();
+    request.shipping_quote_id = quote.id;
+    Ok(request)
+}
+
+/// An order of one product, paid with the always-approved test card, with
+/// no shipping quote yet (see [`with_quote`] and [`TestShop::quoted_order`]).
 pub fn order_of(
     request_id: &str,
     product_id: &str,
@@ -427,6 +485,8 @@ pub fn order_of(
         }],
         payment_method: Some(card("4242424242424242")),
         shipping_address: Some(address()),
+        shipping_quote_id: String::new(),
+        shipping_option: String::new(),
     }
 }
 

@@ -45,7 +45,10 @@ async fn register_log_in_browse_order_watch_and_cancel() {
     let placed = shop
         .orders
         .clone()
-        .create_order(call(order_of("visit-1", &beans, 2), Some(&token)))
+        .create_order(call(
+            shop.quoted_order(&token, "visit-1", &beans, 2).await,
+            Some(&token),
+        ))
         .await
         .expect("order")
         .into_inner();
@@ -66,7 +69,8 @@ async fn register_log_in_browse_order_watch_and_cancel() {
         .expect("watch")
         .into_inner();
     let mut story = Vec::new();
-    while let Some(event) = watch.message().await.expect("stream") {
+    while story.last() != Some(&OrderStatus::Confirmed) {
+        let event = watch.message().await.expect("stream").expect("an event");
         story.push(event.status());
     }
     assert_eq!(
@@ -93,6 +97,12 @@ async fn register_log_in_browse_order_watch_and_cancel() {
         .expect("cancel")
         .into_inner();
     assert_eq!(cancelled.status(), OrderStatus::Cancelled);
+    // The watch follows the order to its end.
+    let mut rest = Vec::new();
+    while let Some(event) = watch.message().await.expect("stream") {
+        rest.push(event.status());
+    }
+    assert_eq!(rest, [OrderStatus::Cancelling, OrderStatus::Cancelled]);
     shop.stop().await;
 }
 

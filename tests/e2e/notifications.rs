@@ -53,7 +53,10 @@ async fn a_confirmed_order_sends_exactly_one_confirmation_email() {
     let order = shop
         .orders
         .clone()
-        .create_order(call(order_of("mail-1", &beans, 2), Some(&token)))
+        .create_order(call(
+            shop.quoted_order(&token, "mail-1", &beans, 2).await,
+            Some(&token),
+        ))
         .await
         .expect("order")
         .into_inner();

@@ -8,7 +8,7 @@ use opentelemetry::{Value, trace::TraceId};
 use opentelemetry_sdk::trace::SpanData;
 use platform::testing::{authorized, eventually};
 
-use crate::helpers::{TestShop, order_of};
+use crate::helpers::TestShop;
 
 /// Places one card order as a new customer; returns when it is CONFIRMED.
 async fn checkout(shop: &TestShop, email: &str, request_id: &str) {
@@ -17,7 +17,10 @@ async fn checkout(shop: &TestShop, email: &str, request_id: &str) {
     let order = shop
         .orders
         .clone()
-        .create_order(authorized(order_of(request_id, &product, 1), &token))
+        .create_order(authorized(
+            shop.quoted_order(&token, request_id, &product, 1).await,
+            &token,
+        ))
         .await
         .expect("checkout")
         .into_inner();
@@ -63,11 +66,12 @@ async fn one_checkout_is_one_trace_across_every_service() {
         .nth(1)
         .and_then(|hex| TraceId::from_hex(hex).ok())
         .expect("the event carries the checkout's trace context");
-    let everyone: BTreeSet<String> = ["catalog", "gateway", "orders", "payments"]
+    // Fulfilment is in it too: orders checks the shipping quote's price.
+    let everyone: BTreeSet<String> = ["catalog", "fulfilment", "gateway", "orders", "payments"]
         .map(String::from)
         .into();
     eventually(
-        "the checkout's spans from all four services share its trace",
+        "the checkout's spans from all five services share its trace",
         || {
             let exporter = exporter.clone();
             let everyone = everyone.clone();

@@ -31,7 +31,10 @@ async fn a_checkout_runs_through_tls_at_the_gateway_and_mutual_tls_behind_it() {
     let order = shop
         .orders
         .clone()
-        .create_order(call(order_of("tls-1", &mug, 2), Some(&token)))
+        .create_order(call(
+            shop.quoted_order(&token, "tls-1", &mug, 2).await,
+            Some(&token),
+        ))
         .await
         .expect("order placed over TLS")
         .into_inner();

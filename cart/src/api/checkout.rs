@@ -4,7 +4,9 @@
 //! called it) under the request id of the cart's version, and its answer is
 //! the customer's: what the orders service refuses comes back as it said
 //! it, with its field names, since CheckoutCartRequest names its fields as
-//! CreateOrderRequest does.
+//! CreateOrderRequest does. The shipping quote and option go through as
+//! the customer chose them; the orders service checks them (the cart only
+//! requires them, so a missing one is refused before the cart is locked).
 
 use std::time::Duration;
 
@@ -12,7 +14,10 @@ use contracts::{
     cart as proto,
     orders::{self as orders_proto, OrderStatus, order_service_client::OrderServiceClient},
 };
-use platform::client::{Upstream, relayed};
+use platform::{
+    client::{Upstream, relayed},
+    error::Violations,
+};
 use tonic::{Code, Request, Status};
 
 use crate::{
@@ -43,7 +48,9 @@ impl Orders {
 /// already final; otherwise the orders' events settle it.
 fn settlement(order: &orders_proto::Order) -> Option<Settlement> {
     match order.status() {
-        OrderStatus::Confirmed => Some(Settlement::Confirmed),
+        OrderStatus::Confirmed | OrderStatus::Shipped | OrderStatus::Delivered => {
+            Some(Settlement::Confirmed)
+        }
         OrderStatus::Failed | OrderStatus::Cancelled => Some(Settlement::Failed),
         _ => None,
     }
@@ -78,13 +85,23 @@ impl CartApi {
     ) -> Result<proto::CheckoutCartResponse, Status> {
         let r = request.get_ref();
         let user_id = self.customer(&request, &r.cart_id).await?;
+        let mut v = Violations::default();
         if r.etag.is_empty() {
-            return Err(Error::invalid(
-                "etag",
-                "is required: the cart as the customer reviewed it",
-            )
-            .into());
+            v.add("etag", "is required: the cart as the customer reviewed it");
         }
+        if r.shipping_quote_id.is_empty() {
+            v.add(
+                "shipping_quote_id",
+                "is required: get a quote for the cart's lines with FulfilmentService.GetShippingQuote",
+            );
+        }
+        if r.shipping_option.is_empty() {
+            v.add(
+                "shipping_option",
+                "is required: the code of one of the quote's options, e.g. standard",
+            );
+        }
+        v.finish(|| Some(())).map_err(Error::from)?;
         let version = domain::version_of(&r.etag).ok_or(Error::EtagMismatch)?;
         let checkout = self.store.begin_checkout(&user_id, version).await?;
         let order = orders_proto::CreateOrderRequest {
@@ -99,6 +116,8 @@ impl CartApi {
                 .collect(),
             payment_method: r.payment_method.clone(),
             shipping_address: r.shipping_address.clone(),
+            shipping_quote_id: r.shipping_quote_id.clone(),
+            shipping_option: r.shipping_option.clone(),
         };
         let call = relayed(request.metadata(), order, self.orders.deadline)?;
         let order = self

@@ -160,17 +160,38 @@ impl TestApp {
 }
 
 impl TestApp {
-    /// CheckoutCart of the customer's cart at `etag`, with the test card.
+    /// CheckoutCart of the customer's cart at `etag`, with the test card
+    /// and a shipping quote (which only the orders service checks).
     pub async fn checkout(
         &self,
         user_id: &str,
         etag: &str,
+    ) -> Result<proto::CheckoutCartResponse, Status> {
+        self.checkout_with(
+            user_id,
+            etag,
+            "0190a1b2-0000-7000-8000-00000000f00d",
+            "standard",
+        )
+        .await
+    }
+
+    /// CheckoutCart of the customer's cart at `etag`, with the test card,
+    /// naming this quote and option.
+    pub async fn checkout_with(
+        &self,
+        user_id: &str,
+        etag: &str,
+        shipping_quote_id: &str,
+        shipping_option: &str,
     ) -> Result<proto::CheckoutCartResponse, Status> {
         let request = proto::CheckoutCartRequest {
             cart_id: String::new(),
             etag: etag.to_owned(),
             payment_method: Some(card("4242424242424242")),
             shipping_address: Some(address()),
+            shipping_quote_id: shipping_quote_id.to_owned(),
+            shipping_option: shipping_option.to_owned(),
         };
         self.client
             .clone()

@@ -7,15 +7,16 @@ use contracts::{
         self as common_proto, DeclineCode, PaymentMethodSummary, PaymentMethodType,
         payment_method::Method,
     },
-    orders as proto, timestamp,
+    fulfilment as fulfilment_proto, orders as proto, timestamp,
 };
 pub use platform::error::Violations;
 use platform::values::text;
 
 use crate::{
     domain::{
-        Address, CheckoutRequest, FailureReason, MAX_LINES, MAX_QUANTITY, MethodType, Order,
-        OrderEvent, OrderStatus, PaymentChoice, ProductId, RequestId, values,
+        Address, CheckoutRequest, FailureReason, MAX_LINES, MAX_QUANTITY, MethodType, OptionCode,
+        Order, OrderEvent, OrderStatus, PaymentChoice, ProductId, QuoteId, RequestId, Shipment,
+        ShippingChoice, values,
     },
     error::Error,
 };
@@ -77,6 +78,22 @@ impl TryFrom<proto::CreateOrderRequest> for CheckoutRequest {
             }
             Some(a) => address(&mut v, &a),
         };
+        let quote_id = if request.shipping_quote_id.is_empty() {
+            v.add(
+                "shipping_quote_id",
+                "is required: get a quote with FulfilmentService.GetShippingQuote",
+            );
+            None
+        } else {
+            v.check(
+                "shipping_quote_id",
+                QuoteId::parse(&request.shipping_quote_id),
+            )
+        };
+        let shipping_option = v.check(
+            "shipping_option",
+            OptionCode::parse(&request.shipping_option),
+        );
 
         Ok(v.finish(|| {
             Some(CheckoutRequest {
@@ -84,6 +101,8 @@ impl TryFrom<proto::CreateOrderRequest> for CheckoutRequest {
                 lines,
                 payment: payment?,
                 address: address?,
+                quote_id: quote_id?,
+                shipping_option: shipping_option?,
             })
         })?)
     }
@@ -110,6 +129,27 @@ fn address(v: &mut Violations, a: &common_proto::Address) -> Option<Address> {
         postal_code: postal_code?,
         country_code: country_code?,
     })
+}
+
+/// The contract's shipping option of an order.
+pub fn shipping_option(choice: &ShippingChoice) -> fulfilment_proto::ShippingOption {
+    fulfilment_proto::ShippingOption {
+        code: choice.code.clone(),
+        name: choice.name.clone(),
+        price: Some(choice.price.into()),
+        earliest_delivery_time: choice.earliest_delivery.map(timestamp::from_datetime),
+        latest_delivery_time: choice.latest_delivery.map(timestamp::from_datetime),
+    }
+}
+
+fn shipment(parcel: &Shipment) -> proto::OrderShipment {
+    proto::OrderShipment {
+        shipment_id: parcel.shipment_id.clone(),
+        carrier: parcel.carrier.clone(),
+        tracking_number: parcel.tracking_number.clone(),
+        ship_time: Some(timestamp::from_datetime(parcel.shipped_at)),
+        deliver_time: parcel.delivered_at.map(timestamp::from_datetime),
+    }
 }
 
 /// The contract's enum value for a status.
@@ -188,6 +228,13 @@ impl From<&Order> for proto::Order {
             cancel_reason: o.cancel_reason.clone().unwrap_or_default(),
             create_time: Some(timestamp::from_datetime(o.created_at)),
             update_time: Some(timestamp::from_datetime(o.updated_at)),
+            subtotal: Some(o.subtotal.into()),
+            shipping: o.shipping.as_ref().map(shipping_option),
+            shipping_quote_id: o
+                .shipping_quote_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+            shipment: o.shipment.as_ref().map(shipment),
         }
     }
 }
@@ -227,6 +274,8 @@ mod tests {
                 country_code: "US".into(),
                 ..Default::default()
             }),
+            shipping_quote_id: "0190a1b2-0000-7000-8000-0000000000f1".into(),
+            shipping_option: "standard".into(),
         }
     }
 
@@ -265,6 +314,8 @@ mod tests {
         if let Some(a) = bad.shipping_address.as_mut() {
             a.country_code = "usa".into();
         }
+        bad.shipping_quote_id = "quote-1".into();
+        bad.shipping_option = "Express!".into();
         assert_eq!(
             fields(CheckoutRequest::try_from(bad).expect_err("invalid")),
             [
@@ -275,6 +326,8 @@ mod tests {
                 "payment_method.card.number",
                 "payment_method.card.cvc",
                 "shipping_address.country_code",
+                "shipping_quote_id",
+                "shipping_option",
             ]
         );
     }
@@ -285,9 +338,17 @@ mod tests {
         bad.lines.clear();
         bad.payment_method = None;
         bad.shipping_address = None;
+        bad.shipping_quote_id = String::new();
+        bad.shipping_option = String::new();
         assert_eq!(
             fields(CheckoutRequest::try_from(bad).expect_err("invalid")),
-            ["lines", "payment_method", "shipping_address"]
+            [
+                "lines",
+                "payment_method",
+                "shipping_address",
+                "shipping_quote_id",
+                "shipping_option"
+            ]
         );
     }
 

@@ -120,20 +120,10 @@ impl OrdersApi {
 
         let ids: Vec<_> = request.lines.iter().map(|(id, _)| *id).collect();
         let products = self.deps.products(&caller, &ids).await?;
-        let pricing = request.price(&products).map_err(|e| match e {
-            PricingError::Missing(ids) => {
-                Error::ProductsNotFound(ids.iter().map(ToString::to_string).collect())
-            }
-            PricingError::CurrencyMismatch => Error::CurrencyMismatch,
-            PricingError::TooLarge => Error::invalid(
-                "lines",
-                format!(
-                    "the order total must be at most {} minor units",
-                    values::MAX_TOTAL_MINOR
-                ),
-            ),
-            PricingError::NoLines => Error::invalid("lines", "must have at least one line"),
-        })?;
+        let pricing = request.price(&products).map_err(pricing_error)?;
+        // The price comes from fulfilment, never from the client.
+        let shipping = self.deps.shipping_option(&caller, &request).await?;
+        let total = pricing.total_with(shipping.price).map_err(pricing_error)?;
 
         let now = self.store.clock().now();
         let order = Order {
@@ -142,7 +132,11 @@ impl OrdersApi {
             request_id: request.request_id.as_str().to_owned(),
             status: OrderStatus::Pending,
             lines: pricing.lines,
-            total: pricing.total,
+            subtotal: pricing.subtotal,
+            total,
+            shipping: Some(shipping),
+            shipping_quote_id: Some(request.quote_id),
+            shipment: None,
             method: request.payment.method(),
             card_brand: None,
             card_last4: request.payment.card_last4(),
@@ -264,10 +258,24 @@ impl OrderService for OrdersApi {
         let reason = platform::values::text(&request.get_ref().reason, 0, 200, false)
             .map_err(|d| Error::invalid("reason", d))?;
         let order = match order.status {
-            OrderStatus::Confirmed | OrderStatus::Cancelling => {
+            OrderStatus::Confirmed => {
+                // The parcel first: once it has left, nothing is refunded.
+                // The shipment's cancelled event finishes the order's
+                // cancellation should this process stop right after.
+                self.deps
+                    .cancel_shipment(&order, cancel_reason(&reason))
+                    .await?;
                 self.checkout.cancel(&order, reason).await?
             }
+            OrderStatus::Cancelling => self.checkout.cancel(&order, reason).await?,
             OrderStatus::Cancelled => order,
+            status @ (OrderStatus::Shipped | OrderStatus::Delivered) => {
+                return Err(Error::ParcelLeft {
+                    id: order.id,
+                    status,
+                }
+                .into());
+            }
             other => {
                 return Err(Error::NotCancellable {
                     id: order.id,
@@ -298,6 +306,34 @@ impl OrderService for OrdersApi {
             after,
             self.watch_poll,
         )))
+    }
+}
+
+/// A pricing failure, as the client sees it.
+fn pricing_error(error: PricingError) -> Error {
+    match error {
+        PricingError::Missing(ids) => {
+            Error::ProductsNotFound(ids.iter().map(ToString::to_string).collect())
+        }
+        PricingError::CurrencyMismatch => Error::CurrencyMismatch,
+        PricingError::TooLarge => Error::invalid(
+            "lines",
+            format!(
+                "the order total must be at most {} minor units",
+                values::MAX_TOTAL_MINOR
+            ),
+        ),
+        PricingError::NoLines => Error::invalid("lines", "must have at least one line"),
+    }
+}
+
+/// The reason a shipment is cancelled with: the customer's, or a default
+/// (the same the refund gives).
+fn cancel_reason(reason: &str) -> &str {
+    if reason.is_empty() {
+        "order cancelled"
+    } else {
+        reason
     }
 }
 

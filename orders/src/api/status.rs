@@ -42,6 +42,24 @@ impl From<Error> for Status {
                     ("status".into(), status.to_owned()),
                 ],
             ),
+            Error::ParcelLeft { id, status } => with_reason(
+                Code::FailedPrecondition,
+                "ORDER_NOT_CANCELLABLE",
+                message,
+                [
+                    ("order_id".into(), id.to_string()),
+                    ("status".into(), status.as_str().to_owned()),
+                ],
+            ),
+            Error::QuoteNotFound(id) => with_reason(
+                Code::NotFound,
+                "SHIPPING_QUOTE_NOT_FOUND",
+                message,
+                [("shipping_quote_id".into(), id.to_string())],
+            ),
+            Error::QuoteRefused { refusal, .. } => {
+                with_reason(Code::FailedPrecondition, refusal.reason(), message, [])
+            }
             Error::OthersOrders | Error::NoUser => {
                 with_reason(Code::PermissionDenied, "PERMISSION_DENIED", message, [])
             }

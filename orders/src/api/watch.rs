@@ -18,11 +18,12 @@ use crate::{
     store::Store,
 };
 
-/// Whether a watch ends once the order reaches `status`.
+/// Whether a watch ends once the order reaches `status`: a confirmed or
+/// shipped order still has news to come (its parcel, or a cancellation).
 fn ends_watch(status: OrderStatus) -> bool {
     matches!(
         status,
-        OrderStatus::Confirmed | OrderStatus::Failed | OrderStatus::Cancelled
+        OrderStatus::Delivered | OrderStatus::Failed | OrderStatus::Cancelled
     )
 }
 

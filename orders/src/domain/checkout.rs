@@ -1,6 +1,6 @@
 //! A validated checkout request, how it is priced from the catalog's
-//! products, and the fingerprint that tells a retry from a different
-//! request reusing the same request id.
+//! products and the shipping option, and the fingerprint that tells a retry
+//! from a different request reusing the same request id.
 
 use contracts::common::Card;
 use platform::money::MoneyError;
@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::{
     order::{MethodType, OrderLine},
+    shipping::{OptionCode, QuoteId},
     values::{Address, MAX_TOTAL_MINOR, Money, ProductId, RequestId},
 };
 
@@ -42,11 +43,14 @@ pub struct CheckoutRequest {
     pub lines: Vec<(ProductId, i64)>,
     pub payment: PaymentChoice,
     pub address: Address,
+    /// The shipping quote the customer chose from, and the option chosen.
+    pub quote_id: QuoteId,
+    pub shipping_option: OptionCode,
 }
 
 impl CheckoutRequest {
     /// A hash of what was asked: the lines, how to pay (card last four and
-    /// expiry, never the number or CVC) and where to ship.
+    /// expiry, never the number or CVC), where to ship and how.
     pub fn fingerprint(&self) -> String {
         let mut hasher = Sha256::new();
         let mut lines = self.lines.clone();
@@ -76,10 +80,15 @@ impl CheckoutRequest {
             hasher.update(part.as_bytes());
             hasher.update([0]);
         }
+        hasher.update(format!(
+            "shipping:{}:{}\n",
+            self.quote_id, self.shipping_option
+        ));
         platform::values::hex(&hasher.finalize())
     }
 
-    /// The priced lines and total, from the catalog's current products.
+    /// The priced lines and their subtotal, from the catalog's current
+    /// products.
     pub fn price(&self, products: &[ProductInfo]) -> Result<Pricing, PricingError> {
         let missing: Vec<ProductId> = self
             .lines
@@ -112,11 +121,11 @@ impl CheckoutRequest {
                 quantity: *quantity,
             });
         }
-        let total = total.ok_or(PricingError::NoLines)?;
-        if total.minor() > MAX_TOTAL_MINOR {
+        let subtotal = total.ok_or(PricingError::NoLines)?;
+        if subtotal.minor() > MAX_TOTAL_MINOR {
             return Err(PricingError::TooLarge);
         }
-        Ok(Pricing { lines, total })
+        Ok(Pricing { lines, subtotal })
     }
 }
 
@@ -128,11 +137,26 @@ pub struct ProductInfo {
     pub price: Money,
 }
 
-/// An order's lines with their prices snapshotted, and its total.
+/// An order's lines with their prices snapshotted, and their sum.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pricing {
     pub lines: Vec<OrderLine>,
-    pub total: Money,
+    pub subtotal: Money,
+}
+
+impl Pricing {
+    /// What the customer pays with `shipping` added: in the lines'
+    /// currency, and within the largest allowed order.
+    pub fn total_with(&self, shipping: Money) -> Result<Money, PricingError> {
+        if shipping.currency() != self.subtotal.currency() {
+            return Err(PricingError::CurrencyMismatch);
+        }
+        let total = self.subtotal.checked_add(shipping)?;
+        if total.minor() > MAX_TOTAL_MINOR {
+            return Err(PricingError::TooLarge);
+        }
+        Ok(total)
+    }
 }
 
 /// Why a request cannot be priced.
@@ -182,6 +206,8 @@ mod tests {
             lines: lines.iter().map(|(p, q)| (id(p), *q)).collect(),
             payment: PaymentChoice::Wallet,
             address: Address::default(),
+            quote_id: QuoteId::parse("0190a1b2-0000-7000-8000-0000000000f1").expect("quote"),
+            shipping_option: OptionCode::parse("standard").expect("option"),
         }
     }
 
@@ -190,8 +216,8 @@ mod tests {
         let priced = request(&[("a", 2), ("b", 1)])
             .price(&[product("a", 250, "USD"), product("b", 1000, "USD")])
             .expect("priced");
-        assert_eq!(priced.total.minor(), 1500);
-        assert_eq!(priced.total.currency().as_str(), "USD");
+        assert_eq!(priced.subtotal.minor(), 1500);
+        assert_eq!(priced.subtotal.currency().as_str(), "USD");
         assert_eq!(priced.lines[0].product_name, "Product a");
     }
 
@@ -214,6 +240,36 @@ mod tests {
             request(&[("a", 1000)]).price(&[product("a", 100_001, "USD")]),
             Err(PricingError::TooLarge)
         );
+    }
+
+    #[test]
+    fn shipping_adds_to_the_total_in_the_same_currency_and_within_the_limit() {
+        let usd = |minor| Money::new(Currency::parse("USD").expect("usd"), minor);
+        let priced = request(&[("a", 2)])
+            .price(&[product("a", 250, "USD")])
+            .expect("priced");
+        assert_eq!(priced.total_with(usd(499)), Ok(usd(999)));
+        assert_eq!(priced.total_with(usd(0)), Ok(usd(500)));
+        assert_eq!(
+            priced.total_with(Money::new(Currency::parse("EUR").expect("eur"), 499)),
+            Err(PricingError::CurrencyMismatch)
+        );
+        assert_eq!(
+            priced.total_with(usd(MAX_TOTAL_MINOR)),
+            Err(PricingError::TooLarge)
+        );
+    }
+
+    #[test]
+    fn the_fingerprint_tells_another_quote_or_option_apart() {
+        let a = request(&[("a", 1)]);
+        let mut other_option = a.clone();
+        other_option.shipping_option = OptionCode::parse("express").expect("option");
+        let mut other_quote = a.clone();
+        other_quote.quote_id =
+            QuoteId::parse("0190a1b2-0000-7000-8000-0000000000f2").expect("quote");
+        assert_ne!(a.fingerprint(), other_option.fingerprint());
+        assert_ne!(a.fingerprint(), other_quote.fingerprint());
     }
 
     #[test]

@@ -1,15 +1,18 @@
 //! The orders service's rules, free of transport and storage: validated
-//! checkout requests and their pricing, orders and their events, and the
-//! checkout saga as a pure state machine.
+//! checkout requests and their pricing, orders and their events, the
+//! checkout saga as a pure state machine, and how an order follows its
+//! parcel.
 //!
 //! Constructors return `Err(description)`; the API layer names the field.
 
 pub mod checkout;
 pub mod order;
 pub mod saga;
+pub mod shipping;
 pub mod values;
 
 pub use checkout::{CheckoutRequest, PaymentChoice, Pricing, PricingError, ProductInfo};
 pub use order::{FailureReason, MethodType, Order, OrderEvent, OrderLine, OrderStatus};
 pub use saga::{Outcome, Step, Transition};
+pub use shipping::{OptionCode, ParcelNews, QuoteId, Shipment, ShippingChoice};
 pub use values::*;

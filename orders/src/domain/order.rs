@@ -2,7 +2,10 @@
 
 use time::OffsetDateTime;
 
-use super::values::{Address, Money, OrderId, PaymentId, ProductId, UserId};
+use super::{
+    shipping::{QuoteId, Shipment, ShippingChoice},
+    values::{Address, Money, OrderId, PaymentId, ProductId, UserId},
+};
 
 platform::stored_enum!(
     /// Where an order is in checkout. Names match the contract's enum.
@@ -23,13 +26,20 @@ platform::stored_enum!(
         Cancelling => "CANCELLING",
         /// Cancelled; refunded and restocked.
         Cancelled => "CANCELLED",
+        /// Handed to the carrier; no longer cancellable.
+        Shipped => "SHIPPED",
+        /// Delivered.
+        Delivered => "DELIVERED",
     }
 );
 
 impl OrderStatus {
     /// Whether the saga still has work to do on an order in this status.
     pub fn in_progress(self) -> bool {
-        !matches!(self, Self::Confirmed | Self::Failed | Self::Cancelled)
+        !matches!(
+            self,
+            Self::Confirmed | Self::Failed | Self::Cancelled | Self::Shipped | Self::Delivered
+        )
     }
 
     /// The statuses the saga still has work to do in.
@@ -87,7 +97,15 @@ pub struct Order {
     pub request_id: String,
     pub status: OrderStatus,
     pub lines: Vec<OrderLine>,
+    /// The sum of the lines.
+    pub subtotal: Money,
+    /// What the customer pays: the subtotal plus the shipping price.
     pub total: Money,
+    /// `None` for orders placed before shipping was charged.
+    pub shipping: Option<ShippingChoice>,
+    pub shipping_quote_id: Option<QuoteId>,
+    /// Set once the parcel left (SHIPPED on).
+    pub shipment: Option<Shipment>,
     pub method: MethodType,
     pub card_brand: Option<String>,
     pub card_last4: Option<String>,
@@ -103,8 +121,8 @@ pub struct Order {
 }
 
 impl Order {
-    /// The order as it was right after `event` (lines, total and address
-    /// never change; everything an event records is overlaid).
+    /// The order as it was right after `event` (lines, totals, shipping
+    /// and address never change; everything an event records is overlaid).
     pub fn as_of(&self, event: &OrderEvent) -> Order {
         Order {
             status: event.status,
@@ -113,6 +131,7 @@ impl Order {
             payment_id: event.payment_id,
             card_brand: event.card_brand.clone().or_else(|| self.card_brand.clone()),
             cancel_reason: event.cancel_reason.clone(),
+            shipment: event.shipment.clone(),
             updated_at: event.created_at,
             ..self.clone()
         }
@@ -130,6 +149,8 @@ pub struct OrderEvent {
     pub payment_id: Option<PaymentId>,
     pub card_brand: Option<String>,
     pub cancel_reason: Option<String>,
+    /// The parcel as it was then (from SHIPPED on).
+    pub shipment: Option<Shipment>,
     pub created_at: OffsetDateTime,
 }
 
@@ -148,7 +169,7 @@ mod tests {
     }
 
     #[test]
-    fn only_confirmed_failed_and_cancelled_orders_are_at_rest() {
+    fn only_confirmed_failed_cancelled_shipped_and_delivered_orders_are_at_rest() {
         let at_rest: Vec<_> = OrderStatus::ALL
             .into_iter()
             .filter(|s| !s.in_progress())
@@ -158,7 +179,9 @@ mod tests {
             [
                 OrderStatus::Confirmed,
                 OrderStatus::Failed,
-                OrderStatus::Cancelled
+                OrderStatus::Cancelled,
+                OrderStatus::Shipped,
+                OrderStatus::Delivered
             ]
         );
     }

@@ -49,7 +49,11 @@ pub fn next_step(status: OrderStatus) -> Step {
         OrderStatus::Paid => Step::Commit,
         OrderStatus::Compensating => Step::Compensate,
         OrderStatus::Cancelling => Step::Cancel,
-        OrderStatus::Confirmed | OrderStatus::Failed | OrderStatus::Cancelled => Step::Done,
+        OrderStatus::Confirmed
+        | OrderStatus::Failed
+        | OrderStatus::Cancelled
+        | OrderStatus::Shipped
+        | OrderStatus::Delivered => Step::Done,
     }
 }
 
@@ -169,8 +173,11 @@ pub fn transition(from: OrderStatus, outcome: Outcome) -> Transition {
         (S::Compensating, _) => Transition::to(S::Failed),
         (S::Cancelling, _) => Transition::to(S::Cancelled),
 
-        // At rest: nothing moves.
-        (status @ (S::Confirmed | S::Failed | S::Cancelled), _) => Transition::to(status),
+        // At rest as far as the saga goes: nothing moves (the parcel's news
+        // moves shipped orders, see `shipping::follow`).
+        (status @ (S::Confirmed | S::Failed | S::Cancelled | S::Shipped | S::Delivered), _) => {
+            Transition::to(status)
+        }
     }
 }
 
@@ -258,7 +265,13 @@ mod tests {
             transition(S::Cancelling, Outcome::Cancelled).to,
             S::Cancelled
         );
-        for status in [S::Confirmed, S::Failed, S::Cancelled] {
+        for status in [
+            S::Confirmed,
+            S::Failed,
+            S::Cancelled,
+            S::Shipped,
+            S::Delivered,
+        ] {
             assert_eq!(next_step(status), Step::Done);
             assert_eq!(transition(status, Outcome::Reserved).to, status);
         }

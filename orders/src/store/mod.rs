@@ -4,6 +4,7 @@
 //! starts from, so two drivers of one saga can never both move it.
 
 mod orders;
+pub mod parcel;
 mod rows;
 pub mod schema;
 

@@ -6,14 +6,15 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use platform::{
     clock::to_micros,
-    on_db,
+    events::Conn,
+    on_conn, on_db,
     paging::{Cursor, Page, PageSize},
 };
 
 use super::{
     Store,
-    rows::{EventRow, LineRow, OrderRow},
-    schema::{order_events, order_lines, orders},
+    rows::{EventRow, LineRow, OrderRow, ShippingRow},
+    schema::{order_events, order_lines, order_shipping, orders},
 };
 use crate::{
     domain::{Order, OrderEvent, OrderId, OrderStatus, Transition, UserId},
@@ -42,6 +43,7 @@ impl Store {
             .enumerate()
             .map(|(i, line)| LineRow::new(&order.id, i, line))
             .collect::<Result<_>>()?;
+        let shipping = ShippingRow::of(order);
         let event = EventRow::of(order, 1);
         let published = crate::events::for_status(order);
         let now = self.clock.now();
@@ -54,6 +56,12 @@ impl Store {
                 for line in &lines {
                     diesel::insert_into(order_lines::table)
                         .values(line)
+                        .execute(tx)
+                        .await?;
+                }
+                if let Some(shipping) = &shipping {
+                    diesel::insert_into(order_shipping::table)
+                        .values(shipping)
                         .execute(tx)
                         .await?;
                 }
@@ -79,33 +87,7 @@ impl Store {
     }
 
     async fn order_row(&self, id: &str) -> Result<Option<(Order, String)>> {
-        let key = id.to_owned();
-        let found: Option<(OrderRow, Vec<LineRow>)> = on_db!(&self.db, |conn| {
-            let row: Option<OrderRow> = orders::table
-                .find(&key)
-                .select(OrderRow::as_select())
-                .first(conn)
-                .await
-                .optional()?;
-            match row {
-                None => None,
-                Some(row) => {
-                    let lines = order_lines::table
-                        .filter(order_lines::order_id.eq(&key))
-                        .order(order_lines::line_no.asc())
-                        .select(LineRow::as_select())
-                        .load(conn)
-                        .await?;
-                    Some((row, lines))
-                }
-            }
-        });
-        found
-            .map(|(row, lines)| {
-                let fingerprint = row.fingerprint.clone();
-                row.into_order(lines).map(|order| (order, fingerprint))
-            })
-            .transpose()
+        on_db!(&self.db, |conn| load(conn.into(), id).await)
     }
 
     /// The order a user placed with `request_id`, and its fingerprint.
@@ -136,42 +118,49 @@ impl Store {
         let user = query.user_id.as_ref().map(|u| u.as_str().to_owned());
         let status = query.status.map(OrderStatus::as_str);
         let after = query.after.clone();
-        let (rows, lines): (Vec<OrderRow>, Vec<LineRow>) = on_db!(&self.db, |conn| {
-            let mut select = orders::table
-                .select(OrderRow::as_select())
-                .order((orders::created_at.desc(), orders::id.desc()))
-                .limit(limit)
-                .into_boxed();
-            if let Some(user) = &user {
-                select = select.filter(orders::user_id.eq(user));
-            }
-            if let Some(status) = status {
-                select = select.filter(orders::status.eq(status));
-            }
-            if let Some(Cursor { at, id }) = &after {
-                select = select.filter(
-                    orders::created_at
-                        .lt(at)
-                        .or(orders::created_at.eq(at).and(orders::id.lt(id))),
-                );
-            }
-            let rows: Vec<OrderRow> = select.load(conn).await?;
-            let ids: Vec<&String> = rows.iter().map(|r| &r.id).collect();
-            let lines = order_lines::table
-                .filter(order_lines::order_id.eq_any(ids))
-                .order((order_lines::order_id, order_lines::line_no))
-                .select(LineRow::as_select())
-                .load(conn)
-                .await?;
-            (rows, lines)
-        });
+        let (rows, lines, shippings): (Vec<OrderRow>, Vec<LineRow>, Vec<ShippingRow>) =
+            on_db!(&self.db, |conn| {
+                let mut select = orders::table
+                    .select(OrderRow::as_select())
+                    .order((orders::created_at.desc(), orders::id.desc()))
+                    .limit(limit)
+                    .into_boxed();
+                if let Some(user) = &user {
+                    select = select.filter(orders::user_id.eq(user));
+                }
+                if let Some(status) = status {
+                    select = select.filter(orders::status.eq(status));
+                }
+                if let Some(Cursor { at, id }) = &after {
+                    select = select.filter(
+                        orders::created_at
+                            .lt(at)
+                            .or(orders::created_at.eq(at).and(orders::id.lt(id))),
+                    );
+                }
+                let rows: Vec<OrderRow> = select.load(conn).await?;
+                let ids: Vec<&String> = rows.iter().map(|r| &r.id).collect();
+                let lines = order_lines::table
+                    .filter(order_lines::order_id.eq_any(&ids))
+                    .order((order_lines::order_id, order_lines::line_no))
+                    .select(LineRow::as_select())
+                    .load(conn)
+                    .await?;
+                let shippings = order_shipping::table
+                    .filter(order_shipping::order_id.eq_any(&ids))
+                    .select(ShippingRow::as_select())
+                    .load(conn)
+                    .await?;
+                (rows, lines, shippings)
+            });
         Page::of(rows, query.page_size).try_map(|row| {
             let own = lines
                 .iter()
                 .filter(|l| l.order_id == row.id)
                 .cloned()
                 .collect();
-            row.into_order(own)
+            let shipping = shippings.iter().find(|s| s.order_id == row.id).cloned();
+            row.into_order(own, shipping)
         })
     }
 
@@ -195,47 +184,9 @@ impl Store {
         next.cancel_reason = cancel_reason.or_else(|| current.cancel_reason.clone());
         next.updated_at = self.clock.now();
 
-        let key = current.id.to_string();
-        let from = current.status.as_str();
-        let row = OrderRow::new(&next, "");
-        let published = crate::events::for_status(&next);
-        let now = next.updated_at;
         let moved = on_db!(&self.db, |conn| {
             conn.transaction::<_, Error, _>(async |tx| {
-                let changed = diesel::update(
-                    orders::table
-                        .filter(orders::id.eq(&key))
-                        .filter(orders::status.eq(from)),
-                )
-                .set((
-                    orders::status.eq(&row.status),
-                    orders::failure_reason.eq(&row.failure_reason),
-                    orders::decline_code.eq(&row.decline_code),
-                    orders::payment_id.eq(&row.payment_id),
-                    orders::card_brand.eq(&row.card_brand),
-                    orders::cancel_reason.eq(&row.cancel_reason),
-                    orders::updated_at.eq(row.updated_at),
-                ))
-                .execute(tx)
-                .await?;
-                if changed == 0 {
-                    return Ok(false);
-                }
-                // The update above holds the order's row lock, so no other
-                // transaction can pick the same sequence number.
-                let last: Option<i64> = order_events::table
-                    .filter(order_events::order_id.eq(&key))
-                    .select(diesel::dsl::max(order_events::sequence))
-                    .first(tx)
-                    .await?;
-                diesel::insert_into(order_events::table)
-                    .values(EventRow::of(&next, last.unwrap_or(0) + 1))
-                    .execute(tx)
-                    .await?;
-                if let Some(published) = published.clone() {
-                    platform::events::append(tx.into(), published, now).await?;
-                }
-                Ok(true)
+                write_move(tx.into(), current.status, &next).await
             })
             .await?
         });
@@ -329,4 +280,94 @@ impl Store {
             .map(|id| OrderId::parse(id).map_err(|_| Error::Corrupt(format!("order {id}: id"))))
             .collect()
     }
+}
+
+/// The order `id` with its fingerprint, read on `conn` (in the caller's
+/// transaction, if any).
+pub(super) async fn load(conn: Conn<'_>, id: &str) -> Result<Option<(Order, String)>> {
+    let key = id.to_owned();
+    let found: Option<(OrderRow, Vec<LineRow>, Option<ShippingRow>)> = on_conn!(conn, |c| {
+        let row: Option<OrderRow> = orders::table
+            .find(&key)
+            .select(OrderRow::as_select())
+            .first(c)
+            .await
+            .optional()?;
+        match row {
+            None => None,
+            Some(row) => {
+                let lines = order_lines::table
+                    .filter(order_lines::order_id.eq(&key))
+                    .order(order_lines::line_no.asc())
+                    .select(LineRow::as_select())
+                    .load(c)
+                    .await?;
+                let shipping = order_shipping::table
+                    .find(&key)
+                    .select(ShippingRow::as_select())
+                    .first(c)
+                    .await
+                    .optional()?;
+                Some((row, lines, shipping))
+            }
+        }
+    });
+    found
+        .map(|(row, lines, shipping)| {
+            let fingerprint = row.fingerprint.clone();
+            row.into_order(lines, shipping)
+                .map(|order| (order, fingerprint))
+        })
+        .transpose()
+}
+
+/// Writes `next` (status, saga fields, parcel) and its event, and the
+/// event it publishes, if the order is still in `from`; on `conn`, inside
+/// the caller's transaction. Whether it moved.
+pub(super) async fn write_move(conn: Conn<'_>, from: OrderStatus, next: &Order) -> Result<bool> {
+    let key = next.id.to_string();
+    let row = OrderRow::new(next, "");
+    let published = crate::events::for_status(next);
+    let now = next.updated_at;
+    on_conn!(conn, |tx| {
+        let changed = diesel::update(
+            orders::table
+                .filter(orders::id.eq(&key))
+                .filter(orders::status.eq(from.as_str())),
+        )
+        .set((
+            orders::status.eq(&row.status),
+            orders::failure_reason.eq(&row.failure_reason),
+            orders::decline_code.eq(&row.decline_code),
+            orders::payment_id.eq(&row.payment_id),
+            orders::card_brand.eq(&row.card_brand),
+            orders::cancel_reason.eq(&row.cancel_reason),
+            orders::updated_at.eq(row.updated_at),
+            orders::shipment_id.eq(&row.shipment_id),
+            orders::carrier.eq(&row.carrier),
+            orders::tracking_number.eq(&row.tracking_number),
+            orders::shipped_at.eq(row.shipped_at),
+            orders::delivered_at.eq(row.delivered_at),
+        ))
+        .execute(tx)
+        .await?;
+        if changed == 0 {
+            return Ok(false);
+        }
+        // The update above holds the order's row lock, so no other
+        // transaction can pick the same sequence number.
+        let last: Option<i64> = order_events::table
+            .filter(order_events::order_id.eq(&key))
+            .select(diesel::dsl::max(order_events::sequence))
+            .first(tx)
+            .await?;
+        diesel::insert_into(order_events::table)
+            .values(EventRow::of(next, last.unwrap_or(0) + 1))
+            .execute(tx)
+            .await?;
+        if let Some(published) = published {
+            platform::events::append(tx.into(), published, now).await?;
+        }
+        Ok(true)
+    })
 }

@@ -4,11 +4,11 @@
 use diesel::prelude::*;
 use platform::clock::{from_micros, to_micros};
 
-use super::schema::{order_events, order_lines, orders};
+use super::schema::{order_events, order_lines, order_shipping, orders};
 use crate::{
     domain::{
         Address, Currency, FailureReason, MethodType, Money, Order, OrderEvent, OrderId, OrderLine,
-        OrderStatus, PaymentId, ProductId, UserId,
+        OrderStatus, PaymentId, ProductId, QuoteId, Shipment, ShippingChoice, UserId,
     },
     error::{Error, Result},
 };
@@ -41,11 +41,53 @@ pub struct OrderRow {
     pub lease_until: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    pub subtotal_minor: i64,
+    pub shipment_id: Option<String>,
+    pub carrier: Option<String>,
+    pub tracking_number: Option<String>,
+    pub shipped_at: Option<i64>,
+    pub delivered_at: Option<i64>,
+}
+
+/// A parcel's columns, as orders and their events store them.
+type ParcelColumns = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+);
+
+fn parcel_columns(shipment: Option<&Shipment>) -> ParcelColumns {
+    match shipment {
+        None => (None, None, None, None, None),
+        Some(s) => (
+            Some(s.shipment_id.clone()),
+            Some(s.carrier.clone()),
+            Some(s.tracking_number.clone()),
+            Some(to_micros(s.shipped_at)),
+            s.delivered_at.map(to_micros),
+        ),
+    }
+}
+
+/// The parcel the columns describe, if it has left.
+fn parcel(columns: ParcelColumns) -> Option<Shipment> {
+    let (shipment_id, carrier, tracking_number, shipped_at, delivered_at) = columns;
+    Some(Shipment {
+        shipment_id: shipment_id?,
+        carrier: carrier?,
+        tracking_number: tracking_number?,
+        shipped_at: from_micros(shipped_at?),
+        delivered_at: delivered_at.map(from_micros),
+    })
 }
 
 impl OrderRow {
     pub fn new(order: &Order, fingerprint: &str) -> Self {
         let a = &order.address;
+        let (shipment_id, carrier, tracking_number, shipped_at, delivered_at) =
+            parcel_columns(order.shipment.as_ref());
         Self {
             id: order.id.to_string(),
             user_id: order.user_id.as_str().to_owned(),
@@ -72,10 +114,16 @@ impl OrderRow {
             lease_until: 0,
             created_at: to_micros(order.created_at),
             updated_at: to_micros(order.updated_at),
+            subtotal_minor: order.subtotal.minor(),
+            shipment_id,
+            carrier,
+            tracking_number,
+            shipped_at,
+            delivered_at,
         }
     }
 
-    pub fn into_order(self, lines: Vec<LineRow>) -> Result<Order> {
+    pub fn into_order(self, lines: Vec<LineRow>, shipping: Option<ShippingRow>) -> Result<Order> {
         let corrupt = |what: &str| Error::Corrupt(format!("order {}: {what}", self.id));
         let currency = Currency::parse(&self.currency).map_err(|_| corrupt("currency"))?;
         Ok(Order {
@@ -104,7 +152,20 @@ impl OrderRow {
                 postal_code: self.ship_postal_code,
                 country_code: self.ship_country_code,
             },
+            shipping_quote_id: match &shipping {
+                Some(row) => Some(QuoteId::parse(&row.quote_id).map_err(|_| corrupt("quote id"))?),
+                None => None,
+            },
+            shipping: shipping.map(|row| row.into_choice(currency)),
+            shipment: parcel((
+                self.shipment_id,
+                self.carrier,
+                self.tracking_number,
+                self.shipped_at,
+                self.delivered_at,
+            )),
             request_id: self.request_id,
+            subtotal: Money::new(currency, self.subtotal_minor),
             total: Money::new(currency, self.total_minor),
             card_brand: self.card_brand,
             card_last4: self.card_last4,
@@ -113,6 +174,45 @@ impl OrderRow {
             created_at: from_micros(self.created_at),
             updated_at: from_micros(self.updated_at),
         })
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = order_shipping)]
+pub struct ShippingRow {
+    pub order_id: String,
+    pub quote_id: String,
+    pub option_code: String,
+    pub option_name: String,
+    pub price_minor: i64,
+    pub earliest_delivery: Option<i64>,
+    pub latest_delivery: Option<i64>,
+}
+
+impl ShippingRow {
+    /// The row of an order placed with a shipping option, if it was.
+    pub fn of(order: &Order) -> Option<Self> {
+        let (choice, quote_id) = (order.shipping.as_ref()?, order.shipping_quote_id?);
+        Some(Self {
+            order_id: order.id.to_string(),
+            quote_id: quote_id.to_string(),
+            option_code: choice.code.clone(),
+            option_name: choice.name.clone(),
+            price_minor: choice.price.minor(),
+            earliest_delivery: choice.earliest_delivery.map(to_micros),
+            latest_delivery: choice.latest_delivery.map(to_micros),
+        })
+    }
+
+    /// The option, priced in the order's `currency` (checked at checkout).
+    fn into_choice(self, currency: Currency) -> ShippingChoice {
+        ShippingChoice {
+            code: self.option_code,
+            name: self.option_name,
+            price: Money::new(currency, self.price_minor),
+            earliest_delivery: self.earliest_delivery.map(from_micros),
+            latest_delivery: self.latest_delivery.map(from_micros),
+        }
     }
 }
 
@@ -173,12 +273,24 @@ pub struct EventRow {
     pub card_brand: Option<String>,
     pub cancel_reason: Option<String>,
     pub created_at: i64,
+    pub shipment_id: Option<String>,
+    pub carrier: Option<String>,
+    pub tracking_number: Option<String>,
+    pub shipped_at: Option<i64>,
+    pub delivered_at: Option<i64>,
 }
 
 impl EventRow {
     /// The event recording `order`'s current state as number `sequence`.
     pub fn of(order: &Order, sequence: i64) -> Self {
+        let (shipment_id, carrier, tracking_number, shipped_at, delivered_at) =
+            parcel_columns(order.shipment.as_ref());
         Self {
+            shipment_id,
+            carrier,
+            tracking_number,
+            shipped_at,
+            delivered_at,
             order_id: order.id.to_string(),
             sequence,
             status: order.status.as_str().to_owned(),
@@ -214,6 +326,13 @@ impl EventRow {
             card_brand: self.card_brand,
             cancel_reason: self.cancel_reason,
             created_at: from_micros(self.created_at),
+            shipment: parcel((
+                self.shipment_id,
+                self.carrier,
+                self.tracking_number,
+                self.shipped_at,
+                self.delivered_at,
+            )),
         })
     }
 }

@@ -27,6 +27,12 @@ diesel::table! {
         lease_until -> BigInt,
         created_at -> BigInt,
         updated_at -> BigInt,
+        subtotal_minor -> BigInt,
+        shipment_id -> Nullable<Text>,
+        carrier -> Nullable<Text>,
+        tracking_number -> Nullable<Text>,
+        shipped_at -> Nullable<BigInt>,
+        delivered_at -> Nullable<BigInt>,
     }
 }
 
@@ -52,9 +58,27 @@ diesel::table! {
         card_brand -> Nullable<Text>,
         cancel_reason -> Nullable<Text>,
         created_at -> BigInt,
+        shipment_id -> Nullable<Text>,
+        carrier -> Nullable<Text>,
+        tracking_number -> Nullable<Text>,
+        shipped_at -> Nullable<BigInt>,
+        delivered_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    order_shipping (order_id) {
+        order_id -> Text,
+        quote_id -> Text,
+        option_code -> Text,
+        option_name -> Text,
+        price_minor -> BigInt,
+        earliest_delivery -> Nullable<BigInt>,
+        latest_delivery -> Nullable<BigInt>,
     }
 }
 
 diesel::joinable!(order_lines -> orders (order_id));
+diesel::joinable!(order_shipping -> orders (order_id));
 diesel::joinable!(order_events -> orders (order_id));
-diesel::allow_tables_to_appear_in_same_query!(orders, order_lines, order_events);
+diesel::allow_tables_to_appear_in_same_query!(orders, order_lines, order_events, order_shipping);

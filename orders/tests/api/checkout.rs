@@ -21,6 +21,7 @@ async fn a_paid_order_is_confirmed_with_stock_taken_and_one_charge() {
         .expect("order placed");
 
     assert_eq!(order.status(), proto::OrderStatus::Confirmed);
+    // Over the free-shipping threshold: the lines are all there is to pay.
     assert_eq!(minor(&order.total), 2 * 1_800 + 1_450);
     assert_eq!(order.lines[0].product_name, "Mug");
     let payment = order.payment.clone().expect("payment summary");
@@ -71,8 +72,9 @@ async fn an_order_for_more_than_is_in_stock_fails_without_a_charge() {
 #[tokio::test]
 async fn the_wallet_pays_when_it_holds_enough_and_declines_when_not() {
     let shop = TestShop::spawn().await;
-    let mug = shop.product("Mug", 1_000, 10).await;
-    shop.top_up("alice", 2_500).await;
+    // Two mugs ship free (over the threshold); one does not.
+    let mug = shop.product("Mug", 2_500, 10).await;
+    shop.top_up("alice", 5_500).await;
 
     let paid = shop
         .place("alice", order("r1", &[(&mug, 2)], wallet()))

@@ -1,12 +1,19 @@
 //! The one way tests start a shop: [`TestShop::spawn`] runs catalog,
-//! payments and orders on loopback, and can stop and restart orders and
-//! payments on their databases to simulate crashes and outages.
+//! payments, fulfilment and orders on loopback (orders and fulfilment
+//! exchanging their events over an in-process bus), and can stop and
+//! restart orders and payments on their databases to simulate crashes and
+//! outages. Orders are placed with a shipping quote the helper gets first.
 
 pub use platform::testing::{
     address, card, concurrently, expect_code, minor, reason, usd, violated_fields, wallet,
 };
 
-use std::{net::SocketAddr, time::Duration};
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use contracts::{
     catalog::{
@@ -14,6 +21,7 @@ use contracts::{
         inventory_service_client::InventoryServiceClient,
     },
     common,
+    fulfilment::{self as fulfilment_proto, fulfilment_service_client::FulfilmentServiceClient},
     orders::{self as proto, order_service_client::OrderServiceClient},
     payments::{self as payments_proto, payment_service_client::PaymentServiceClient},
 };
@@ -21,6 +29,8 @@ use payments::processor::card::SimulatedCardNetwork;
 use platform::{
     auth::{Role, issuer},
     clock::Clock,
+    db::Db,
+    events::{Consumer, ConsumerSettings, LocalBus, Transport, topology::SUBSCRIPTIONS},
     testing::{TestAuth, TestDatabase, TestServer, authorized},
 };
 use tokio::net::TcpListener;
@@ -61,23 +71,63 @@ fn payments_config(
     config
 }
 
-/// The orders configuration the shop runs: calling catalog and payments
-/// at these addresses, with short timeouts and a quick recovery loop.
-pub fn orders_config(
+/// The fulfilment configuration the shop runs: quoting from the catalog
+/// at `catalog`, trusting `auth`'s keys (the orders service's among them),
+/// on `clock`, its events on `bus`.
+fn fulfilment_config(
     database_url: &str,
     auth: &TestAuth,
     clock: &Clock,
     catalog: SocketAddr,
-    payments: SocketAddr,
+    bus: &LocalBus,
+) -> fulfilment::Config {
+    let mut config = fulfilment::Config::new(database_url, auth.verifier());
+    config.common.clock = clock.clone();
+    config.common.events.transport = Transport::Local(bus.clone());
+    config.catalog_url = format!("http://{catalog}");
+    config
+}
+
+/// A bus carrying the events orders and fulfilment exchange, and no
+/// others (no other consumer runs here to take them).
+pub fn shop_bus() -> LocalBus {
+    LocalBus::with_subscriptions(
+        SUBSCRIPTIONS
+            .iter()
+            .filter(|s| matches!(s.consumer, "orders" | "fulfilment"))
+            .copied()
+            .collect(),
+    )
+}
+
+/// Where the services orders calls are.
+#[derive(Debug, Clone, Copy)]
+pub struct Addresses {
+    pub catalog: SocketAddr,
+    pub payments: SocketAddr,
+    pub fulfilment: SocketAddr,
+}
+
+/// The orders configuration the shop runs: calling catalog, payments and
+/// fulfilment at these addresses, with short timeouts and a quick recovery
+/// loop, its events on `bus`.
+pub fn orders_config(
+    database_url: &str,
+    auth: &TestAuth,
+    clock: &Clock,
+    addresses: Addresses,
+    bus: &LocalBus,
 ) -> orders::Config {
     let mut config = orders::Config::new(
         database_url,
         auth.verifier(),
         auth.service_signer(issuer::ORDERS),
-        format!("http://{catalog}"),
-        format!("http://{payments}"),
+        format!("http://{}", addresses.catalog),
+        format!("http://{}", addresses.payments),
     );
+    config.fulfilment_url = format!("http://{}", addresses.fulfilment);
     config.common.clock = clock.clone();
+    config.common.events.transport = Transport::Local(bus.clone());
     config.call_timeout = Duration::from_secs(2);
     config.retry_attempts = 2;
     config.retry_backoff = Duration::from_millis(10);
@@ -100,15 +150,21 @@ pub struct TestShop {
     pub catalog: CatalogServiceClient<Channel>,
     pub inventory: InventoryServiceClient<Channel>,
     pub payments: PaymentServiceClient<Channel>,
+    pub fulfilment: FulfilmentServiceClient<Channel>,
     pub orders_channel: Channel,
     pub auth: TestAuth,
     pub clock: Clock,
     /// The card network payments charges on (kept across its restarts).
     pub network: SimulatedCardNetwork,
-    catalog_address: SocketAddr,
-    payments_address: SocketAddr,
+    addresses: Addresses,
+    bus: LocalBus,
+    /// The quote each order request was placed with, by user and request,
+    /// so a retry names the same quote (as a client would).
+    quotes: Arc<Mutex<HashMap<String, (String, String)>>>,
     // Kept so the catalog runs as long as the shop; dropping it stops it.
     _catalog_server: TestServer<catalog::StartError>,
+    _fulfilment_server: TestServer<fulfilment::StartError>,
+    _fulfilment_db: TestDatabase,
     payments_server: Option<TestServer<payments::StartError>>,
     orders_server: Option<TestServer<orders::StartError>>,
     orders_db: TestDatabase,
@@ -125,7 +181,9 @@ impl TestShop {
     pub async fn spawn_with(configure: impl FnOnce(&mut orders::Config)) -> Self {
         let auth = TestAuth::new();
         let clock = Clock::manual(time::OffsetDateTime::now_utc());
-        let (catalog_db, payments_db, orders_db) = (
+        let bus = shop_bus();
+        let (catalog_db, payments_db, orders_db, fulfilment_db) = (
+            TestDatabase::new().await,
             TestDatabase::new().await,
             TestDatabase::new().await,
             TestDatabase::new().await,
@@ -136,6 +194,10 @@ impl TestShop {
             TestServer::spawn(|listener, shutdown| catalog::serve(config, listener, shutdown))
                 .await;
         let catalog_address = catalog_server.address();
+        let config = fulfilment_config(fulfilment_db.url(), &auth, &clock, catalog_address, &bus);
+        let fulfilment_server =
+            TestServer::spawn(|listener, shutdown| fulfilment::serve(config, listener, shutdown))
+                .await;
 
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let payments_address = listener.local_addr().expect("address");
@@ -146,13 +208,21 @@ impl TestShop {
             catalog: CatalogServiceClient::new(channel.clone()),
             inventory: InventoryServiceClient::new(channel.clone()),
             payments: PaymentServiceClient::new(lazy_channel(payments_address)),
+            fulfilment: FulfilmentServiceClient::new(fulfilment_server.channel()),
             orders_channel: channel,
             auth,
             clock,
             network: SimulatedCardNetwork::default(),
-            catalog_address,
-            payments_address,
+            addresses: Addresses {
+                catalog: catalog_address,
+                payments: payments_address,
+                fulfilment: fulfilment_server.address(),
+            },
+            bus,
+            quotes: Arc::default(),
             _catalog_server: catalog_server,
+            _fulfilment_server: fulfilment_server,
+            _fulfilment_db: fulfilment_db,
             payments_server: None,
             orders_server: None,
             orders_db,
@@ -202,8 +272,8 @@ impl TestShop {
             self.orders_db.url(),
             &self.auth,
             &self.clock,
-            self.catalog_address,
-            self.payments_address,
+            self.addresses,
+            &self.bus,
         );
         configure(&mut config);
         TestServer::spawn(|listener, shutdown| orders::serve(config, listener, shutdown)).await
@@ -232,7 +302,7 @@ impl TestShop {
 
     /// Brings payments back on the same address and database.
     pub async fn start_payments(&mut self) {
-        let listener = TcpListener::bind(self.payments_address)
+        let listener = TcpListener::bind(self.addresses.payments)
             .await
             .expect("rebind the payments address");
         self.start_payments_on(listener);
@@ -327,11 +397,79 @@ impl TestShop {
             .payments
     }
 
+    /// A shipping quote for `user`: these lines to this address.
+    pub async fn quote(
+        &self,
+        user: &str,
+        lines: &[proto::LineItem],
+        address: Option<common::Address>,
+    ) -> Result<fulfilment_proto::ShippingQuote, Status> {
+        let request = fulfilment_proto::GetShippingQuoteRequest {
+            address,
+            lines: lines
+                .iter()
+                .map(|l| fulfilment_proto::ShippingLine {
+                    product_id: l.product_id.clone(),
+                    quantity: l.quantity,
+                })
+                .collect(),
+        };
+        self.fulfilment
+            .clone()
+            .get_shipping_quote(self.as_user(user, request))
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// `request` with a shipping quote for its lines and address and the
+    /// cheapest option, unless it names one already; a retry of the same
+    /// request (user, request id, lines) names the quote the first got.
+    /// A request that cannot be quoted gets a quote id no one made.
+    pub async fn with_quote(
+        &self,
+        user: &str,
+        mut request: proto::CreateOrderRequest,
+    ) -> proto::CreateOrderRequest {
+        if !request.shipping_quote_id.is_empty() {
+            return request;
+        }
+        let key = format!("{user}/{}/{:?}", request.request_id, request.lines);
+        let known = self.quotes.lock().expect("the quotes").get(&key).cloned();
+        let (quote_id, option) = if let Some(known) = known {
+            known
+        } else {
+            let quote = self
+                .quote(user, &request.lines, request.shipping_address.clone())
+                .await;
+            let chosen = match quote {
+                Ok(quote) => {
+                    let cheapest = quote.options.first().expect("an option").code.clone();
+                    (quote.id, cheapest)
+                }
+                // A request no quote can be made for (bad lines, no
+                // address) is refused before its quote is looked at: a
+                // well-formed quote nobody made keeps its refusal the
+                // test's business.
+                Err(_) => (uuid::Uuid::now_v7().to_string(), "standard".to_owned()),
+            };
+            self.quotes
+                .lock()
+                .expect("the quotes")
+                .insert(key, chosen.clone());
+            chosen
+        };
+        request.shipping_quote_id = quote_id;
+        request.shipping_option = option;
+        request
+    }
+
+    /// `user` places `request`, with a shipping quote (see [`Self::with_quote`]).
     pub async fn place(
         &self,
         user: &str,
         request: proto::CreateOrderRequest,
     ) -> Result<proto::Order, Status> {
+        let request = self.with_quote(user, request).await;
         self.orders
             .clone()
             .create_order(self.as_user(user, request))
@@ -345,6 +483,128 @@ impl TestShop {
         self.place(user, order("r1", &[(product_id, 1)], card(GOOD_CARD)))
             .await
             .expect("placed")
+    }
+
+    /// The orders service's consumer of shipment events as the platform
+    /// runs it (`Consumer::apply_batch`: the inbox, then the handler, in one
+    /// transaction), for tests to hand events to directly. Not ordered, so
+    /// what keeps an order from going backwards is the handler's own rule.
+    pub async fn parcel_consumer(&self) -> Consumer {
+        let config = orders_config(
+            self.orders_db.url(),
+            &self.auth,
+            &self.clock,
+            self.addresses,
+            &self.bus,
+        );
+        let db = Db::connect(self.orders_db.url(), 2, orders::store::migrations())
+            .await
+            .expect("the orders database");
+        let store = orders::store::Store::new(db.clone(), self.clock.clone());
+        let notifier = orders::notify::Notifier::default();
+        let checkout = orders::checkout::Checkout::new(
+            store.clone(),
+            orders::dependencies(&config).expect("clients"),
+            orders::vault::CardVault::default(),
+            notifier.clone(),
+            orders::checkout::Leases {
+                lease: config.lease,
+                card_ttl: config.card_ttl,
+            },
+            None,
+        );
+        Consumer {
+            name: orders::handler::CONSUMER,
+            db,
+            handler: Arc::new(orders::handler::EventHandler::new(
+                store, checkout, notifier,
+            )),
+            clock: self.clock.clone(),
+            settings: ConsumerSettings::default(),
+        }
+    }
+
+    /// The shipment of an order, as an admin sees it, once the confirmed
+    /// order's event has created it (failing the test after 10 seconds).
+    pub async fn shipment_of(&self, order_id: &str) -> fulfilment_proto::Shipment {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let found = self
+                .fulfilment
+                .clone()
+                .get_shipment(self.as_admin(fulfilment_proto::GetShipmentRequest {
+                    order_id: order_id.into(),
+                }))
+                .await;
+            match found {
+                Ok(shipment) => return shipment.into_inner(),
+                Err(status) if status.code() == tonic::Code::NotFound => {
+                    assert!(
+                        tokio::time::Instant::now() < deadline,
+                        "no shipment for order {order_id}"
+                    );
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(status) => panic!("get shipment: {status:?}"),
+            }
+        }
+    }
+
+    /// The warehouse packs the order's parcel and hands it to DHL.
+    pub async fn ship(&self, order_id: &str) -> fulfilment_proto::Shipment {
+        let shipment = self.shipment_of(order_id).await;
+        let mut client = self.fulfilment.clone();
+        client
+            .pack_shipment(self.as_admin(fulfilment_proto::PackShipmentRequest {
+                shipment_id: shipment.id.clone(),
+            }))
+            .await
+            .expect("packed");
+        client
+            .ship_shipment(self.as_admin(fulfilment_proto::ShipShipmentRequest {
+                shipment_id: shipment.id,
+                carrier: "DHL".into(),
+                tracking_number: "JD0146 0000 3".into(),
+            }))
+            .await
+            .expect("shipped")
+            .into_inner()
+    }
+
+    /// The carrier delivers the order's parcel (shipped first).
+    pub async fn deliver(&self, order_id: &str) -> fulfilment_proto::Shipment {
+        let shipment = self.shipment_of(order_id).await;
+        self.fulfilment
+            .clone()
+            .deliver_shipment(self.as_admin(fulfilment_proto::DeliverShipmentRequest {
+                shipment_id: shipment.id,
+            }))
+            .await
+            .expect("delivered")
+            .into_inner()
+    }
+
+    /// Waits until the order is in `status`, failing the test after 10
+    /// seconds.
+    pub async fn reaches(
+        &self,
+        user: &str,
+        order_id: &str,
+        status: proto::OrderStatus,
+    ) -> proto::Order {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let order = self.get(user, order_id).await.expect("get order");
+            if order.status() == status {
+                return order;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "order never reached {status:?}: {:?}",
+                order.status()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// The events orders has written to its outbox, oldest first.
@@ -420,7 +680,7 @@ impl TestShop {
             let stock = self.stock(product_id).await;
             let sold: i64 = orders
                 .iter()
-                .filter(|o| o.status() == proto::OrderStatus::Confirmed)
+                .filter(|o| is_sold(o.status()))
                 .flat_map(|o| o.lines.iter())
                 .filter(|l| l.product_id == *product_id)
                 .map(|l| l.quantity)
@@ -439,7 +699,7 @@ impl TestShop {
                 .map(|p| minor(&p.captured) - minor(&p.refunded))
                 .sum();
             match order.status() {
-                proto::OrderStatus::Confirmed => {
+                status if is_sold(status) => {
                     let charges: Vec<_> =
                         payments.iter().filter(|p| minor(&p.captured) > 0).collect();
                     assert_eq!(
@@ -460,6 +720,14 @@ impl TestShop {
     }
 }
 
+/// Whether an order in `status` was sold: confirmed, and maybe on its way.
+fn is_sold(status: proto::OrderStatus) -> bool {
+    matches!(
+        status,
+        proto::OrderStatus::Confirmed | proto::OrderStatus::Shipped | proto::OrderStatus::Delivered
+    )
+}
+
 /// An order of `lines` paid with `payment`, with request id `request_id`.
 pub fn order(
     request_id: &str,
@@ -477,5 +745,7 @@ pub fn order(
             .collect(),
         payment_method: Some(payment),
         shipping_address: Some(address()),
+        shipping_quote_id: String::new(),
+        shipping_option: String::new(),
     }
 }

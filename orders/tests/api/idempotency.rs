@@ -27,7 +27,10 @@ async fn a_repeated_request_returns_the_same_order_and_charges_once() {
 async fn ten_concurrent_repeats_make_one_order_and_one_charge() {
     let shop = Arc::new(TestShop::spawn().await);
     let mug = shop.product("Mug", 1_800, 10).await;
-    let request = order("r1", &[(&mug, 1)], card(GOOD_CARD));
+    // One request, quoted once, sent ten times at once (a client retrying).
+    let request = shop
+        .with_quote("alice", order("r1", &[(&mug, 1)], card(GOOD_CARD)))
+        .await;
 
     let results = concurrently(10, |_| {
         let shop = shop.clone();

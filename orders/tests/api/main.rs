@@ -1,4 +1,4 @@
-//! The orders service's API tests: catalog, payments and orders all running
+//! The orders service's API tests: catalog, payments, fulfilment and orders all running
 //! in-process on 127.0.0.1:0, called through the generated clients, on
 //! throwaway SQLite databases (or PostgreSQL when TEST_DATABASE_URL is set).
 
@@ -13,4 +13,5 @@ mod ownership;
 mod recovery;
 mod resilience;
 mod settlement;
+mod shipping;
 mod watch;

@@ -10,7 +10,7 @@ use platform::{
     testing::{TestAuth, operations::Service},
 };
 
-use crate::helpers::orders_config;
+use crate::helpers::{Addresses, orders_config, shop_bus};
 
 const ORDERS: Service<orders::StartError> = Service {
     name: "orders",
@@ -24,7 +24,12 @@ const ORDERS: Service<orders::StartError> = Service {
     serve: |database_url, drain_delay, listener, shutdown| {
         let nowhere = SocketAddr::from(([127, 0, 0, 1], 1));
         let (auth, clock) = (TestAuth::new(), Clock::default());
-        let mut config = orders_config(database_url, &auth, &clock, nowhere, nowhere);
+        let elsewhere = Addresses {
+            catalog: nowhere,
+            payments: nowhere,
+            fulfilment: nowhere,
+        };
+        let mut config = orders_config(database_url, &auth, &clock, elsewhere, &shop_bus());
         config.common.drain_delay = drain_delay;
         orders::serve(config, listener, shutdown).boxed()
     },

@@ -115,8 +115,13 @@ async fn a_caller_that_stops_waiting_does_not_stop_its_checkout() {
     let mug = shop.product("Mug", 1_000, 10).await;
     // The charge takes longer than the caller is willing to wait.
     shop.slow_card_network(Duration::from_secs(3)).await;
-    let mut request = shop.as_user("alice", order("r1", &[(&mug, 1)], card(GOOD_CARD)));
-    request.set_timeout(Duration::from_millis(1_500));
+    let quoted = shop
+        .with_quote("alice", order("r1", &[(&mug, 1)], card(GOOD_CARD)))
+        .await;
+    let mut request = shop.as_user("alice", quoted);
+    // Room for the catalog's and fulfilment's answers before the charge,
+    // which takes longer than this on the card network.
+    request.set_timeout(Duration::from_secs(2));
     let answered = shop.orders.clone().create_order(request).await;
 
     // Answered (just before the deadline) with the order mid-saga, or the

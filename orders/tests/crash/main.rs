@@ -1,6 +1,7 @@
 //! kill -9 under load, on PostgreSQL, with every service its own OS
-//! process: catalog, payments and two orders replicas on one database.
-//! Checkouts run while payments and the orders replicas are killed
+//! process: catalog, payments, fulfilment (shipping quotes) and two orders
+//! replicas on one database. Checkouts (each with a shipping quote got
+//! first) run while payments and the orders replicas are killed
 //! (SIGKILL) and restarted at random moments. Afterwards, within the
 //! documented bound, every order is at rest, and stock and money balance:
 //! available + reserved + sold = initial with nothing left reserved; a
@@ -29,6 +30,7 @@ use std::{
 use contracts::{
     catalog::{self as catalog_proto, inventory_service_client::InventoryServiceClient},
     common,
+    fulfilment::{self as fulfilment_proto, fulfilment_service_client::FulfilmentServiceClient},
     orders::{self as proto, OrderStatus, order_service_client::OrderServiceClient},
     payments::{self as payments_proto, payment_service_client::PaymentServiceClient},
 };
@@ -87,6 +89,7 @@ fn service_mode() {
         let service = match role.as_str() {
             "catalog" => "catalog",
             "payments" => "payments",
+            "fulfilment" => "fulfilment",
             _ => "orders",
         };
         let _telemetry = platform::telemetry::init(platform::telemetry::LogFormat::Pretty, service);
@@ -137,6 +140,13 @@ async fn run_service(role: &str) {
                 .await
                 .expect("payments");
         }
+        "fulfilment" => {
+            let mut config = fulfilment::Config::new(database_url, verifier);
+            config.catalog_url = var("CRASH_CATALOG_URL");
+            fulfilment::serve(config, listener, forever)
+                .await
+                .expect("fulfilment");
+        }
         "orders" => {
             let signer = Signer::new(
                 issuer::ORDERS,
@@ -152,6 +162,7 @@ async fn run_service(role: &str) {
                 var("CRASH_CATALOG_URL"),
                 var("CRASH_PAYMENTS_URL"),
             );
+            config.fulfilment_url = var("CRASH_FULFILMENT_URL");
             config.lease = LEASE;
             config.card_ttl = CARD_TTL;
             config.recovery_interval = RECOVERY_INTERVAL;
@@ -369,7 +380,8 @@ async fn kill_minus_nine_under_load_leaves_every_order_settled_and_balanced() {
             orders_keys.private_pem.clone(),
         ),
     ];
-    let (catalog_db, payments_db, orders_db) = (
+    let (catalog_db, payments_db, orders_db, fulfilment_db) = (
+        TestDatabase::new().await,
         TestDatabase::new().await,
         TestDatabase::new().await,
         TestDatabase::new().await,
@@ -384,11 +396,20 @@ async fn kill_minus_nine_under_load_leaves_every_order_settled_and_balanced() {
 
     let mut catalog = Service::new("catalog", with(catalog_db.url(), vec![]), logs.path());
     let mut payments = Service::new("payments", with(payments_db.url(), vec![]), logs.path());
+    let mut fulfilment = Service::new(
+        "fulfilment",
+        with(
+            fulfilment_db.url(),
+            vec![("CRASH_CATALOG_URL".to_owned(), catalog.url())],
+        ),
+        logs.path(),
+    );
     let orders_env = with(
         orders_db.url(),
         vec![
             ("CRASH_CATALOG_URL".to_owned(), catalog.url()),
             ("CRASH_PAYMENTS_URL".to_owned(), payments.url()),
+            ("CRASH_FULFILMENT_URL".to_owned(), fulfilment.url()),
         ],
     );
     let mut replicas = [
@@ -397,11 +418,13 @@ async fn kill_minus_nine_under_load_leaves_every_order_settled_and_balanced() {
     ];
     catalog.start();
     payments.start();
+    fulfilment.start();
     for replica in &mut replicas {
         replica.start();
     }
     catalog.wait_serving().await;
     payments.wait_serving().await;
+    fulfilment.wait_serving().await;
     for replica in &replicas {
         replica.wait_serving().await;
     }
@@ -454,6 +477,7 @@ async fn kill_minus_nine_under_load_leaves_every_order_settled_and_balanced() {
     let placed = Arc::new(AtomicU64::new(0));
     let answers = Arc::new(Mutex::new(HashMap::<String, u64>::new()));
     let replica_urls: Vec<String> = replicas.iter().map(Service::url).collect();
+    let quotes = FulfilmentServiceClient::new(channel(&fulfilment.url()));
     let mut load = tokio::task::JoinSet::new();
     for (i, customer) in customers.iter().enumerate() {
         let token = users.sign(customer, Role::Customer).expect("token");
@@ -461,11 +485,12 @@ async fn kill_minus_nine_under_load_leaves_every_order_settled_and_balanced() {
             .iter()
             .map(|url| OrderServiceClient::new(channel(url)))
             .collect();
-        let (stop, placed, answers, products) = (
+        let (stop, placed, answers, products, mut quotes) = (
             stop.clone(),
             placed.clone(),
             answers.clone(),
             products.clone(),
+            quotes.clone(),
         );
         let mut rng = Rng(seed.wrapping_add(i as u64 * 7919) | 1);
         load.spawn(async move {
@@ -479,12 +504,32 @@ async fn kill_minus_nine_under_load_leaves_every_order_settled_and_balanced() {
                         quantity: 1 + i64::try_from(rng.below(3)).expect("under 3"),
                     })
                     .collect::<Vec<_>>();
+                let quote = quotes
+                    .get_shipping_quote(authorized(
+                        fulfilment_proto::GetShippingQuoteRequest {
+                            address: Some(address()),
+                            lines: lines
+                                .iter()
+                                .map(|l| fulfilment_proto::ShippingLine {
+                                    product_id: l.product_id.clone(),
+                                    quantity: l.quantity,
+                                })
+                                .collect(),
+                        },
+                        &token,
+                    ))
+                    .await
+                    .expect("a shipping quote (fulfilment is never killed)")
+                    .into_inner();
+                let cheapest = quote.options.first().expect("an option").code.clone();
                 let mut request = authorized(
                     proto::CreateOrderRequest {
                         request_id: format!("load-{n}"),
                         lines,
                         payment_method: Some(payment(&mut rng)),
                         shipping_address: Some(address()),
+                        shipping_quote_id: quote.id,
+                        shipping_option: cheapest,
                     },
                     &token,
                 );

@@ -1,0 +1,12 @@
+ALTER TABLE order_events DROP COLUMN delivered_at;
+ALTER TABLE order_events DROP COLUMN shipped_at;
+ALTER TABLE order_events DROP COLUMN tracking_number;
+ALTER TABLE order_events DROP COLUMN carrier;
+ALTER TABLE order_events DROP COLUMN shipment_id;
+DROP TABLE order_shipping;
+ALTER TABLE orders DROP COLUMN delivered_at;
+ALTER TABLE orders DROP COLUMN shipped_at;
+ALTER TABLE orders DROP COLUMN tracking_number;
+ALTER TABLE orders DROP COLUMN carrier;
+ALTER TABLE orders DROP COLUMN shipment_id;
+ALTER TABLE orders DROP COLUMN subtotal_minor;
