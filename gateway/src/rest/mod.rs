@@ -340,4 +340,55 @@ mod tests {
             Found::NotFound
         ));
     }
+
+    /// Log lines written while `during` runs, as text.
+    fn logs_of<T>(during: impl FnOnce() -> T) -> (T, String) {
+        use std::sync::Mutex;
+        #[derive(Clone, Default)]
+        struct Lines(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Lines {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().expect("lock").extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_max_level(tracing::Level::TRACE)
+            .finish();
+        let result = tracing::subscriber::with_default(subscriber, during);
+        let text = String::from_utf8_lossy(&lines.0.lock().expect("lock")).into_owned();
+        (result, text)
+    }
+
+    #[tokio::test]
+    async fn a_card_number_in_a_mistyped_field_reaches_neither_the_answer_nor_the_logs() {
+        let rest = rest();
+        let Found::Route(route, variables) = rest.routes().find(&Method::POST, "/v1/orders") else {
+            panic!("CreateOrder is routed");
+        };
+        let card = "4111111111111111";
+        let body =
+            format!(r#"{{"requestId": "r-1", "paymentMethod": {{"card": {{"number": {card}}}}}}}"#);
+
+        let (answer, logs) = logs_of(|| {
+            let refusal = json::request_message(route, variables, None, body.as_bytes())
+                .expect_err("a number where a string belongs");
+            rest.refused(refusal)
+        });
+        let status = answer.status();
+        let text = answer.into_body().collect().await.expect("body").to_bytes();
+        let text = String::from_utf8_lossy(&text);
+
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(text.contains("paymentMethod.card.number"), "{text}");
+        assert!(logs.contains("paymentMethod.card.number"), "{logs}");
+        assert!(!text.contains(card), "{text}");
+        assert!(!logs.contains(card), "{logs}");
+    }
 }
