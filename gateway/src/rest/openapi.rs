@@ -25,6 +25,11 @@ pub fn document(table: &RouteTable, policy: &Policy) -> Value {
     let mut schemas = Schemas::default();
     let mut paths: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
     let mut tags: BTreeMap<String, Value> = BTreeMap::new();
+    // OpenAPI holds `/v1/products/{id}` and `/v1/products/{product.id}` to
+    // be one path (names aside), so routes of one shape share the first's
+    // path and its variables' names; each operation says which field its
+    // variable sets.
+    let mut shapes: BTreeMap<String, String> = BTreeMap::new();
     for route in table.routes() {
         let service = route.method.parent_service();
         tags.entry(service.name().to_owned()).or_insert_with(|| {
@@ -34,9 +39,13 @@ pub fn document(table: &RouteTable, policy: &Policy) -> Value {
                     .unwrap_or_else(|| service.full_name().to_owned()),
             })
         });
-        let operation = operation(route, policy, &mut schemas);
+        let key = shapes
+            .entry(shape(&route.template))
+            .or_insert_with(|| route.template.clone())
+            .clone();
+        let operation = operation(route, &variable_names(&key), policy, &mut schemas);
         paths
-            .entry(route.template.clone())
+            .entry(key)
             .or_default()
             .insert(route.verb.as_str().to_ascii_lowercase(), operation);
     }
@@ -82,8 +91,40 @@ pub fn document(table: &RouteTable, policy: &Policy) -> Value {
     })
 }
 
-/// The OpenAPI operation of one route.
-fn operation(route: &Route, policy: &Policy, schemas: &mut Schemas) -> Value {
+/// A template with its variables' names left out: `/v1/products/{}`.
+fn shape(template: &str) -> String {
+    let mut shape = String::new();
+    let mut in_variable = false;
+    for c in template.chars() {
+        match c {
+            '{' => {
+                in_variable = true;
+                shape.push('{');
+            }
+            '}' => {
+                in_variable = false;
+                shape.push('}');
+            }
+            _ if in_variable => {}
+            _ => shape.push(c),
+        }
+    }
+    shape
+}
+
+/// The names of a template's variables, in order.
+fn variable_names(template: &str) -> Vec<String> {
+    template
+        .split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}'))
+        .map(|(variable, _)| variable.split('=').next().unwrap_or(variable).to_owned())
+        .collect()
+}
+
+/// The OpenAPI operation of one route; `names` are its path variables'
+/// names in the document's path.
+fn operation(route: &Route, names: &[String], policy: &Policy, schemas: &mut Schemas) -> Value {
     let method = &route.method;
     let input = method.input();
     let description = method_comment(method).unwrap_or_else(|| method.full_name().to_owned());
@@ -95,13 +136,15 @@ fn operation(route: &Route, policy: &Policy, schemas: &mut Schemas) -> Value {
         .to_owned();
     let mut parameters: Vec<Value> = route
         .variables()
-        .map(|path| {
+        .zip(names)
+        .map(|(path, name)| {
             let field = path.0.last().cloned();
+            let comment = field.as_ref().and_then(field_comment).unwrap_or_default();
             json!({
-                "name": path.dotted(),
+                "name": name,
                 "in": "path",
                 "required": true,
-                "description": field.as_ref().and_then(field_comment).unwrap_or_default(),
+                "description": format!("Sets `{}`. {comment}", path.dotted()).trim_end(),
                 "schema": field.map_or_else(|| json!({"type": "string"}), |f| schemas.of_field(&f)),
             })
         })
@@ -375,4 +418,66 @@ fn comment(file: &FileDescriptor, path: &[i32]) -> Option<String> {
         .collect::<Vec<_>>()
         .join(" ");
     (!joined.is_empty()).then_some(joined)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn document() -> Value {
+        let rest = crate::rest::Rest::new(&crate::routes::policy()).expect("REST");
+        serde_json::from_slice(rest.openapi()).expect("JSON")
+    }
+
+    #[test]
+    fn routes_of_one_shape_share_a_path_and_say_which_field_their_variable_sets() {
+        let document = document();
+        let product = &document["paths"]["/v1/products/{id}"];
+
+        assert_eq!(product["get"]["operationId"], "CatalogService_GetProduct");
+        assert_eq!(
+            product["patch"]["operationId"],
+            "CatalogService_UpdateProduct"
+        );
+        let parameter = &product["patch"]["parameters"][0];
+        assert_eq!(parameter["name"], "id");
+        assert!(
+            parameter["description"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("Sets `product.id`.")),
+            "{parameter}"
+        );
+        assert!(document["paths"].get("/v1/products/{product.id}").is_none());
+    }
+
+    #[test]
+    fn schemas_follow_the_proto3_json_mapping_and_carry_the_comments() {
+        let document = document();
+        let schemas = &document["components"]["schemas"];
+        let money = &schemas["shop.common.v1.Money"]["properties"];
+
+        assert_eq!(money["amountMinor"]["type"], "string", "int64 is a string");
+        assert!(money["currencyCode"]["description"].is_string());
+        assert_eq!(schemas["shop.orders.v1.OrderStatus"]["type"], "string");
+        assert!(
+            schemas["shop.common.v1.PaymentMethod"]["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("At most one of `card`, `wallet`")),
+            "{}",
+            schemas["shop.common.v1.PaymentMethod"]
+        );
+        let list = &document["paths"]["/v1/products"]["get"];
+        let query: Vec<&str> = list["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        assert_eq!(query, ["pageSize", "pageToken", "category", "query"]);
+        assert_eq!(list["security"], json!([{}, { "bearer": [] }]), "public");
+        assert_eq!(
+            document["paths"]["/v1/orders"]["post"]["security"],
+            json!([{ "bearer": [] }])
+        );
+    }
 }
