@@ -6,6 +6,12 @@
 //! on the way in. It serves exactly its access table plus health and
 //! reflection (which describes just that); any other method is
 //! UNIMPLEMENTED and any other URL 404.
+//!
+//! The same methods answer REST/JSON under `/v1/` ([`rest`]): each request
+//! is matched against the contract's `google.api.http` rules and becomes
+//! the native gRPC call it stands for, sent down through the same layers
+//! (metrics, the edge, the proxy), so REST cannot be judged differently
+//! from gRPC; `/v1/openapi.json` documents the routes.
 
 pub mod accounts;
 pub mod client_address;

@@ -389,6 +389,11 @@ async fn a_product_is_read_by_the_id_in_its_path_as_proto3_json() {
             "createTime": "2023-11-14T22:13:20Z",
         })
     );
+    assert!(
+        answer.text.starts_with(r#"{"id":"p-1","#),
+        "fields in their numbers' order: {}",
+        answer.text
+    );
     let Some(Asked::GetProduct(asked)) = shop.backends.asked().pop() else {
         panic!("GetProduct was called");
     };

@@ -263,10 +263,14 @@ pub fn to_json(message: &DynamicMessage) -> Result<Vec<u8>, serde_json::Error> {
     Ok(out.into_inner())
 }
 
-/// `message` (decoded from protobuf `bytes`) as JSON, or None if the bytes
-/// are not one.
+/// The message of type `descriptor` in protobuf `bytes` as JSON text, its
+/// fields in their numbers' order (`id` first), or None if the bytes are
+/// not one.
+pub fn message_json(descriptor: MessageDescriptor, bytes: &[u8]) -> Option<Vec<u8>> {
+    to_json(&DynamicMessage::decode(descriptor, bytes).ok()?).ok()
+}
+
+/// The same, as a JSON value (to put inside another).
 pub fn decode_to_json(descriptor: MessageDescriptor, bytes: &[u8]) -> Option<serde_json::Value> {
-    let message = DynamicMessage::decode(descriptor, bytes).ok()?;
-    let encoded = to_json(&message).ok()?;
-    serde_json::from_slice(&encoded).ok()
+    serde_json::from_slice(&message_json(descriptor, bytes)?).ok()
 }

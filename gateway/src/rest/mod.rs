@@ -133,8 +133,8 @@ impl Rest {
         };
         let answer = grpc.oneshot(grpc_request).await?;
         Ok(match call::read_answer(answer).await {
-            Ok(bytes) => match json::decode_to_json(route.method.output(), &bytes) {
-                Some(json) => json_response(StatusCode::OK, Bytes::from(json.to_string())),
+            Ok(bytes) => match json::message_json(route.method.output(), &bytes) {
+                Some(json) => json_response(StatusCode::OK, json),
                 None => self.refused(RestError::BadAnswer),
             },
             Err(status) => errors::response(&status, &self.rpc_status),
