@@ -169,7 +169,8 @@ impl CatalogService for Backends {
 
 #[tonic::async_trait]
 impl OrderService for Backends {
-    type WatchOrderStream = tonic::codegen::tokio_stream::Empty<Result<OrderEvent, Status>>;
+    type WatchOrderStream =
+        tonic::codegen::tokio_stream::Iter<std::vec::IntoIter<Result<OrderEvent, Status>>>;
 
     async fn create_order(
         &self,
@@ -210,11 +211,28 @@ impl OrderService for Backends {
         }))
     }
 
+    /// Order `missing` is not found; any other confirms, ships and then
+    /// fails (an error after two events).
     async fn watch_order(
         &self,
-        _: Request<WatchOrderRequest>,
+        request: Request<WatchOrderRequest>,
     ) -> Result<Response<Self::WatchOrderStream>, Status> {
-        Ok(Response::new(tonic::codegen::tokio_stream::empty()))
+        let id = request.into_inner().id;
+        if id == "missing" {
+            return Err(Status::not_found("no such order"));
+        }
+        let event = |sequence, status: OrderStatus| OrderEvent {
+            order_id: id.clone(),
+            sequence,
+            status: status.into(),
+            ..OrderEvent::default()
+        };
+        let events = vec![
+            Ok(event(1, OrderStatus::Confirmed)),
+            Ok(event(2, OrderStatus::Shipped)),
+            Err(Status::unavailable("the orders service is draining")),
+        ];
+        Ok(Response::new(tonic::codegen::tokio_stream::iter(events)))
     }
 }
 
@@ -694,19 +712,63 @@ async fn a_body_that_does_not_parse_names_the_field_and_position_but_never_the_v
 }
 
 #[tokio::test]
-async fn a_stream_is_not_served_over_rest_yet() {
+async fn an_order_is_watched_as_server_sent_events_until_its_stream_ends() {
     let shop = Shop::start().await;
     let token = shop.customer();
 
     let answer = shop
-        .rest("GET", "/v1/orders/o-1:watch", Some(&token), None)
+        .rest(
+            "GET",
+            "/v1/orders/o-1:watch?afterSequence=0",
+            Some(&token),
+            None,
+        )
         .await;
 
-    assert_eq!(answer.status, 501, "{}", answer.text);
+    assert_eq!(answer.status, 200, "{}", answer.text);
     assert_eq!(
-        answer.json["error"]["details"][0]["reason"],
-        "STREAM_NOT_SERVED"
+        answer
+            .headers
+            .get("content-type")
+            .map(http::HeaderValue::as_bytes),
+        Some(&b"text/event-stream"[..])
     );
+    let events: Vec<&str> = answer
+        .text
+        .split("\n\n")
+        .filter(|e| !e.is_empty())
+        .collect();
+    assert_eq!(events.len(), 3, "{}", answer.text);
+    let data = |event: &str| -> Value {
+        let line = event
+            .lines()
+            .find_map(|l| l.strip_prefix("data: "))
+            .unwrap_or_default();
+        serde_json::from_str(line).unwrap_or(Value::Null)
+    };
+    assert_eq!(
+        data(events[0]),
+        json!({ "orderId": "o-1", "sequence": "1", "status": "ORDER_STATUS_CONFIRMED" })
+    );
+    assert_eq!(data(events[1])["status"], "ORDER_STATUS_SHIPPED");
+    assert!(events[2].starts_with("event: error\n"), "{}", events[2]);
+    assert_eq!(data(events[2])["error"]["status"], "UNAVAILABLE");
+    assert_eq!(data(events[2])["error"]["code"], 503);
+}
+
+#[tokio::test]
+async fn a_watch_refused_before_its_first_event_is_a_plain_json_error() {
+    let shop = Shop::start().await;
+    let token = shop.customer();
+
+    let missing = shop
+        .rest("GET", "/v1/orders/missing:watch", Some(&token), None)
+        .await;
+    let anonymous = shop.rest("GET", "/v1/orders/o-1:watch", None, None).await;
+
+    assert_eq!(missing.status, 404, "{}", missing.text);
+    assert_eq!(missing.json["error"]["status"], "NOT_FOUND");
+    assert_eq!(anonymous.status, 401, "{}", anonymous.text);
 }
 
 #[tokio::test]

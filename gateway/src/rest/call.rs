@@ -98,16 +98,18 @@ pub fn grpc_request(
     Ok(Request::from_parts(parts, Body::new(body)))
 }
 
+/// The failure of a trailers-only answer (every refusal of the edge): its
+/// status is in the headers, and its body holds nothing worth reading.
+pub fn refusal(response: &Response<Body>) -> Option<Status> {
+    Status::from_header_map(response.headers()).filter(|status| status.code() != Code::Ok)
+}
+
 /// The answer message's bytes, or the call's status when it failed.
 pub async fn read_answer(response: Response<Body>) -> Result<Bytes, Status> {
-    let (parts, body) = response.into_parts();
-    // A trailers-only answer (every refusal of the edge) has its status in
-    // the headers and no body worth reading.
-    if let Some(status) = Status::from_header_map(&parts.headers)
-        && status.code() != Code::Ok
-    {
+    if let Some(status) = refusal(&response) {
         return Err(status);
     }
+    let (parts, body) = response.into_parts();
     let collected = body.collect().await?;
     let status = collected
         .trailers()

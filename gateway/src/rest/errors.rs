@@ -25,8 +25,8 @@ pub enum RestError {
     NotFound,
     #[error("this path does not take this HTTP method")]
     MethodNotAllowed(Vec<Method>),
-    #[error("this method answers with a stream, which REST does not serve yet")]
-    StreamNotServed,
+    #[error("this method takes a stream of requests, which REST cannot send")]
+    TakesAStream,
     #[error("the request body is larger than {0} bytes")]
     BodyTooLarge(usize),
     #[error("the request body could not be read")]
@@ -62,8 +62,8 @@ impl From<RestError> for Status {
             RestError::MethodNotAllowed(_) => {
                 with_reason(Code::Unimplemented, "METHOD_NOT_ALLOWED", message, [])
             }
-            RestError::StreamNotServed => {
-                with_reason(Code::Unimplemented, "STREAM_NOT_SERVED", message, [])
+            RestError::TakesAStream => {
+                with_reason(Code::Unimplemented, "CLIENT_STREAM_NOT_SERVED", message, [])
             }
             RestError::BodyTooLarge(_) | RestError::BodyUnreadable | RestError::NotJson => {
                 with_reason(Code::InvalidArgument, "MALFORMED_REQUEST_BODY", message, [])
@@ -147,17 +147,7 @@ fn answer(
     http: StatusCode,
     rpc_status: &MessageDescriptor,
 ) -> http::Response<tonic::body::Body> {
-    let details = super::json::decode_to_json(rpc_status.clone(), status.details())
-        .and_then(|rpc| rpc.get("details").cloned())
-        .unwrap_or_else(|| serde_json::Value::Array(Vec::new()));
-    let body = serde_json::json!({
-        "error": {
-            "code": http.as_u16(),
-            "message": status.message(),
-            "status": code_name(status.code()),
-            "details": details,
-        }
-    });
+    let body = body(status, http, rpc_status);
     let mut response = super::json_response(http, body.to_string().into_bytes());
     let headers = response.headers_mut();
     if status.code() == Code::ResourceExhausted {
@@ -173,6 +163,25 @@ fn answer(
         headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     response
+}
+
+/// The AIP-193 body of `status`, as a stream's error event carries it.
+pub fn error_body(status: &Status, rpc_status: &MessageDescriptor) -> serde_json::Value {
+    body(status, http_status(status.code()), rpc_status)
+}
+
+fn body(status: &Status, http: StatusCode, rpc_status: &MessageDescriptor) -> serde_json::Value {
+    let details = super::json::decode_to_json(rpc_status.clone(), status.details())
+        .and_then(|rpc| rpc.get("details").cloned())
+        .unwrap_or_else(|| serde_json::Value::Array(Vec::new()));
+    serde_json::json!({
+        "error": {
+            "code": http.as_u16(),
+            "message": status.message(),
+            "status": code_name(status.code()),
+            "details": details,
+        }
+    })
 }
 
 /// A refusal of the transcoder as an HTTP answer (with `Allow` on a 405).

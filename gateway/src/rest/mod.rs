@@ -10,14 +10,15 @@
 //! ([`errors`]). `GET /v1/openapi.json` is the OpenAPI document of the
 //! same routes ([`openapi`]).
 //!
-//! Unary methods only: a method that answers with a stream (WatchOrder) is
-//! 501 until server-sent events serve it.
+//! A method that answers with a stream (WatchOrder) answers server-sent
+//! events ([`sse`]); one that takes a stream has no REST form (501).
 
 pub mod call;
 pub mod errors;
 pub mod json;
 pub mod openapi;
 pub mod routes;
+pub mod sse;
 
 use std::{
     future::Future,
@@ -118,8 +119,8 @@ impl Rest {
             Found::OtherVerbs(verbs) => return Ok(self.refused(RestError::MethodNotAllowed(verbs))),
             Found::NotFound => return Ok(self.refused(RestError::NotFound)),
         };
-        if route.method.is_server_streaming() || route.method.is_client_streaming() {
-            return Ok(self.refused(RestError::StreamNotServed));
+        if route.method.is_client_streaming() {
+            return Ok(self.refused(RestError::TakesAStream));
         }
         let prepared = async {
             let body = read_body(&parts.headers, body).await?;
@@ -132,6 +133,18 @@ impl Rest {
             Err(error) => return Ok(self.refused(error)),
         };
         let answer = grpc.oneshot(grpc_request).await?;
+        if route.method.is_server_streaming() {
+            // Refused before the first message (the edge, NOT_FOUND, ...):
+            // a plain error with its HTTP status; else the stream's events.
+            return Ok(match call::refusal(&answer) {
+                Some(status) => errors::response(&status, &self.rpc_status),
+                None => sse::events(
+                    answer.into_body(),
+                    route.method.output(),
+                    self.rpc_status.clone(),
+                ),
+            });
+        }
         Ok(match call::read_answer(answer).await {
             Ok(bytes) => match json::message_json(route.method.output(), &bytes) {
                 Some(json) => json_response(StatusCode::OK, json),

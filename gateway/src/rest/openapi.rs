@@ -171,10 +171,7 @@ fn operation(route: &Route, names: &[String], policy: &Policy, schemas: &mut Sch
         "tags": [method.parent_service().name()],
         "parameters": parameters,
         "responses": {
-            "200": {
-                "description": format!("The {}.", method.output().name()),
-                "content": { "application/json": { "schema": schemas.reference(&method.output()) } },
-            },
+            "200": answer(method, schemas),
             "4XX": { "$ref": "#/components/responses/Error" },
             "5XX": { "$ref": "#/components/responses/Error" },
         },
@@ -198,6 +195,30 @@ fn operation(route: &Route, names: &[String], policy: &Policy, schemas: &mut Sch
         );
     }
     operation
+}
+
+/// The successful answer: the output message as JSON, or for a method
+/// that answers with a stream, server-sent events of it.
+fn answer(method: &MethodDescriptor, schemas: &mut Schemas) -> Value {
+    let output = method.output();
+    let schema = schemas.reference(&output);
+    if method.is_server_streaming() {
+        json!({
+            "description": format!(
+                "Server-sent events: one `data:` line per {} (as the {} schema), \
+                 until the stream ends; a failure after the first ends it with \
+                 `event: error` and the error body as data.",
+                output.name(),
+                output.full_name()
+            ),
+            "content": { "text/event-stream": { "schema": { "type": "string" } } },
+        })
+    } else {
+        json!({
+            "description": format!("The {}.", output.name()),
+            "content": { "application/json": { "schema": schema } },
+        })
+    }
 }
 
 /// Anyone may call a public method (a token, if sent, is used); any other
