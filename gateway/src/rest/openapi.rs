@@ -211,7 +211,17 @@ fn answer(method: &MethodDescriptor, schemas: &mut Schemas) -> Value {
                 output.name(),
                 output.full_name()
             ),
-            "content": { "text/event-stream": { "schema": { "type": "string" } } },
+            // OpenAPI 3.1 has no word for the schema of each event's data
+            // (3.2's `itemSchema`); the extension names it, so the schema
+            // is in the document and tools may follow it. Linters that do
+            // not follow extensions (Redocly's no-unused-components) warn
+            // that the event's schema is unused: expected, and harmless.
+            "content": {
+                "text/event-stream": {
+                    "schema": { "type": "string" },
+                    "x-item-schema": schema,
+                },
+            },
         })
     } else {
         json!({
