@@ -477,6 +477,41 @@ async fn an_unknown_query_parameter_is_refused_by_name_before_any_call() {
 }
 
 #[tokio::test]
+async fn a_query_value_of_the_wrong_type_is_refused_naming_the_parameter_not_the_value() {
+    let shop = Shop::start().await;
+
+    let answer = shop
+        .rest("GET", &format!("/v1/products?pageSize={CARD}x"), None, None)
+        .await;
+
+    assert_eq!(answer.status, 400, "{}", answer.text);
+    assert_eq!(violated_fields(&answer), ["pageSize"]);
+    assert!(!answer.text.contains(CARD), "{}", answer.text);
+}
+
+#[tokio::test]
+async fn a_deadline_that_is_not_a_number_of_seconds_is_refused_naming_its_header() {
+    let shop = Shop::start().await;
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let request = http::Request::get(format!("{}/v1/products/p-1", shop.url))
+        .header("request-timeout", "soon")
+        .body(Full::new(Bytes::new()))
+        .expect("request");
+
+    let response = client.request(request).await.expect("an answer");
+
+    assert_eq!(response.status(), 400);
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    assert!(String::from_utf8_lossy(&body).contains(r#""field":"request-timeout""#));
+    assert!(shop.backends.asked().is_empty());
+}
+
+#[tokio::test]
 async fn an_admin_creates_a_product_from_the_body_field_and_the_rest_from_the_query() {
     let shop = Shop::start().await;
     let token = shop.admin();

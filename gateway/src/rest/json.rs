@@ -43,17 +43,12 @@ pub fn request_message(
         }
     };
     for (path, value) in variables {
-        set_text(
-            &mut message,
-            &path,
-            &value,
-            &format!("{{{}}}", path.dotted()),
-        )?;
+        set_text(&mut message, &path, &value, &path.dotted())?;
     }
     let mut unknown = Vec::new();
     for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         match query_field(route, &key) {
-            Some(path) => set_text(&mut message, &path, &value, &key)?,
+            Some(path) => set_text(&mut message, &path, &value, &shown(&key))?,
             None => unknown.push(shown(&key)),
         }
     }
