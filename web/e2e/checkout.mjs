@@ -14,10 +14,17 @@
 // and waits for CANCELLED. A second order is followed to DELIVERED through
 // the delivery steps (the real shop's demo mode moves a shipment every
 // 20 s, so that wait allows E2E_DELIVERY_TIMEOUT_MS, default 180 s).
+// It runs at a phone's size (390x844): the logged-in header must take at
+// most two rows and side-by-side address fields stay level; the login form
+// must refuse an empty or malformed email without calling the server; an
+// unknown route must say "Page not found" with a link home. Every page it
+// visits is audited with axe-core at a phone's size and a desktop's, light
+// and dark (e2e/axe.mjs); a serious or critical finding fails the step.
 // Env: SHOP_URL (required), CHROMIUM (default /usr/bin/chromium),
 // SCREENSHOT (a .png path written on failure), HEADFUL=1 to watch it.
 
 import { chromium } from "playwright-core";
+import { audit, PHONE } from "./axe.mjs";
 
 const base = process.env.SHOP_URL?.replace(/\/+$/, "");
 if (!base) {
@@ -41,7 +48,7 @@ const browser = await chromium.launch({
     "--no-first-run",
   ],
 });
-const page = await browser.newPage({ viewport: { width: 420, height: 900 } }); // a narrow window
+const page = await browser.newPage({ viewport: PHONE });
 page.setDefaultTimeout(TIMEOUT);
 const browserLog = [];
 page.on("console", (m) => m.type() === "error" && browserLog.push(`console: ${m.text()}`));
@@ -115,6 +122,7 @@ let productId = "";
 await step("the storefront loads", async () => {
   await page.goto(`${base}/#/`);
   await byTestId("product-card").first().waitFor();
+  await audit(page, "the catalog");
 });
 
 await step("search the catalog and open a product", async () => {
@@ -128,6 +136,7 @@ await step("search the catalog and open a product", async () => {
   await cards.first().locator('[data-testid="product-link"]').click();
   await byTestId("product-detail").waitFor();
   productId = await byTestId("product-detail").getAttribute("data-product-id");
+  await audit(page, "a product page");
 });
 
 await step("add it to the cart before logging in (an anonymous server cart)", async () => {
@@ -136,10 +145,13 @@ await step("add it to the cart before logging in (an anonymous server cart)", as
   const cartId = await anonymousCartId();
   expect(/^[0-9a-f-]{36}$/i.test(cartId ?? ""), `no anonymous cart id was kept (found ${cartId})`);
   await expectCartHolds(page, productId);
+  await audit(page, "the cart");
 });
 
 await step(`register a new customer (${email}); the anonymous cart is merged into theirs`, async () => {
   await byTestId("nav-register").click();
+  await byTestId("register-name").waitFor();
+  await audit(page, "the register form");
   await byTestId("register-name").fill("E2E Customer");
   await byTestId("register-email").fill(email);
   await byTestId("register-password").fill(password);
@@ -150,6 +162,24 @@ await step(`register a new customer (${email}); the anonymous cart is merged int
   await page.waitForFunction(() => localStorage.getItem("shop.cart.id.v1") === null);
   await badge(1);
   await expectCartHolds(page, productId);
+  await audit(page, "the cart, logged in");
+});
+
+/** The distinct rows (by top edge) that the header's links, buttons and name sit on. */
+function headerRows(p) {
+  return p.evaluate(() => {
+    const tops = [...document.querySelectorAll("header a, header button, header .who")]
+      .filter((el) => el.getClientRects().length > 0)
+      .map((el) => el.getBoundingClientRect().top);
+    return tops.filter((top, i) => tops.findIndex((t) => Math.abs(t - top) < 8) === i).length;
+  });
+}
+
+await step("on a phone the logged-in header takes at most two rows and nothing overflows", async () => {
+  const rows = await headerRows(page);
+  expect(rows <= 2, `the header wraps onto ${rows} rows at ${PHONE.width}x${PHONE.height}`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow <= 0, `the page is ${overflow} px wider than the phone`);
 });
 
 await step("a quantity over the limit is refused and shown, not clamped", async () => {
@@ -161,14 +191,18 @@ await step("a quantity over the limit is refused and shown, not clamped", async 
   const text = await error.textContent();
   expect(/99/.test(text), `the error does not name the limit: ${text}`);
   await badge(1);
+  await audit(page, "a cart line's error");
 });
 
 await step("another device logged in as the same customer sees the same cart", async () => {
-  const other = await browser.newContext({ viewport: { width: 420, height: 900 } });
+  const other = await browser.newContext({ viewport: PHONE });
   try {
     const device = await other.newPage();
     device.setDefaultTimeout(TIMEOUT);
     await device.goto(`${base}/#/login`);
+    await device.locator('[data-testid="login-email"]').waitFor();
+    await audit(device, "the login form");
+    await expectLoginChecked(device);
     await device.locator('[data-testid="login-email"]').fill(email);
     await device.locator('[data-testid="login-password"]').fill(password);
     await device.locator('[data-testid="login-submit"]').click();
@@ -180,11 +214,46 @@ await step("another device logged in as the same customer sees the same cart", a
   }
 });
 
+/**
+ * Submits the login form on `p` empty, then with a malformed email: each time
+ * the fields say what is missing (and are marked invalid) without any call.
+ */
+async function expectLoginChecked(p) {
+  const calls = [];
+  const count = (r) => r.url().includes("/shop.auth.v1.AuthService/Login") && calls.push(r.url());
+  p.on("request", count);
+  try {
+    const emailError = p.locator('[data-testid="error-email"]');
+    const passwordError = p.locator('[data-testid="error-password"]');
+    await p.locator('[data-testid="login-submit"]').click();
+    await emailError.waitFor();
+    await passwordError.waitFor();
+    expect((await p.locator('[data-testid="login-email"]').getAttribute("aria-invalid")) === "true", "the empty email is not marked invalid");
+    expect((await p.locator('[data-testid="login-password"]').getAttribute("aria-invalid")) === "true", "the empty password is not marked invalid");
+    await audit(p, "the login form's errors");
+    await p.locator('[data-testid="login-email"]').fill("not-an-email");
+    await p.locator('[data-testid="login-password"]').fill(password);
+    await p.locator('[data-testid="login-submit"]').click();
+    await emailError.waitFor();
+    expect(await passwordError.isHidden(), "a filled-in password is still flagged");
+    expect(calls.length === 0, `an incomplete login was sent to the server (${calls.length} calls)`);
+  } finally {
+    p.off("request", count);
+  }
+}
+
 await step("go to checkout", async () => {
   await byTestId("nav-cart").click();
   await byTestId("checkout-link").click();
   await byTestId("checkout-form").waitFor();
   expect((await byTestId("checkout-line").count()) === 1, "the checkout summary should have exactly one line");
+  // Labels of different lengths must not push the inputs of one row to different heights.
+  for (const [a, b] of [["checkout-city", "checkout-region"], ["checkout-postal-code", "checkout-country"]]) {
+    const [boxA, boxB] = [await byTestId(a).boundingBox(), await byTestId(b).boundingBox()];
+    if (Math.abs(boxA.x - boxB.x) < 1) continue; // stacked, not side by side
+    expect(Math.abs(boxA.y - boxB.y) < 1, `${a} (y ${boxA.y}) and ${b} (y ${boxB.y}) are not aligned`);
+  }
+  await audit(page, "the checkout form");
 });
 
 /** A number held in a `data-` attribute (amounts in minor units), as a BigInt. */
@@ -247,6 +316,7 @@ await step("invalid checkout fields are shown next to the fields", async () => {
   await byTestId("error-payment_method.card.number").waitFor();
   expect(await byTestId("checkout-postal-code").getAttribute("aria-invalid"), "the postal code input is not marked invalid");
   expect(page.url().includes("#/checkout"), "an invalid checkout left the checkout page");
+  await audit(page, "the checkout's field errors");
 });
 
 await step("a country that is not served is said so next to the address and blocks the order", async () => {
@@ -257,6 +327,7 @@ await step("a country that is not served is said so next to the address and bloc
   await byTestId("checkout-not-served").waitFor();
   expect(await byTestId("place-order").isHidden(), "the order can still be placed to a country not served");
   expect((await byTestId("shipping-option").count()) === 0, "shipping options are shown for a country not served");
+  await audit(page, "a country not served");
 });
 
 let express = { code: "express", price: 0n, name: "" };
@@ -276,6 +347,7 @@ await step("a complete address brings shipping options, the cheapest chosen, and
   const found = options.find((o) => o.code === "express");
   expect(found, `no express option among ${options.map((o) => o.code).join(", ")}`);
   express = { ...found, name: "" };
+  await audit(page, "the checkout's shipping options");
 });
 
 await step("choosing express changes the total", async () => {
@@ -294,6 +366,7 @@ await step("the decline test card is declined with a readable reason", async () 
   const error = page.locator('[data-testid="form-error"]', { hasText: /declined/i });
   await error.waitFor();
   expect(await byTestId("error-shipping_address.postal_code").isHidden(), "the old postal code error is still shown");
+  await audit(page, "a declined payment");
 });
 
 await step("after the decline the cart still holds the line", async () => {
@@ -322,6 +395,7 @@ await step("the order shows its subtotal, express shipping and the total with it
   expect(price === express.price, `the order charged ${price} for shipping, not the ${express.price} quoted`);
   expect((await minor(byTestId("order-total"))) === subtotal + price, "the order's total is not its subtotal plus shipping");
   await page.locator('[data-testid="progress-step"][data-step="CONFIRMED"][data-done="true"]').waitFor();
+  await audit(page, "a confirmed order");
 });
 
 await step("the server empties the cart once the order is confirmed", async () => {
@@ -330,6 +404,8 @@ await step("the server empties the cart once the order is confirmed", async () =
 
 await step("cancel the order and see it CANCELLED", async () => {
   await byTestId("cancel-order").click();
+  await byTestId("confirm-cancel").waitFor();
+  await audit(page, "the cancel confirmation");
   await byTestId("confirm-cancel").click();
   await waitForStatus("CANCELLED");
 });
@@ -340,6 +416,7 @@ await step("the order history lists the order", async () => {
   await row.waitFor();
   const status = await row.locator('[data-testid="order-status"]').getAttribute("data-status");
   expect(status === "CANCELLED", `the history shows the order as ${status}`);
+  await audit(page, "the order history");
 });
 
 await step("a second order: checkout with the cheapest shipping", async () => {
@@ -369,6 +446,7 @@ await step(`the order page follows the parcel: packed, shipped with a tracking n
   expect(await byTestId("cancel-order").isHidden(), "a shipped order still offers cancelling");
   await waitForStatus("DELIVERED", left());
   await stepDone("DELIVERED").waitFor();
+  await audit(page, "a delivered order");
   console.log(`     delivered ${Math.round((Date.now() - started) / 1000)} s after confirmation`);
 });
 
@@ -379,6 +457,20 @@ await step("the order history shows the order delivered", async () => {
   const status = row.locator('[data-testid="order-status"]');
   expect((await status.getAttribute("data-status")) === "DELIVERED", `the history shows the order as ${await status.getAttribute("data-status")}`);
   expect((await status.textContent()) === "Delivered", `the history's label is "${await status.textContent()}"`);
+});
+
+await step("an unknown address says the page is not found and links home", async () => {
+  await page.goto(`${base}/#/nope`);
+  const heading = page.locator("h1", { hasText: "Page not found" });
+  await heading.waitFor();
+  await byTestId("not-found-home").click();
+  await byTestId("product-card").first().waitFor();
+  await page.goto(`${base}/#/nope`);
+  await heading.waitFor();
+  await audit(page, "the page not found");
+  // A malformed escape in an order link cannot name an order.
+  await page.goto(`${base}/#/orders/%E0`);
+  await page.locator('[data-testid="not-found-route"]', { hasText: "%E0" }).waitFor();
 });
 
 await step("log out: an empty anonymous cart", async () => {

@@ -101,6 +101,17 @@ export function showProblem(form: HTMLElement, summary: HTMLElement, problem: Pr
   if (!first) summary.scrollIntoView?.({ block: "nearest" });
 }
 
+/**
+ * Shows what the browser found wrong before sending (field path -> what is
+ * wrong) exactly as a server refusal would be shown; false when `fields` is
+ * empty and the form may be sent.
+ */
+export function refuseInvalid(form: HTMLElement, summary: HTMLElement, fields: Map<string, string>): boolean {
+  if (fields.size === 0) return false;
+  showProblem(form, summary, { message: "Please correct the highlighted fields.", fields, code: Code.InvalidArgument, reason: "", metadata: {} });
+  return true;
+}
+
 /** A page-level error: the sentence, plus a way to log in when that is the fix. */
 export function problemBox(problem: Problem): HTMLDivElement {
   return h(

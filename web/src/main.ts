@@ -6,11 +6,12 @@ import "./styles.css";
 import { Code } from "@connectrpc/connect";
 import { authClient } from "./api";
 import { cartCount, cartNotice, dismissCartNotice, loadCart, onCartChange } from "./cart";
-import { h, link, replace, title } from "./dom";
+import { h, link, replace } from "./dom";
 import { describe } from "./errors";
 import { navigate, startRouter, type View } from "./router";
 import { expire, logOut, onSessionChange, session, updateUser } from "./session";
 import { loginView, registerView } from "./views/auth";
+import { notFoundView } from "./views/notfound";
 import { cartView } from "./views/cart";
 import { catalogView } from "./views/catalog";
 import { checkoutView } from "./views/checkout";
@@ -29,20 +30,26 @@ const routes: [RegExp, View][] = [
   [/^\/register$/, registerView],
 ];
 
-const notFound: View = (main) => {
-  main.append(title("Page not found"), h("p", null, "There is nothing here. ", link("/", null, "Browse products")));
-};
-
-function renderNav(nav: HTMLElement): void {
+/**
+ * The header: the pages (a list in the main navigation) and, apart, who is
+ * logged in with "Log out", or "Log in" and "Register". Kept apart so a
+ * phone can put the account on a row of its own (styles.css).
+ */
+function renderHeader(nav: HTMLElement, account: HTMLElement): void {
   const s = session();
   const count = cartCount();
   replace(
     nav,
-    link("/", null, "Products"),
-    s ? link("/orders", { "data-testid": "nav-orders" }, "Orders") : null,
-    link("/cart", { "data-testid": "nav-cart", "aria-label": `Cart, ${count} item${count === 1 ? "" : "s"}` },
-      "Cart ", h("span", { class: "count", "data-testid": "cart-count" }, String(count)),
+    h("li", null, link("/", null, "Products")),
+    s ? h("li", null, link("/orders", { "data-testid": "nav-orders" }, "Orders")) : null,
+    h("li", null,
+      link("/cart", { "data-testid": "nav-cart", "aria-label": `Cart, ${count} item${count === 1 ? "" : "s"}` },
+        "Cart ", h("span", { class: "count", "data-testid": "cart-count" }, String(count)),
+      ),
     ),
+  );
+  replace(
+    account,
     s
       ? [
           h("span", { class: "who", "data-testid": "user-name", title: s.user.email }, s.user.displayName || s.user.email),
@@ -72,6 +79,7 @@ function renderNotice(banner: HTMLElement): void {
 
 const main = document.getElementById("main")!;
 const nav = document.getElementById("nav")!;
+const account = document.getElementById("account")!;
 // "#main" would be read as a route: move the focus by hand instead.
 document.querySelector(".skip")?.addEventListener("click", (e) => {
   e.preventDefault();
@@ -79,14 +87,14 @@ document.querySelector(".skip")?.addEventListener("click", (e) => {
 });
 const banner = h("div", { class: "notice banner", role: "status", "data-testid": "cart-notice", hidden: true });
 main.before(banner);
-renderNav(nav);
+renderHeader(nav, account);
 renderNotice(banner);
 onCartChange(() => {
-  renderNav(nav);
+  renderHeader(nav, account);
   renderNotice(banner);
 });
-onSessionChange(() => renderNav(nav));
-startRouter(main, routes, notFound);
+onSessionChange(() => renderHeader(nav, account));
+startRouter(main, routes, notFoundView);
 
 // The cart lives on the server: read it for the badge (pages read it again when they need it fresh).
 loadCart().catch(() => {});

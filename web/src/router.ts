@@ -26,6 +26,14 @@ export function toLogin(back = currentRoute()): void {
   navigate(`/login?next=${encodeURIComponent(back)}`);
 }
 
+function decodeParams(raw: string[]): string[] | null {
+  try {
+    return raw.map(decodeURIComponent);
+  } catch {
+    return null;
+  }
+}
+
 export function startRouter(main: HTMLElement, routes: [RegExp, View][], notFound: View): void {
   let controller: AbortController | null = null;
   let first = true;
@@ -39,8 +47,9 @@ export function startRouter(main: HTMLElement, routes: [RegExp, View][], notFoun
     for (const [pattern, v] of routes) {
       const m = pattern.exec(path);
       if (m) {
-        view = v;
-        params = m.slice(1).map(decodeURIComponent);
+        // A malformed escape (#/orders/%E0) cannot name anything: not found, rather than a blank page.
+        const decoded = decodeParams(m.slice(1));
+        if (decoded) [view, params] = [v, decoded];
         break;
       }
     }

@@ -1,12 +1,15 @@
-// #/login and #/register. Both end logged in and go back to ?next= (or home).
+// #/login and #/register. Both check the email and password in the browser
+// before calling the server (src/validate.ts), show problems next to the
+// fields, and end logged in and back at ?next= (or home).
 
 import { Code } from "@connectrpc/connect";
 import { authClient } from "../api";
 import { h, link, title } from "../dom";
 import { describe } from "../errors";
-import { busy, clearProblem, field, formError, inputOf, showMessage, showProblem, valueOf } from "../forms";
+import { busy, clearProblem, field, formError, inputOf, refuseInvalid, showMessage, showProblem, valueOf } from "../forms";
 import { navigate, type Route } from "../router";
 import { logIn, takeExpiredNotice } from "../session";
+import { credentialProblems } from "../validate";
 
 /** Only in-app routes, so ?next= cannot send anyone elsewhere. */
 function nextRoute(route: Route): string {
@@ -43,10 +46,13 @@ export function loginView(main: HTMLElement, route: Route): void {
 
   form.addEventListener("submit", (e) => {
     e.preventDefault();
+    const email = valueOf(form, "email");
+    const password = inputOf(form, "password")?.value ?? "";
+    if (refuseInvalid(form, summary, credentialProblems(email, password))) return;
     void busy(submit, "Logging in…", async () => {
       clearProblem(form, summary);
       try {
-        const res = await authClient.login({ email: valueOf(form, "email"), password: inputOf(form, "password")?.value ?? "" });
+        const res = await authClient.login({ email, password });
         logIn(res.accessToken, res.expireTime, res.user);
         navigate(nextRoute(route));
       } catch (err) {
@@ -83,14 +89,13 @@ export function registerView(main: HTMLElement, route: Route): void {
 
   form.addEventListener("submit", (e) => {
     e.preventDefault();
+    const email = valueOf(form, "email");
+    const password = inputOf(form, "password")?.value ?? "";
+    if (refuseInvalid(form, summary, credentialProblems(email, password))) return;
     void busy(submit, "Creating account…", async () => {
       clearProblem(form, summary);
       try {
-        const res = await authClient.register({
-          displayName: valueOf(form, "display_name"),
-          email: valueOf(form, "email"),
-          password: inputOf(form, "password")?.value ?? "",
-        });
+        const res = await authClient.register({ displayName: valueOf(form, "display_name"), email, password });
         logIn(res.accessToken, res.expireTime, res.user);
         navigate(nextRoute(route));
       } catch (err) {

@@ -102,14 +102,20 @@ export function catalogView(main: HTMLElement, route: Route): void {
   void loadPage();
 }
 
+/** Numbers the cards' headings, so each "Add to cart" can point at its product's name. */
+let cards = 0;
+
 function productCard(p: Product): HTMLLIElement {
-  const add = h("button", { type: "button", "data-testid": "add-to-cart", "aria-label": `Add ${p.name} to cart` }, "Add to cart");
+  const nameId = `product-name-${++cards}`;
+  // The name stays the visible "Add to cart" (what voice control users say);
+  // the product's name is read after it as the description.
+  const add = h("button", { type: "button", "data-testid": "add-to-cart", "aria-describedby": nameId }, "Add to cart");
   const error = h("p", { class: "field-error", role: "alert", "data-testid": "add-error", hidden: true });
   add.addEventListener("click", () => addAndConfirm(p, 1, add, error));
   return h(
     "li",
     { class: "card", "data-testid": "product-card", "data-product-id": p.id },
-    h("h2", null, link(`/product/${encodeURIComponent(p.id)}`, { "data-testid": "product-link" }, p.name)),
+    h("h2", { id: nameId }, link(`/product/${encodeURIComponent(p.id)}`, { "data-testid": "product-link" }, p.name)),
     h("p", { class: "tag" }, link(`/?category=${encodeURIComponent(p.category)}`, null, p.category)),
     h("p", { class: "desc" }, p.description),
     h("div", { class: "buy" }, h("span", { class: "price", "data-testid": "product-price" }, formatMoney(p.price)), add),
