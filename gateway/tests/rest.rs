@@ -59,6 +59,8 @@ enum Asked {
 #[derive(Clone, Default)]
 struct Backends {
     asked: Arc<Mutex<Vec<Asked>>>,
+    /// The `x-request-id` and `grpc-timeout` of each GetProduct call.
+    headers: Arc<Mutex<Vec<(String, String)>>>,
 }
 
 impl Backends {
@@ -106,6 +108,16 @@ impl CatalogService for Backends {
         &self,
         request: Request<GetProductRequest>,
     ) -> Result<Response<Product>, Status> {
+        let header = |name: &str| {
+            request
+                .metadata()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let seen = (header("x-request-id"), header("grpc-timeout"));
+        self.headers.lock().expect("lock").push(seen);
         let request = request.into_inner();
         self.note(Asked::GetProduct(request.clone()));
         if request.id == "missing" {
@@ -416,6 +428,35 @@ async fn a_product_is_read_by_the_id_in_its_path_as_proto3_json() {
         panic!("GetProduct was called");
     };
     assert_eq!(asked.id, "p-1");
+}
+
+#[tokio::test]
+async fn the_request_id_and_the_deadline_asked_for_go_down_with_the_call() {
+    let shop = Shop::start().await;
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let request = http::Request::get(format!("{}/v1/products/p-1", shop.url))
+        .header("x-request-id", "trace-me-1")
+        .header("request-timeout", "2.5")
+        .body(Full::new(Bytes::new()))
+        .expect("request");
+
+    let response = client.request(request).await.expect("an answer");
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response
+            .headers()
+            .get("x-request-id")
+            .map(http::HeaderValue::as_bytes),
+        Some(&b"trace-me-1"[..])
+    );
+    let seen = shop.backends.headers.lock().expect("lock").clone();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].0, "trace-me-1");
+    assert_eq!(
+        platform::grpc_timeout::parse(&seen[0].1),
+        Some(std::time::Duration::from_millis(2500))
+    );
 }
 
 #[tokio::test]
