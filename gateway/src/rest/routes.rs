@@ -292,6 +292,17 @@ fn parse_rule(
     .into_iter()
     .find_map(|(verb, name)| rule.has_field_by_name(name).then(|| (verb, text(name))))
     .ok_or("the rule names no verb (custom verbs are not served)")?;
+    // Parts of the rule this transcoder does not honour: refused at start
+    // rather than silently ignored.
+    if !text("response_body").is_empty() {
+        return Err("response_body is not served".to_owned());
+    }
+    if rule
+        .get_field_by_name("additional_bindings")
+        .is_some_and(|v| v.as_list().is_some_and(|list| !list.is_empty()))
+    {
+        return Err("additional_bindings are not served".to_owned());
+    }
     let input = method.input();
     let (path, custom_verb) = split_custom_verb(&template)?;
     let mut segments = Vec::new();
@@ -390,6 +401,16 @@ mod tests {
 
     /// The route `rule` (`get: template`) would give the contract's `method`.
     fn route(method: &str, verb: &str, template: &str) -> Result<Route, String> {
+        route_with(method, verb, template, None)
+    }
+
+    /// The same, with `response_body` set if given.
+    fn route_with(
+        method: &str,
+        verb: &str,
+        template: &str,
+        response_body: Option<&str>,
+    ) -> Result<Route, String> {
         let pool = crate::rest::descriptor_pool().expect("pool");
         let (service, name) = method.rsplit_once('.').expect("Service.Method");
         let method = pool
@@ -401,7 +422,25 @@ mod tests {
                 .expect("HttpRule"),
         );
         rule.set_field_by_name(verb, Value::String(template.to_owned()));
+        if let Some(field) = response_body {
+            rule.set_field_by_name("response_body", Value::String(field.to_owned()));
+        }
         parse_rule(&method, &rule)
+    }
+
+    #[test]
+    fn a_rule_part_the_transcoder_does_not_honour_refuses_start_up() {
+        let refused = route_with(
+            "shop.catalog.v1.CatalogService.GetProduct",
+            "get",
+            "/v1/products/{id}",
+            Some("name"),
+        );
+
+        assert_eq!(
+            refused.err().as_deref(),
+            Some("response_body is not served")
+        );
     }
 
     #[test]
