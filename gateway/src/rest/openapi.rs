@@ -179,22 +179,45 @@ fn operation(route: &Route, names: &[String], policy: &Policy, schemas: &mut Sch
     });
     let body = match &route.body {
         BodyRule::None => None,
-        BodyRule::Whole => Some(input.clone()),
+        // The fields the path sets are not the body's to give.
+        BodyRule::Whole if !bound.is_empty() => Some(body_without(&input, &bound, schemas)),
+        BodyRule::Whole => Some(schemas.reference(&input)),
         BodyRule::Field(field) => match field.kind() {
-            Kind::Message(message) => Some(message),
+            Kind::Message(message) => Some(schemas.reference(&message)),
             _ => None,
         },
     };
-    if let (Some(body), Some(object)) = (body, operation.as_object_mut()) {
+    if let (Some(schema), Some(object)) = (body, operation.as_object_mut()) {
         object.insert(
             "requestBody".to_owned(),
             json!({
                 "required": false,
-                "content": { "application/json": { "schema": schemas.reference(&body) } },
+                "content": { "application/json": { "schema": schema } },
             }),
         );
     }
     operation
+}
+
+/// The schema of `message` less the fields in `bound`, inline.
+fn body_without(
+    message: &MessageDescriptor,
+    bound: &[FieldDescriptor],
+    schemas: &mut Schemas,
+) -> Value {
+    let mut properties = Map::new();
+    for field in message.fields().filter(|f| !bound.contains(f)) {
+        let mut schema = schemas.of_field(&field);
+        if let Some(text) = field_comment(&field) {
+            schema = with_description(schema, text);
+        }
+        properties.insert(field.json_name().to_owned(), schema);
+    }
+    json!({
+        "type": "object",
+        "description": format!("{}, less the fields the path sets.", message.full_name()),
+        "properties": properties,
+    })
 }
 
 /// The successful answer: the output message as JSON, or for a method
@@ -509,6 +532,24 @@ mod tests {
         assert_eq!(
             document["paths"]["/v1/orders"]["post"]["security"],
             json!([{ "bearer": [] }])
+        );
+    }
+
+    #[test]
+    fn a_whole_body_leaves_out_the_fields_its_path_sets() {
+        let document = document();
+        let cancel = &document["paths"]["/v1/orders/{id}:cancel"]["post"];
+        let body = &cancel["requestBody"]["content"]["application/json"]["schema"];
+
+        let properties: Vec<&String> = body["properties"]
+            .as_object()
+            .map(|p| p.keys().collect())
+            .unwrap_or_default();
+        assert_eq!(properties, ["reason"]);
+        assert_eq!(
+            document["paths"]["/v1/orders"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+                ["$ref"],
+            "#/components/schemas/shop.orders.v1.CreateOrderRequest"
         );
     }
 }
