@@ -904,6 +904,28 @@ async fn rest_and_grpc_calls_draw_from_one_rate_limit_and_429_says_when_to_retry
 }
 
 #[tokio::test]
+async fn anonymous_rest_and_grpc_calls_from_one_address_draw_from_its_one_bucket() {
+    let shop = Shop::start_with(|config| {
+        config.rate = Rate {
+            per_second: 0.01,
+            burst: 2,
+        };
+    })
+    .await;
+    let mut grpc = shop.grpc_catalog().await;
+
+    let first = shop.rest("GET", "/v1/products/p-1", None, None).await;
+    let second = grpc
+        .get_product(GetProductRequest { id: "p-1".into() })
+        .await;
+    let third = shop.rest("GET", "/v1/products/p-1", None, None).await;
+
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert!(second.is_ok(), "{second:?}");
+    assert_eq!(third.status, 429, "{}", third.text);
+}
+
+#[tokio::test]
 async fn an_account_registers_logs_in_and_says_who_it_is_over_rest() {
     let shop = Shop::start().await;
     let account = json!({ "email": "ada@example.com", "password": "correct horse battery" });
