@@ -39,6 +39,7 @@ pub fn product() -> proto::Product {
         etag: "v1".into(),
         create_time: Some(created),
         update_time: Some(created),
+        weight_grams: 280,
     }
 }
 

@@ -267,6 +267,8 @@ async fn run(data_dir: PathBuf, args: RunArgs) -> Result<(), Box<dyn std::error:
     let mut fulfilment = fulfilment::Config::new(sqlite(&data_dir, "fulfilment"), verifier.clone());
     // A newcomer sees an order reach DELIVERED without playing the warehouse.
     fulfilment.demo_advance = Some(Duration::from_secs(20));
+    // Quotes price and weigh the products with the catalog.
+    fulfilment.catalog_url = url("catalog")?;
     let mut services = shop::Services {
         catalog,
         payments: payments::Config::new(sqlite(&data_dir, "payments"), verifier.clone()),

@@ -102,6 +102,7 @@ mod tests {
             category: Category::parse("kitchen").expect("category"),
             price: platform::money::Money::parse("USD", 900, crate::domain::values::PRICES)
                 .expect("price"),
+            weight: WeightGrams::new(400).expect("weight"),
             initial_stock: InitialStock::new(1).expect("stock"),
         }
         .into_product(datetime!(2024-01-01 00:00 UTC));

@@ -7,7 +7,8 @@ use serde::Deserialize;
 
 use crate::{
     domain::{
-        Category, Description, InitialStock, NewProduct, ProductId, ProductName, values::PRICES,
+        Category, Description, InitialStock, NewProduct, ProductId, ProductName, WeightGrams,
+        values::PRICES,
     },
     error::{Error, Result},
     store::Store,
@@ -23,6 +24,7 @@ struct DemoProduct {
     category: String,
     price_minor: i64,
     currency: String,
+    weight_grams: i32,
     stock: i64,
 }
 
@@ -56,6 +58,7 @@ fn demo_products() -> Result<Vec<(ProductId, NewProduct)>> {
                     category: Category::parse(&p.category).map_err(|e| bad(&e))?,
                     price: Money::parse(&p.currency, p.price_minor, PRICES)
                         .map_err(|_| bad("price"))?,
+                    weight: WeightGrams::new(p.weight_grams).map_err(|e| bad(&e))?,
                     initial_stock: InitialStock::new(p.stock).map_err(|e| bad(&e))?,
                 },
             ))
@@ -69,5 +72,7 @@ mod tests {
     fn the_demo_catalog_is_valid() {
         let products = super::demo_products().expect("valid demo data");
         assert!(products.len() >= 20);
+        // Every demo product ships with a real weight.
+        assert!(products.iter().all(|(_, p)| p.weight.grams() > 0));
     }
 }

@@ -92,6 +92,7 @@ impl From<&Shipment> for proto::Shipment {
             deliver_time: s.delivered_at.map(timestamp::from_datetime),
             cancel_time: s.cancelled_at.map(timestamp::from_datetime),
             update_time: Some(timestamp::from_datetime(s.updated_at)),
+            cancel_reason: s.cancel_reason.clone(),
         }
     }
 }

@@ -5,7 +5,7 @@
 
 use platform::{db::DbError, error::FieldViolation};
 
-use crate::domain::life::Refused;
+use crate::domain::{life::Refused, quote::CheckRefused, shipping::Unquotable};
 
 /// A fulfilment failure.
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +19,25 @@ pub enum Error {
     /// The shipment's status does not allow the change.
     #[error(transparent)]
     ShipmentStatus(#[from] Refused),
+    /// The catalog knows none of these products.
+    #[error("no such products: {}", .0.join(", "))]
+    ProductsNotFound(Vec<String>),
+    /// The parcel cannot be quoted (destination, currency).
+    #[error(transparent)]
+    Unquotable(#[from] Unquotable),
+    /// No such quote for this caller's user (unknown, swept away after
+    /// expiring, or another user's).
+    #[error("no such shipping quote")]
+    QuoteNotFound,
+    /// The quote does not give the option asked for.
+    #[error(transparent)]
+    QuoteRefused(#[from] CheckRefused),
+    /// The catalog did not answer (down, slow, or its breaker open).
+    #[error("the catalog is unavailable; try again")]
+    CatalogUnavailable,
+    /// The catalog answered what it should not have.
+    #[error("the catalog refused the call: {0}")]
+    CatalogFailed(String),
     /// A stored row no longer holds what it should.
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),

@@ -3,7 +3,9 @@
 //! redelivered event is applied once):
 //! - `orders.order.confirmed` creates the order's shipment (once: a second
 //!   event for the same order creates nothing more);
-//! - `orders.order.cancelled` cancels it if it has not shipped.
+//! - `orders.order.cancelled` cancels it if it has not shipped (a backstop:
+//!   the orders service cancels it first with CancelShipment, which also
+//!   covers an order whose confirmed event has not arrived yet).
 //!
 //! The consumer is ordered (see `serve`), so an order's cancelled event is
 //! never applied before its confirmed one.
@@ -19,7 +21,7 @@ use platform::{
 };
 
 use crate::{
-    domain::{Line, NewShipment, OrderId, UserId},
+    domain::{CancelReason, Line, NewShipment, OrderId, UserId},
     error::Error,
     store::{self, Cancelled},
 };
@@ -96,7 +98,9 @@ impl Handler for EventHandler {
                     let order = order_of(event).map_err(malformed)?;
                     let order_id = OrderId::parse(&order.id)
                         .map_err(|e| malformed(format!("order id {e}")))?;
-                    let cancelled = store::cancel_order(conn, &order_id, now)
+                    let reason = CancelReason::parse(&order.cancel_reason)
+                        .map_err(|e| malformed(format!("cancel reason {e}")))?;
+                    let cancelled = store::cancel_order(conn, &order_id, &reason, now)
                         .await
                         .map_err(handler_error)?;
                     if let Cancelled::TooLate(status) = cancelled {

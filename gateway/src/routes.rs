@@ -94,8 +94,11 @@ pub fn policy() -> Policy {
         .rule(CART, "MergeCart", signed_in())
         .rule(CART, "CheckoutCart", signed_in())
         // Customers read their own orders' shipments (the service checks
-        // whose); the warehouse's work is for admins.
+        // whose) and get shipping quotes; the warehouse's work is for
+        // admins. CheckShippingQuote and CancelShipment are the orders
+        // service's, never routed.
         .rule(FULFILMENT, "GetShipment", signed_in())
+        .rule(FULFILMENT, "GetShippingQuote", signed_in())
         .rule(FULFILMENT, "ListShipments", admin())
         .rule(FULFILMENT, "PackShipment", admin())
         .rule(FULFILMENT, "ShipShipment", admin())
@@ -184,6 +187,8 @@ mod tests {
             "/shop.catalog.v1.InventoryService/ReleaseReservation",
             "/shop.payments.v1.PaymentService/Charge",
             "/shop.payments.v1.PaymentService/Refund",
+            "/shop.fulfilment.v1.FulfilmentService/CheckShippingQuote",
+            "/shop.fulfilment.v1.FulfilmentService/CancelShipment",
         ] {
             assert!(
                 policy.access(internal).is_none(),

@@ -165,7 +165,7 @@ impl TestShop {
             payments: payments_config(databases[2].url(), &keys, ca),
             notifications: notifications_config(databases[4].url(), &keys, ca, &mail_dir),
             cart: cart_config(databases[5].url(), &keys, ca, &orders_url),
-            fulfilment: fulfilment_config(databases[6].url(), &keys, ca),
+            fulfilment: fulfilment_config(databases[6].url(), &keys, ca, &catalog_url),
             gateway: gateway_config(
                 databases[3].url(),
                 &keys,
@@ -340,14 +340,20 @@ fn cart_config(
 }
 
 /// Fulfilment as the shop runs it (no demo mode: the tests play the
-/// warehouse); with a CA, serving mutual TLS.
+/// warehouse), pricing quotes with the catalog at `catalog_url`, and
+/// trusting the orders service's tokens (`keys.verifier()` trusts its
+/// issuer, as the catalog's does) for CheckShippingQuote and
+/// CancelShipment; with a CA, serving and calling over mutual TLS.
 fn fulfilment_config(
     database_url: &str,
     keys: &TestAuth,
     ca: Option<&TestCa>,
+    catalog_url: &str,
 ) -> fulfilment::Config {
     let mut config = fulfilment::Config::new(database_url, keys.verifier());
+    config.catalog_url = catalog_url.to_owned();
     config.common.tls = ca.map(TestCa::mutual_server_tls);
+    config.channels.tls = ca.map(TestCa::client_tls);
     config
 }
 

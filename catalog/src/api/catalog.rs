@@ -22,7 +22,7 @@ use crate::{
 /// Most ids in one BatchGetProducts call.
 const MAX_BATCH: usize = 100;
 /// Most paths in UpdateProduct's mask: one per updatable field.
-const MAX_MASK_PATHS: usize = 4;
+const MAX_MASK_PATHS: usize = 5;
 
 /// The CatalogService implementation.
 #[derive(Clone)]

@@ -9,7 +9,8 @@ use platform::{error::FieldViolation, money::Money};
 use crate::{
     domain::{
         Category, Description, InitialStock, NewProduct, Product, ProductName, ProductPatch,
-        Reservation, ReservationStatus, Stock, StockLines, inventory::LineError, values::PRICES,
+        Reservation, ReservationStatus, Stock, StockLines, WeightGrams, inventory::LineError,
+        values::PRICES,
     },
     error::Error,
 };
@@ -34,6 +35,10 @@ impl TryFrom<proto::CreateProductRequest> for NewProduct {
         );
         let category = v.check("product.category", Category::parse(&product.category));
         let price = price(&mut v, "product.price", product.price.as_ref());
+        let weight = v.check(
+            "product.weight_grams",
+            WeightGrams::new(product.weight_grams),
+        );
         let initial_stock = v.check("initial_stock", InitialStock::new(request.initial_stock));
         Ok(v.finish(|| {
             Some(NewProduct {
@@ -41,6 +46,7 @@ impl TryFrom<proto::CreateProductRequest> for NewProduct {
                 description: description?,
                 category: category?,
                 price: price?,
+                weight: weight?,
                 initial_stock: initial_stock?,
             })
         })?)
@@ -63,7 +69,7 @@ pub fn patch(product: &proto::Product, paths: &[String]) -> Result<ProductPatch,
     if paths.is_empty() {
         v.add(
             "update_mask",
-            "must name the fields to change: name, description, category or price",
+            "must name the fields to change: name, description, category, price or weight_grams",
         );
     }
     let everything = paths.iter().any(|p| p == "*");
@@ -71,7 +77,7 @@ pub fn patch(product: &proto::Product, paths: &[String]) -> Result<ProductPatch,
     for (i, path) in paths.iter().enumerate() {
         match path.as_str() {
             "*" if paths.len() == 1 => {}
-            "name" | "description" | "category" | "price" if !everything => {}
+            "name" | "description" | "category" | "price" | "weight_grams" if !everything => {}
             "*" => v.add(
                 format!("update_mask.paths[{i}]"),
                 "\"*\" must be the only path",
@@ -79,7 +85,7 @@ pub fn patch(product: &proto::Product, paths: &[String]) -> Result<ProductPatch,
             other => v.add(
                 format!("update_mask.paths[{i}]"),
                 format!(
-                    "{} is not an updatable field (name, description, category, price)",
+                    "{} is not an updatable field (name, description, category, price, weight_grams)",
                     quoted(other)
                 ),
             ),
@@ -100,6 +106,12 @@ pub fn patch(product: &proto::Product, paths: &[String]) -> Result<ProductPatch,
     }
     if named("price") {
         patch.price = price(&mut v, "product.price", product.price.as_ref());
+    }
+    if named("weight_grams") {
+        patch.weight = v.check(
+            "product.weight_grams",
+            WeightGrams::new(product.weight_grams),
+        );
     }
     Ok(v.finish(|| Some(patch))?)
 }
@@ -133,6 +145,7 @@ impl From<&Product> for proto::Product {
             category: p.category.as_str().to_owned(),
             price: Some(p.price.into()),
             etag: p.version.etag(),
+            weight_grams: p.weight.grams(),
             create_time: Some(timestamp::from_datetime(p.created_at)),
             update_time: Some(timestamp::from_datetime(p.updated_at)),
         }
@@ -202,6 +215,7 @@ mod tests {
                     currency_code: "usd".into(),
                     amount_minor: 5,
                 }),
+                weight_grams: -1,
                 ..Default::default()
             }),
             initial_stock: -1,
@@ -213,6 +227,7 @@ mod tests {
                 "product.name",
                 "product.category",
                 "product.price.currency_code",
+                "product.weight_grams",
                 "initial_stock"
             ]
         );
@@ -234,6 +249,15 @@ mod tests {
         );
         let only_price = patch(&product, &["price".into()]).expect("valid");
         assert!(only_price.price.is_some() && only_price.name.is_none());
+        assert!(only_price.weight.is_none());
+        let heavy = proto::Product {
+            weight_grams: 1_000_001,
+            ..Default::default()
+        };
+        assert_eq!(
+            fields(patch(&heavy, &["weight_grams".into()]).expect_err("too heavy")),
+            ["product.weight_grams"]
+        );
     }
 
     #[test]

@@ -7,7 +7,9 @@ use platform::{
 };
 use time::OffsetDateTime;
 
-use super::values::{Category, Description, InitialStock, ProductId, ProductName, Version};
+use super::values::{
+    Category, Description, InitialStock, ProductId, ProductName, Version, WeightGrams,
+};
 
 /// A product as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +19,7 @@ pub struct Product {
     pub description: Description,
     pub category: Category,
     pub price: Money,
+    pub weight: WeightGrams,
     pub version: Version,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
@@ -33,6 +36,7 @@ impl Product {
                 .unwrap_or_else(|| self.description.clone()),
             category: patch.category.unwrap_or_else(|| self.category.clone()),
             price: patch.price.unwrap_or(self.price),
+            weight: patch.weight.unwrap_or(self.weight),
             version: self.version.next(),
             created_at: self.created_at,
             updated_at: now,
@@ -58,6 +62,7 @@ pub struct NewProduct {
     pub description: Description,
     pub category: Category,
     pub price: Money,
+    pub weight: WeightGrams,
     pub initial_stock: InitialStock,
 }
 
@@ -79,6 +84,7 @@ impl NewProduct {
             description: self.description,
             category: self.category,
             price: self.price,
+            weight: self.weight,
             version: Version(1),
             created_at: now,
             updated_at: now,
@@ -95,6 +101,7 @@ pub struct ProductPatch {
     pub description: Option<Description>,
     pub category: Option<Category>,
     pub price: Option<Money>,
+    pub weight: Option<WeightGrams>,
 }
 
 /// A page of a product listing.
@@ -132,6 +139,7 @@ mod tests {
             description: Description::parse("A MUG").expect("description"),
             category: Category::parse("kitchen").expect("category"),
             price: Money::parse("USD", 900, PRICES).expect("price"),
+            weight: WeightGrams::new(400).expect("weight"),
             initial_stock: InitialStock::new(3).expect("stock"),
         }
         .into_product(datetime!(2024-01-01 00:00 UTC))
@@ -151,11 +159,34 @@ mod tests {
         );
         assert_eq!(after.price.minor(), 1200);
         assert_eq!(after.name, before.name);
+        assert_eq!(after.weight, before.weight);
         assert_eq!(after.version, Version(2));
         assert_eq!(
             (after.created_at, after.updated_at),
             (before.created_at, later)
         );
+    }
+
+    #[test]
+    fn a_weight_patch_changes_the_weight_only() {
+        let before = product();
+        let after = before.patched(
+            ProductPatch {
+                weight: Some(WeightGrams::new(1_000_000).expect("a tonne")),
+                ..ProductPatch::default()
+            },
+            before.updated_at,
+        );
+        assert_eq!(after.weight.grams(), 1_000_000);
+        assert_eq!(after.price, before.price);
+    }
+
+    #[test]
+    fn weights_are_zero_to_a_tonne() {
+        assert!(WeightGrams::new(0).is_ok());
+        assert!(WeightGrams::new(1_000_000).is_ok());
+        assert!(WeightGrams::new(-1).is_err());
+        assert!(WeightGrams::new(1_000_001).is_err());
     }
 
     #[test]

@@ -48,6 +48,27 @@ platform::string_value!(
 /// Minor units a unit price may have: free up to [`MAX_PRICE_MINOR`].
 pub const PRICES: RangeInclusive<i64> = 0..=MAX_PRICE_MINOR;
 
+/// Heaviest a product may be, in grams (a tonne).
+pub const MAX_WEIGHT_GRAMS: i32 = 1_000_000;
+
+/// Shipping weight of one unit, packed, in grams: 0 to
+/// [`MAX_WEIGHT_GRAMS`]; 0 means not known (quotes then count a default).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WeightGrams(i32);
+
+impl WeightGrams {
+    pub fn new(grams: i32) -> Result<Self, String> {
+        if !(0..=MAX_WEIGHT_GRAMS).contains(&grams) {
+            return Err(format!("must be between 0 and {MAX_WEIGHT_GRAMS} grams"));
+        }
+        Ok(Self(grams))
+    }
+
+    pub fn grams(self) -> i32 {
+        self.0
+    }
+}
+
 /// Units to start a new product's stock with: 0 to [`MAX_STOCK`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InitialStock(i64);

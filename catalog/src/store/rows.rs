@@ -12,7 +12,7 @@ use super::schema::{products, reservations, stock};
 use crate::{
     domain::{
         Category, Description, Product, ProductId, ProductName, Reservation, ReservationId,
-        ReservationStatus, Stock, StockLine, StockLines, Version, values::PRICES,
+        ReservationStatus, Stock, StockLine, StockLines, Version, WeightGrams, values::PRICES,
     },
     error::{Error, Result},
 };
@@ -31,6 +31,7 @@ pub struct ProductRow {
     pub deleted: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    pub weight_grams: i32,
 }
 
 impl From<&Product> for ProductRow {
@@ -47,6 +48,7 @@ impl From<&Product> for ProductRow {
             deleted: false,
             created_at: to_micros(p.created_at),
             updated_at: to_micros(p.updated_at),
+            weight_grams: p.weight.grams(),
         }
     }
 }
@@ -64,6 +66,7 @@ impl TryFrom<ProductRow> for Product {
             category: Category::parse(&row.category).map_err(|_| corrupt("category"))?,
             price: Money::parse(&row.currency, row.price_minor, PRICES)
                 .map_err(|_| corrupt("price"))?,
+            weight: WeightGrams::new(row.weight_grams).map_err(|_| corrupt("weight"))?,
             version: Version(row.version),
             created_at: from_micros(row.created_at),
             updated_at: from_micros(row.updated_at),

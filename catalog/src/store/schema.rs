@@ -14,6 +14,7 @@ diesel::table! {
         deleted -> Bool,
         created_at -> BigInt,
         updated_at -> BigInt,
+        weight_grams -> Integer,
     }
 }
 

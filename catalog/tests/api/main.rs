@@ -9,3 +9,4 @@ mod inventory;
 mod limits;
 mod operations;
 mod products;
+mod weights;

@@ -4,25 +4,35 @@
 //!
 //! Access: customers read the shipment of their own orders (another's is
 //! NOT_FOUND, as if it did not exist); admins, the warehouse, read and
-//! list every shipment and move it along its life.
+//! list every shipment and move it along its life. Signed-in users (and
+//! admins) get shipping quotes, each their own. The orders service (its
+//! own token, acting for the order's user) checks a quote's option for
+//! that user and cancels the shipment of an order it cancels; admins cancel
+//! orders through the orders service, which keeps order, refund and
+//! shipment together.
 
+mod quotes;
 mod status;
+mod validate;
 
 use contracts::fulfilment::{
     self as proto, fulfilment_service_server::FulfilmentService,
     fulfilment_service_server::SERVICE_NAME as FULFILMENT,
 };
 use platform::{
-    auth::{Access, Grant, Policy, Principal, Role},
+    auth::{Access, Grant, Policy, Principal, Role, issuer},
     error::Violations,
     paging::{Cursor, PageSize, PageTokens},
 };
 use tonic::{Request, Response, Status};
 
+pub use quotes::Quoting;
+
 use crate::{
     convert,
     domain::{
-        Carrier, Dispatch, ListQuery, OrderId, ShipmentId, TrackingNumber, Transition, UserId,
+        CancelReason, Carrier, Dispatch, ListQuery, OrderId, ShipmentId, TrackingNumber,
+        Transition, UserId,
     },
     error::{Error, Result},
     store::Store,
@@ -44,6 +54,18 @@ pub fn policy() -> Policy {
         .rule(FULFILMENT, "PackShipment", admins())
         .rule(FULFILMENT, "ShipShipment", admins())
         .rule(FULFILMENT, "DeliverShipment", admins())
+        .rule(FULFILMENT, "CancelShipment", orders())
+        .rule(
+            FULFILMENT,
+            "GetShippingQuote",
+            Access::Only(vec![Grant::User(Role::Customer), Grant::User(Role::Admin)]),
+        )
+        .rule(FULFILMENT, "CheckShippingQuote", orders())
+}
+
+/// Only the orders service, acting for a user.
+fn orders() -> Access {
+    Access::Only(vec![Grant::Service(issuer::ORDERS.to_owned())])
 }
 
 /// The FulfilmentService implementation.
@@ -51,11 +73,16 @@ pub fn policy() -> Policy {
 pub struct FulfilmentApi {
     store: Store,
     tokens: PageTokens,
+    quoting: Quoting,
 }
 
 impl FulfilmentApi {
-    pub fn new(store: Store, tokens: PageTokens) -> Self {
-        Self { store, tokens }
+    pub fn new(store: Store, tokens: PageTokens, quoting: Quoting) -> Self {
+        Self {
+            store,
+            tokens,
+            quoting,
+        }
     }
 
     /// Validates the shipment id and applies the transition it asks for.
@@ -159,6 +186,41 @@ impl FulfilmentService for FulfilmentApi {
             }))
         })
         .await
+    }
+
+    async fn cancel_shipment(
+        &self,
+        request: Request<proto::CancelShipmentRequest>,
+    ) -> Result<Response<proto::Shipment>, Status> {
+        let caller = Principal::of(&request)?;
+        let request = request.into_inner();
+        let mut v = Violations::default();
+        let order_id = v.check("order_id", OrderId::parse(&request.order_id));
+        let reason = v.check("reason", CancelReason::parse(&request.reason));
+        // The user the orders service acts for: the order's.
+        let user_id = UserId::parse(&caller.user_id).map_err(|e| Error::invalid("user", e))?;
+        let (order_id, reason) = v
+            .finish(|| Some((order_id?, reason?)))
+            .map_err(Error::from)?;
+        let shipment = self
+            .store
+            .cancel_shipment(&order_id, &user_id, &reason)
+            .await?;
+        Ok(Response::new((&shipment).into()))
+    }
+
+    async fn get_shipping_quote(
+        &self,
+        request: Request<proto::GetShippingQuoteRequest>,
+    ) -> Result<Response<proto::ShippingQuote>, Status> {
+        self.quote(request).await
+    }
+
+    async fn check_shipping_quote(
+        &self,
+        request: Request<proto::CheckShippingQuoteRequest>,
+    ) -> Result<Response<proto::ShippingOption>, Status> {
+        self.check_quote(request).await
     }
 
     async fn deliver_shipment(

@@ -7,7 +7,7 @@
 
 use time::OffsetDateTime;
 
-use super::{Dispatch, Shipment};
+use super::{CancelReason, Dispatch, Shipment};
 
 platform::stored_enum!(
     /// Where a shipment is in its life.
@@ -31,7 +31,7 @@ pub enum Transition {
     Pack,
     Ship(Dispatch),
     Deliver,
-    Cancel,
+    Cancel(CancelReason),
 }
 
 impl Transition {
@@ -41,7 +41,7 @@ impl Transition {
             Transition::Pack => Status::Packed,
             Transition::Ship(_) => Status::Shipped,
             Transition::Deliver => Status::Delivered,
-            Transition::Cancel => Status::Cancelled,
+            Transition::Cancel(_) => Status::Cancelled,
         }
     }
 
@@ -49,8 +49,8 @@ impl Transition {
     fn allowed_from(&self, status: Status) -> bool {
         matches!(
             (self, status),
-            (Transition::Pack | Transition::Cancel, Status::Pending)
-                | (Transition::Ship(_) | Transition::Cancel, Status::Packed)
+            (Transition::Pack | Transition::Cancel(_), Status::Pending)
+                | (Transition::Ship(_) | Transition::Cancel(_), Status::Packed)
                 | (Transition::Deliver, Status::Shipped)
         )
     }
@@ -107,7 +107,10 @@ impl Shipment {
                 next.shipped_at = Some(now);
             }
             Transition::Deliver => next.delivered_at = Some(now),
-            Transition::Cancel => next.cancelled_at = Some(now),
+            Transition::Cancel(reason) => {
+                next.cancelled_at = Some(now);
+                next.cancel_reason = reason.to_string();
+            }
         }
         Ok(Change::Changed(Box::new(next)))
     }
@@ -128,7 +131,9 @@ mod tests {
     use time::{Duration, macros::datetime};
 
     use super::*;
-    use crate::domain::{Address, Carrier, NewShipment, OrderId, TrackingNumber, UserId};
+    use crate::domain::{
+        Address, CancelReason, Carrier, NewShipment, OrderId, TrackingNumber, UserId,
+    };
 
     const T0: OffsetDateTime = datetime!(2026-11-26 12:00 UTC);
 
@@ -159,7 +164,7 @@ mod tests {
             Transition::Pack,
             Transition::Ship(dispatch("DHL", "1Z-1")),
             Transition::Deliver,
-            Transition::Cancel,
+            Transition::Cancel(CancelReason::parse("changed my mind").expect("a reason")),
         ]
     }
 
@@ -213,6 +218,23 @@ mod tests {
         };
         assert_eq!(shipped.dispatch, Some(dispatch("UPS", "A 1")));
         assert_eq!(shipped.shipped_at, Some(later));
+    }
+
+    #[test]
+    fn a_cancellation_keeps_its_reason_and_a_second_one_changes_nothing() {
+        let reason = CancelReason::parse(" changed my mind ").expect("a reason");
+        let Ok(Change::Changed(cancelled)) =
+            shipment_in(Status::Packed).apply(&Transition::Cancel(reason), T0)
+        else {
+            panic!("a packed shipment is cancelled");
+        };
+        assert_eq!(cancelled.cancel_reason, "changed my mind");
+        assert_eq!(cancelled.cancelled_at, Some(T0));
+        let again = CancelReason::parse("another reason").expect("a reason");
+        assert_eq!(
+            cancelled.apply(&Transition::Cancel(again), T0),
+            Ok(Change::Unchanged)
+        );
     }
 
     #[test]

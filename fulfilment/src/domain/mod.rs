@@ -1,8 +1,12 @@
 //! The fulfilment service's values and rules, pure (no I/O, no tonic):
-//! validated ids and texts, a shipment and what it holds, and, in
-//! [`life`], the status machine every change goes through.
+//! validated ids and texts, a shipment and what it holds, in [`life`] the
+//! status machine every change goes through, in [`shipping`] the shipping
+//! rules and the prices they give a parcel, and in [`quote`] a quote and
+//! its check.
 
 pub mod life;
+pub mod quote;
+pub mod shipping;
 
 use platform::paging::{Cursor, PageSize};
 use serde::{Deserialize, Serialize};
@@ -34,6 +38,12 @@ platform::string_value!(
 platform::string_value!(
     /// A carrier's tracking number: 1 to 64 letters, digits, '-' or ' '.
     pub TrackingNumber, tracking_number
+);
+
+platform::string_value!(
+    /// Why a shipment was cancelled (its order's cancel reason): up to 200
+    /// characters, possibly empty.
+    pub CancelReason, |raw| platform::values::text(raw, 0, 200, false)
 );
 
 /// A tracking number as carriers print them; nothing else, so it can be
@@ -107,7 +117,40 @@ impl NewShipment {
             shipped_at: None,
             delivered_at: None,
             cancelled_at: None,
+            cancel_reason: String::new(),
             updated_at: now,
+            awaiting_order: false,
+        }
+    }
+}
+
+impl Shipment {
+    /// The shipment of an order cancelled before its confirmed event
+    /// arrived: CANCELLED from the start, with nothing known yet but the
+    /// order, the user it was cancelled for, and why. The confirmed event
+    /// fills in the rest (see `store::create`).
+    pub fn cancelled_in_advance(
+        order_id: OrderId,
+        user_id: UserId,
+        reason: &CancelReason,
+        now: OffsetDateTime,
+    ) -> Self {
+        Shipment {
+            id: ShipmentId::generate(),
+            order_id,
+            user_id,
+            status: Status::Cancelled,
+            lines: vec![],
+            address: Address::default(),
+            dispatch: None,
+            created_at: now,
+            packed_at: None,
+            shipped_at: None,
+            delivered_at: None,
+            cancelled_at: Some(now),
+            cancel_reason: reason.to_string(),
+            updated_at: now,
+            awaiting_order: true,
         }
     }
 }
@@ -129,7 +172,13 @@ pub struct Shipment {
     pub shipped_at: Option<OffsetDateTime>,
     pub delivered_at: Option<OffsetDateTime>,
     pub cancelled_at: Option<OffsetDateTime>,
+    /// Why it was cancelled; empty unless CANCELLED.
+    pub cancel_reason: String,
     pub updated_at: OffsetDateTime,
+    /// Cancelled before its order's confirmed event arrived: only the
+    /// cancellation is known, so it is nobody's shipment to read or list
+    /// until the event fills it in.
+    pub awaiting_order: bool,
 }
 
 /// A validated ListShipments request.

@@ -1,10 +1,13 @@
-//! The service's one table, `shipments`, with diesel on SQLite or
-//! PostgreSQL. [`create`] and [`cancel_order`] run in the event consumer's
-//! transaction; [`Store`] serves the API and the demo mode. Every change is
-//! a conditional update on the status it was decided from, written with
-//! its `fulfilment.shipment.*` event in one transaction (the outbox).
+//! The service's tables, with diesel on SQLite or PostgreSQL: `shipments`
+//! ([`queries`]) and `shipping_quotes` ([`quotes`]). [`create`] and
+//! [`cancel_order`] run in the event consumer's transaction; [`Store`]
+//! serves the API, the demo mode and the quotes' sweep. Every change of a
+//! shipment is a conditional update on the status it was decided from,
+//! written with its `fulfilment.shipment.*` event in one transaction (the
+//! outbox).
 
 mod queries;
+mod quotes;
 mod rows;
 
 use platform::{clock::Clock, db::Db};
@@ -29,10 +32,26 @@ diesel::table! {
         delivered_at -> Nullable<BigInt>,
         cancelled_at -> Nullable<BigInt>,
         updated_at -> BigInt,
+        cancel_reason -> Text,
+        awaiting_order -> Bool,
     }
 }
 
-/// The shipments table for the API and the demo mode. Cheap to clone.
+diesel::table! {
+    shipping_quotes (id) {
+        id -> Text,
+        user_id -> Text,
+        currency -> Text,
+        address -> Text,
+        lines -> Text,
+        options -> Text,
+        weight_grams -> BigInt,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+/// The service's tables for the API and the demo mode. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
     db: Db,

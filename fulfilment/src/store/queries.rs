@@ -17,11 +17,14 @@ use time::OffsetDateTime;
 
 use super::{
     Store,
-    rows::{ChangeRow, ShipmentRow},
+    rows::{ArrivedRow, ChangeRow, ShipmentRow},
     shipments,
 };
 use crate::{
-    domain::{Change, ListQuery, NewShipment, OrderId, Shipment, ShipmentId, Status, Transition},
+    domain::{
+        CancelReason, Change, ListQuery, NewShipment, OrderId, Shipment, ShipmentId, Status,
+        Transition, UserId,
+    },
     error::{Error, Result},
     events,
 };
@@ -75,28 +78,51 @@ async fn write_change(
 
 /// Creates the shipment of a confirmed order, with its `created` event, in
 /// the consumer's transaction; `None` if the order has one already (a
-/// duplicated event creates nothing more).
+/// duplicated event creates nothing more). An order cancelled before this
+/// event arrived has a shipment waiting, CANCELLED: the event fills it in
+/// and publishes it once, as `cancelled` (never created, then cancelled).
 pub async fn create(
     conn: Conn<'_>,
     new: NewShipment,
     now: OffsetDateTime,
 ) -> Result<Option<Shipment>> {
+    let order_key = new.order_id.to_string();
     let shipment = new.into_shipment(now);
-    let row = ShipmentRow::new(&shipment)
-        .map_err(|e| Error::Corrupt(format!("cannot encode a shipment: {e}")))?;
+    let encoding = |e: serde_json::Error| Error::Corrupt(format!("cannot encode a shipment: {e}"));
+    let row = ShipmentRow::new(&shipment).map_err(encoding)?;
+    let arrived = ArrivedRow::of(&shipment).map_err(encoding)?;
     let event = events::for_status(&shipment);
     on_conn!(conn, |c| {
+        // On PostgreSQL, a CancelShipment inserting the waiting row at the
+        // same time makes this insert wait for its commit (the unique
+        // order_id), so the update below, a new statement under READ
+        // COMMITTED, sees that row: one of the two always finds the other.
         let inserted = diesel::insert_into(shipments::table)
             .values(&row)
             .on_conflict(shipments::order_id)
             .do_nothing()
             .execute(c)
             .await?;
-        if inserted == 0 {
+        if inserted == 1 {
+            platform::events::append(c.into(), event, now).await?;
+            return Ok(Some(shipment));
+        }
+        let filled = diesel::update(
+            shipments::table
+                .filter(shipments::order_id.eq(&order_key))
+                .filter(shipments::awaiting_order.eq(true)),
+        )
+        .set(&arrived)
+        .execute(c)
+        .await?;
+        if filled == 0 {
             return Ok(None);
         }
-        platform::events::append(c.into(), event, now).await?;
-        Ok(Some(shipment))
+        let cancelled = find((&mut *c).into(), Key::Order(&order_key))
+            .await?
+            .ok_or_else(|| Error::Corrupt(format!("order {order_key}: its shipment vanished")))?;
+        platform::events::append(c.into(), events::for_status(&cancelled), now).await?;
+        Ok(Some(cancelled))
     })
 }
 
@@ -118,9 +144,11 @@ pub enum Cancelled {
 pub async fn cancel_order(
     conn: Conn<'_>,
     order_id: &OrderId,
+    reason: &CancelReason,
     now: OffsetDateTime,
 ) -> Result<Cancelled> {
     let key = order_id.to_string();
+    let cancel = Transition::Cancel(reason.clone());
     on_conn!(conn, |c| {
         // An admin's change may win the race between the read and the
         // write (on PostgreSQL); decide again from what it left. A status
@@ -129,7 +157,7 @@ pub async fn cancel_order(
             let Some(current) = find((&mut *c).into(), Key::Order(&key)).await? else {
                 return Ok(Cancelled::NoShipment);
             };
-            match current.apply(&Transition::Cancel, now) {
+            match current.apply(&cancel, now) {
                 Err(refused) => return Ok(Cancelled::TooLate(refused.status)),
                 Ok(Change::Unchanged) => return Ok(Cancelled::Already),
                 Ok(Change::Changed(next)) => {
@@ -143,18 +171,76 @@ pub async fn cancel_order(
 }
 
 impl Store {
-    /// The shipment `id`, if there is one.
+    /// The shipment `id`, if there is one (and its order's confirmed event
+    /// has arrived).
     pub async fn shipment(&self, id: &ShipmentId) -> Result<Option<Shipment>> {
         let key = id.to_string();
-        Ok(on_db!(&self.db, |conn| find(conn.into(), Key::Id(&key)).await?))
+        let found = on_db!(&self.db, |conn| find(conn.into(), Key::Id(&key)).await?);
+        Ok(found.filter(|s| !s.awaiting_order))
     }
 
     /// The shipment of the order `order_id`, if it has one yet.
     pub async fn shipment_of_order(&self, order_id: &OrderId) -> Result<Option<Shipment>> {
         let key = order_id.to_string();
-        Ok(on_db!(&self.db, |conn| {
+        let found = on_db!(&self.db, |conn| {
             find(conn.into(), Key::Order(&key)).await?
-        }))
+        });
+        Ok(found.filter(|s| !s.awaiting_order))
+    }
+
+    /// Cancels the shipment of the order `order_id` for `user_id` (the
+    /// order's user, as the orders service names them), and returns it as
+    /// it is then: cancelled now, or already. An order whose confirmed
+    /// event has not arrived gets a shipment CANCELLED in advance, which
+    /// the event fills in. Refused once the parcel has left.
+    pub async fn cancel_shipment(
+        &self,
+        order_id: &OrderId,
+        user_id: &UserId,
+        reason: &CancelReason,
+    ) -> Result<Shipment> {
+        let now = self.clock.now();
+        let key = order_id.to_string();
+        let waiting = Shipment::cancelled_in_advance(*order_id, user_id.clone(), reason, now);
+        let row = ShipmentRow::new(&waiting)
+            .map_err(|e| Error::Corrupt(format!("cannot encode a shipment: {e}")))?;
+        let cancel = Transition::Cancel(reason.clone());
+        on_db!(&self.db, |conn| {
+            conn.transaction::<_, Error, _>(async |tx| {
+                // The write comes first, so SQLite takes the write lock
+                // before reading; on PostgreSQL a confirmed event inserting
+                // at the same time makes it wait for that commit (the
+                // unique order_id), so the read below sees the shipment.
+                let inserted = diesel::insert_into(shipments::table)
+                    .values(&row)
+                    .on_conflict(shipments::order_id)
+                    .do_nothing()
+                    .execute(tx)
+                    .await?;
+                if inserted == 1 {
+                    return Ok(waiting);
+                }
+                // An admin's change may win the race between the read and
+                // the write (on PostgreSQL); decide again from what it
+                // left. A status only moves forward, so this ends.
+                loop {
+                    let current = find((&mut *tx).into(), Key::Order(&key))
+                        .await?
+                        .ok_or_else(|| {
+                            Error::Corrupt(format!("order {key}: its shipment vanished"))
+                        })?;
+                    match current.apply(&cancel, now)? {
+                        Change::Unchanged => return Ok(current),
+                        Change::Changed(next) => {
+                            if write_change((&mut *tx).into(), &current, &next).await? {
+                                return Ok(*next);
+                            }
+                        }
+                    }
+                }
+            })
+            .await
+        })
     }
 
     /// Applies `transition` to the shipment `id` and returns it as it is
@@ -191,6 +277,7 @@ impl Store {
         let rows: Vec<ShipmentRow> = on_db!(&self.db, |conn| {
             let mut select = shipments::table
                 .select(ShipmentRow::as_select())
+                .filter(shipments::awaiting_order.eq(false))
                 .order((shipments::created_at.asc(), shipments::id.asc()))
                 .limit(limit)
                 .into_boxed();

@@ -27,6 +27,8 @@ pub(super) struct ShipmentRow {
     pub delivered_at: Option<i64>,
     pub cancelled_at: Option<i64>,
     pub updated_at: i64,
+    pub cancel_reason: String,
+    pub awaiting_order: bool,
 }
 
 /// What a change writes: everything that moves in a shipment's life.
@@ -40,6 +42,7 @@ pub(super) struct ChangeRow {
     pub shipped_at: Option<i64>,
     pub delivered_at: Option<i64>,
     pub cancelled_at: Option<i64>,
+    pub cancel_reason: String,
     pub updated_at: i64,
 }
 
@@ -53,8 +56,34 @@ impl ChangeRow {
             shipped_at: s.shipped_at.map(to_micros),
             delivered_at: s.delivered_at.map(to_micros),
             cancelled_at: s.cancelled_at.map(to_micros),
+            cancel_reason: s.cancel_reason.clone(),
             updated_at: to_micros(s.updated_at),
         }
+    }
+}
+
+/// What an order's confirmed event writes into the shipment cancelled in
+/// advance of it: what only the event knows.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = shipments)]
+pub(super) struct ArrivedRow {
+    pub user_id: String,
+    pub lines: String,
+    pub address: String,
+    pub awaiting_order: bool,
+    pub updated_at: i64,
+}
+
+impl ArrivedRow {
+    /// What `s`, the shipment the event asks for, fills in.
+    pub fn of(s: &Shipment) -> Result<Self, serde_json::Error> {
+        Ok(Self {
+            user_id: s.user_id.to_string(),
+            lines: serde_json::to_string(&s.lines)?,
+            address: serde_json::to_string(&s.address)?,
+            awaiting_order: false,
+            updated_at: to_micros(s.updated_at),
+        })
     }
 }
 
@@ -77,6 +106,8 @@ impl ShipmentRow {
             delivered_at: change.delivered_at,
             cancelled_at: change.cancelled_at,
             updated_at: change.updated_at,
+            cancel_reason: change.cancel_reason,
+            awaiting_order: s.awaiting_order,
         })
     }
 }
@@ -109,7 +140,9 @@ impl TryFrom<ShipmentRow> for Shipment {
             shipped_at: row.shipped_at.map(from_micros),
             delivered_at: row.delivered_at.map(from_micros),
             cancelled_at: row.cancelled_at.map(from_micros),
+            cancel_reason: row.cancel_reason,
             updated_at: from_micros(row.updated_at),
+            awaiting_order: row.awaiting_order,
         })
     }
 }

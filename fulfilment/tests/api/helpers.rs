@@ -1,14 +1,19 @@
 //! The one way these tests start the fulfilment service: [`TestApp::spawn`],
-//! on a manual clock, with the orders' events fed to its consumer as the
-//! platform applies them (`Consumer::apply_batch`: the inbox, then the
-//! handler, in one transaction), and calls made as a customer or an admin
-//! through the generated client.
+//! on a manual clock, beside a real catalog (in-process, on its own
+//! database) that quotes price and weigh products from, with the orders'
+//! events fed to its consumer as the platform applies them
+//! (`Consumer::apply_batch`: the inbox, then the handler, in one
+//! transaction), and calls made as a customer, an admin or the orders
+//! service through the generated client.
 
-pub use platform::testing::{eventually, expect_code, info, reason, violated_fields};
+pub use platform::testing::{
+    address, eventually, expect_code, info, minor, reason, violated_fields,
+};
 
 use std::{sync::Arc, time::Duration};
 
 use contracts::{
+    catalog::{self as catalog_proto, catalog_service_client::CatalogServiceClient},
     events::{Event, OrderChanged, event::Payload},
     fulfilment::{self as proto, fulfilment_service_client::FulfilmentServiceClient},
     orders::{Order, OrderLine},
@@ -18,22 +23,26 @@ use fulfilment::{
     handler::{CONSUMER, EventHandler},
 };
 use platform::{
-    auth::Role,
+    auth::{Role, issuer},
     clock::Clock,
     db::Db,
     events::{Applied, Consumer, ConsumerSettings, HandlerError, types},
-    testing::{TestAuth, TestDatabase, TestServer, address, authorized},
+    testing::{TestAuth, TestDatabase, TestServer, authorized, usd},
 };
 use tonic::{Request, Status, transport::Channel};
 
 /// A running fulfilment service, its clock, and a way to hand it events.
 pub struct TestApp {
     pub client: FulfilmentServiceClient<Channel>,
+    pub catalog: CatalogServiceClient<Channel>,
     pub auth: TestAuth,
     pub clock: Clock,
     consumer: Consumer,
     _server: TestServer<fulfilment::StartError>,
     database: TestDatabase,
+    // Kept so the catalog runs as long as the service.
+    _catalog_server: TestServer<catalog::StartError>,
+    _catalog_database: TestDatabase,
 }
 
 impl TestApp {
@@ -45,12 +54,20 @@ impl TestApp {
     /// The service on a manual clock, its config changed by `configure`.
     pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> Self {
         let database = TestDatabase::new().await;
+        let catalog_database = TestDatabase::new().await;
         let auth = TestAuth::new();
         let clock = Clock::manual(
             time::OffsetDateTime::from_unix_timestamp(1_795_000_000).expect("a time"),
         );
+        let catalog_config = catalog::Config::new(catalog_database.url(), auth.verifier());
+        let catalog_server = TestServer::spawn(|listener, shutdown| {
+            catalog::serve(catalog_config, listener, shutdown)
+        })
+        .await;
+        catalog_server.wait_until_serving().await;
         let mut config = Config::new(database.url(), auth.verifier());
         config.common.clock = clock.clone();
+        config.catalog_url = format!("http://{}", catalog_server.address());
         configure(&mut config);
         let server =
             TestServer::spawn(|listener, shutdown| fulfilment::serve(config, listener, shutdown))
@@ -72,12 +89,73 @@ impl TestApp {
         };
         Self {
             client: FulfilmentServiceClient::new(server.channel()),
+            catalog: CatalogServiceClient::new(catalog_server.channel()),
             auth,
             clock,
             consumer,
             _server: server,
             database,
+            _catalog_server: catalog_server,
+            _catalog_database: catalog_database,
         }
+    }
+
+    /// A product in the catalog, priced `price_minor` US cents and
+    /// weighing `weight_grams` a unit; its id.
+    pub async fn product(&self, price_minor: i64, weight_grams: i32) -> String {
+        let request = catalog_proto::CreateProductRequest {
+            product: Some(catalog_proto::Product {
+                name: format!("Product weighing {weight_grams} g"),
+                category: "general".into(),
+                price: Some(usd(price_minor)),
+                weight_grams,
+                ..Default::default()
+            }),
+            initial_stock: 10,
+        };
+        self.catalog
+            .clone()
+            .create_product(self.as_admin(request))
+            .await
+            .expect("a product")
+            .into_inner()
+            .id
+    }
+
+    /// GetShippingQuote as `request` says.
+    pub async fn try_quote(
+        &self,
+        request: Request<proto::GetShippingQuoteRequest>,
+    ) -> Result<proto::ShippingQuote, Status> {
+        self.client
+            .clone()
+            .get_shipping_quote(request)
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// GetShippingQuote as the customer `user_id`, for `lines` to `to`.
+    pub async fn quote_for(
+        &self,
+        user_id: &str,
+        to: contracts::common::Address,
+        lines: &[(&str, i64)],
+    ) -> Result<proto::ShippingQuote, Status> {
+        self.try_quote(self.as_customer(user_id, quote_request(to, lines)))
+            .await
+    }
+
+    /// CheckShippingQuote as the orders service acting for `user_id`.
+    pub async fn check(
+        &self,
+        user_id: &str,
+        request: proto::CheckShippingQuoteRequest,
+    ) -> Result<proto::ShippingOption, Status> {
+        self.client
+            .clone()
+            .check_shipping_quote(self.as_orders(user_id, request))
+            .await
+            .map(tonic::Response::into_inner)
     }
 
     /// Applies `events` as the consumer does, in one transaction.
@@ -120,6 +198,28 @@ impl TestApp {
     /// `message` with the token of the customer `user_id`.
     pub fn as_customer<T>(&self, user_id: &str, message: T) -> Request<T> {
         authorized(message, &self.auth.user_token(user_id, Role::Customer))
+    }
+
+    /// `message` with the orders service's token, acting for `user_id`.
+    pub fn as_orders<T>(&self, user_id: &str, message: T) -> Request<T> {
+        let token = self
+            .auth
+            .service_token(issuer::ORDERS, user_id, Role::Customer);
+        authorized(message, &token)
+    }
+
+    /// CancelShipment for `order` as the orders service, acting for its
+    /// user, with `reason`.
+    pub async fn cancel(&self, order: &Order, reason: &str) -> Result<proto::Shipment, Status> {
+        let request = proto::CancelShipmentRequest {
+            order_id: order.id.clone(),
+            reason: reason.to_owned(),
+        };
+        self.client
+            .clone()
+            .cancel_shipment(self.as_orders(&order.user_id, request))
+            .await
+            .map(tonic::Response::into_inner)
     }
 
     /// `message` with an admin's token.
@@ -213,6 +313,36 @@ impl TestApp {
     /// Moves the service's clock forward.
     pub fn wait(&self, by: Duration) {
         self.clock.advance(by);
+    }
+}
+
+/// A GetShippingQuote request for `lines` (product id, quantity) to `to`.
+pub fn quote_request(
+    to: contracts::common::Address,
+    lines: &[(&str, i64)],
+) -> proto::GetShippingQuoteRequest {
+    proto::GetShippingQuoteRequest {
+        address: Some(to),
+        lines: shipping_lines(lines),
+    }
+}
+
+/// Shipping lines of (product id, quantity).
+pub fn shipping_lines(lines: &[(&str, i64)]) -> Vec<proto::ShippingLine> {
+    lines
+        .iter()
+        .map(|(product_id, quantity)| proto::ShippingLine {
+            product_id: (*product_id).to_owned(),
+            quantity: *quantity,
+        })
+        .collect()
+}
+
+/// The test address (London) moved to `country_code`.
+pub fn address_in(country_code: &str) -> contracts::common::Address {
+    contracts::common::Address {
+        country_code: country_code.to_owned(),
+        ..address()
     }
 }
 
