@@ -1,12 +1,12 @@
 //! Generates the Rust API from `../proto` with protox (no system `protoc`)
-//! and writes the encoded descriptor set that gRPC reflection serves.
+//! and writes the encoded descriptor set that gRPC reflection serves and
+//! the gateway's REST transcoding reads (with the `google.api.http`
+//! options and the proto comments).
 
 use std::{
     env,
     path::{Path, PathBuf},
 };
-
-use prost::Message;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let proto_root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../proto");
@@ -19,11 +19,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("cargo:rerun-if-changed={}", file.display());
     }
 
-    let descriptors = protox::compile(&files, [&proto_root])?;
+    let mut compiler = protox::Compiler::new([&proto_root])?;
+    compiler.include_imports(true);
+    compiler.open_files(&files)?;
+    // The code is generated without the comments (they would become doc
+    // comments, and doc tests of any indented text in them).
+    let mut descriptors = compiler.file_descriptor_set();
+    // `google.api` only annotates (HTTP rules, read from the descriptors
+    // at run time): no Rust types for it.
+    descriptors
+        .file
+        .retain(|file| !file.name().starts_with("google/api/"));
+    // Encoded by the compiler itself, not from `descriptors`: prost's
+    // `MethodOptions` has no field for extensions, so re-encoding it would
+    // drop every `google.api.http` rule. The comments go in too: the
+    // gateway's OpenAPI document and reflection's clients show them.
+    compiler.include_source_info(true);
     let out_dir = PathBuf::from(env::var("OUT_DIR")?);
     std::fs::write(
         out_dir.join("shop_descriptor.bin"),
-        descriptors.encode_to_vec(),
+        compiler.encode_file_descriptor_set(),
     )?;
 
     tonic_prost_build::configure()

@@ -28,6 +28,10 @@ pub use shop::notifications::v1 as notifications;
 pub use shop::orders::v1 as orders;
 pub use shop::payments::v1 as payments;
 
-/// The encoded `FileDescriptorSet` of every Shop proto, for gRPC reflection.
+/// The encoded `FileDescriptorSet` of every Shop proto and its imports, for
+/// gRPC reflection and the gateway's REST transcoding: with the comments
+/// (`source_code_info`) and the options' extensions (the `google.api.http`
+/// rules), which a decode into `prost_types` drops: read those with
+/// `prost-reflect`.
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/shop_descriptor.bin"));

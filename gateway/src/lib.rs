@@ -6,6 +6,12 @@
 //! on the way in. It serves exactly its access table plus health and
 //! reflection (which describes just that); any other method is
 //! UNIMPLEMENTED and any other URL 404.
+//!
+//! The same methods answer REST/JSON under `/v1/` ([`rest`]): each request
+//! is matched against the contract's `google.api.http` rules and becomes
+//! the native gRPC call it stands for, sent down through the same layers
+//! (metrics, the edge, the proxy), so REST cannot be judged differently
+//! from gRPC; `/v1/openapi.json` documents the routes.
 
 pub mod accounts;
 pub mod client_address;
@@ -15,6 +21,7 @@ pub mod error;
 pub mod limits;
 pub mod proxy;
 pub mod reflection;
+pub mod rest;
 pub mod routes;
 pub mod web;
 
@@ -268,6 +275,8 @@ pub async fn serve(
         }
     });
     let policy = routes::policy();
+    let rest = rest::Rest::new(&policy)
+        .map_err(|e| StartError::setup("the REST routes of the contract", e))?;
     let public_contract = reflection::public_contract(&policy);
     let edge = EdgeRules {
         policy,
@@ -291,6 +300,10 @@ pub async fn serve(
         .layer(platform::telemetry::rpc_trace_layer("gateway"))
         // Browsers on other origins: answer preflights, expose gRPC headers.
         .layer(cors(&config.cors)?)
+        // REST/JSON under /v1/: each request becomes the gRPC call it
+        // stands for and goes down through every layer below, the edge
+        // included; the answer comes back as JSON.
+        .layer(rest::RestLayer::new(rest))
         // The storefront's page and assets (plain HTTP GETs).
         .layer(web::WebLayer)
         // grpc-web (binary and text) in, native gRPC below, and back out.
@@ -385,7 +398,13 @@ fn cors(config: &Cors) -> Result<CorsLayer, StartError> {
     let grpc = |name: &'static str| HeaderName::from_static(name);
     Ok(CorsLayer::new()
         .allow_origin(origins)
-        .allow_methods([Method::POST, Method::GET, Method::OPTIONS])
+        .allow_methods([
+            Method::POST,
+            Method::GET,
+            Method::OPTIONS,
+            Method::PATCH,
+            Method::DELETE,
+        ])
         .allow_headers([
             header::CONTENT_TYPE,
             header::AUTHORIZATION,
@@ -393,12 +412,15 @@ fn cors(config: &Cors) -> Result<CorsLayer, StartError> {
             grpc("x-user-agent"),
             grpc("grpc-timeout"),
             grpc(platform::telemetry::REQUEST_ID_HEADER),
+            grpc(rest::call::TIMEOUT_HEADERS[0]),
+            grpc(rest::call::TIMEOUT_HEADERS[1]),
         ])
         .expose_headers([
             grpc("grpc-status"),
             grpc("grpc-message"),
             grpc("grpc-status-details-bin"),
             grpc(platform::telemetry::REQUEST_ID_HEADER),
+            header::RETRY_AFTER,
         ])
         .max_age(Duration::from_secs(3600)))
 }
