@@ -14,7 +14,11 @@ use tonic::Code;
 use crate::helpers::*;
 
 /// The user's notifications, as an admin lists them through the gateway.
-async fn notifications_of(shop: &TestShop, admin: &str, user_id: &str) -> Vec<proto::Notification> {
+pub async fn notifications_of(
+    shop: &TestShop,
+    admin: &str,
+    user_id: &str,
+) -> Vec<proto::Notification> {
     shop.notifications
         .clone()
         .list_notifications(call(
@@ -33,7 +37,7 @@ async fn notifications_of(shop: &TestShop, admin: &str, user_id: &str) -> Vec<pr
 
 /// The .eml files in the shop's mail folder that mention every one of
 /// `needles`.
-fn emails_mentioning(shop: &TestShop, needles: &[&str]) -> usize {
+pub fn emails_mentioning(shop: &TestShop, needles: &[&str]) -> usize {
     std::fs::read_dir(&shop.mail_dir).map_or(0, |entries| {
         entries
             .filter_map(Result::ok)
