@@ -20,11 +20,10 @@ use contracts::{
 };
 use futures_util::future::BoxFuture;
 use platform::events::{Conn, Handler, HandlerError, types};
-use std::time::Duration;
 
 use crate::{
     checkout::Checkout,
-    domain::{Order, OrderId, OrderStatus, ParcelNews, Shipment},
+    domain::{OrderId, ParcelNews, Shipment},
     error::Error,
     notify::Notifier,
     store::{
@@ -35,12 +34,6 @@ use crate::{
 
 /// The consumer's name, also its queue's (see the platform's topology).
 pub const CONSUMER: &str = "orders";
-
-/// How often, and how many times, a change made by an event is looked
-/// for after its transaction, to wake watchers (who also poll) and drive a
-/// cancellation (which recovery also resumes) at once.
-const LOOK_EVERY: Duration = Duration::from_millis(20);
-const LOOKS: u32 = 100;
 
 /// Moves orders along as their parcels move.
 pub struct EventHandler {
@@ -56,39 +49,6 @@ impl EventHandler {
             checkout,
             notifier,
         }
-    }
-
-    /// Once `moved` is visible (its transaction committed), tells this
-    /// process's watchers and drives a cancelling order. The platform gives
-    /// handlers no hook after the commit, hence the look; a batch rolled
-    /// back is never seen, and the recovery loop drives the order anyway.
-    fn after_commit(&self, moved: &Order, from: OrderStatus) {
-        let (store, checkout, notifier) = (
-            self.store.clone(),
-            self.checkout.clone(),
-            self.notifier.clone(),
-        );
-        let (order_id, status) = (moved.id, moved.status);
-        tokio::spawn(async move {
-            for _ in 0..LOOKS {
-                match store.order(&order_id).await {
-                    Ok(Some(now)) if now.status != from => {
-                        notifier.changed(&order_id);
-                        if status.in_progress()
-                            && let Err(error) = checkout.drive(&order_id).await
-                        {
-                            tracing::warn!(%order_id, %error, "cancellation postponed; recovery will resume it");
-                        }
-                        return;
-                    }
-                    Ok(_) => tokio::time::sleep(LOOK_EVERY).await,
-                    Err(error) => {
-                        tracing::debug!(%order_id, %error, "cannot look at a followed order");
-                        return;
-                    }
-                }
-            }
-        });
     }
 }
 
@@ -172,9 +132,8 @@ impl Handler for EventHandler {
                 .await
                 .map_err(handler_error)?
             {
-                Followed::Moved { order, from } => {
+                Followed::Moved(order) => {
                     tracing::info!(%order_id, status = order.status.as_str(), "order follows its parcel");
-                    self.after_commit(&order, from);
                 }
                 Followed::Unchanged(status) => tracing::info!(
                     %order_id,
@@ -190,6 +149,27 @@ impl Handler for EventHandler {
             }
             Ok(())
         })
+    }
+
+    /// Now that the batch's changes are visible: wakes this process's
+    /// watchers of the orders concerned, and drives those whose shipment
+    /// was cancelled (a drive of an order at rest does nothing; should
+    /// this process stop first, the recovery loop resumes the order).
+    fn committed(&self, applied: &[&Event]) {
+        for event in applied {
+            let Ok(Some((order_id, news))) = news_of(event) else {
+                continue;
+            };
+            self.notifier.changed(&order_id);
+            if matches!(news, ParcelNews::Cancelled { .. }) {
+                let checkout = self.checkout.clone();
+                tokio::spawn(async move {
+                    if let Err(error) = checkout.drive(&order_id).await {
+                        tracing::warn!(%order_id, %error, "cancellation postponed; recovery will resume it");
+                    }
+                });
+            }
+        }
     }
 }
 

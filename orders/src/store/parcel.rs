@@ -15,11 +15,8 @@ use crate::{
 /// What the news did to the order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Followed {
-    /// The order moved from `from`; here it is.
-    Moved {
-        order: Box<Order>,
-        from: OrderStatus,
-    },
+    /// The order moved; here it is now.
+    Moved(Box<Order>),
     /// Nothing: the order is in this status, which the news does not move
     /// (past it already, or never concerned).
     Unchanged(OrderStatus),
@@ -43,10 +40,7 @@ pub async fn follow(
     // Read and written in one transaction: a conditional update on the
     // status read, so a concurrent CancelOrder cannot be overtaken.
     if write_move(conn, order.status, &next).await? {
-        Ok(Followed::Moved {
-            order: Box::new(next),
-            from: order.status,
-        })
+        Ok(Followed::Moved(Box::new(next)))
     } else {
         Ok(Followed::Unchanged(order.status))
     }

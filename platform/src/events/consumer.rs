@@ -38,6 +38,15 @@ pub trait Handler: Send + Sync + 'static {
         conn: Conn<'a>,
         event: &'a Event,
     ) -> BoxFuture<'a, Result<(), HandlerError>>;
+
+    /// Called once the transaction that applied a batch has committed,
+    /// with the events `handle` applied in it (not those skipped as
+    /// duplicates or stale): the place for what must not run before the
+    /// change is visible, such as waking this process's readers. Never
+    /// called for a batch that rolled back; must not block.
+    fn committed(&self, applied: &[&Event]) {
+        let _ = applied;
+    }
 }
 
 /// Why an event could not be applied.
@@ -134,9 +143,10 @@ impl Consumer {
         let ordered = self.settings.ordered;
         let now = to_micros(self.clock.now());
         let handler = &*self.handler;
-        let applied = on_db!(&self.db, |conn| {
+        let (applied, handled) = on_db!(&self.db, |conn| {
             conn.transaction::<_, HandlerError, _>(async |tx| {
                 let mut applied = Applied::default();
+                let mut handled = Vec::with_capacity(events.len());
                 for event in events {
                     let fresh = diesel::insert_into(event_inbox::table)
                         .values((
@@ -185,11 +195,13 @@ impl Consumer {
                         .instrument(span)
                         .await?;
                     applied.applied += 1;
+                    handled.push(event);
                 }
-                Ok(applied)
+                Ok((applied, handled))
             })
             .await?
         });
+        handler.committed(&handled);
         self.count(&applied, events);
         Ok(applied)
     }
