@@ -14,6 +14,7 @@ use contracts::{
 use platform::testing::{address, authorized, card};
 use tonic::transport::Channel;
 use tonic::{Code, Request};
+use tonic_types::StatusExt;
 
 use crate::helpers::{TestShop, with_quote};
 
@@ -281,4 +282,50 @@ async fn checking_out_needs_a_signed_in_customer() {
         .await
         .expect_err("anonymous carts are merged before checking out");
     assert_eq!(refused.code(), Code::Unauthenticated);
+}
+
+#[tokio::test]
+async fn a_checkout_missing_its_quote_and_address_names_every_field_in_one_answer() {
+    let shop = TestShop::spawn().await;
+    let (token, _) = shop.register("fields@example.com").await;
+    let mug = shop.product("Fields Mug", 1250, 10).await;
+    let cart = cart_holding(&shop, &token, &mug, 1).await;
+
+    let refused = shop
+        .cart
+        .clone()
+        .checkout_cart(authorized(
+            proto::CheckoutCartRequest {
+                etag: cart.etag.clone(),
+                payment_method: Some(card("4242424242424242")),
+                ..Default::default()
+            },
+            &token,
+        ))
+        .await
+        .expect_err("nothing to ship to, no quote");
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    let fields: Vec<String> = refused
+        .get_error_details()
+        .bad_request()
+        .map(|bad| {
+            bad.field_violations
+                .iter()
+                .map(|f| f.field.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    for field in ["shipping_address", "shipping_quote_id", "shipping_option"] {
+        assert!(
+            fields.iter().any(|f| f.starts_with(field)),
+            "{field} in {fields:?}"
+        );
+    }
+
+    // Nothing was placed: the same cart checks out once it is complete.
+    let quote = quote(&shop, &token).await;
+    let order = checkout(&shop, &token, &cart.etag, "4242424242424242", &quote)
+        .await
+        .expect("the completed checkout");
+    assert_eq!(order.status(), OrderStatus::Confirmed);
 }

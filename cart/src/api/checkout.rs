@@ -89,18 +89,9 @@ impl CartApi {
         if r.etag.is_empty() {
             v.add("etag", "is required: the cart as the customer reviewed it");
         }
-        if r.shipping_quote_id.is_empty() {
-            v.add(
-                "shipping_quote_id",
-                "is required: get a quote for the cart's lines with FulfilmentService.GetShippingQuote",
-            );
-        }
-        if r.shipping_option.is_empty() {
-            v.add(
-                "shipping_option",
-                "is required: the code of one of the quote's options, e.g. standard",
-            );
-        }
+        // The shipping quote, like the address and the payment method, is
+        // checked by orders, which names every field wrong in one answer
+        // (a storefront shows them all at once).
         v.finish(|| Some(())).map_err(Error::from)?;
         let version = domain::version_of(&r.etag).ok_or(Error::EtagMismatch)?;
         let checkout = self.store.begin_checkout(&user_id, version).await?;
