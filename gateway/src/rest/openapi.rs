@@ -234,15 +234,30 @@ fn answer(method: &MethodDescriptor, schemas: &mut Schemas) -> Value {
                 output.name(),
                 output.full_name()
             ),
-            // OpenAPI 3.1 has no word for the schema of each event's data
-            // (3.2's `itemSchema`); the extension names it, so the schema
-            // is in the document and tools may follow it. Linters that do
-            // not follow extensions (Redocly's no-unused-components) warn
-            // that the event's schema is unused: expected, and harmless.
+            // Before 3.2's `itemSchema`, an event stream's `schema` describes
+            // one event (as tools such as Schemathesis read it): its fields,
+            // with the JSON in `data` described by JSON Schema's
+            // `contentSchema`.
             "content": {
                 "text/event-stream": {
-                    "schema": { "type": "string" },
-                    "x-item-schema": schema,
+                    "schema": {
+                        "type": "object",
+                        "description": "One server-sent event.",
+                        "properties": {
+                            "event": {
+                                "type": "string",
+                                "description": "Absent for a message; `error` for the failure that ends the stream.",
+                            },
+                            "data": {
+                                "type": "string",
+                                "contentMediaType": "application/json",
+                                "contentSchema": {
+                                    "anyOf": [schema, { "$ref": "#/components/schemas/Error" }],
+                                },
+                            },
+                        },
+                        "required": ["data"],
+                    },
                 },
             },
         })
