@@ -29,7 +29,7 @@ writeFileSync(
     <title>Shop API reference</title>
     <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
   </head>
-  <body>
+  <body style="margin: 0">
     <redoc spec-url="/v1/openapi.json"></redoc>
     <script src="/docs/${folder}/redoc.standalone.js"></script>
   </body>
