@@ -567,4 +567,24 @@ mod tests {
             "#/components/schemas/shop.orders.v1.CreateOrderRequest"
         );
     }
+
+    #[test]
+    fn an_event_stream_describes_one_event_with_its_data_as_the_output_message() {
+        let document = document();
+        let watch = &document["paths"]["/v1/orders/{id}:watch"]["get"]["responses"]["200"];
+        let event = &watch["content"]["text/event-stream"]["schema"];
+
+        assert_eq!(event["type"], "object");
+        assert_eq!(event["required"], json!(["data"]));
+        let data = &event["properties"]["data"];
+        assert_eq!(data["type"], "string");
+        assert_eq!(data["contentMediaType"], "application/json");
+        assert_eq!(
+            data["contentSchema"]["anyOf"],
+            json!([
+                { "$ref": "#/components/schemas/shop.orders.v1.OrderEvent" },
+                { "$ref": "#/components/schemas/Error" },
+            ])
+        );
+    }
 }
