@@ -344,6 +344,8 @@ fn print_welcome(listeners: &shop::Listeners, metrics: SocketAddr, mail: &str) {
         "\nShop {VERSION} is starting.\n\
          \n  storefront  http://{gateway}/\
          \n  gateway     {gateway}  (public gRPC and grpc-web)\
+         \n  REST/JSON   http://{gateway}/v1/  (OpenAPI: http://{gateway}/v1/openapi.json)\
+         \n  API docs    http://{gateway}/docs\
          \n  internal    {internal}\
          \n  metrics     http://{metrics}/metrics\
          \n  emails      {mail}\n\

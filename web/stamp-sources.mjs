@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 const web = dirname(fileURLToPath(import.meta.url));
 const configs = [
   "compress.mjs",
+  "docs.mjs",
   "index.html",
   "package-lock.json",
   "public/favicon.svg",

@@ -11,7 +11,8 @@
 //! is matched against the contract's `google.api.http` rules and becomes
 //! the native gRPC call it stands for, sent down through the same layers
 //! (metrics, the edge, the proxy), so REST cannot be judged differently
-//! from gRPC; `/v1/openapi.json` documents the routes.
+//! from gRPC; `/v1/openapi.json` documents the routes, and `/docs` shows
+//! that document as a page ([`web`]).
 
 pub mod accounts;
 pub mod client_address;

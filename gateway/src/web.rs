@@ -1,5 +1,6 @@
 //! The browser storefront: the built files of `web/` (`web/dist`), embedded
-//! in the binary so running the gateway needs no Node.js, served at `/`.
+//! in the binary so running the gateway needs no Node.js, served at `/`,
+//! and the API reference page (Redoc reading `/v1/openapi.json`) at `/docs`.
 //!
 //! [`WebLayer`] answers the page's GETs before the grpc-web translation,
 //! and any other request that is not gRPC or grpc-web with 404 Not Found
@@ -27,12 +28,19 @@ static DIST: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../web/dist");
 /// The icon, also at the path browsers ask for without reading the page.
 const ICONS: [&str; 2] = ["/favicon.svg", "/favicon.ico"];
 
-/// `GET /` (the page), `GET /assets/...` (its scripts and styles) and the icon.
+/// Where the API reference page is.
+pub const DOCS_PATH: &str = "/docs";
+
+/// `GET /` (the page), `GET /assets/...` (its scripts and styles), the icon
+/// and the API reference page with its script.
 fn router() -> Router {
     Router::new()
         .route("/", get(index))
         .route("/index.html", get(index))
         .route("/assets/{*path}", get(asset))
+        .route(DOCS_PATH, get(docs))
+        .route("/docs/", get(docs))
+        .route("/docs/{*path}", get(docs_asset))
         .route(ICONS[0], get(icon))
         .route(ICONS[1], get(icon))
 }
@@ -44,6 +52,8 @@ fn is_page_request<B>(request: &http::Request<B>) -> bool {
         && (path == "/"
             || path == "/index.html"
             || path.starts_with("/assets/")
+            || path == DOCS_PATH
+            || path.starts_with("/docs/")
             || ICONS.contains(&path))
 }
 
@@ -133,6 +143,19 @@ async fn asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
     )
 }
 
+async fn docs(headers: HeaderMap) -> Response {
+    file("docs/index.html", "no-cache", &headers)
+}
+
+async fn docs_asset(Path(path): Path<String>, headers: HeaderMap) -> Response {
+    // In a folder named by Redoc's version (web/docs.mjs): a new one is a new URL.
+    file(
+        &format!("docs/{path}"),
+        "public, max-age=31536000, immutable",
+        &headers,
+    )
+}
+
 async fn icon(headers: HeaderMap) -> Response {
     file("favicon.svg", "public, max-age=86400", &headers)
 }
@@ -199,6 +222,7 @@ fn content_type(path: &str) -> &'static str {
         Some("png") => "image/png",
         Some("ico") => "image/x-icon",
         Some("json") => "application/json",
+        Some("txt") => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
     }
 }
@@ -313,5 +337,49 @@ mod tests {
                 Some(&b"image/svg+xml"[..])
             );
         }
+    }
+
+    /// The body of `GET path` from [`router`], after checking it is 200 OK
+    /// of `content_type`.
+    async fn get_ok(path: &str, content_type: &str) -> String {
+        let response = router()
+            .oneshot(
+                http::Request::get(path)
+                    .body(axum::body::Body::empty())
+                    .expect("a request"),
+            )
+            .await
+            .expect("an answer");
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .map(|v| v.to_str().ok()),
+            Some(Some(content_type)),
+            "{path}"
+        );
+        String::from_utf8(body_of(response).await).expect("text")
+    }
+
+    #[tokio::test]
+    async fn the_api_reference_page_renders_the_openapi_document_with_its_embedded_script() {
+        let page = get_ok(DOCS_PATH, "text/html; charset=utf-8").await;
+        assert_eq!(page, get_ok("/docs/", "text/html; charset=utf-8").await);
+        assert!(
+            page.contains(&format!(r#"spec-url="{}""#, crate::rest::OPENAPI_PATH)),
+            "{page}"
+        );
+        let script = page
+            .split(r#"<script src=""#)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the page loads a script");
+        assert!(script.starts_with("/docs/"), "{script}");
+        let bundle = get_ok(script, "text/javascript; charset=utf-8").await;
+        assert!(bundle.contains("Redoc"), "the Redoc bundle");
+        // The storefront's footer links here.
+        let index = get_ok("/", "text/html; charset=utf-8").await;
+        assert!(index.contains(&format!(r#"href="{DOCS_PATH}""#)), "{index}");
     }
 }

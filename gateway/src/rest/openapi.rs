@@ -234,15 +234,30 @@ fn answer(method: &MethodDescriptor, schemas: &mut Schemas) -> Value {
                 output.name(),
                 output.full_name()
             ),
-            // OpenAPI 3.1 has no word for the schema of each event's data
-            // (3.2's `itemSchema`); the extension names it, so the schema
-            // is in the document and tools may follow it. Linters that do
-            // not follow extensions (Redocly's no-unused-components) warn
-            // that the event's schema is unused: expected, and harmless.
+            // Before 3.2's `itemSchema`, an event stream's `schema` describes
+            // one event (as tools such as Schemathesis read it): its fields,
+            // with the JSON in `data` described by JSON Schema's
+            // `contentSchema`.
             "content": {
                 "text/event-stream": {
-                    "schema": { "type": "string" },
-                    "x-item-schema": schema,
+                    "schema": {
+                        "type": "object",
+                        "description": "One server-sent event.",
+                        "properties": {
+                            "event": {
+                                "type": "string",
+                                "description": "Absent for a message; `error` for the failure that ends the stream.",
+                            },
+                            "data": {
+                                "type": "string",
+                                "contentMediaType": "application/json",
+                                "contentSchema": {
+                                    "anyOf": [schema, { "$ref": "#/components/schemas/Error" }],
+                                },
+                            },
+                        },
+                        "required": ["data"],
+                    },
                 },
             },
         })
@@ -550,6 +565,26 @@ mod tests {
             document["paths"]["/v1/orders"]["post"]["requestBody"]["content"]["application/json"]["schema"]
                 ["$ref"],
             "#/components/schemas/shop.orders.v1.CreateOrderRequest"
+        );
+    }
+
+    #[test]
+    fn an_event_stream_describes_one_event_with_its_data_as_the_output_message() {
+        let document = document();
+        let watch = &document["paths"]["/v1/orders/{id}:watch"]["get"]["responses"]["200"];
+        let event = &watch["content"]["text/event-stream"]["schema"];
+
+        assert_eq!(event["type"], "object");
+        assert_eq!(event["required"], json!(["data"]));
+        let data = &event["properties"]["data"];
+        assert_eq!(data["type"], "string");
+        assert_eq!(data["contentMediaType"], "application/json");
+        assert_eq!(
+            data["contentSchema"]["anyOf"],
+            json!([
+                { "$ref": "#/components/schemas/shop.orders.v1.OrderEvent" },
+                { "$ref": "#/components/schemas/Error" },
+            ])
         );
     }
 }
