@@ -320,22 +320,7 @@ mod tests {
     #[tokio::test]
     async fn the_icon_is_served_where_browsers_look_for_it() {
         for path in ICONS {
-            let response = router()
-                .oneshot(
-                    http::Request::get(path)
-                        .body(axum::body::Body::empty())
-                        .expect("a request"),
-                )
-                .await
-                .expect("an answer");
-            assert_eq!(response.status(), StatusCode::OK, "{path}");
-            assert_eq!(
-                response
-                    .headers()
-                    .get(header::CONTENT_TYPE)
-                    .map(http::HeaderValue::as_bytes),
-                Some(&b"image/svg+xml"[..])
-            );
+            get_ok(path, "image/svg+xml").await;
         }
     }
 

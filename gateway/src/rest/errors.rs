@@ -110,29 +110,6 @@ pub fn http_status(code: Code) -> StatusCode {
     }
 }
 
-/// The gRPC code's name, as `google.rpc.Code` spells it.
-pub fn code_name(code: Code) -> &'static str {
-    match code {
-        Code::Ok => "OK",
-        Code::Cancelled => "CANCELLED",
-        Code::Unknown => "UNKNOWN",
-        Code::InvalidArgument => "INVALID_ARGUMENT",
-        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
-        Code::NotFound => "NOT_FOUND",
-        Code::AlreadyExists => "ALREADY_EXISTS",
-        Code::PermissionDenied => "PERMISSION_DENIED",
-        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
-        Code::FailedPrecondition => "FAILED_PRECONDITION",
-        Code::Aborted => "ABORTED",
-        Code::OutOfRange => "OUT_OF_RANGE",
-        Code::Unimplemented => "UNIMPLEMENTED",
-        Code::Internal => "INTERNAL",
-        Code::Unavailable => "UNAVAILABLE",
-        Code::DataLoss => "DATA_LOSS",
-        Code::Unauthenticated => "UNAUTHENTICATED",
-    }
-}
-
 /// `status` as an HTTP answer; `rpc_status` is `google.rpc.Status`, to
 /// decode its details with.
 pub fn response(
@@ -178,7 +155,7 @@ fn body(status: &Status, http: StatusCode, rpc_status: &MessageDescriptor) -> se
         "error": {
             "code": http.as_u16(),
             "message": status.message(),
-            "status": code_name(status.code()),
+            "status": platform::error::code_name(status.code()),
             "details": details,
         }
     })
