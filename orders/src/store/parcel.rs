@@ -31,7 +31,7 @@ pub async fn follow(
     news: &ParcelNews,
     now: OffsetDateTime,
 ) -> Result<Followed> {
-    let Some((order, _)) = load(reborrow(&mut conn), &order_id.to_string()).await? else {
+    let Some((order, _)) = load(conn.reborrow(), &order_id.to_string()).await? else {
         return Ok(Followed::Unknown);
     };
     let Some(next) = shipping::followed(&order, news, now) else {
@@ -43,13 +43,5 @@ pub async fn follow(
         Ok(Followed::Moved(Box::new(next)))
     } else {
         Ok(Followed::Unchanged(order.status))
-    }
-}
-
-/// The same connection, for one more query.
-fn reborrow<'b>(conn: &'b mut Conn<'_>) -> Conn<'b> {
-    match conn {
-        Conn::Sqlite(c) => Conn::Sqlite(c),
-        Conn::Postgres(c) => Conn::Postgres(c),
     }
 }

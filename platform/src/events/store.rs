@@ -13,6 +13,17 @@ pub enum Conn<'a> {
     Postgres(&'a mut PgConn),
 }
 
+impl Conn<'_> {
+    /// The same connection for one more call that takes a `Conn`, keeping
+    /// this one for the calls after it (all in the same transaction).
+    pub fn reborrow(&mut self) -> Conn<'_> {
+        match self {
+            Conn::Sqlite(c) => Conn::Sqlite(c),
+            Conn::Postgres(c) => Conn::Postgres(c),
+        }
+    }
+}
+
 impl<'a> From<&'a mut SqliteConn> for Conn<'a> {
     fn from(conn: &'a mut SqliteConn) -> Self {
         Conn::Sqlite(conn)
