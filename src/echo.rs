@@ -40,6 +40,7 @@ pub fn product() -> proto::Product {
         create_time: Some(created),
         update_time: Some(created),
         weight_grams: 280,
+        ..proto::Product::default()
     }
 }
 
@@ -91,6 +92,41 @@ impl CatalogService for Echo {
         &self,
         _: Request<proto::DeleteProductRequest>,
     ) -> Result<Response<proto::DeleteProductResponse>, Status> {
+        Err(Status::unimplemented("echo serves GetProduct only"))
+    }
+
+    async fn list_categories(
+        &self,
+        _: Request<proto::ListCategoriesRequest>,
+    ) -> Result<Response<proto::ListCategoriesResponse>, Status> {
+        Err(Status::unimplemented("echo serves GetProduct only"))
+    }
+
+    async fn add_product_image(
+        &self,
+        _: Request<proto::AddProductImageRequest>,
+    ) -> Result<Response<proto::ProductImage>, Status> {
+        Err(Status::unimplemented("echo serves GetProduct only"))
+    }
+
+    async fn delete_product_image(
+        &self,
+        _: Request<proto::DeleteProductImageRequest>,
+    ) -> Result<Response<proto::DeleteProductImageResponse>, Status> {
+        Err(Status::unimplemented("echo serves GetProduct only"))
+    }
+
+    async fn reorder_product_images(
+        &self,
+        _: Request<proto::ReorderProductImagesRequest>,
+    ) -> Result<Response<proto::Product>, Status> {
+        Err(Status::unimplemented("echo serves GetProduct only"))
+    }
+
+    async fn get_image_content(
+        &self,
+        _: Request<proto::GetImageContentRequest>,
+    ) -> Result<Response<proto::ImageContent>, Status> {
         Err(Status::unimplemented("echo serves GetProduct only"))
     }
 }

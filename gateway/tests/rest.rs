@@ -177,6 +177,41 @@ impl CatalogService for Backends {
         self.note(Asked::DeleteProduct(request.into_inner()));
         Ok(Response::new(DeleteProductResponse {}))
     }
+
+    async fn list_categories(
+        &self,
+        _: Request<contracts::catalog::ListCategoriesRequest>,
+    ) -> Result<Response<contracts::catalog::ListCategoriesResponse>, Status> {
+        Err(Status::unimplemented("not routed in these tests"))
+    }
+
+    async fn add_product_image(
+        &self,
+        _: Request<contracts::catalog::AddProductImageRequest>,
+    ) -> Result<Response<contracts::catalog::ProductImage>, Status> {
+        Err(Status::unimplemented("not routed in these tests"))
+    }
+
+    async fn delete_product_image(
+        &self,
+        _: Request<contracts::catalog::DeleteProductImageRequest>,
+    ) -> Result<Response<contracts::catalog::DeleteProductImageResponse>, Status> {
+        Err(Status::unimplemented("not routed in these tests"))
+    }
+
+    async fn reorder_product_images(
+        &self,
+        _: Request<contracts::catalog::ReorderProductImagesRequest>,
+    ) -> Result<Response<contracts::catalog::Product>, Status> {
+        Err(Status::unimplemented("not routed in these tests"))
+    }
+
+    async fn get_image_content(
+        &self,
+        _: Request<contracts::catalog::GetImageContentRequest>,
+    ) -> Result<Response<contracts::catalog::ImageContent>, Status> {
+        Err(Status::unimplemented("not routed in these tests"))
+    }
 }
 
 #[tonic::async_trait]

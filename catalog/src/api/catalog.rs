@@ -214,4 +214,49 @@ impl CatalogService for CatalogApi {
         tracing::info!(product_id = %id, "product deleted");
         Ok(Response::new(proto::DeleteProductResponse {}))
     }
+
+    async fn list_categories(
+        &self,
+        _request: Request<proto::ListCategoriesRequest>,
+    ) -> Result<Response<proto::ListCategoriesResponse>, Status> {
+        Err(Status::unimplemented(
+            "list_categories: contract only, built next",
+        ))
+    }
+
+    async fn add_product_image(
+        &self,
+        _request: Request<proto::AddProductImageRequest>,
+    ) -> Result<Response<proto::ProductImage>, Status> {
+        Err(Status::unimplemented(
+            "add_product_image: contract only, built next",
+        ))
+    }
+
+    async fn delete_product_image(
+        &self,
+        _request: Request<proto::DeleteProductImageRequest>,
+    ) -> Result<Response<proto::DeleteProductImageResponse>, Status> {
+        Err(Status::unimplemented(
+            "delete_product_image: contract only, built next",
+        ))
+    }
+
+    async fn reorder_product_images(
+        &self,
+        _request: Request<proto::ReorderProductImagesRequest>,
+    ) -> Result<Response<proto::Product>, Status> {
+        Err(Status::unimplemented(
+            "reorder_product_images: contract only, built next",
+        ))
+    }
+
+    async fn get_image_content(
+        &self,
+        _request: Request<proto::GetImageContentRequest>,
+    ) -> Result<Response<proto::ImageContent>, Status> {
+        Err(Status::unimplemented(
+            "get_image_content: contract only, built next",
+        ))
+    }
 }

@@ -148,6 +148,8 @@ impl From<&Product> for proto::Product {
             weight_grams: p.weight.grams(),
             create_time: Some(timestamp::from_datetime(p.created_at)),
             update_time: Some(timestamp::from_datetime(p.updated_at)),
+            images: Vec::new(),
+            availability: None,
         }
     }
 }

@@ -106,4 +106,13 @@ impl InventoryService for InventoryApi {
         let id = product_id(&request.get_ref().product_id)?;
         Ok(Response::new(self.store.stock(id).await?.into()))
     }
+
+    async fn list_reservations(
+        &self,
+        _request: Request<proto::ListReservationsRequest>,
+    ) -> Result<Response<proto::ListReservationsResponse>, Status> {
+        Err(Status::unimplemented(
+            "list_reservations: contract only, built next",
+        ))
+    }
 }

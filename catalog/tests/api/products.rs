@@ -17,6 +17,7 @@ fn list(
         page_token: page_token.to_owned(),
         category: category.to_owned(),
         query: query.to_owned(),
+        order_by: String::new(),
     }
 }
 

@@ -104,6 +104,7 @@ fn user_message(user: &User) -> proto::User {
         }
         .into(),
         create_time: Some(timestamp::from_datetime(user.created_at)),
+        email_verified: false,
     }
 }
 
@@ -149,6 +150,8 @@ impl proto::auth_service_server::AuthService for AuthApi {
             user: Some(user_message(&user)),
             access_token,
             expire_time: Some(expire_time),
+            refresh_token: String::new(),
+            refresh_expire_time: None,
         }))
     }
 
@@ -184,6 +187,8 @@ impl proto::auth_service_server::AuthService for AuthApi {
             access_token,
             expire_time: Some(expire_time),
             user: Some(user_message(&user)),
+            refresh_token: String::new(),
+            refresh_expire_time: None,
         }))
     }
 
@@ -199,5 +204,109 @@ impl proto::auth_service_server::AuthService for AuthApi {
             .map_err(Error::from)?
             .ok_or(Error::UnknownUser)?;
         Ok(Response::new(user_message(&user)))
+    }
+
+    async fn refresh_session(
+        &self,
+        _request: Request<proto::RefreshSessionRequest>,
+    ) -> Result<Response<proto::LoginResponse>, Status> {
+        Err(Status::unimplemented(
+            "refresh_session: contract only, built next",
+        ))
+    }
+
+    async fn logout(
+        &self,
+        _request: Request<proto::LogoutRequest>,
+    ) -> Result<Response<proto::LogoutResponse>, Status> {
+        Err(Status::unimplemented("logout: contract only, built next"))
+    }
+
+    async fn change_password(
+        &self,
+        _request: Request<proto::ChangePasswordRequest>,
+    ) -> Result<Response<proto::ChangePasswordResponse>, Status> {
+        Err(Status::unimplemented(
+            "change_password: contract only, built next",
+        ))
+    }
+
+    async fn request_password_reset(
+        &self,
+        _request: Request<proto::RequestPasswordResetRequest>,
+    ) -> Result<Response<proto::RequestPasswordResetResponse>, Status> {
+        Err(Status::unimplemented(
+            "request_password_reset: contract only, built next",
+        ))
+    }
+
+    async fn reset_password(
+        &self,
+        _request: Request<proto::ResetPasswordRequest>,
+    ) -> Result<Response<proto::ResetPasswordResponse>, Status> {
+        Err(Status::unimplemented(
+            "reset_password: contract only, built next",
+        ))
+    }
+
+    async fn verify_email(
+        &self,
+        _request: Request<proto::VerifyEmailRequest>,
+    ) -> Result<Response<proto::User>, Status> {
+        Err(Status::unimplemented(
+            "verify_email: contract only, built next",
+        ))
+    }
+
+    async fn resend_verification_email(
+        &self,
+        _request: Request<proto::ResendVerificationEmailRequest>,
+    ) -> Result<Response<proto::ResendVerificationEmailResponse>, Status> {
+        Err(Status::unimplemented(
+            "resend_verification_email: contract only, built next",
+        ))
+    }
+
+    async fn update_profile(
+        &self,
+        _request: Request<proto::UpdateProfileRequest>,
+    ) -> Result<Response<proto::User>, Status> {
+        Err(Status::unimplemented(
+            "update_profile: contract only, built next",
+        ))
+    }
+
+    async fn list_users(
+        &self,
+        _request: Request<proto::ListUsersRequest>,
+    ) -> Result<Response<proto::ListUsersResponse>, Status> {
+        Err(Status::unimplemented(
+            "list_users: contract only, built next",
+        ))
+    }
+
+    async fn get_user(
+        &self,
+        _request: Request<proto::GetUserRequest>,
+    ) -> Result<Response<proto::User>, Status> {
+        Err(Status::unimplemented("get_user: contract only, built next"))
+    }
+
+    async fn batch_get_users(
+        &self,
+        _request: Request<proto::BatchGetUsersRequest>,
+    ) -> Result<Response<proto::BatchGetUsersResponse>, Status> {
+        Err(Status::unimplemented(
+            "batch_get_users: contract only, built next",
+        ))
+    }
+
+    async fn set_user_role(
+        &self,
+        _request: Request<proto::SetUserRoleRequest>,
+    ) -> Result<Response<proto::User>, Status> {
+        Err(Status::unimplemented(
+            "set_user_role: contract only, built next",
+        ))
     }
 }

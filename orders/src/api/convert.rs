@@ -235,6 +235,8 @@ impl From<&Order> for proto::Order {
                 .map(|id| id.to_string())
                 .unwrap_or_default(),
             shipment: o.shipment.as_ref().map(shipment),
+            number: String::new(),
+            shortfalls: Vec::new(),
         }
     }
 }

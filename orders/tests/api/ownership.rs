@@ -80,6 +80,7 @@ async fn listing_shows_your_own_orders_newest_first_in_pages() {
                 page_token,
                 status: status.into(),
                 user_id: String::new(),
+                ..Default::default()
             },
         )
     };
