@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shop/auth/v1/auth.proto.
  */
 export const file_shop_auth_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChdzaG9wL2F1dGgvdjEvYXV0aC5wcm90bxIMc2hvcC5hdXRoLnYxIooBCgRVc2VyEgoKAmlkGAEgASgJEg0KBWVtYWlsGAIgASgJEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIgCgRyb2xlGAQgASgOMhIuc2hvcC5hdXRoLnYxLlJvbGUSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkgKD1JlZ2lzdGVyUmVxdWVzdBINCgVlbWFpbBgBIAEoCRIQCghwYXNzd29yZBgCIAEoCRIUCgxkaXNwbGF5X25hbWUYAyABKAkiewoQUmVnaXN0ZXJSZXNwb25zZRIgCgR1c2VyGAEgASgLMhIuc2hvcC5hdXRoLnYxLlVzZXISFAoMYWNjZXNzX3Rva2VuGAIgASgJEi8KC2V4cGlyZV90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIvCgxMb2dpblJlcXVlc3QSDQoFZW1haWwYASABKAkSEAoIcGFzc3dvcmQYAiABKAkieAoNTG9naW5SZXNwb25zZRIUCgxhY2Nlc3NfdG9rZW4YASABKAkSLwoLZXhwaXJlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiAKBHVzZXIYAyABKAsyEi5zaG9wLmF1dGgudjEuVXNlciIPCg1XaG9BbUlSZXF1ZXN0Kj8KBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEhEKDVJPTEVfQ1VTVE9NRVIQARIOCgpST0xFX0FETUlOEAIypwIKC0F1dGhTZXJ2aWNlEmcKCFJlZ2lzdGVyEh0uc2hvcC5hdXRoLnYxLlJlZ2lzdGVyUmVxdWVzdBoeLnNob3AuYXV0aC52MS5SZWdpc3RlclJlc3BvbnNlIhyC0+STAhY6ASoiES92MS9hdXRoOnJlZ2lzdGVyElsKBUxvZ2luEhouc2hvcC5hdXRoLnYxLkxvZ2luUmVxdWVzdBobLnNob3AuYXV0aC52MS5Mb2dpblJlc3BvbnNlIhmC0+STAhM6ASoiDi92MS9hdXRoOmxvZ2luElIKBldob0FtSRIbLnNob3AuYXV0aC52MS5XaG9BbUlSZXF1ZXN0GhIuc2hvcC5hdXRoLnYxLlVzZXIiF4LT5JMCERIPL3YxL2F1dGg6d2hvQW1JYgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_timestamp]);
+  fileDesc("ChdzaG9wL2F1dGgvdjEvYXV0aC5wcm90bxIMc2hvcC5hdXRoLnYxIqIBCgRVc2VyEgoKAmlkGAEgASgJEg0KBWVtYWlsGAIgASgJEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIgCgRyb2xlGAQgASgOMhIuc2hvcC5hdXRoLnYxLlJvbGUSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDmVtYWlsX3ZlcmlmaWVkGAYgASgIIkgKD1JlZ2lzdGVyUmVxdWVzdBINCgVlbWFpbBgBIAEoCRIQCghwYXNzd29yZBgCIAEoCRIUCgxkaXNwbGF5X25hbWUYAyABKAkiywEKEFJlZ2lzdGVyUmVzcG9uc2USIAoEdXNlchgBIAEoCzISLnNob3AuYXV0aC52MS5Vc2VyEhQKDGFjY2Vzc190b2tlbhgCIAEoCRIvCgtleHBpcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNcmVmcmVzaF90b2tlbhgEIAEoCRI3ChNyZWZyZXNoX2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIvCgxMb2dpblJlcXVlc3QSDQoFZW1haWwYASABKAkSEAoIcGFzc3dvcmQYAiABKAkiyAEKDUxvZ2luUmVzcG9uc2USFAoMYWNjZXNzX3Rva2VuGAEgASgJEi8KC2V4cGlyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIgCgR1c2VyGAMgASgLMhIuc2hvcC5hdXRoLnYxLlVzZXISFQoNcmVmcmVzaF90b2tlbhgEIAEoCRI3ChNyZWZyZXNoX2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIPCg1XaG9BbUlSZXF1ZXN0Ii4KFVJlZnJlc2hTZXNzaW9uUmVxdWVzdBIVCg1yZWZyZXNoX3Rva2VuGAEgASgJIiYKDUxvZ291dFJlcXVlc3QSFQoNcmVmcmVzaF90b2tlbhgBIAEoCSIQCg5Mb2dvdXRSZXNwb25zZSJeChVDaGFuZ2VQYXNzd29yZFJlcXVlc3QSGAoQY3VycmVudF9wYXNzd29yZBgBIAEoCRIUCgxuZXdfcGFzc3dvcmQYAiABKAkSFQoNcmVmcmVzaF90b2tlbhgDIAEoCSIYChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlIiwKG1JlcXVlc3RQYXNzd29yZFJlc2V0UmVxdWVzdBINCgVlbWFpbBgBIAEoCSIeChxSZXF1ZXN0UGFzc3dvcmRSZXNldFJlc3BvbnNlIjsKFFJlc2V0UGFzc3dvcmRSZXF1ZXN0Eg0KBXRva2VuGAEgASgJEhQKDG5ld19wYXNzd29yZBgCIAEoCSIXChVSZXNldFBhc3N3b3JkUmVzcG9uc2UiIwoSVmVyaWZ5RW1haWxSZXF1ZXN0Eg0KBXRva2VuGAEgASgJIiAKHlJlc2VuZFZlcmlmaWNhdGlvbkVtYWlsUmVxdWVzdCIhCh9SZXNlbmRWZXJpZmljYXRpb25FbWFpbFJlc3BvbnNlIiwKFFVwZGF0ZVByb2ZpbGVSZXF1ZXN0EhQKDGRpc3BsYXlfbmFtZRgBIAEoCSJ8ChBMaXN0VXNlcnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEiAKBHJvbGUYAyABKA4yEi5zaG9wLmF1dGgudjEuUm9sZRINCgVxdWVyeRgEIAEoCRIQCghvcmRlcl9ieRgFIAEoCSJPChFMaXN0VXNlcnNSZXNwb25zZRIhCgV1c2VycxgBIAMoCzISLnNob3AuYXV0aC52MS5Vc2VyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIcCg5HZXRVc2VyUmVxdWVzdBIKCgJpZBgBIAEoCSIjChRCYXRjaEdldFVzZXJzUmVxdWVzdBILCgNpZHMYASADKAkiOgoVQmF0Y2hHZXRVc2Vyc1Jlc3BvbnNlEiEKBXVzZXJzGAEgAygLMhIuc2hvcC5hdXRoLnYxLlVzZXIiQgoSU2V0VXNlclJvbGVSZXF1ZXN0EgoKAmlkGAEgASgJEiAKBHJvbGUYAiABKA4yEi5zaG9wLmF1dGgudjEuUm9sZSo/CgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIRCg1ST0xFX0NVU1RPTUVSEAESDgoKUk9MRV9BRE1JThACMp0NCgtBdXRoU2VydmljZRJnCghSZWdpc3RlchIdLnNob3AuYXV0aC52MS5SZWdpc3RlclJlcXVlc3QaHi5zaG9wLmF1dGgudjEuUmVnaXN0ZXJSZXNwb25zZSIcgtPkkwIWOgEqIhEvdjEvYXV0aDpyZWdpc3RlchJbCgVMb2dpbhIaLnNob3AuYXV0aC52MS5Mb2dpblJlcXVlc3QaGy5zaG9wLmF1dGgudjEuTG9naW5SZXNwb25zZSIZgtPkkwITOgEqIg4vdjEvYXV0aDpsb2dpbhJSCgZXaG9BbUkSGy5zaG9wLmF1dGgudjEuV2hvQW1JUmVxdWVzdBoSLnNob3AuYXV0aC52MS5Vc2VyIheC0+STAhESDy92MS9hdXRoOndob0FtSRJvCg5SZWZyZXNoU2Vzc2lvbhIjLnNob3AuYXV0aC52MS5SZWZyZXNoU2Vzc2lvblJlcXVlc3QaGy5zaG9wLmF1dGgudjEuTG9naW5SZXNwb25zZSIbgtPkkwIVOgEqIhAvdjEvYXV0aDpyZWZyZXNoEl8KBkxvZ291dBIbLnNob3AuYXV0aC52MS5Mb2dvdXRSZXF1ZXN0Ghwuc2hvcC5hdXRoLnYxLkxvZ291dFJlc3BvbnNlIhqC0+STAhQ6ASoiDy92MS9hdXRoOmxvZ291dBJ/Cg5DaGFuZ2VQYXNzd29yZBIjLnNob3AuYXV0aC52MS5DaGFuZ2VQYXNzd29yZFJlcXVlc3QaJC5zaG9wLmF1dGgudjEuQ2hhbmdlUGFzc3dvcmRSZXNwb25zZSIigtPkkwIcOgEqIhcvdjEvYXV0aDpjaGFuZ2VQYXNzd29yZBKXAQoUUmVxdWVzdFBhc3N3b3JkUmVzZXQSKS5zaG9wLmF1dGgudjEuUmVxdWVzdFBhc3N3b3JkUmVzZXRSZXF1ZXN0Giouc2hvcC5hdXRoLnYxLlJlcXVlc3RQYXNzd29yZFJlc2V0UmVzcG9uc2UiKILT5JMCIjoBKiIdL3YxL2F1dGg6cmVxdWVzdFBhc3N3b3JkUmVzZXQSewoNUmVzZXRQYXNzd29yZBIiLnNob3AuYXV0aC52MS5SZXNldFBhc3N3b3JkUmVxdWVzdBojLnNob3AuYXV0aC52MS5SZXNldFBhc3N3b3JkUmVzcG9uc2UiIYLT5JMCGzoBKiIWL3YxL2F1dGg6cmVzZXRQYXNzd29yZBJkCgtWZXJpZnlFbWFpbBIgLnNob3AuYXV0aC52MS5WZXJpZnlFbWFpbFJlcXVlc3QaEi5zaG9wLmF1dGgudjEuVXNlciIfgtPkkwIZOgEqIhQvdjEvYXV0aDp2ZXJpZnlFbWFpbBKjAQoXUmVzZW5kVmVyaWZpY2F0aW9uRW1haWwSLC5zaG9wLmF1dGgudjEuUmVzZW5kVmVyaWZpY2F0aW9uRW1haWxSZXF1ZXN0Gi0uc2hvcC5hdXRoLnYxLlJlc2VuZFZlcmlmaWNhdGlvbkVtYWlsUmVzcG9uc2UiK4LT5JMCJToBKiIgL3YxL2F1dGg6cmVzZW5kVmVyaWZpY2F0aW9uRW1haWwSagoNVXBkYXRlUHJvZmlsZRIiLnNob3AuYXV0aC52MS5VcGRhdGVQcm9maWxlUmVxdWVzdBoSLnNob3AuYXV0aC52MS5Vc2VyIiGC0+STAhs6ASoiFi92MS9hdXRoOnVwZGF0ZVByb2ZpbGUSXwoJTGlzdFVzZXJzEh4uc2hvcC5hdXRoLnYxLkxpc3RVc2Vyc1JlcXVlc3QaHy5zaG9wLmF1dGgudjEuTGlzdFVzZXJzUmVzcG9uc2UiEYLT5JMCCxIJL3YxL3VzZXJzElMKB0dldFVzZXISHC5zaG9wLmF1dGgudjEuR2V0VXNlclJlcXVlc3QaEi5zaG9wLmF1dGgudjEuVXNlciIWgtPkkwIQEg4vdjEvdXNlcnMve2lkfRJ0Cg1CYXRjaEdldFVzZXJzEiIuc2hvcC5hdXRoLnYxLkJhdGNoR2V0VXNlcnNSZXF1ZXN0GiMuc2hvcC5hdXRoLnYxLkJhdGNoR2V0VXNlcnNSZXNwb25zZSIagtPkkwIUEhIvdjEvdXNlcnM6YmF0Y2hHZXQSZgoLU2V0VXNlclJvbGUSIC5zaG9wLmF1dGgudjEuU2V0VXNlclJvbGVSZXF1ZXN0GhIuc2hvcC5hdXRoLnYxLlVzZXIiIYLT5JMCGzoBKiIWL3YxL3VzZXJzL3tpZH06c2V0Um9sZWIGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_timestamp]);
 
 /**
  * A user account.
@@ -55,6 +55,13 @@ export type User = Message<"shop.auth.v1.User"> & {
    * @generated from field: google.protobuf.Timestamp create_time = 5;
    */
   createTime?: Timestamp | undefined;
+
+  /**
+   * Whether the user proved they own the email (VerifyEmail). Output only.
+   *
+   * @generated from field: bool email_verified = 6;
+   */
+  emailVerified: boolean;
 };
 
 /**
@@ -129,6 +136,21 @@ export type RegisterResponse = Message<"shop.auth.v1.RegisterResponse"> & {
    * @generated from field: google.protobuf.Timestamp expire_time = 3;
    */
   expireTime?: Timestamp | undefined;
+
+  /**
+   * A refresh token for RefreshSession and Logout. Keep it secret: it
+   * lasts 30 days (refresh_expire_time) and is single-use.
+   *
+   * @generated from field: string refresh_token = 4;
+   */
+  refreshToken: string;
+
+  /**
+   * When refresh_token stops being accepted.
+   *
+   * @generated from field: google.protobuf.Timestamp refresh_expire_time = 5;
+   */
+  refreshExpireTime?: Timestamp | undefined;
 };
 
 /**
@@ -192,6 +214,21 @@ export type LoginResponse = Message<"shop.auth.v1.LoginResponse"> & {
    * @generated from field: shop.auth.v1.User user = 3;
    */
   user?: User | undefined;
+
+  /**
+   * A refresh token for RefreshSession and Logout. Keep it secret: it
+   * lasts 30 days (refresh_expire_time) and is single-use.
+   *
+   * @generated from field: string refresh_token = 4;
+   */
+  refreshToken: string;
+
+  /**
+   * When refresh_token stops being accepted.
+   *
+   * @generated from field: google.protobuf.Timestamp refresh_expire_time = 5;
+   */
+  refreshExpireTime?: Timestamp | undefined;
 };
 
 /**
@@ -215,6 +252,437 @@ export type WhoAmIRequest = Message<"shop.auth.v1.WhoAmIRequest"> & {
  */
 export const WhoAmIRequestSchema: GenMessage<WhoAmIRequest> = /*@__PURE__*/
   messageDesc(file_shop_auth_v1_auth, 5);
+
+/**
+ * Request for AuthService.RefreshSession.
+ *
+ * @generated from message shop.auth.v1.RefreshSessionRequest
+ */
+export type RefreshSessionRequest = Message<"shop.auth.v1.RefreshSessionRequest"> & {
+  /**
+   * The refresh token from Login, Register or the last RefreshSession.
+   *
+   * @generated from field: string refresh_token = 1;
+   */
+  refreshToken: string;
+};
+
+/**
+ * Describes the message shop.auth.v1.RefreshSessionRequest.
+ * Use `create(RefreshSessionRequestSchema)` to create a new message.
+ */
+export const RefreshSessionRequestSchema: GenMessage<RefreshSessionRequest> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 6);
+
+/**
+ * Request for AuthService.Logout.
+ *
+ * @generated from message shop.auth.v1.LogoutRequest
+ */
+export type LogoutRequest = Message<"shop.auth.v1.LogoutRequest"> & {
+  /**
+   * The session's refresh token.
+   *
+   * @generated from field: string refresh_token = 1;
+   */
+  refreshToken: string;
+};
+
+/**
+ * Describes the message shop.auth.v1.LogoutRequest.
+ * Use `create(LogoutRequestSchema)` to create a new message.
+ */
+export const LogoutRequestSchema: GenMessage<LogoutRequest> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 7);
+
+/**
+ * Response for AuthService.Logout.
+ *
+ * @generated from message shop.auth.v1.LogoutResponse
+ */
+export type LogoutResponse = Message<"shop.auth.v1.LogoutResponse"> & {
+};
+
+/**
+ * Describes the message shop.auth.v1.LogoutResponse.
+ * Use `create(LogoutResponseSchema)` to create a new message.
+ */
+export const LogoutResponseSchema: GenMessage<LogoutResponse> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 8);
+
+/**
+ * Request for AuthService.ChangePassword.
+ *
+ * @generated from message shop.auth.v1.ChangePasswordRequest
+ */
+export type ChangePasswordRequest = Message<"shop.auth.v1.ChangePasswordRequest"> & {
+  /**
+   * The password now.
+   *
+   * @generated from field: string current_password = 1;
+   */
+  currentPassword: string;
+
+  /**
+   * The new password, under the same policy as at registration.
+   *
+   * @generated from field: string new_password = 2;
+   */
+  newPassword: string;
+
+  /**
+   * The caller's own refresh token, kept valid; empty: every session ends.
+   *
+   * @generated from field: string refresh_token = 3;
+   */
+  refreshToken: string;
+};
+
+/**
+ * Describes the message shop.auth.v1.ChangePasswordRequest.
+ * Use `create(ChangePasswordRequestSchema)` to create a new message.
+ */
+export const ChangePasswordRequestSchema: GenMessage<ChangePasswordRequest> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 9);
+
+/**
+ * Response for AuthService.ChangePassword.
+ *
+ * @generated from message shop.auth.v1.ChangePasswordResponse
+ */
+export type ChangePasswordResponse = Message<"shop.auth.v1.ChangePasswordResponse"> & {
+};
+
+/**
+ * Describes the message shop.auth.v1.ChangePasswordResponse.
+ * Use `create(ChangePasswordResponseSchema)` to create a new message.
+ */
+export const ChangePasswordResponseSchema: GenMessage<ChangePasswordResponse> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 10);
+
+/**
+ * Request for AuthService.RequestPasswordReset.
+ *
+ * @generated from message shop.auth.v1.RequestPasswordResetRequest
+ */
+export type RequestPasswordResetRequest = Message<"shop.auth.v1.RequestPasswordResetRequest"> & {
+  /**
+   * The account's email address; normalised like at registration.
+   *
+   * @generated from field: string email = 1;
+   */
+  email: string;
+};
+
+/**
+ * Describes the message shop.auth.v1.RequestPasswordResetRequest.
+ * Use `create(RequestPasswordResetRequestSchema)` to create a new message.
+ */
+export const RequestPasswordResetRequestSchema: GenMessage<RequestPasswordResetRequest> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 11);
+
+/**
+ * Response for AuthService.RequestPasswordReset.
+ *
+ * @generated from message shop.auth.v1.RequestPasswordResetResponse
+ */
+export type RequestPasswordResetResponse = Message<"shop.auth.v1.RequestPasswordResetResponse"> & {
+};
+
+/**
+ * Describes the message shop.auth.v1.RequestPasswordResetResponse.
+ * Use `create(RequestPasswordResetResponseSchema)` to create a new message.
+ */
+export const RequestPasswordResetResponseSchema: GenMessage<RequestPasswordResetResponse> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 12);
+
+/**
+ * Request for AuthService.ResetPassword.
+ *
+ * @generated from message shop.auth.v1.ResetPasswordRequest
+ */
+export type ResetPasswordRequest = Message<"shop.auth.v1.ResetPasswordRequest"> & {
+  /**
+   * The token from the reset email.
+   *
+   * @generated from field: string token = 1;
+   */
+  token: string;
+
+  /**
+   * The new password, under the same policy as at registration.
+   *
+   * @generated from field: string new_password = 2;
+   */
+  newPassword: string;
+};
+
+/**
+ * Describes the message shop.auth.v1.ResetPasswordRequest.
+ * Use `create(ResetPasswordRequestSchema)` to create a new message.
+ */
+export const ResetPasswordRequestSchema: GenMessage<ResetPasswordRequest> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 13);
+
+/**
+ * Response for AuthService.ResetPassword.
+ *
+ * @generated from message shop.auth.v1.ResetPasswordResponse
+ */
+export type ResetPasswordResponse = Message<"shop.auth.v1.ResetPasswordResponse"> & {
+};
+
+/**
+ * Describes the message shop.auth.v1.ResetPasswordResponse.
+ * Use `create(ResetPasswordResponseSchema)` to create a new message.
+ */
+export const ResetPasswordResponseSchema: GenMessage<ResetPasswordResponse> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 14);
+
+/**
+ * Request for AuthService.VerifyEmail.
+ *
+ * @generated from message shop.auth.v1.VerifyEmailRequest
+ */
+export type VerifyEmailRequest = Message<"shop.auth.v1.VerifyEmailRequest"> & {
+  /**
+   * The token from the verification email.
+   *
+   * @generated from field: string token = 1;
+   */
+  token: string;
+};
+
+/**
+ * Describes the message shop.auth.v1.VerifyEmailRequest.
+ * Use `create(VerifyEmailRequestSchema)` to create a new message.
+ */
+export const VerifyEmailRequestSchema: GenMessage<VerifyEmailRequest> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 15);
+
+/**
+ * Request for AuthService.ResendVerificationEmail.
+ *
+ * @generated from message shop.auth.v1.ResendVerificationEmailRequest
+ */
+export type ResendVerificationEmailRequest = Message<"shop.auth.v1.ResendVerificationEmailRequest"> & {
+};
+
+/**
+ * Describes the message shop.auth.v1.ResendVerificationEmailRequest.
+ * Use `create(ResendVerificationEmailRequestSchema)` to create a new message.
+ */
+export const ResendVerificationEmailRequestSchema: GenMessage<ResendVerificationEmailRequest> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 16);
+
+/**
+ * Response for AuthService.ResendVerificationEmail.
+ *
+ * @generated from message shop.auth.v1.ResendVerificationEmailResponse
+ */
+export type ResendVerificationEmailResponse = Message<"shop.auth.v1.ResendVerificationEmailResponse"> & {
+};
+
+/**
+ * Describes the message shop.auth.v1.ResendVerificationEmailResponse.
+ * Use `create(ResendVerificationEmailResponseSchema)` to create a new message.
+ */
+export const ResendVerificationEmailResponseSchema: GenMessage<ResendVerificationEmailResponse> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 17);
+
+/**
+ * Request for AuthService.UpdateProfile.
+ *
+ * @generated from message shop.auth.v1.UpdateProfileRequest
+ */
+export type UpdateProfileRequest = Message<"shop.auth.v1.UpdateProfileRequest"> & {
+  /**
+   * The new display name: 1 to 100 characters.
+   *
+   * @generated from field: string display_name = 1;
+   */
+  displayName: string;
+};
+
+/**
+ * Describes the message shop.auth.v1.UpdateProfileRequest.
+ * Use `create(UpdateProfileRequestSchema)` to create a new message.
+ */
+export const UpdateProfileRequestSchema: GenMessage<UpdateProfileRequest> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 18);
+
+/**
+ * Request for AuthService.ListUsers.
+ *
+ * @generated from message shop.auth.v1.ListUsersRequest
+ */
+export type ListUsersRequest = Message<"shop.auth.v1.ListUsersRequest"> & {
+  /**
+   * Maximum number of users to return: 1 to 100; 0 means the default of 20.
+   * Larger values are served as 100; negative values are INVALID_ARGUMENT.
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * next_page_token from a previous response, to get the next page. The
+   * filters and order must be the same as in the request that returned it.
+   *
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+
+  /**
+   * Only users with this role. ROLE_UNSPECIFIED: any role.
+   *
+   * @generated from field: shop.auth.v1.Role role = 3;
+   */
+  role: Role;
+
+  /**
+   * Only users whose email or display name contains this text, ignoring
+   * case. Up to 100 characters. Empty: no text filter.
+   *
+   * @generated from field: string query = 4;
+   */
+  query: string;
+
+  /**
+   * Sort order (AIP-132): "create_time desc" (the default, newest first),
+   * "create_time", "email" or "email desc". Anything else is
+   * INVALID_ARGUMENT naming "order_by". Ties are broken by id.
+   *
+   * @generated from field: string order_by = 5;
+   */
+  orderBy: string;
+};
+
+/**
+ * Describes the message shop.auth.v1.ListUsersRequest.
+ * Use `create(ListUsersRequestSchema)` to create a new message.
+ */
+export const ListUsersRequestSchema: GenMessage<ListUsersRequest> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 19);
+
+/**
+ * Response for AuthService.ListUsers.
+ *
+ * @generated from message shop.auth.v1.ListUsersResponse
+ */
+export type ListUsersResponse = Message<"shop.auth.v1.ListUsersResponse"> & {
+  /**
+   * The users of this page.
+   *
+   * @generated from field: repeated shop.auth.v1.User users = 1;
+   */
+  users: User[];
+
+  /**
+   * Token for the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message shop.auth.v1.ListUsersResponse.
+ * Use `create(ListUsersResponseSchema)` to create a new message.
+ */
+export const ListUsersResponseSchema: GenMessage<ListUsersResponse> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 20);
+
+/**
+ * Request for AuthService.GetUser.
+ *
+ * @generated from message shop.auth.v1.GetUserRequest
+ */
+export type GetUserRequest = Message<"shop.auth.v1.GetUserRequest"> & {
+  /**
+   * The user's id.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message shop.auth.v1.GetUserRequest.
+ * Use `create(GetUserRequestSchema)` to create a new message.
+ */
+export const GetUserRequestSchema: GenMessage<GetUserRequest> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 21);
+
+/**
+ * Request for AuthService.BatchGetUsers.
+ *
+ * @generated from message shop.auth.v1.BatchGetUsersRequest
+ */
+export type BatchGetUsersRequest = Message<"shop.auth.v1.BatchGetUsersRequest"> & {
+  /**
+   * 1 to 100 user ids.
+   *
+   * @generated from field: repeated string ids = 1;
+   */
+  ids: string[];
+};
+
+/**
+ * Describes the message shop.auth.v1.BatchGetUsersRequest.
+ * Use `create(BatchGetUsersRequestSchema)` to create a new message.
+ */
+export const BatchGetUsersRequestSchema: GenMessage<BatchGetUsersRequest> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 22);
+
+/**
+ * Response for AuthService.BatchGetUsers.
+ *
+ * @generated from message shop.auth.v1.BatchGetUsersResponse
+ */
+export type BatchGetUsersResponse = Message<"shop.auth.v1.BatchGetUsersResponse"> & {
+  /**
+   * The users found, in the order of the request's ids.
+   *
+   * @generated from field: repeated shop.auth.v1.User users = 1;
+   */
+  users: User[];
+};
+
+/**
+ * Describes the message shop.auth.v1.BatchGetUsersResponse.
+ * Use `create(BatchGetUsersResponseSchema)` to create a new message.
+ */
+export const BatchGetUsersResponseSchema: GenMessage<BatchGetUsersResponse> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 23);
+
+/**
+ * Request for AuthService.SetUserRole.
+ *
+ * @generated from message shop.auth.v1.SetUserRoleRequest
+ */
+export type SetUserRoleRequest = Message<"shop.auth.v1.SetUserRoleRequest"> & {
+  /**
+   * The user's id.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The new role; ROLE_UNSPECIFIED is INVALID_ARGUMENT.
+   *
+   * @generated from field: shop.auth.v1.Role role = 2;
+   */
+  role: Role;
+};
+
+/**
+ * Describes the message shop.auth.v1.SetUserRoleRequest.
+ * Use `create(SetUserRoleRequestSchema)` to create a new message.
+ */
+export const SetUserRoleRequestSchema: GenMessage<SetUserRoleRequest> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 24);
 
 /**
  * What a user may do.
@@ -252,20 +720,28 @@ export const RoleSchema: GenEnum<Role> = /*@__PURE__*/
   enumDesc(file_shop_auth_v1_auth, 0);
 
 /**
- * Accounts and sign-in, served by the public gateway. Register and Login need
- * no token. Every other call to the shop needs an access token: an
- * Ed25519-signed JWT (alg "EdDSA") from Register or Login, sent as the
- * metadata `authorization: Bearer <token>`. A missing, malformed, badly
- * signed or expired token is refused with UNAUTHENTICATED; get a new one with
- * Login.
+ * Accounts and sign-in, served by the public gateway. Register, Login,
+ * RefreshSession, Logout, RequestPasswordReset, ResetPassword and VerifyEmail
+ * need no token. Every other call to the shop needs an access token: an
+ * Ed25519-signed JWT (alg "EdDSA") lasting 15 minutes, from Register, Login
+ * or RefreshSession, sent as the metadata `authorization: Bearer <token>`. A
+ * missing, malformed, badly signed or expired token is refused with
+ * UNAUTHENTICATED; get a new one with RefreshSession.
+ *
+ * Account enumeration: no answer says whether an email has an account
+ * (Login, RequestPasswordReset), except Register's ALREADY_EXISTS, which a
+ * shop that logs new customers in at once cannot hide; Register is therefore
+ * throttled like Login (per client and per email), so it is no faster an
+ * oracle than Login's password guessing.
  *
  * @generated from service shop.auth.v1.AuthService
  */
 export const AuthService: GenService<{
   /**
-   * Creates a customer account and logs it in. ALREADY_EXISTS if the email,
-   * once normalised, belongs to an account already. INVALID_ARGUMENT if a
-   * field breaks its constraints, including the password policy.
+   * Creates a customer account, logs it in and emails a link to verify the
+   * address. ALREADY_EXISTS if the email, once normalised, belongs to an
+   * account already. INVALID_ARGUMENT if a field breaks its constraints,
+   * including the password policy. Throttled like Login.
    *
    * @generated from rpc shop.auth.v1.AuthService.Register
    */
@@ -295,6 +771,151 @@ export const AuthService: GenService<{
   whoAmI: {
     methodKind: "unary";
     input: typeof WhoAmIRequestSchema;
+    output: typeof UserSchema;
+  },
+  /**
+   * Exchanges a refresh token for a new access token and a new refresh
+   * token; the one sent is spent. Refresh tokens are single-use: sending a
+   * spent one again (a stolen copy, or a lost answer retried) revokes every
+   * token descended from the same login, and is UNAUTHENTICATED, reason
+   * REFRESH_TOKEN_REUSED. An unknown, expired or revoked token is
+   * UNAUTHENTICATED, reason REFRESH_TOKEN_INVALID. The new access token
+   * carries the user's current role. Needs no access token.
+   *
+   * @generated from rpc shop.auth.v1.AuthService.RefreshSession
+   */
+  refreshSession: {
+    methodKind: "unary";
+    input: typeof RefreshSessionRequestSchema;
+    output: typeof LoginResponseSchema;
+  },
+  /**
+   * Ends a session: revokes the refresh token and every token descended from
+   * the same login. Access tokens already issued stay valid until they
+   * expire (minutes). Idempotent: an unknown or revoked token is OK too.
+   * Needs no access token.
+   *
+   * @generated from rpc shop.auth.v1.AuthService.Logout
+   */
+  logout: {
+    methodKind: "unary";
+    input: typeof LogoutRequestSchema;
+    output: typeof LogoutResponseSchema;
+  },
+  /**
+   * Changes the caller's password, given the current one (a wrong one is
+   * PERMISSION_DENIED, reason WRONG_PASSWORD, throttled like Login). Revokes
+   * every refresh token of the user except the caller's own session's
+   * (named by refresh_token), and emails the user that the password changed.
+   *
+   * @generated from rpc shop.auth.v1.AuthService.ChangePassword
+   */
+  changePassword: {
+    methodKind: "unary";
+    input: typeof ChangePasswordRequestSchema;
+    output: typeof ChangePasswordResponseSchema;
+  },
+  /**
+   * Emails a password-reset link if the address belongs to an account. The
+   * answer is the same OK whether or not it does. Throttled per address and
+   * per client. Needs no access token.
+   *
+   * @generated from rpc shop.auth.v1.AuthService.RequestPasswordReset
+   */
+  requestPasswordReset: {
+    methodKind: "unary";
+    input: typeof RequestPasswordResetRequestSchema;
+    output: typeof RequestPasswordResetResponseSchema;
+  },
+  /**
+   * Sets a new password with the token from a reset email. The token is
+   * single-use and short-lived (30 minutes); an unknown, spent or expired
+   * token is FAILED_PRECONDITION, reason RESET_TOKEN_INVALID. Revokes every
+   * refresh token of the user. Needs no access token.
+   *
+   * @generated from rpc shop.auth.v1.AuthService.ResetPassword
+   */
+  resetPassword: {
+    methodKind: "unary";
+    input: typeof ResetPasswordRequestSchema;
+    output: typeof ResetPasswordResponseSchema;
+  },
+  /**
+   * Marks the email address verified, with the token from the verification
+   * email sent at registration (valid 7 days, single-use). An unknown, spent
+   * or expired token is FAILED_PRECONDITION, reason VERIFICATION_TOKEN_INVALID.
+   * Needs no access token.
+   *
+   * @generated from rpc shop.auth.v1.AuthService.VerifyEmail
+   */
+  verifyEmail: {
+    methodKind: "unary";
+    input: typeof VerifyEmailRequestSchema;
+    output: typeof UserSchema;
+  },
+  /**
+   * Sends the caller a new verification email (the previous link stops
+   * working). FAILED_PRECONDITION, reason EMAIL_ALREADY_VERIFIED, if it is.
+   *
+   * @generated from rpc shop.auth.v1.AuthService.ResendVerificationEmail
+   */
+  resendVerificationEmail: {
+    methodKind: "unary";
+    input: typeof ResendVerificationEmailRequestSchema;
+    output: typeof ResendVerificationEmailResponseSchema;
+  },
+  /**
+   * Changes the caller's display name.
+   *
+   * @generated from rpc shop.auth.v1.AuthService.UpdateProfile
+   */
+  updateProfile: {
+    methodKind: "unary";
+    input: typeof UpdateProfileRequestSchema;
+    output: typeof UserSchema;
+  },
+  /**
+   * Lists accounts, with filters and a sort order. Admins only. Pages with
+   * page_size / page_token.
+   *
+   * @generated from rpc shop.auth.v1.AuthService.ListUsers
+   */
+  listUsers: {
+    methodKind: "unary";
+    input: typeof ListUsersRequestSchema;
+    output: typeof ListUsersResponseSchema;
+  },
+  /**
+   * Returns one account. NOT_FOUND if there is none. Admins only.
+   *
+   * @generated from rpc shop.auth.v1.AuthService.GetUser
+   */
+  getUser: {
+    methodKind: "unary";
+    input: typeof GetUserRequestSchema;
+    output: typeof UserSchema;
+  },
+  /**
+   * Returns up to 100 accounts by id, in the order asked; unknown ids are
+   * left out (the back office shows "unknown customer"). Admins only.
+   *
+   * @generated from rpc shop.auth.v1.AuthService.BatchGetUsers
+   */
+  batchGetUsers: {
+    methodKind: "unary";
+    input: typeof BatchGetUsersRequestSchema;
+    output: typeof BatchGetUsersResponseSchema;
+  },
+  /**
+   * Changes an account's role. Takes effect at the user's next token
+   * (refresh or login). Refused with FAILED_PRECONDITION, reason LAST_ADMIN,
+   * if it would leave the shop without an admin. Admins only.
+   *
+   * @generated from rpc shop.auth.v1.AuthService.SetUserRole
+   */
+  setUserRole: {
+    methodKind: "unary";
+    input: typeof SetUserRoleRequestSchema;
     output: typeof UserSchema;
   },
 }> = /*@__PURE__*/

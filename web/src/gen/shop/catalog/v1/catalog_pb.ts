@@ -2,8 +2,8 @@
 // @generated from file shop/catalog/v1/catalog.proto (package shop.catalog.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_annotations } from "../../../google/api/annotations_pb";
 import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
@@ -15,7 +15,147 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shop/catalog/v1/catalog.proto.
  */
 export const file_shop_catalog_v1_catalog: GenFile = /*@__PURE__*/
-  fileDesc("Ch1zaG9wL2NhdGFsb2cvdjEvY2F0YWxvZy5wcm90bxIPc2hvcC5jYXRhbG9nLnYxIvYBCgdQcm9kdWN0EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkSEAoIY2F0ZWdvcnkYBCABKAkSJAoFcHJpY2UYBSABKAsyFS5zaG9wLmNvbW1vbi52MS5Nb25leRIMCgRldGFnGAYgASgJEi8KC2NyZWF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMd2VpZ2h0X2dyYW1zGAkgASgFIl0KE0xpc3RQcm9kdWN0c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEAoIY2F0ZWdvcnkYAyABKAkSDQoFcXVlcnkYBCABKAkiWwoUTGlzdFByb2R1Y3RzUmVzcG9uc2USKgoIcHJvZHVjdHMYASADKAsyGC5zaG9wLmNhdGFsb2cudjEuUHJvZHVjdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiHwoRR2V0UHJvZHVjdFJlcXVlc3QSCgoCaWQYASABKAkiJgoXQmF0Y2hHZXRQcm9kdWN0c1JlcXVlc3QSCwoDaWRzGAEgAygJIkYKGEJhdGNoR2V0UHJvZHVjdHNSZXNwb25zZRIqCghwcm9kdWN0cxgBIAMoCzIYLnNob3AuY2F0YWxvZy52MS5Qcm9kdWN0IlgKFENyZWF0ZVByb2R1Y3RSZXF1ZXN0EikKB3Byb2R1Y3QYASABKAsyGC5zaG9wLmNhdGFsb2cudjEuUHJvZHVjdBIVCg1pbml0aWFsX3N0b2NrGAIgASgDInIKFFVwZGF0ZVByb2R1Y3RSZXF1ZXN0EikKB3Byb2R1Y3QYASABKAsyGC5zaG9wLmNhdGFsb2cudjEuUHJvZHVjdBIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2siMAoURGVsZXRlUHJvZHVjdFJlcXVlc3QSCgoCaWQYASABKAkSDAoEZXRhZxgCIAEoCSIXChVEZWxldGVQcm9kdWN0UmVzcG9uc2Uy3QUKDkNhdGFsb2dTZXJ2aWNlEnEKDExpc3RQcm9kdWN0cxIkLnNob3AuY2F0YWxvZy52MS5MaXN0UHJvZHVjdHNSZXF1ZXN0GiUuc2hvcC5jYXRhbG9nLnYxLkxpc3RQcm9kdWN0c1Jlc3BvbnNlIhSC0+STAg4SDC92MS9wcm9kdWN0cxJlCgpHZXRQcm9kdWN0EiIuc2hvcC5jYXRhbG9nLnYxLkdldFByb2R1Y3RSZXF1ZXN0Ghguc2hvcC5jYXRhbG9nLnYxLlByb2R1Y3QiGYLT5JMCExIRL3YxL3Byb2R1Y3RzL3tpZH0ShgEKEEJhdGNoR2V0UHJvZHVjdHMSKC5zaG9wLmNhdGFsb2cudjEuQmF0Y2hHZXRQcm9kdWN0c1JlcXVlc3QaKS5zaG9wLmNhdGFsb2cudjEuQmF0Y2hHZXRQcm9kdWN0c1Jlc3BvbnNlIh2C0+STAhcSFS92MS9wcm9kdWN0czpiYXRjaEdldBJvCg1DcmVhdGVQcm9kdWN0EiUuc2hvcC5jYXRhbG9nLnYxLkNyZWF0ZVByb2R1Y3RSZXF1ZXN0Ghguc2hvcC5jYXRhbG9nLnYxLlByb2R1Y3QiHYLT5JMCFzoHcHJvZHVjdCIML3YxL3Byb2R1Y3RzEnwKDVVwZGF0ZVByb2R1Y3QSJS5zaG9wLmNhdGFsb2cudjEuVXBkYXRlUHJvZHVjdFJlcXVlc3QaGC5zaG9wLmNhdGFsb2cudjEuUHJvZHVjdCIqgtPkkwIkOgdwcm9kdWN0MhkvdjEvcHJvZHVjdHMve3Byb2R1Y3QuaWR9EnkKDURlbGV0ZVByb2R1Y3QSJS5zaG9wLmNhdGFsb2cudjEuRGVsZXRlUHJvZHVjdFJlcXVlc3QaJi5zaG9wLmNhdGFsb2cudjEuRGVsZXRlUHJvZHVjdFJlc3BvbnNlIhmC0+STAhMqES92MS9wcm9kdWN0cy97aWR9YgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_shop_common_v1_money]);
+  fileDesc("Ch1zaG9wL2NhdGFsb2cvdjEvY2F0YWxvZy5wcm90bxIPc2hvcC5jYXRhbG9nLnYxIlcKDEF2YWlsYWJpbGl0eRIzCgZzdGF0dXMYASABKA4yIy5zaG9wLmNhdGFsb2cudjEuQXZhaWxhYmlsaXR5U3RhdHVzEhIKCnVuaXRzX2xlZnQYAiABKAMiygEKDFByb2R1Y3RJbWFnZRIKCgJpZBgBIAEoCRIUCgxjb250ZW50X3R5cGUYAiABKAkSDQoFd2lkdGgYAyABKAUSDgoGaGVpZ2h0GAQgASgFEhIKCnNpemVfYnl0ZXMYBSABKAMSCwoDdXJsGAYgASgJEhUKDXRodW1ibmFpbF91cmwYByABKAkSEAoIYWx0X3RleHQYCCABKAkSLwoLY3JlYXRlX3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIi8KCENhdGVnb3J5EgwKBHNsdWcYASABKAkSFQoNcHJvZHVjdF9jb3VudBgCIAEoAyLaAgoHUHJvZHVjdBIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEhAKCGNhdGVnb3J5GAQgASgJEiQKBXByaWNlGAUgASgLMhUuc2hvcC5jb21tb24udjEuTW9uZXkSDAoEZXRhZxgGIAEoCRIvCgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDHdlaWdodF9ncmFtcxgJIAEoBRItCgZpbWFnZXMYCiADKAsyHS5zaG9wLmNhdGFsb2cudjEuUHJvZHVjdEltYWdlEjMKDGF2YWlsYWJpbGl0eRgLIAEoCzIdLnNob3AuY2F0YWxvZy52MS5BdmFpbGFiaWxpdHkibwoTTGlzdFByb2R1Y3RzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIQCghjYXRlZ29yeRgDIAEoCRINCgVxdWVyeRgEIAEoCRIQCghvcmRlcl9ieRgFIAEoCSJbChRMaXN0UHJvZHVjdHNSZXNwb25zZRIqCghwcm9kdWN0cxgBIAMoCzIYLnNob3AuY2F0YWxvZy52MS5Qcm9kdWN0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIfChFHZXRQcm9kdWN0UmVxdWVzdBIKCgJpZBgBIAEoCSImChdCYXRjaEdldFByb2R1Y3RzUmVxdWVzdBILCgNpZHMYASADKAkiRgoYQmF0Y2hHZXRQcm9kdWN0c1Jlc3BvbnNlEioKCHByb2R1Y3RzGAEgAygLMhguc2hvcC5jYXRhbG9nLnYxLlByb2R1Y3QiWAoUQ3JlYXRlUHJvZHVjdFJlcXVlc3QSKQoHcHJvZHVjdBgBIAEoCzIYLnNob3AuY2F0YWxvZy52MS5Qcm9kdWN0EhUKDWluaXRpYWxfc3RvY2sYAiABKAMicgoUVXBkYXRlUHJvZHVjdFJlcXVlc3QSKQoHcHJvZHVjdBgBIAEoCzIYLnNob3AuY2F0YWxvZy52MS5Qcm9kdWN0Ei8KC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzayIwChREZWxldGVQcm9kdWN0UmVxdWVzdBIKCgJpZBgBIAEoCRIMCgRldGFnGAIgASgJIhcKFURlbGV0ZVByb2R1Y3RSZXNwb25zZSIXChVMaXN0Q2F0ZWdvcmllc1JlcXVlc3QiRwoWTGlzdENhdGVnb3JpZXNSZXNwb25zZRItCgpjYXRlZ29yaWVzGAEgAygLMhkuc2hvcC5jYXRhbG9nLnYxLkNhdGVnb3J5Ik8KFkFkZFByb2R1Y3RJbWFnZVJlcXVlc3QSEgoKcHJvZHVjdF9pZBgBIAEoCRIPCgdjb250ZW50GAIgASgMEhAKCGFsdF90ZXh0GAMgASgJIkEKGURlbGV0ZVByb2R1Y3RJbWFnZVJlcXVlc3QSEgoKcHJvZHVjdF9pZBgBIAEoCRIQCghpbWFnZV9pZBgCIAEoCSIcChpEZWxldGVQcm9kdWN0SW1hZ2VSZXNwb25zZSJEChtSZW9yZGVyUHJvZHVjdEltYWdlc1JlcXVlc3QSEgoKcHJvZHVjdF9pZBgBIAEoCRIRCglpbWFnZV9pZHMYAiADKAkiVAoWR2V0SW1hZ2VDb250ZW50UmVxdWVzdBIQCghpbWFnZV9pZBgBIAEoCRIoCgRzaXplGAIgASgOMhouc2hvcC5jYXRhbG9nLnYxLkltYWdlU2l6ZSJDCgxJbWFnZUNvbnRlbnQSFAoMY29udGVudF90eXBlGAEgASgJEg8KB2NvbnRlbnQYAiABKAwSDAoEZXRhZxgDIAEoCSqkAQoSQXZhaWxhYmlsaXR5U3RhdHVzEiMKH0FWQUlMQUJJTElUWV9TVEFUVVNfVU5TUEVDSUZJRUQQABIgChxBVkFJTEFCSUxJVFlfU1RBVFVTX0lOX1NUT0NLEAESIQodQVZBSUxBQklMSVRZX1NUQVRVU19MT1dfU1RPQ0sQAhIkCiBBVkFJTEFCSUxJVFlfU1RBVFVTX09VVF9PRl9TVE9DSxADKlIKCUltYWdlU2l6ZRIaChZJTUFHRV9TSVpFX1VOU1BFQ0lGSUVEEAASEwoPSU1BR0VfU0laRV9GVUxMEAESFAoQSU1BR0VfU0laRV9USFVNQhACMvcKCg5DYXRhbG9nU2VydmljZRJxCgxMaXN0UHJvZHVjdHMSJC5zaG9wLmNhdGFsb2cudjEuTGlzdFByb2R1Y3RzUmVxdWVzdBolLnNob3AuY2F0YWxvZy52MS5MaXN0UHJvZHVjdHNSZXNwb25zZSIUgtPkkwIOEgwvdjEvcHJvZHVjdHMSZQoKR2V0UHJvZHVjdBIiLnNob3AuY2F0YWxvZy52MS5HZXRQcm9kdWN0UmVxdWVzdBoYLnNob3AuY2F0YWxvZy52MS5Qcm9kdWN0IhmC0+STAhMSES92MS9wcm9kdWN0cy97aWR9EoYBChBCYXRjaEdldFByb2R1Y3RzEiguc2hvcC5jYXRhbG9nLnYxLkJhdGNoR2V0UHJvZHVjdHNSZXF1ZXN0Gikuc2hvcC5jYXRhbG9nLnYxLkJhdGNoR2V0UHJvZHVjdHNSZXNwb25zZSIdgtPkkwIXEhUvdjEvcHJvZHVjdHM6YmF0Y2hHZXQSbwoNQ3JlYXRlUHJvZHVjdBIlLnNob3AuY2F0YWxvZy52MS5DcmVhdGVQcm9kdWN0UmVxdWVzdBoYLnNob3AuY2F0YWxvZy52MS5Qcm9kdWN0Ih2C0+STAhc6B3Byb2R1Y3QiDC92MS9wcm9kdWN0cxJ8Cg1VcGRhdGVQcm9kdWN0EiUuc2hvcC5jYXRhbG9nLnYxLlVwZGF0ZVByb2R1Y3RSZXF1ZXN0Ghguc2hvcC5jYXRhbG9nLnYxLlByb2R1Y3QiKoLT5JMCJDoHcHJvZHVjdDIZL3YxL3Byb2R1Y3RzL3twcm9kdWN0LmlkfRJ5Cg1EZWxldGVQcm9kdWN0EiUuc2hvcC5jYXRhbG9nLnYxLkRlbGV0ZVByb2R1Y3RSZXF1ZXN0GiYuc2hvcC5jYXRhbG9nLnYxLkRlbGV0ZVByb2R1Y3RSZXNwb25zZSIZgtPkkwITKhEvdjEvcHJvZHVjdHMve2lkfRJ5Cg5MaXN0Q2F0ZWdvcmllcxImLnNob3AuY2F0YWxvZy52MS5MaXN0Q2F0ZWdvcmllc1JlcXVlc3QaJy5zaG9wLmNhdGFsb2cudjEuTGlzdENhdGVnb3JpZXNSZXNwb25zZSIWgtPkkwIQEg4vdjEvY2F0ZWdvcmllcxKGAQoPQWRkUHJvZHVjdEltYWdlEicuc2hvcC5jYXRhbG9nLnYxLkFkZFByb2R1Y3RJbWFnZVJlcXVlc3QaHS5zaG9wLmNhdGFsb2cudjEuUHJvZHVjdEltYWdlIiuC0+STAiU6ASoiIC92MS9wcm9kdWN0cy97cHJvZHVjdF9pZH0vaW1hZ2VzEqIBChJEZWxldGVQcm9kdWN0SW1hZ2USKi5zaG9wLmNhdGFsb2cudjEuRGVsZXRlUHJvZHVjdEltYWdlUmVxdWVzdBorLnNob3AuY2F0YWxvZy52MS5EZWxldGVQcm9kdWN0SW1hZ2VSZXNwb25zZSIzgtPkkwItKisvdjEvcHJvZHVjdHMve3Byb2R1Y3RfaWR9L2ltYWdlcy97aW1hZ2VfaWR9EpMBChRSZW9yZGVyUHJvZHVjdEltYWdlcxIsLnNob3AuY2F0YWxvZy52MS5SZW9yZGVyUHJvZHVjdEltYWdlc1JlcXVlc3QaGC5zaG9wLmNhdGFsb2cudjEuUHJvZHVjdCIzgtPkkwItOgEqIigvdjEvcHJvZHVjdHMve3Byb2R1Y3RfaWR9L2ltYWdlczpyZW9yZGVyElkKD0dldEltYWdlQ29udGVudBInLnNob3AuY2F0YWxvZy52MS5HZXRJbWFnZUNvbnRlbnRSZXF1ZXN0Gh0uc2hvcC5jYXRhbG9nLnYxLkltYWdlQ29udGVudGIGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_shop_common_v1_money]);
+
+/**
+ * A product's availability. Output only; follows stock as it changes
+ * (reservations, cancellations, adjustments), within a few seconds at most
+ * for cached reads.
+ *
+ * @generated from message shop.catalog.v1.Availability
+ */
+export type Availability = Message<"shop.catalog.v1.Availability"> & {
+  /**
+   * In stock, low or out.
+   *
+   * @generated from field: shop.catalog.v1.AvailabilityStatus status = 1;
+   */
+  status: AvailabilityStatus;
+
+  /**
+   * Units that can be bought now; set only when status is
+   * AVAILABILITY_STATUS_LOW_STOCK, 0 otherwise.
+   *
+   * @generated from field: int64 units_left = 2;
+   */
+  unitsLeft: bigint;
+};
+
+/**
+ * Describes the message shop.catalog.v1.Availability.
+ * Use `create(AvailabilitySchema)` to create a new message.
+ */
+export const AvailabilitySchema: GenMessage<Availability> = /*@__PURE__*/
+  messageDesc(file_shop_catalog_v1_catalog, 0);
+
+/**
+ * A picture of a product.
+ *
+ * @generated from message shop.catalog.v1.ProductImage
+ */
+export type ProductImage = Message<"shop.catalog.v1.ProductImage"> & {
+  /**
+   * Server-assigned identifier (a UUID). Output only.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The type read from the bytes: "image/jpeg", "image/png" or
+   * "image/webp". Output only.
+   *
+   * @generated from field: string content_type = 2;
+   */
+  contentType: string;
+
+  /**
+   * Full-size width in pixels. Output only.
+   *
+   * @generated from field: int32 width = 3;
+   */
+  width: number;
+
+  /**
+   * Full-size height in pixels. Output only.
+   *
+   * @generated from field: int32 height = 4;
+   */
+  height: number;
+
+  /**
+   * Size of the full-size bytes. Output only.
+   *
+   * @generated from field: int64 size_bytes = 5;
+   */
+  sizeBytes: bigint;
+
+  /**
+   * Where the full-size image is served, relative to the gateway:
+   * "/images/{id}". Output only.
+   *
+   * @generated from field: string url = 6;
+   */
+  url: string;
+
+  /**
+   * Where the grid-sized copy (at most 480 pixels on its longer side) is
+   * served: "/images/{id}?size=thumb". Output only.
+   *
+   * @generated from field: string thumbnail_url = 7;
+   */
+  thumbnailUrl: string;
+
+  /**
+   * Text for screen readers, up to 200 characters; empty means the
+   * product's name is used.
+   *
+   * @generated from field: string alt_text = 8;
+   */
+  altText: string;
+
+  /**
+   * When it was added. Output only.
+   *
+   * @generated from field: google.protobuf.Timestamp create_time = 9;
+   */
+  createTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message shop.catalog.v1.ProductImage.
+ * Use `create(ProductImageSchema)` to create a new message.
+ */
+export const ProductImageSchema: GenMessage<ProductImage> = /*@__PURE__*/
+  messageDesc(file_shop_catalog_v1_catalog, 1);
+
+/**
+ * A category with products in it.
+ *
+ * @generated from message shop.catalog.v1.Category
+ */
+export type Category = Message<"shop.catalog.v1.Category"> & {
+  /**
+   * The category's slug, as in Product.category.
+   *
+   * @generated from field: string slug = 1;
+   */
+  slug: string;
+
+  /**
+   * How many products (not deleted) are in it.
+   *
+   * @generated from field: int64 product_count = 2;
+   */
+  productCount: bigint;
+};
+
+/**
+ * Describes the message shop.catalog.v1.Category.
+ * Use `create(CategorySchema)` to create a new message.
+ */
+export const CategorySchema: GenMessage<Category> = /*@__PURE__*/
+  messageDesc(file_shop_catalog_v1_catalog, 2);
 
 /**
  * Something the shop sells.
@@ -87,6 +227,22 @@ export type Product = Message<"shop.catalog.v1.Product"> & {
    * @generated from field: int32 weight_grams = 9;
    */
   weightGrams: number;
+
+  /**
+   * The product's images, in display order (the first is shown in the grid).
+   * Output only: changed with AddProductImage, DeleteProductImage and
+   * ReorderProductImages.
+   *
+   * @generated from field: repeated shop.catalog.v1.ProductImage images = 10;
+   */
+  images: ProductImage[];
+
+  /**
+   * Whether it can be bought now. Output only.
+   *
+   * @generated from field: shop.catalog.v1.Availability availability = 11;
+   */
+  availability?: Availability | undefined;
 };
 
 /**
@@ -94,7 +250,7 @@ export type Product = Message<"shop.catalog.v1.Product"> & {
  * Use `create(ProductSchema)` to create a new message.
  */
 export const ProductSchema: GenMessage<Product> = /*@__PURE__*/
-  messageDesc(file_shop_catalog_v1_catalog, 0);
+  messageDesc(file_shop_catalog_v1_catalog, 3);
 
 /**
  * Request for CatalogService.ListProducts.
@@ -133,6 +289,16 @@ export type ListProductsRequest = Message<"shop.catalog.v1.ListProductsRequest">
    * @generated from field: string query = 4;
    */
   query: string;
+
+  /**
+   * Sort order (AIP-132): "create_time" (the default, oldest first), "name",
+   * "price", each optionally followed by " desc". Anything else is
+   * INVALID_ARGUMENT naming "order_by". Ties are broken by id, so pages never
+   * overlap.
+   *
+   * @generated from field: string order_by = 5;
+   */
+  orderBy: string;
 };
 
 /**
@@ -140,7 +306,7 @@ export type ListProductsRequest = Message<"shop.catalog.v1.ListProductsRequest">
  * Use `create(ListProductsRequestSchema)` to create a new message.
  */
 export const ListProductsRequestSchema: GenMessage<ListProductsRequest> = /*@__PURE__*/
-  messageDesc(file_shop_catalog_v1_catalog, 1);
+  messageDesc(file_shop_catalog_v1_catalog, 4);
 
 /**
  * Response for CatalogService.ListProducts.
@@ -168,7 +334,7 @@ export type ListProductsResponse = Message<"shop.catalog.v1.ListProductsResponse
  * Use `create(ListProductsResponseSchema)` to create a new message.
  */
 export const ListProductsResponseSchema: GenMessage<ListProductsResponse> = /*@__PURE__*/
-  messageDesc(file_shop_catalog_v1_catalog, 2);
+  messageDesc(file_shop_catalog_v1_catalog, 5);
 
 /**
  * Request for CatalogService.GetProduct.
@@ -189,7 +355,7 @@ export type GetProductRequest = Message<"shop.catalog.v1.GetProductRequest"> & {
  * Use `create(GetProductRequestSchema)` to create a new message.
  */
 export const GetProductRequestSchema: GenMessage<GetProductRequest> = /*@__PURE__*/
-  messageDesc(file_shop_catalog_v1_catalog, 3);
+  messageDesc(file_shop_catalog_v1_catalog, 6);
 
 /**
  * Request for CatalogService.BatchGetProducts.
@@ -211,7 +377,7 @@ export type BatchGetProductsRequest = Message<"shop.catalog.v1.BatchGetProductsR
  * Use `create(BatchGetProductsRequestSchema)` to create a new message.
  */
 export const BatchGetProductsRequestSchema: GenMessage<BatchGetProductsRequest> = /*@__PURE__*/
-  messageDesc(file_shop_catalog_v1_catalog, 4);
+  messageDesc(file_shop_catalog_v1_catalog, 7);
 
 /**
  * Response for CatalogService.BatchGetProducts.
@@ -232,7 +398,7 @@ export type BatchGetProductsResponse = Message<"shop.catalog.v1.BatchGetProducts
  * Use `create(BatchGetProductsResponseSchema)` to create a new message.
  */
 export const BatchGetProductsResponseSchema: GenMessage<BatchGetProductsResponse> = /*@__PURE__*/
-  messageDesc(file_shop_catalog_v1_catalog, 5);
+  messageDesc(file_shop_catalog_v1_catalog, 8);
 
 /**
  * Request for CatalogService.CreateProduct.
@@ -260,7 +426,7 @@ export type CreateProductRequest = Message<"shop.catalog.v1.CreateProductRequest
  * Use `create(CreateProductRequestSchema)` to create a new message.
  */
 export const CreateProductRequestSchema: GenMessage<CreateProductRequest> = /*@__PURE__*/
-  messageDesc(file_shop_catalog_v1_catalog, 6);
+  messageDesc(file_shop_catalog_v1_catalog, 9);
 
 /**
  * Request for CatalogService.UpdateProduct.
@@ -292,7 +458,7 @@ export type UpdateProductRequest = Message<"shop.catalog.v1.UpdateProductRequest
  * Use `create(UpdateProductRequestSchema)` to create a new message.
  */
 export const UpdateProductRequestSchema: GenMessage<UpdateProductRequest> = /*@__PURE__*/
-  messageDesc(file_shop_catalog_v1_catalog, 7);
+  messageDesc(file_shop_catalog_v1_catalog, 10);
 
 /**
  * Request for CatalogService.DeleteProduct.
@@ -320,7 +486,7 @@ export type DeleteProductRequest = Message<"shop.catalog.v1.DeleteProductRequest
  * Use `create(DeleteProductRequestSchema)` to create a new message.
  */
 export const DeleteProductRequestSchema: GenMessage<DeleteProductRequest> = /*@__PURE__*/
-  messageDesc(file_shop_catalog_v1_catalog, 8);
+  messageDesc(file_shop_catalog_v1_catalog, 11);
 
 /**
  * Response for CatalogService.DeleteProduct.
@@ -335,7 +501,289 @@ export type DeleteProductResponse = Message<"shop.catalog.v1.DeleteProductRespon
  * Use `create(DeleteProductResponseSchema)` to create a new message.
  */
 export const DeleteProductResponseSchema: GenMessage<DeleteProductResponse> = /*@__PURE__*/
-  messageDesc(file_shop_catalog_v1_catalog, 9);
+  messageDesc(file_shop_catalog_v1_catalog, 12);
+
+/**
+ * Request for CatalogService.ListCategories.
+ *
+ * @generated from message shop.catalog.v1.ListCategoriesRequest
+ */
+export type ListCategoriesRequest = Message<"shop.catalog.v1.ListCategoriesRequest"> & {
+};
+
+/**
+ * Describes the message shop.catalog.v1.ListCategoriesRequest.
+ * Use `create(ListCategoriesRequestSchema)` to create a new message.
+ */
+export const ListCategoriesRequestSchema: GenMessage<ListCategoriesRequest> = /*@__PURE__*/
+  messageDesc(file_shop_catalog_v1_catalog, 13);
+
+/**
+ * Response for CatalogService.ListCategories.
+ *
+ * @generated from message shop.catalog.v1.ListCategoriesResponse
+ */
+export type ListCategoriesResponse = Message<"shop.catalog.v1.ListCategoriesResponse"> & {
+  /**
+   * Every category with at least one product, ordered by slug.
+   *
+   * @generated from field: repeated shop.catalog.v1.Category categories = 1;
+   */
+  categories: Category[];
+};
+
+/**
+ * Describes the message shop.catalog.v1.ListCategoriesResponse.
+ * Use `create(ListCategoriesResponseSchema)` to create a new message.
+ */
+export const ListCategoriesResponseSchema: GenMessage<ListCategoriesResponse> = /*@__PURE__*/
+  messageDesc(file_shop_catalog_v1_catalog, 14);
+
+/**
+ * Request for CatalogService.AddProductImage.
+ *
+ * @generated from message shop.catalog.v1.AddProductImageRequest
+ */
+export type AddProductImageRequest = Message<"shop.catalog.v1.AddProductImageRequest"> & {
+  /**
+   * The product's id.
+   *
+   * @generated from field: string product_id = 1;
+   */
+  productId: string;
+
+  /**
+   * The image file's bytes (base64 in JSON): a JPEG, PNG or WebP picture of
+   * at most 4 MiB.
+   *
+   * @generated from field: bytes content = 2;
+   */
+  content: Uint8Array;
+
+  /**
+   * Text for screen readers, up to 200 characters.
+   *
+   * @generated from field: string alt_text = 3;
+   */
+  altText: string;
+};
+
+/**
+ * Describes the message shop.catalog.v1.AddProductImageRequest.
+ * Use `create(AddProductImageRequestSchema)` to create a new message.
+ */
+export const AddProductImageRequestSchema: GenMessage<AddProductImageRequest> = /*@__PURE__*/
+  messageDesc(file_shop_catalog_v1_catalog, 15);
+
+/**
+ * Request for CatalogService.DeleteProductImage.
+ *
+ * @generated from message shop.catalog.v1.DeleteProductImageRequest
+ */
+export type DeleteProductImageRequest = Message<"shop.catalog.v1.DeleteProductImageRequest"> & {
+  /**
+   * The product's id.
+   *
+   * @generated from field: string product_id = 1;
+   */
+  productId: string;
+
+  /**
+   * The image's id.
+   *
+   * @generated from field: string image_id = 2;
+   */
+  imageId: string;
+};
+
+/**
+ * Describes the message shop.catalog.v1.DeleteProductImageRequest.
+ * Use `create(DeleteProductImageRequestSchema)` to create a new message.
+ */
+export const DeleteProductImageRequestSchema: GenMessage<DeleteProductImageRequest> = /*@__PURE__*/
+  messageDesc(file_shop_catalog_v1_catalog, 16);
+
+/**
+ * Response for CatalogService.DeleteProductImage.
+ *
+ * @generated from message shop.catalog.v1.DeleteProductImageResponse
+ */
+export type DeleteProductImageResponse = Message<"shop.catalog.v1.DeleteProductImageResponse"> & {
+};
+
+/**
+ * Describes the message shop.catalog.v1.DeleteProductImageResponse.
+ * Use `create(DeleteProductImageResponseSchema)` to create a new message.
+ */
+export const DeleteProductImageResponseSchema: GenMessage<DeleteProductImageResponse> = /*@__PURE__*/
+  messageDesc(file_shop_catalog_v1_catalog, 17);
+
+/**
+ * Request for CatalogService.ReorderProductImages.
+ *
+ * @generated from message shop.catalog.v1.ReorderProductImagesRequest
+ */
+export type ReorderProductImagesRequest = Message<"shop.catalog.v1.ReorderProductImagesRequest"> & {
+  /**
+   * The product's id.
+   *
+   * @generated from field: string product_id = 1;
+   */
+  productId: string;
+
+  /**
+   * Every image id of the product, once each, in the new order.
+   *
+   * @generated from field: repeated string image_ids = 2;
+   */
+  imageIds: string[];
+};
+
+/**
+ * Describes the message shop.catalog.v1.ReorderProductImagesRequest.
+ * Use `create(ReorderProductImagesRequestSchema)` to create a new message.
+ */
+export const ReorderProductImagesRequestSchema: GenMessage<ReorderProductImagesRequest> = /*@__PURE__*/
+  messageDesc(file_shop_catalog_v1_catalog, 18);
+
+/**
+ * Request for CatalogService.GetImageContent.
+ *
+ * @generated from message shop.catalog.v1.GetImageContentRequest
+ */
+export type GetImageContentRequest = Message<"shop.catalog.v1.GetImageContentRequest"> & {
+  /**
+   * The image's id.
+   *
+   * @generated from field: string image_id = 1;
+   */
+  imageId: string;
+
+  /**
+   * Which copy; unspecified means the full-size image.
+   *
+   * @generated from field: shop.catalog.v1.ImageSize size = 2;
+   */
+  size: ImageSize;
+};
+
+/**
+ * Describes the message shop.catalog.v1.GetImageContentRequest.
+ * Use `create(GetImageContentRequestSchema)` to create a new message.
+ */
+export const GetImageContentRequestSchema: GenMessage<GetImageContentRequest> = /*@__PURE__*/
+  messageDesc(file_shop_catalog_v1_catalog, 19);
+
+/**
+ * The bytes of one image.
+ *
+ * @generated from message shop.catalog.v1.ImageContent
+ */
+export type ImageContent = Message<"shop.catalog.v1.ImageContent"> & {
+  /**
+   * "image/jpeg", "image/png" or "image/webp".
+   *
+   * @generated from field: string content_type = 1;
+   */
+  contentType: string;
+
+  /**
+   * The bytes.
+   *
+   * @generated from field: bytes content = 2;
+   */
+  content: Uint8Array;
+
+  /**
+   * A strong validator for the bytes (their SHA-256, hex), for ETag.
+   *
+   * @generated from field: string etag = 3;
+   */
+  etag: string;
+};
+
+/**
+ * Describes the message shop.catalog.v1.ImageContent.
+ * Use `create(ImageContentSchema)` to create a new message.
+ */
+export const ImageContentSchema: GenMessage<ImageContent> = /*@__PURE__*/
+  messageDesc(file_shop_catalog_v1_catalog, 20);
+
+/**
+ * Whether a product can be bought now, as shoppers see it: the stock count
+ * itself is shown only when few units are left.
+ *
+ * @generated from enum shop.catalog.v1.AvailabilityStatus
+ */
+export enum AvailabilityStatus {
+  /**
+   * Not set; never returned.
+   *
+   * @generated from enum value: AVAILABILITY_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Enough units for any order.
+   *
+   * @generated from enum value: AVAILABILITY_STATUS_IN_STOCK = 1;
+   */
+  IN_STOCK = 1,
+
+  /**
+   * Only units_left units left (1 to 5).
+   *
+   * @generated from enum value: AVAILABILITY_STATUS_LOW_STOCK = 2;
+   */
+  LOW_STOCK = 2,
+
+  /**
+   * None left to sell now.
+   *
+   * @generated from enum value: AVAILABILITY_STATUS_OUT_OF_STOCK = 3;
+   */
+  OUT_OF_STOCK = 3,
+}
+
+/**
+ * Describes the enum shop.catalog.v1.AvailabilityStatus.
+ */
+export const AvailabilityStatusSchema: GenEnum<AvailabilityStatus> = /*@__PURE__*/
+  enumDesc(file_shop_catalog_v1_catalog, 0);
+
+/**
+ * Which copy of an image.
+ *
+ * @generated from enum shop.catalog.v1.ImageSize
+ */
+export enum ImageSize {
+  /**
+   * Not set: the full-size image.
+   *
+   * @generated from enum value: IMAGE_SIZE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The full-size image, as uploaded.
+   *
+   * @generated from enum value: IMAGE_SIZE_FULL = 1;
+   */
+  FULL = 1,
+
+  /**
+   * The grid-sized copy.
+   *
+   * @generated from enum value: IMAGE_SIZE_THUMB = 2;
+   */
+  THUMB = 2,
+}
+
+/**
+ * Describes the enum shop.catalog.v1.ImageSize.
+ */
+export const ImageSizeSchema: GenEnum<ImageSize> = /*@__PURE__*/
+  enumDesc(file_shop_catalog_v1_catalog, 1);
 
 /**
  * The product catalog: public reads for everyone, writes for admins.
@@ -406,6 +854,67 @@ export const CatalogService: GenService<{
     methodKind: "unary";
     input: typeof DeleteProductRequestSchema;
     output: typeof DeleteProductResponseSchema;
+  },
+  /**
+   * Lists every category that has at least one product, by slug, with the
+   * number of products in it. Public.
+   *
+   * @generated from rpc shop.catalog.v1.CatalogService.ListCategories
+   */
+  listCategories: {
+    methodKind: "unary";
+    input: typeof ListCategoriesRequestSchema;
+    output: typeof ListCategoriesResponseSchema;
+  },
+  /**
+   * Adds an image to a product, after its other images. The content type is
+   * read from the bytes (JPEG, PNG or WebP), never taken from the client:
+   * anything else is INVALID_ARGUMENT naming "content". At most 4 MiB,
+   * 8000 x 8000 pixels and 8 images per product (FAILED_PRECONDITION,
+   * reason TOO_MANY_IMAGES). A grid-sized copy is made at upload. Admins only.
+   *
+   * @generated from rpc shop.catalog.v1.CatalogService.AddProductImage
+   */
+  addProductImage: {
+    methodKind: "unary";
+    input: typeof AddProductImageRequestSchema;
+    output: typeof ProductImageSchema;
+  },
+  /**
+   * Removes one image of a product. NOT_FOUND if the product has no such
+   * image. Admins only.
+   *
+   * @generated from rpc shop.catalog.v1.CatalogService.DeleteProductImage
+   */
+  deleteProductImage: {
+    methodKind: "unary";
+    input: typeof DeleteProductImageRequestSchema;
+    output: typeof DeleteProductImageResponseSchema;
+  },
+  /**
+   * Sets the order of a product's images: image_ids must name each of its
+   * images exactly once (else INVALID_ARGUMENT naming "image_ids"). The
+   * first image is the one shown in the grid. Admins only.
+   *
+   * @generated from rpc shop.catalog.v1.CatalogService.ReorderProductImages
+   */
+  reorderProductImages: {
+    methodKind: "unary";
+    input: typeof ReorderProductImagesRequestSchema;
+    output: typeof ProductSchema;
+  },
+  /**
+   * Returns an image's bytes, in full size or grid size. Public; browsers
+   * fetch images through the gateway's /images/{image_id} URLs (see
+   * ProductImage.url), which call this and answer with ETag and long-lived
+   * caching headers (an image's bytes never change under its id).
+   *
+   * @generated from rpc shop.catalog.v1.CatalogService.GetImageContent
+   */
+  getImageContent: {
+    methodKind: "unary";
+    input: typeof GetImageContentRequestSchema;
+    output: typeof ImageContentSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_shop_catalog_v1_catalog, 0);

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shop/catalog/v1/inventory.proto.
  */
 export const file_shop_catalog_v1_inventory: GenFile = /*@__PURE__*/
-  fileDesc("Ch9zaG9wL2NhdGFsb2cvdjEvaW52ZW50b3J5LnByb3RvEg9zaG9wLmNhdGFsb2cudjEiQAoFU3RvY2sSEgoKcHJvZHVjdF9pZBgBIAEoCRIRCglhdmFpbGFibGUYAiABKAMSEAoIcmVzZXJ2ZWQYAyABKAMiMQoJU3RvY2tMaW5lEhIKCnByb2R1Y3RfaWQYASABKAkSEAoIcXVhbnRpdHkYAiABKAMiiwIKC1Jlc2VydmF0aW9uEgoKAmlkGAEgASgJEikKBWxpbmVzGAIgAygLMhouc2hvcC5jYXRhbG9nLnYxLlN0b2NrTGluZRIyCgZzdGF0dXMYAyABKA4yIi5zaG9wLmNhdGFsb2cudjEuUmVzZXJ2YXRpb25TdGF0dXMSLwoLZXhwaXJlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiWAoTUmVzZXJ2ZVN0b2NrUmVxdWVzdBIWCg5yZXNlcnZhdGlvbl9pZBgBIAEoCRIpCgVsaW5lcxgCIAMoCzIaLnNob3AuY2F0YWxvZy52MS5TdG9ja0xpbmUiMwoZUmVsZWFzZVJlc2VydmF0aW9uUmVxdWVzdBIWCg5yZXNlcnZhdGlvbl9pZBgBIAEoCSIyChhDb21taXRSZXNlcnZhdGlvblJlcXVlc3QSFgoOcmVzZXJ2YXRpb25faWQYASABKAkiRwoSQWRqdXN0U3RvY2tSZXF1ZXN0EhIKCnByb2R1Y3RfaWQYASABKAkSDQoFZGVsdGEYAiABKAMSDgoGcmVhc29uGAMgASgJIiUKD0dldFN0b2NrUmVxdWVzdBISCgpwcm9kdWN0X2lkGAEgASgJKpcBChFSZXNlcnZhdGlvblN0YXR1cxIiCh5SRVNFUlZBVElPTl9TVEFUVVNfVU5TUEVDSUZJRUQQABIbChdSRVNFUlZBVElPTl9TVEFUVVNfSEVMRBABEiAKHFJFU0VSVkFUSU9OX1NUQVRVU19DT01NSVRURUQQAhIfChtSRVNFUlZBVElPTl9TVEFUVVNfUkVMRUFTRUQQAzKSBAoQSW52ZW50b3J5U2VydmljZRJSCgxSZXNlcnZlU3RvY2sSJC5zaG9wLmNhdGFsb2cudjEuUmVzZXJ2ZVN0b2NrUmVxdWVzdBocLnNob3AuY2F0YWxvZy52MS5SZXNlcnZhdGlvbhJeChJSZWxlYXNlUmVzZXJ2YXRpb24SKi5zaG9wLmNhdGFsb2cudjEuUmVsZWFzZVJlc2VydmF0aW9uUmVxdWVzdBocLnNob3AuY2F0YWxvZy52MS5SZXNlcnZhdGlvbhJcChFDb21taXRSZXNlcnZhdGlvbhIpLnNob3AuY2F0YWxvZy52MS5Db21taXRSZXNlcnZhdGlvblJlcXVlc3QaHC5zaG9wLmNhdGFsb2cudjEuUmVzZXJ2YXRpb24SfQoLQWRqdXN0U3RvY2sSIy5zaG9wLmNhdGFsb2cudjEuQWRqdXN0U3RvY2tSZXF1ZXN0GhYuc2hvcC5jYXRhbG9nLnYxLlN0b2NrIjGC0+STAis6ASoiJi92MS9wcm9kdWN0cy97cHJvZHVjdF9pZH0vc3RvY2s6YWRqdXN0Em0KCEdldFN0b2NrEiAuc2hvcC5jYXRhbG9nLnYxLkdldFN0b2NrUmVxdWVzdBoWLnNob3AuY2F0YWxvZy52MS5TdG9jayIngtPkkwIhEh8vdjEvcHJvZHVjdHMve3Byb2R1Y3RfaWR9L3N0b2NrYgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_timestamp]);
+  fileDesc("Ch9zaG9wL2NhdGFsb2cvdjEvaW52ZW50b3J5LnByb3RvEg9zaG9wLmNhdGFsb2cudjEiQAoFU3RvY2sSEgoKcHJvZHVjdF9pZBgBIAEoCRIRCglhdmFpbGFibGUYAiABKAMSEAoIcmVzZXJ2ZWQYAyABKAMiMQoJU3RvY2tMaW5lEhIKCnByb2R1Y3RfaWQYASABKAkSEAoIcXVhbnRpdHkYAiABKAMiiwIKC1Jlc2VydmF0aW9uEgoKAmlkGAEgASgJEikKBWxpbmVzGAIgAygLMhouc2hvcC5jYXRhbG9nLnYxLlN0b2NrTGluZRIyCgZzdGF0dXMYAyABKA4yIi5zaG9wLmNhdGFsb2cudjEuUmVzZXJ2YXRpb25TdGF0dXMSLwoLZXhwaXJlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiWAoTUmVzZXJ2ZVN0b2NrUmVxdWVzdBIWCg5yZXNlcnZhdGlvbl9pZBgBIAEoCRIpCgVsaW5lcxgCIAMoCzIaLnNob3AuY2F0YWxvZy52MS5TdG9ja0xpbmUiMwoZUmVsZWFzZVJlc2VydmF0aW9uUmVxdWVzdBIWCg5yZXNlcnZhdGlvbl9pZBgBIAEoCSIyChhDb21taXRSZXNlcnZhdGlvblJlcXVlc3QSFgoOcmVzZXJ2YXRpb25faWQYASABKAkiRwoSQWRqdXN0U3RvY2tSZXF1ZXN0EhIKCnByb2R1Y3RfaWQYASABKAkSDQoFZGVsdGEYAiABKAMSDgoGcmVhc29uGAMgASgJIiUKD0dldFN0b2NrUmVxdWVzdBISCgpwcm9kdWN0X2lkGAEgASgJIogBChdMaXN0UmVzZXJ2YXRpb25zUmVxdWVzdBISCgpwcm9kdWN0X2lkGAEgASgJEjIKBnN0YXR1cxgCIAEoDjIiLnNob3AuY2F0YWxvZy52MS5SZXNlcnZhdGlvblN0YXR1cxIRCglwYWdlX3NpemUYAyABKAUSEgoKcGFnZV90b2tlbhgEIAEoCSJnChhMaXN0UmVzZXJ2YXRpb25zUmVzcG9uc2USMgoMcmVzZXJ2YXRpb25zGAEgAygLMhwuc2hvcC5jYXRhbG9nLnYxLlJlc2VydmF0aW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSqXAQoRUmVzZXJ2YXRpb25TdGF0dXMSIgoeUkVTRVJWQVRJT05fU1RBVFVTX1VOU1BFQ0lGSUVEEAASGwoXUkVTRVJWQVRJT05fU1RBVFVTX0hFTEQQARIgChxSRVNFUlZBVElPTl9TVEFUVVNfQ09NTUlUVEVEEAISHwobUkVTRVJWQVRJT05fU1RBVFVTX1JFTEVBU0VEEAMyrAUKEEludmVudG9yeVNlcnZpY2USUgoMUmVzZXJ2ZVN0b2NrEiQuc2hvcC5jYXRhbG9nLnYxLlJlc2VydmVTdG9ja1JlcXVlc3QaHC5zaG9wLmNhdGFsb2cudjEuUmVzZXJ2YXRpb24SXgoSUmVsZWFzZVJlc2VydmF0aW9uEiouc2hvcC5jYXRhbG9nLnYxLlJlbGVhc2VSZXNlcnZhdGlvblJlcXVlc3QaHC5zaG9wLmNhdGFsb2cudjEuUmVzZXJ2YXRpb24SXAoRQ29tbWl0UmVzZXJ2YXRpb24SKS5zaG9wLmNhdGFsb2cudjEuQ29tbWl0UmVzZXJ2YXRpb25SZXF1ZXN0Ghwuc2hvcC5jYXRhbG9nLnYxLlJlc2VydmF0aW9uEn0KC0FkanVzdFN0b2NrEiMuc2hvcC5jYXRhbG9nLnYxLkFkanVzdFN0b2NrUmVxdWVzdBoWLnNob3AuY2F0YWxvZy52MS5TdG9jayIxgtPkkwIrOgEqIiYvdjEvcHJvZHVjdHMve3Byb2R1Y3RfaWR9L3N0b2NrOmFkanVzdBJtCghHZXRTdG9jaxIgLnNob3AuY2F0YWxvZy52MS5HZXRTdG9ja1JlcXVlc3QaFi5zaG9wLmNhdGFsb2cudjEuU3RvY2siJ4LT5JMCIRIfL3YxL3Byb2R1Y3RzL3twcm9kdWN0X2lkfS9zdG9jaxKXAQoQTGlzdFJlc2VydmF0aW9ucxIoLnNob3AuY2F0YWxvZy52MS5MaXN0UmVzZXJ2YXRpb25zUmVxdWVzdBopLnNob3AuY2F0YWxvZy52MS5MaXN0UmVzZXJ2YXRpb25zUmVzcG9uc2UiLoLT5JMCKBImL3YxL3Byb2R1Y3RzL3twcm9kdWN0X2lkfS9yZXNlcnZhdGlvbnNiBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_timestamp]);
 
 /**
  * Stock levels of one product.
@@ -264,6 +264,79 @@ export const GetStockRequestSchema: GenMessage<GetStockRequest> = /*@__PURE__*/
   messageDesc(file_shop_catalog_v1_inventory, 7);
 
 /**
+ * Request for InventoryService.ListReservations.
+ *
+ * @generated from message shop.catalog.v1.ListReservationsRequest
+ */
+export type ListReservationsRequest = Message<"shop.catalog.v1.ListReservationsRequest"> & {
+  /**
+   * The product whose reservations to list.
+   *
+   * @generated from field: string product_id = 1;
+   */
+  productId: string;
+
+  /**
+   * Only reservations in this status. RESERVATION_STATUS_UNSPECIFIED: any.
+   *
+   * @generated from field: shop.catalog.v1.ReservationStatus status = 2;
+   */
+  status: ReservationStatus;
+
+  /**
+   * Maximum number of reservations to return: 1 to 100; 0 means the default
+   * of 20. Larger values are served as 100; negative values are
+   * INVALID_ARGUMENT.
+   *
+   * @generated from field: int32 page_size = 3;
+   */
+  pageSize: number;
+
+  /**
+   * next_page_token from a previous response, to get the next page. The
+   * filters must be the same as in the request that returned the token.
+   *
+   * @generated from field: string page_token = 4;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message shop.catalog.v1.ListReservationsRequest.
+ * Use `create(ListReservationsRequestSchema)` to create a new message.
+ */
+export const ListReservationsRequestSchema: GenMessage<ListReservationsRequest> = /*@__PURE__*/
+  messageDesc(file_shop_catalog_v1_inventory, 8);
+
+/**
+ * Response for InventoryService.ListReservations.
+ *
+ * @generated from message shop.catalog.v1.ListReservationsResponse
+ */
+export type ListReservationsResponse = Message<"shop.catalog.v1.ListReservationsResponse"> & {
+  /**
+   * The reservations of this page, each with all its lines.
+   *
+   * @generated from field: repeated shop.catalog.v1.Reservation reservations = 1;
+   */
+  reservations: Reservation[];
+
+  /**
+   * Token for the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message shop.catalog.v1.ListReservationsResponse.
+ * Use `create(ListReservationsResponseSchema)` to create a new message.
+ */
+export const ListReservationsResponseSchema: GenMessage<ListReservationsResponse> = /*@__PURE__*/
+  messageDesc(file_shop_catalog_v1_inventory, 9);
+
+/**
  * The lifecycle of a reservation.
  *
  * @generated from enum shop.catalog.v1.ReservationStatus
@@ -312,8 +385,9 @@ export const ReservationStatusSchema: GenEnum<ReservationStatus> = /*@__PURE__*/
  */
 export const InventoryService: GenService<{
   /**
-   * Reserves every line or none (FAILED_PRECONDITION, reason OUT_OF_STOCK,
-   * naming the short products). Keyed by reservation_id (the order id): a
+   * Reserves every line or none (FAILED_PRECONDITION, reason OUT_OF_STOCK;
+   * the metadata names the short products: `product_ids`, comma-separated,
+   * and for each one `available.<product id>`, the units it has left). Keyed by reservation_id (the order id): a
    * repeat with the same id and lines returns the existing reservation; the
    * same id with other lines is refused with ALREADY_EXISTS.
    *
@@ -366,6 +440,18 @@ export const InventoryService: GenService<{
     methodKind: "unary";
     input: typeof GetStockRequestSchema;
     output: typeof StockSchema;
+  },
+  /**
+   * Lists the reservations holding units of one product, newest first,
+   * optionally filtered by status. Admins only. Pages with page_size /
+   * page_token.
+   *
+   * @generated from rpc shop.catalog.v1.InventoryService.ListReservations
+   */
+  listReservations: {
+    methodKind: "unary";
+    input: typeof ListReservationsRequestSchema;
+    output: typeof ListReservationsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_shop_catalog_v1_inventory, 0);

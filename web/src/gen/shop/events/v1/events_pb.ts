@@ -2,8 +2,8 @@
 // @generated from file shop/events/v1/events.proto (package shop.events.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Product } from "../../catalog/v1/catalog_pb";
@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shop/events/v1/events.proto.
  */
 export const file_shop_events_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChtzaG9wL2V2ZW50cy92MS9ldmVudHMucHJvdG8SDnNob3AuZXZlbnRzLnYxIpgECgVFdmVudBIQCghldmVudF9pZBgBIAEoCRIMCgR0eXBlGAIgASgJEhQKDGFnZ3JlZ2F0ZV9pZBgDIAEoCRIaChJhZ2dyZWdhdGVfc2VxdWVuY2UYBCABKAMSLgoKb2NjdXJfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLdHJhY2VwYXJlbnQYBiABKAkSLQoFb3JkZXIYCiABKAsyHC5zaG9wLmV2ZW50cy52MS5PcmRlckNoYW5nZWRIABIxCgdwYXltZW50GAsgASgLMh4uc2hvcC5ldmVudHMudjEuUGF5bWVudENoYW5nZWRIABIxCgdwcm9kdWN0GAwgASgLMh4uc2hvcC5ldmVudHMudjEuUHJvZHVjdENoYW5nZWRIABI5Cg9wcm9kdWN0X2RlbGV0ZWQYDSABKAsyHi5zaG9wLmV2ZW50cy52MS5Qcm9kdWN0RGVsZXRlZEgAEi0KCXN0b2NrX2xvdxgOIAEoCzIYLnNob3AuZXZlbnRzLnYxLlN0b2NrTG93SAASOQoPdXNlcl9yZWdpc3RlcmVkGA8gASgLMh4uc2hvcC5ldmVudHMudjEuVXNlclJlZ2lzdGVyZWRIABIzCghzaGlwbWVudBgQIAEoCzIfLnNob3AuZXZlbnRzLnYxLlNoaXBtZW50Q2hhbmdlZEgAQgkKB3BheWxvYWQiNAoMT3JkZXJDaGFuZ2VkEiQKBW9yZGVyGAEgASgLMhUuc2hvcC5vcmRlcnMudjEuT3JkZXIiZgoOUGF5bWVudENoYW5nZWQSKgoHcGF5bWVudBgBIAEoCzIZLnNob3AucGF5bWVudHMudjEuUGF5bWVudBIoCgZyZWZ1bmQYAiABKAsyGC5zaG9wLnBheW1lbnRzLnYxLlJlZnVuZCJ3Cg5Qcm9kdWN0Q2hhbmdlZBIpCgdwcm9kdWN0GAEgASgLMhguc2hvcC5jYXRhbG9nLnYxLlByb2R1Y3QSIQoUcHJldmlvdXNfcHJpY2VfbWlub3IYAiABKANIAIgBAUIXChVfcHJldmlvdXNfcHJpY2VfbWlub3IiMgoOUHJvZHVjdERlbGV0ZWQSEgoKcHJvZHVjdF9pZBgBIAEoCRIMCgRuYW1lGAIgASgJIkQKCFN0b2NrTG93EhIKCnByb2R1Y3RfaWQYASABKAkSEQoJYXZhaWxhYmxlGAIgASgDEhEKCXRocmVzaG9sZBgDIAEoAyJGCg5Vc2VyUmVnaXN0ZXJlZBIPCgd1c2VyX2lkGAEgASgJEg0KBWVtYWlsGAIgASgJEhQKDGRpc3BsYXlfbmFtZRgDIAEoCSJBCg9TaGlwbWVudENoYW5nZWQSLgoIc2hpcG1lbnQYASABKAsyHC5zaG9wLmZ1bGZpbG1lbnQudjEuU2hpcG1lbnRiBnByb3RvMw", [file_google_protobuf_timestamp, file_shop_catalog_v1_catalog, file_shop_fulfilment_v1_fulfilment, file_shop_orders_v1_orders, file_shop_payments_v1_payments]);
+  fileDesc("ChtzaG9wL2V2ZW50cy92MS9ldmVudHMucHJvdG8SDnNob3AuZXZlbnRzLnYxItgECgVFdmVudBIQCghldmVudF9pZBgBIAEoCRIMCgR0eXBlGAIgASgJEhQKDGFnZ3JlZ2F0ZV9pZBgDIAEoCRIaChJhZ2dyZWdhdGVfc2VxdWVuY2UYBCABKAMSLgoKb2NjdXJfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLdHJhY2VwYXJlbnQYBiABKAkSLQoFb3JkZXIYCiABKAsyHC5zaG9wLmV2ZW50cy52MS5PcmRlckNoYW5nZWRIABIxCgdwYXltZW50GAsgASgLMh4uc2hvcC5ldmVudHMudjEuUGF5bWVudENoYW5nZWRIABIxCgdwcm9kdWN0GAwgASgLMh4uc2hvcC5ldmVudHMudjEuUHJvZHVjdENoYW5nZWRIABI5Cg9wcm9kdWN0X2RlbGV0ZWQYDSABKAsyHi5zaG9wLmV2ZW50cy52MS5Qcm9kdWN0RGVsZXRlZEgAEi0KCXN0b2NrX2xvdxgOIAEoCzIYLnNob3AuZXZlbnRzLnYxLlN0b2NrTG93SAASOQoPdXNlcl9yZWdpc3RlcmVkGA8gASgLMh4uc2hvcC5ldmVudHMudjEuVXNlclJlZ2lzdGVyZWRIABIzCghzaGlwbWVudBgQIAEoCzIfLnNob3AuZXZlbnRzLnYxLlNoaXBtZW50Q2hhbmdlZEgAEj4KDWFjY291bnRfZW1haWwYESABKAsyJS5zaG9wLmV2ZW50cy52MS5BY2NvdW50RW1haWxSZXF1ZXN0ZWRIAEIJCgdwYXlsb2FkIjQKDE9yZGVyQ2hhbmdlZBIkCgVvcmRlchgBIAEoCzIVLnNob3Aub3JkZXJzLnYxLk9yZGVyImYKDlBheW1lbnRDaGFuZ2VkEioKB3BheW1lbnQYASABKAsyGS5zaG9wLnBheW1lbnRzLnYxLlBheW1lbnQSKAoGcmVmdW5kGAIgASgLMhguc2hvcC5wYXltZW50cy52MS5SZWZ1bmQidwoOUHJvZHVjdENoYW5nZWQSKQoHcHJvZHVjdBgBIAEoCzIYLnNob3AuY2F0YWxvZy52MS5Qcm9kdWN0EiEKFHByZXZpb3VzX3ByaWNlX21pbm9yGAIgASgDSACIAQFCFwoVX3ByZXZpb3VzX3ByaWNlX21pbm9yIjIKDlByb2R1Y3REZWxldGVkEhIKCnByb2R1Y3RfaWQYASABKAkSDAoEbmFtZRgCIAEoCSJECghTdG9ja0xvdxISCgpwcm9kdWN0X2lkGAEgASgJEhEKCWF2YWlsYWJsZRgCIAEoAxIRCgl0aHJlc2hvbGQYAyABKAMiRgoOVXNlclJlZ2lzdGVyZWQSDwoHdXNlcl9pZBgBIAEoCRINCgVlbWFpbBgCIAEoCRIUCgxkaXNwbGF5X25hbWUYAyABKAkiQQoPU2hpcG1lbnRDaGFuZ2VkEi4KCHNoaXBtZW50GAEgASgLMhwuc2hvcC5mdWxmaWxtZW50LnYxLlNoaXBtZW50IsMBChVBY2NvdW50RW1haWxSZXF1ZXN0ZWQSLgoEa2luZBgBIAEoDjIgLnNob3AuZXZlbnRzLnYxLkFjY291bnRFbWFpbEtpbmQSDwoHdXNlcl9pZBgCIAEoCRINCgVlbWFpbBgDIAEoCRIUCgxkaXNwbGF5X25hbWUYBCABKAkSDQoFdG9rZW4YBSABKAkSNQoRdG9rZW5fZXhwaXJlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKqsBChBBY2NvdW50RW1haWxLaW5kEiIKHkFDQ09VTlRfRU1BSUxfS0lORF9VTlNQRUNJRklFRBAAEiMKH0FDQ09VTlRfRU1BSUxfS0lORF9WRVJJRllfRU1BSUwQARIlCiFBQ0NPVU5UX0VNQUlMX0tJTkRfUEFTU1dPUkRfUkVTRVQQAhInCiNBQ0NPVU5UX0VNQUlMX0tJTkRfUEFTU1dPUkRfQ0hBTkdFRBADYgZwcm90bzM", [file_google_protobuf_timestamp, file_shop_catalog_v1_catalog, file_shop_fulfilment_v1_fulfilment, file_shop_orders_v1_orders, file_shop_payments_v1_payments]);
 
 /**
  * What happened in the shop, published by the service that made it happen
@@ -177,6 +177,14 @@ export type Event = Message<"shop.events.v1.Event"> & {
      */
     value: ShipmentChanged;
     case: "shipment";
+  } | {
+    /**
+     * For `accounts.account.email_requested`.
+     *
+     * @generated from field: shop.events.v1.AccountEmailRequested account_email = 17;
+     */
+    value: AccountEmailRequested;
+    case: "accountEmail";
   } | { case: undefined; value?: undefined };
 };
 
@@ -383,4 +391,105 @@ export type ShipmentChanged = Message<"shop.events.v1.ShipmentChanged"> & {
  */
 export const ShipmentChangedSchema: GenMessage<ShipmentChanged> = /*@__PURE__*/
   messageDesc(file_shop_events_v1_events, 7);
+
+/**
+ * The accounts (the gateway) ask for an email that only the account's owner
+ * may read: a verification or reset link, or news that the password changed.
+ * Type "accounts.account.email_requested".
+ *
+ * @generated from message shop.events.v1.AccountEmailRequested
+ */
+export type AccountEmailRequested = Message<"shop.events.v1.AccountEmailRequested"> & {
+  /**
+   * What the email is for.
+   *
+   * @generated from field: shop.events.v1.AccountEmailKind kind = 1;
+   */
+  kind: AccountEmailKind;
+
+  /**
+   * The account.
+   *
+   * @generated from field: string user_id = 2;
+   */
+  userId: string;
+
+  /**
+   * Where to send it.
+   *
+   * @generated from field: string email = 3;
+   */
+  email: string;
+
+  /**
+   * The name to greet.
+   *
+   * @generated from field: string display_name = 4;
+   */
+  displayName: string;
+
+  /**
+   * The single-use token the link carries (verification and reset only).
+   * Only its hash is kept by the accounts; this event is the one copy, and
+   * it lives only as long as the outbox and the email.
+   *
+   * @generated from field: string token = 5;
+   */
+  token: string;
+
+  /**
+   * When the token stops working.
+   *
+   * @generated from field: google.protobuf.Timestamp token_expire_time = 6;
+   */
+  tokenExpireTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message shop.events.v1.AccountEmailRequested.
+ * Use `create(AccountEmailRequestedSchema)` to create a new message.
+ */
+export const AccountEmailRequestedSchema: GenMessage<AccountEmailRequested> = /*@__PURE__*/
+  messageDesc(file_shop_events_v1_events, 8);
+
+/**
+ * Which account email.
+ *
+ * @generated from enum shop.events.v1.AccountEmailKind
+ */
+export enum AccountEmailKind {
+  /**
+   * Not set; never sent.
+   *
+   * @generated from enum value: ACCOUNT_EMAIL_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * "Confirm your email address", with a link to /#/verify?token=...
+   *
+   * @generated from enum value: ACCOUNT_EMAIL_KIND_VERIFY_EMAIL = 1;
+   */
+  VERIFY_EMAIL = 1,
+
+  /**
+   * "Reset your password", with a link to /#/reset-password?token=...
+   *
+   * @generated from enum value: ACCOUNT_EMAIL_KIND_PASSWORD_RESET = 2;
+   */
+  PASSWORD_RESET = 2,
+
+  /**
+   * "Your password was changed" (no token).
+   *
+   * @generated from enum value: ACCOUNT_EMAIL_KIND_PASSWORD_CHANGED = 3;
+   */
+  PASSWORD_CHANGED = 3,
+}
+
+/**
+ * Describes the enum shop.events.v1.AccountEmailKind.
+ */
+export const AccountEmailKindSchema: GenEnum<AccountEmailKind> = /*@__PURE__*/
+  enumDesc(file_shop_events_v1_events, 0);
 

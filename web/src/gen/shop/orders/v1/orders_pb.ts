@@ -23,7 +23,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shop/orders/v1/orders.proto.
  */
 export const file_shop_orders_v1_orders: GenFile = /*@__PURE__*/
-  fileDesc("ChtzaG9wL29yZGVycy92MS9vcmRlcnMucHJvdG8SDnNob3Aub3JkZXJzLnYxIqcFCgVPcmRlchIKCgJpZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhIKCnJlcXVlc3RfaWQYAyABKAkSKwoGc3RhdHVzGAQgASgOMhsuc2hvcC5vcmRlcnMudjEuT3JkZXJTdGF0dXMSKAoFbGluZXMYBSADKAsyGS5zaG9wLm9yZGVycy52MS5PcmRlckxpbmUSJAoFdG90YWwYBiABKAsyFS5zaG9wLmNvbW1vbi52MS5Nb25leRIvCgdwYXltZW50GAcgASgLMh4uc2hvcC5vcmRlcnMudjEuUGF5bWVudFN1bW1hcnkSMQoQc2hpcHBpbmdfYWRkcmVzcxgIIAEoCzIXLnNob3AuY29tbW9uLnYxLkFkZHJlc3MSNQoOZmFpbHVyZV9yZWFzb24YCSABKA4yHS5zaG9wLm9yZGVycy52MS5GYWlsdXJlUmVhc29uEjEKDGRlY2xpbmVfY29kZRgKIAEoDjIbLnNob3AuY29tbW9uLnYxLkRlY2xpbmVDb2RlEhUKDWNhbmNlbF9yZWFzb24YCyABKAkSLwoLY3JlYXRlX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBInCghzdWJ0b3RhbBgOIAEoCzIVLnNob3AuY29tbW9uLnYxLk1vbmV5EjQKCHNoaXBwaW5nGA8gASgLMiIuc2hvcC5mdWxmaWxtZW50LnYxLlNoaXBwaW5nT3B0aW9uEhkKEXNoaXBwaW5nX3F1b3RlX2lkGBAgASgJEi8KCHNoaXBtZW50GBEgASgLMh0uc2hvcC5vcmRlcnMudjEuT3JkZXJTaGlwbWVudCKvAQoNT3JkZXJTaGlwbWVudBITCgtzaGlwbWVudF9pZBgBIAEoCRIPCgdjYXJyaWVyGAIgASgJEhcKD3RyYWNraW5nX251bWJlchgDIAEoCRItCglzaGlwX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKDGRlbGl2ZXJfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAinQEKCU9yZGVyTGluZRISCgpwcm9kdWN0X2lkGAEgASgJEhQKDHByb2R1Y3RfbmFtZRgCIAEoCRIpCgp1bml0X3ByaWNlGAMgASgLMhUuc2hvcC5jb21tb24udjEuTW9uZXkSEAoIcXVhbnRpdHkYBCABKAMSKQoKbGluZV90b3RhbBgFIAEoCzIVLnNob3AuY29tbW9uLnYxLk1vbmV5IloKDlBheW1lbnRTdW1tYXJ5EhIKCnBheW1lbnRfaWQYASABKAkSNAoGbWV0aG9kGAIgASgLMiQuc2hvcC5jb21tb24udjEuUGF5bWVudE1ldGhvZFN1bW1hcnki6wEKCk9yZGVyRXZlbnQSEAoIb3JkZXJfaWQYASABKAkSEAoIc2VxdWVuY2UYAiABKAMSKwoGc3RhdHVzGAMgASgOMhsuc2hvcC5vcmRlcnMudjEuT3JkZXJTdGF0dXMSNQoOZmFpbHVyZV9yZWFzb24YBCABKA4yHS5zaG9wLm9yZGVycy52MS5GYWlsdXJlUmVhc29uEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIkCgVvcmRlchgGIAEoCzIVLnNob3Aub3JkZXJzLnYxLk9yZGVyIjAKCExpbmVJdGVtEhIKCnByb2R1Y3RfaWQYASABKAkSEAoIcXVhbnRpdHkYAiABKAMi7wEKEkNyZWF0ZU9yZGVyUmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEicKBWxpbmVzGAIgAygLMhguc2hvcC5vcmRlcnMudjEuTGluZUl0ZW0SNQoOcGF5bWVudF9tZXRob2QYAyABKAsyHS5zaG9wLmNvbW1vbi52MS5QYXltZW50TWV0aG9kEjEKEHNoaXBwaW5nX2FkZHJlc3MYBCABKAsyFy5zaG9wLmNvbW1vbi52MS5BZGRyZXNzEhkKEXNoaXBwaW5nX3F1b3RlX2lkGAUgASgJEhcKD3NoaXBwaW5nX29wdGlvbhgGIAEoCSIdCg9HZXRPcmRlclJlcXVlc3QSCgoCaWQYASABKAkieAoRTGlzdE9yZGVyc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSKwoGc3RhdHVzGAMgASgOMhsuc2hvcC5vcmRlcnMudjEuT3JkZXJTdGF0dXMSDwoHdXNlcl9pZBgEIAEoCSJUChJMaXN0T3JkZXJzUmVzcG9uc2USJQoGb3JkZXJzGAEgAygLMhUuc2hvcC5vcmRlcnMudjEuT3JkZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjAKEkNhbmNlbE9yZGVyUmVxdWVzdBIKCgJpZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiNwoRV2F0Y2hPcmRlclJlcXVlc3QSCgoCaWQYASABKAkSFgoOYWZ0ZXJfc2VxdWVuY2UYAiABKAMqwAIKC09yZGVyU3RhdHVzEhwKGE9SREVSX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFE9SREVSX1NUQVRVU19QRU5ESU5HEAESHwobT1JERVJfU1RBVFVTX1NUT0NLX1JFU0VSVkVEEAISFQoRT1JERVJfU1RBVFVTX1BBSUQQAxIaChZPUkRFUl9TVEFUVVNfQ09ORklSTUVEEAQSHQoZT1JERVJfU1RBVFVTX0NPTVBFTlNBVElORxAFEhcKE09SREVSX1NUQVRVU19GQUlMRUQQBhIbChdPUkRFUl9TVEFUVVNfQ0FOQ0VMTElORxAHEhoKFk9SREVSX1NUQVRVU19DQU5DRUxMRUQQCBIYChRPUkRFUl9TVEFUVVNfU0hJUFBFRBAJEhoKFk9SREVSX1NUQVRVU19ERUxJVkVSRUQQCiqJAgoNRmFpbHVyZVJlYXNvbhIeChpGQUlMVVJFX1JFQVNPTl9VTlNQRUNJRklFRBAAEh8KG0ZBSUxVUkVfUkVBU09OX09VVF9PRl9TVE9DSxABEiMKH0ZBSUxVUkVfUkVBU09OX1BBWU1FTlRfREVDTElORUQQAhImCiJGQUlMVVJFX1JFQVNPTl9QUk9EVUNUX1VOQVZBSUxBQkxFEAMSJgoiRkFJTFVSRV9SRUFTT05fUkVTRVJWQVRJT05fRVhQSVJFRBAEEhsKF0ZBSUxVUkVfUkVBU09OX0lOVEVSTkFMEAUSJQohRkFJTFVSRV9SRUFTT05fUEFZTUVOVF9JTkNPTVBMRVRFEAYykAQKDE9yZGVyU2VydmljZRJfCgtDcmVhdGVPcmRlchIiLnNob3Aub3JkZXJzLnYxLkNyZWF0ZU9yZGVyUmVxdWVzdBoVLnNob3Aub3JkZXJzLnYxLk9yZGVyIhWC0+STAg86ASoiCi92MS9vcmRlcnMSWwoIR2V0T3JkZXISHy5zaG9wLm9yZGVycy52MS5HZXRPcmRlclJlcXVlc3QaFS5zaG9wLm9yZGVycy52MS5PcmRlciIXgtPkkwIREg8vdjEvb3JkZXJzL3tpZH0SZwoKTGlzdE9yZGVycxIhLnNob3Aub3JkZXJzLnYxLkxpc3RPcmRlcnNSZXF1ZXN0GiIuc2hvcC5vcmRlcnMudjEuTGlzdE9yZGVyc1Jlc3BvbnNlIhKC0+STAgwSCi92MS9vcmRlcnMSawoLQ2FuY2VsT3JkZXISIi5zaG9wLm9yZGVycy52MS5DYW5jZWxPcmRlclJlcXVlc3QaFS5zaG9wLm9yZGVycy52MS5PcmRlciIhgtPkkwIbOgEqIhYvdjEvb3JkZXJzL3tpZH06Y2FuY2VsEmwKCldhdGNoT3JkZXISIS5zaG9wLm9yZGVycy52MS5XYXRjaE9yZGVyUmVxdWVzdBoaLnNob3Aub3JkZXJzLnYxLk9yZGVyRXZlbnQiHYLT5JMCFxIVL3YxL29yZGVycy97aWR9OndhdGNoMAFiBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_timestamp, file_shop_common_v1_address, file_shop_common_v1_decline_code, file_shop_common_v1_money, file_shop_common_v1_payment_method, file_shop_fulfilment_v1_fulfilment]);
+  fileDesc("ChtzaG9wL29yZGVycy92MS9vcmRlcnMucHJvdG8SDnNob3Aub3JkZXJzLnYxIusFCgVPcmRlchIKCgJpZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEhIKCnJlcXVlc3RfaWQYAyABKAkSKwoGc3RhdHVzGAQgASgOMhsuc2hvcC5vcmRlcnMudjEuT3JkZXJTdGF0dXMSKAoFbGluZXMYBSADKAsyGS5zaG9wLm9yZGVycy52MS5PcmRlckxpbmUSJAoFdG90YWwYBiABKAsyFS5zaG9wLmNvbW1vbi52MS5Nb25leRIvCgdwYXltZW50GAcgASgLMh4uc2hvcC5vcmRlcnMudjEuUGF5bWVudFN1bW1hcnkSMQoQc2hpcHBpbmdfYWRkcmVzcxgIIAEoCzIXLnNob3AuY29tbW9uLnYxLkFkZHJlc3MSNQoOZmFpbHVyZV9yZWFzb24YCSABKA4yHS5zaG9wLm9yZGVycy52MS5GYWlsdXJlUmVhc29uEjEKDGRlY2xpbmVfY29kZRgKIAEoDjIbLnNob3AuY29tbW9uLnYxLkRlY2xpbmVDb2RlEhUKDWNhbmNlbF9yZWFzb24YCyABKAkSLwoLY3JlYXRlX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBInCghzdWJ0b3RhbBgOIAEoCzIVLnNob3AuY29tbW9uLnYxLk1vbmV5EjQKCHNoaXBwaW5nGA8gASgLMiIuc2hvcC5mdWxmaWxtZW50LnYxLlNoaXBwaW5nT3B0aW9uEhkKEXNoaXBwaW5nX3F1b3RlX2lkGBAgASgJEi8KCHNoaXBtZW50GBEgASgLMh0uc2hvcC5vcmRlcnMudjEuT3JkZXJTaGlwbWVudBIOCgZudW1iZXIYEiABKAkSMgoKc2hvcnRmYWxscxgTIAMoCzIeLnNob3Aub3JkZXJzLnYxLlN0b2NrU2hvcnRmYWxsImAKDlN0b2NrU2hvcnRmYWxsEhIKCnByb2R1Y3RfaWQYASABKAkSFAoMcHJvZHVjdF9uYW1lGAIgASgJEhEKCXJlcXVlc3RlZBgDIAEoAxIRCglhdmFpbGFibGUYBCABKAMirwEKDU9yZGVyU2hpcG1lbnQSEwoLc2hpcG1lbnRfaWQYASABKAkSDwoHY2FycmllchgCIAEoCRIXCg90cmFja2luZ19udW1iZXIYAyABKAkSLQoJc2hpcF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxkZWxpdmVyX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIp0BCglPcmRlckxpbmUSEgoKcHJvZHVjdF9pZBgBIAEoCRIUCgxwcm9kdWN0X25hbWUYAiABKAkSKQoKdW5pdF9wcmljZRgDIAEoCzIVLnNob3AuY29tbW9uLnYxLk1vbmV5EhAKCHF1YW50aXR5GAQgASgDEikKCmxpbmVfdG90YWwYBSABKAsyFS5zaG9wLmNvbW1vbi52MS5Nb25leSJaCg5QYXltZW50U3VtbWFyeRISCgpwYXltZW50X2lkGAEgASgJEjQKBm1ldGhvZBgCIAEoCzIkLnNob3AuY29tbW9uLnYxLlBheW1lbnRNZXRob2RTdW1tYXJ5IusBCgpPcmRlckV2ZW50EhAKCG9yZGVyX2lkGAEgASgJEhAKCHNlcXVlbmNlGAIgASgDEisKBnN0YXR1cxgDIAEoDjIbLnNob3Aub3JkZXJzLnYxLk9yZGVyU3RhdHVzEjUKDmZhaWx1cmVfcmVhc29uGAQgASgOMh0uc2hvcC5vcmRlcnMudjEuRmFpbHVyZVJlYXNvbhIvCgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJAoFb3JkZXIYBiABKAsyFS5zaG9wLm9yZGVycy52MS5PcmRlciIwCghMaW5lSXRlbRISCgpwcm9kdWN0X2lkGAEgASgJEhAKCHF1YW50aXR5GAIgASgDIu8BChJDcmVhdGVPcmRlclJlcXVlc3QSEgoKcmVxdWVzdF9pZBgBIAEoCRInCgVsaW5lcxgCIAMoCzIYLnNob3Aub3JkZXJzLnYxLkxpbmVJdGVtEjUKDnBheW1lbnRfbWV0aG9kGAMgASgLMh0uc2hvcC5jb21tb24udjEuUGF5bWVudE1ldGhvZBIxChBzaGlwcGluZ19hZGRyZXNzGAQgASgLMhcuc2hvcC5jb21tb24udjEuQWRkcmVzcxIZChFzaGlwcGluZ19xdW90ZV9pZBgFIAEoCRIXCg9zaGlwcGluZ19vcHRpb24YBiABKAkiHQoPR2V0T3JkZXJSZXF1ZXN0EgoKAmlkGAEgASgJIq8BChFMaXN0T3JkZXJzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIrCgZzdGF0dXMYAyABKA4yGy5zaG9wLm9yZGVycy52MS5PcmRlclN0YXR1cxIPCgd1c2VyX2lkGAQgASgJEhAKCG9yZGVyX2J5GAUgASgJEg4KBm51bWJlchgGIAEoCRITCgtoaWRlX2ZhaWxlZBgHIAEoCCJUChJMaXN0T3JkZXJzUmVzcG9uc2USJQoGb3JkZXJzGAEgAygLMhUuc2hvcC5vcmRlcnMudjEuT3JkZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjAKEkNhbmNlbE9yZGVyUmVxdWVzdBIKCgJpZBgBIAEoCRIOCgZyZWFzb24YAiABKAkiNwoRV2F0Y2hPcmRlclJlcXVlc3QSCgoCaWQYASABKAkSFgoOYWZ0ZXJfc2VxdWVuY2UYAiABKAMqwAIKC09yZGVyU3RhdHVzEhwKGE9SREVSX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFE9SREVSX1NUQVRVU19QRU5ESU5HEAESHwobT1JERVJfU1RBVFVTX1NUT0NLX1JFU0VSVkVEEAISFQoRT1JERVJfU1RBVFVTX1BBSUQQAxIaChZPUkRFUl9TVEFUVVNfQ09ORklSTUVEEAQSHQoZT1JERVJfU1RBVFVTX0NPTVBFTlNBVElORxAFEhcKE09SREVSX1NUQVRVU19GQUlMRUQQBhIbChdPUkRFUl9TVEFUVVNfQ0FOQ0VMTElORxAHEhoKFk9SREVSX1NUQVRVU19DQU5DRUxMRUQQCBIYChRPUkRFUl9TVEFUVVNfU0hJUFBFRBAJEhoKFk9SREVSX1NUQVRVU19ERUxJVkVSRUQQCiqJAgoNRmFpbHVyZVJlYXNvbhIeChpGQUlMVVJFX1JFQVNPTl9VTlNQRUNJRklFRBAAEh8KG0ZBSUxVUkVfUkVBU09OX09VVF9PRl9TVE9DSxABEiMKH0ZBSUxVUkVfUkVBU09OX1BBWU1FTlRfREVDTElORUQQAhImCiJGQUlMVVJFX1JFQVNPTl9QUk9EVUNUX1VOQVZBSUxBQkxFEAMSJgoiRkFJTFVSRV9SRUFTT05fUkVTRVJWQVRJT05fRVhQSVJFRBAEEhsKF0ZBSUxVUkVfUkVBU09OX0lOVEVSTkFMEAUSJQohRkFJTFVSRV9SRUFTT05fUEFZTUVOVF9JTkNPTVBMRVRFEAYykAQKDE9yZGVyU2VydmljZRJfCgtDcmVhdGVPcmRlchIiLnNob3Aub3JkZXJzLnYxLkNyZWF0ZU9yZGVyUmVxdWVzdBoVLnNob3Aub3JkZXJzLnYxLk9yZGVyIhWC0+STAg86ASoiCi92MS9vcmRlcnMSWwoIR2V0T3JkZXISHy5zaG9wLm9yZGVycy52MS5HZXRPcmRlclJlcXVlc3QaFS5zaG9wLm9yZGVycy52MS5PcmRlciIXgtPkkwIREg8vdjEvb3JkZXJzL3tpZH0SZwoKTGlzdE9yZGVycxIhLnNob3Aub3JkZXJzLnYxLkxpc3RPcmRlcnNSZXF1ZXN0GiIuc2hvcC5vcmRlcnMudjEuTGlzdE9yZGVyc1Jlc3BvbnNlIhKC0+STAgwSCi92MS9vcmRlcnMSawoLQ2FuY2VsT3JkZXISIi5zaG9wLm9yZGVycy52MS5DYW5jZWxPcmRlclJlcXVlc3QaFS5zaG9wLm9yZGVycy52MS5PcmRlciIhgtPkkwIbOgEqIhYvdjEvb3JkZXJzL3tpZH06Y2FuY2VsEmwKCldhdGNoT3JkZXISIS5zaG9wLm9yZGVycy52MS5XYXRjaE9yZGVyUmVxdWVzdBoaLnNob3Aub3JkZXJzLnYxLk9yZGVyRXZlbnQiHYLT5JMCFxIVL3YxL29yZGVycy97aWR9OndhdGNoMAFiBnByb3RvMw", [file_google_api_annotations, file_google_protobuf_timestamp, file_shop_common_v1_address, file_shop_common_v1_decline_code, file_shop_common_v1_money, file_shop_common_v1_payment_method, file_shop_fulfilment_v1_fulfilment]);
 
 /**
  * A customer's order.
@@ -154,6 +154,23 @@ export type Order = Message<"shop.orders.v1.Order"> & {
    * @generated from field: shop.orders.v1.OrderShipment shipment = 17;
    */
   shipment?: OrderShipment | undefined;
+
+  /**
+   * The order's number for people: short, unique in the shop, e.g.
+   * "SH-4KQ7-9MZ2" (letters and digits that cannot be misread). Shown to the
+   * customer and in emails; ListOrders finds an order by it. Output only.
+   *
+   * @generated from field: string number = 18;
+   */
+  number: string;
+
+  /**
+   * Set when failure_reason is FAILURE_REASON_OUT_OF_STOCK: each product
+   * that was short, and how many units it had left. Output only.
+   *
+   * @generated from field: repeated shop.orders.v1.StockShortfall shortfalls = 19;
+   */
+  shortfalls: StockShortfall[];
 };
 
 /**
@@ -162,6 +179,48 @@ export type Order = Message<"shop.orders.v1.Order"> & {
  */
 export const OrderSchema: GenMessage<Order> = /*@__PURE__*/
   messageDesc(file_shop_orders_v1_orders, 0);
+
+/**
+ * A product an order asked more of than the shop had.
+ *
+ * @generated from message shop.orders.v1.StockShortfall
+ */
+export type StockShortfall = Message<"shop.orders.v1.StockShortfall"> & {
+  /**
+   * The product's id.
+   *
+   * @generated from field: string product_id = 1;
+   */
+  productId: string;
+
+  /**
+   * Its name when the order was placed.
+   *
+   * @generated from field: string product_name = 2;
+   */
+  productName: string;
+
+  /**
+   * How many the order asked for.
+   *
+   * @generated from field: int64 requested = 3;
+   */
+  requested: bigint;
+
+  /**
+   * How many were left to sell when the order was placed.
+   *
+   * @generated from field: int64 available = 4;
+   */
+  available: bigint;
+};
+
+/**
+ * Describes the message shop.orders.v1.StockShortfall.
+ * Use `create(StockShortfallSchema)` to create a new message.
+ */
+export const StockShortfallSchema: GenMessage<StockShortfall> = /*@__PURE__*/
+  messageDesc(file_shop_orders_v1_orders, 1);
 
 /**
  * Where an order's parcel is, as the fulfilment service reported it.
@@ -210,7 +269,7 @@ export type OrderShipment = Message<"shop.orders.v1.OrderShipment"> & {
  * Use `create(OrderShipmentSchema)` to create a new message.
  */
 export const OrderShipmentSchema: GenMessage<OrderShipment> = /*@__PURE__*/
-  messageDesc(file_shop_orders_v1_orders, 1);
+  messageDesc(file_shop_orders_v1_orders, 2);
 
 /**
  * One product in an order, with its name and price as they were when the
@@ -260,7 +319,7 @@ export type OrderLine = Message<"shop.orders.v1.OrderLine"> & {
  * Use `create(OrderLineSchema)` to create a new message.
  */
 export const OrderLineSchema: GenMessage<OrderLine> = /*@__PURE__*/
-  messageDesc(file_shop_orders_v1_orders, 2);
+  messageDesc(file_shop_orders_v1_orders, 3);
 
 /**
  * What can be shown about an order's payment.
@@ -289,7 +348,7 @@ export type PaymentSummary = Message<"shop.orders.v1.PaymentSummary"> & {
  * Use `create(PaymentSummarySchema)` to create a new message.
  */
 export const PaymentSummarySchema: GenMessage<PaymentSummary> = /*@__PURE__*/
-  messageDesc(file_shop_orders_v1_orders, 3);
+  messageDesc(file_shop_orders_v1_orders, 4);
 
 /**
  * One event in an order's history: a change of status.
@@ -346,7 +405,7 @@ export type OrderEvent = Message<"shop.orders.v1.OrderEvent"> & {
  * Use `create(OrderEventSchema)` to create a new message.
  */
 export const OrderEventSchema: GenMessage<OrderEvent> = /*@__PURE__*/
-  messageDesc(file_shop_orders_v1_orders, 4);
+  messageDesc(file_shop_orders_v1_orders, 5);
 
 /**
  * One product and a number of its units, as requested.
@@ -374,7 +433,7 @@ export type LineItem = Message<"shop.orders.v1.LineItem"> & {
  * Use `create(LineItemSchema)` to create a new message.
  */
 export const LineItemSchema: GenMessage<LineItem> = /*@__PURE__*/
-  messageDesc(file_shop_orders_v1_orders, 5);
+  messageDesc(file_shop_orders_v1_orders, 6);
 
 /**
  * Request for OrderService.CreateOrder.
@@ -434,7 +493,7 @@ export type CreateOrderRequest = Message<"shop.orders.v1.CreateOrderRequest"> & 
  * Use `create(CreateOrderRequestSchema)` to create a new message.
  */
 export const CreateOrderRequestSchema: GenMessage<CreateOrderRequest> = /*@__PURE__*/
-  messageDesc(file_shop_orders_v1_orders, 6);
+  messageDesc(file_shop_orders_v1_orders, 7);
 
 /**
  * Request for OrderService.GetOrder.
@@ -455,7 +514,7 @@ export type GetOrderRequest = Message<"shop.orders.v1.GetOrderRequest"> & {
  * Use `create(GetOrderRequestSchema)` to create a new message.
  */
 export const GetOrderRequestSchema: GenMessage<GetOrderRequest> = /*@__PURE__*/
-  messageDesc(file_shop_orders_v1_orders, 7);
+  messageDesc(file_shop_orders_v1_orders, 8);
 
 /**
  * Request for OrderService.ListOrders.
@@ -495,6 +554,32 @@ export type ListOrdersRequest = Message<"shop.orders.v1.ListOrdersRequest"> & {
    * @generated from field: string user_id = 4;
    */
   userId: string;
+
+  /**
+   * Sort order (AIP-132): "create_time desc" (the default, newest first),
+   * "create_time", "total" or "total desc". Anything else is
+   * INVALID_ARGUMENT naming "order_by". Ties are broken by id.
+   *
+   * @generated from field: string order_by = 5;
+   */
+  orderBy: string;
+
+  /**
+   * Only the order with this number (Order.number), ignoring case. Empty:
+   * no number filter.
+   *
+   * @generated from field: string number = 6;
+   */
+  number: string;
+
+  /**
+   * Leave out ORDER_STATUS_FAILED orders: checkout attempts that never
+   * became orders (declined, out of stock), which a customer's order
+   * history shows apart.
+   *
+   * @generated from field: bool hide_failed = 7;
+   */
+  hideFailed: boolean;
 };
 
 /**
@@ -502,7 +587,7 @@ export type ListOrdersRequest = Message<"shop.orders.v1.ListOrdersRequest"> & {
  * Use `create(ListOrdersRequestSchema)` to create a new message.
  */
 export const ListOrdersRequestSchema: GenMessage<ListOrdersRequest> = /*@__PURE__*/
-  messageDesc(file_shop_orders_v1_orders, 8);
+  messageDesc(file_shop_orders_v1_orders, 9);
 
 /**
  * Response for OrderService.ListOrders.
@@ -530,7 +615,7 @@ export type ListOrdersResponse = Message<"shop.orders.v1.ListOrdersResponse"> & 
  * Use `create(ListOrdersResponseSchema)` to create a new message.
  */
 export const ListOrdersResponseSchema: GenMessage<ListOrdersResponse> = /*@__PURE__*/
-  messageDesc(file_shop_orders_v1_orders, 9);
+  messageDesc(file_shop_orders_v1_orders, 10);
 
 /**
  * Request for OrderService.CancelOrder.
@@ -558,7 +643,7 @@ export type CancelOrderRequest = Message<"shop.orders.v1.CancelOrderRequest"> & 
  * Use `create(CancelOrderRequestSchema)` to create a new message.
  */
 export const CancelOrderRequestSchema: GenMessage<CancelOrderRequest> = /*@__PURE__*/
-  messageDesc(file_shop_orders_v1_orders, 10);
+  messageDesc(file_shop_orders_v1_orders, 11);
 
 /**
  * Request for OrderService.WatchOrder.
@@ -587,7 +672,7 @@ export type WatchOrderRequest = Message<"shop.orders.v1.WatchOrderRequest"> & {
  * Use `create(WatchOrderRequestSchema)` to create a new message.
  */
 export const WatchOrderRequestSchema: GenMessage<WatchOrderRequest> = /*@__PURE__*/
-  messageDesc(file_shop_orders_v1_orders, 11);
+  messageDesc(file_shop_orders_v1_orders, 12);
 
 /**
  * The lifecycle of an order. Checkout goes PENDING, STOCK_RESERVED, PAID,
@@ -780,7 +865,11 @@ export const OrderService: GenService<{
    * for other lines or another address) or SHIPPING_OPTION_UNKNOWN, and
    * with NOT_FOUND for an unknown shipping quote (get a new quote with
    * FulfilmentService.GetShippingQuote); with UNAVAILABLE if the shipping
-   * price cannot be checked now.
+   * price cannot be checked now; with FAILED_PRECONDITION, reason
+   * INSUFFICIENT_FUNDS, for a wallet payment when the wallet's balance is
+   * below the total (metadata `balance_minor` and `total_minor`; nothing is
+   * placed, so no failed attempt is left behind; a top-up that races the
+   * charge can still decline it).
    *
    * @generated from rpc shop.orders.v1.OrderService.CreateOrder
    */
