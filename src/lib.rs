@@ -109,7 +109,11 @@ impl Listeners {
     ) -> Result<Self, platform::binary::BindError> {
         let mut listeners = Self::default();
         for (name, address) in addresses {
-            listeners.insert(name, platform::binary::bind(address).await?);
+            let flag = match name {
+                "gateway" => "--gateway-listen".to_owned(),
+                _ => format!("--listen {name}=ADDRESS"),
+            };
+            listeners.insert(name, platform::binary::bind(address, flag).await?);
         }
         Ok(listeners)
     }

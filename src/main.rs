@@ -50,10 +50,18 @@ enum Command {
     /// Create an admin account, or make an existing account an admin and
     /// set its password (the gateway's accounts database in the data dir).
     Admin {
+        /// The admin's email address (the account is created if it does not
+        /// exist).
         #[arg(long)]
         email: String,
+        /// The admin's new password: 10 to 128 characters, any characters
+        /// including spaces. Quote it for the shell.
         #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
         password: String,
+        /// Create the data directory if it does not exist (the shop's own
+        /// `cargo run` creates it on first start).
+        #[arg(long)]
+        init: bool,
     },
     /// Print a development access token (signed with the local dev key).
     Token {
@@ -66,6 +74,11 @@ enum Command {
         /// How long the token lives.
         #[arg(long, default_value = "1h", value_parser = platform::config::parse_duration)]
         ttl: Duration,
+        /// Create the data directory and its keys if they do not exist
+        /// (a token signed with new keys is refused by a shop that has its
+        /// own).
+        #[arg(long)]
+        init: bool,
     },
     /// Drive a running shop with generated clients; report throughput,
     /// latency percentiles and errors by gRPC code.
@@ -123,8 +136,21 @@ struct RunArgs {
 async fn main() -> ExitCode {
     let args = Args::parse();
     let result = match args.command {
-        Some(Command::Token { user, role, ttl }) => token(&args.data_dir, &user, role, ttl),
-        Some(Command::Admin { email, password }) => admin(&args.data_dir, email, password).await,
+        Some(Command::Token {
+            user,
+            role,
+            ttl,
+            init,
+        }) => existing_data(&args.data_dir, init)
+            .and_then(|()| token(&args.data_dir, &user, role, ttl)),
+        Some(Command::Admin {
+            email,
+            password,
+            init,
+        }) => match existing_data(&args.data_dir, init) {
+            Ok(()) => admin(&args.data_dir, email, password).await,
+            Err(error) => Err(error),
+        },
         Some(Command::Loadgen(loadgen_args)) => loadgen(&loadgen_args).await,
         Some(Command::BenchEcho { listen }) => bench_echo(listen).await,
         None => {
@@ -135,6 +161,27 @@ async fn main() -> ExitCode {
         }
     };
     platform::binary::exit("shop", result)
+}
+
+/// Says on stderr which data directory a command works on, and refuses one
+/// that holds no shop (a mistyped path, or the wrong working directory)
+/// unless `init` asks for it to be created: keys invented there would sign
+/// tokens the running shop refuses, and an admin created there would be in
+/// no shop.
+fn existing_data(data_dir: &std::path::Path, init: bool) -> Result<(), Box<dyn std::error::Error>> {
+    let shown = std::path::absolute(data_dir).unwrap_or_else(|_| data_dir.to_owned());
+    let holds_shop = data_dir.join("gateway.db").is_file() || devkeys::keys_dir(data_dir).is_dir();
+    if !holds_shop && !init {
+        return Err(format!(
+            "no shop data in {} (start the shop there once with `cargo run`, name \
+             another directory with --data-dir or SHOP_DATA_DIR, or pass --init to \
+             create it)",
+            shown.display()
+        )
+        .into());
+    }
+    eprintln!("shop: data directory {}", shown.display());
+    Ok(())
 }
 
 fn token(
@@ -174,7 +221,11 @@ async fn loadgen(args: &shop::loadgen::Args) -> Result<(), Box<dyn std::error::E
 }
 
 async fn bench_echo(listen: SocketAddr) -> Result<(), Box<dyn std::error::Error>> {
-    shop::echo::serve(bind(listen).await?, platform::shutdown::signal()).await?;
+    shop::echo::serve(
+        bind(listen, "--listen").await?,
+        platform::shutdown::signal(),
+    )
+    .await?;
     Ok(())
 }
 
@@ -299,8 +350,26 @@ async fn run(data_dir: PathBuf, args: RunArgs) -> Result<(), Box<dyn std::error:
     });
 
     platform::admin::start(Some(args.metrics_listen)).await?;
-    print_welcome(&listeners, args.metrics_listen, &mail);
+    check_databases(&data_dir).await?;
+    print_welcome(&listeners, args.metrics_listen, &mail, &data_dir);
     shop::serve(services, listeners, platform::shutdown::signal()).await?;
+    Ok(())
+}
+
+/// Checks every service's database file before the welcome, so a damaged
+/// one is the only thing printed rather than an error after the banner.
+async fn check_databases(data_dir: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+    let files: Vec<PathBuf> = shop::listed::services()
+        .iter()
+        .filter(|service| service.database)
+        .map(|service| data_dir.join(format!("{}.db", service.name)))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        files
+            .iter()
+            .try_for_each(|file| platform::db::check_sqlite_file(file))
+    })
+    .await??;
     Ok(())
 }
 
@@ -324,7 +393,14 @@ fn addresses(args: &RunArgs) -> Vec<(&'static str, SocketAddr)> {
         .collect()
 }
 
-fn print_welcome(listeners: &shop::Listeners, metrics: SocketAddr, mail: &str) {
+fn print_welcome(
+    listeners: &shop::Listeners,
+    metrics: SocketAddr,
+    mail: &str,
+    data_dir: &std::path::Path,
+) {
+    let data = std::path::absolute(data_dir).unwrap_or_else(|_| data_dir.to_owned());
+    let data = data.display();
     let address = |name: &str| {
         listeners
             .address(name)
@@ -348,7 +424,8 @@ fn print_welcome(listeners: &shop::Listeners, metrics: SocketAddr, mail: &str) {
          \n  API docs    http://{gateway}/docs\
          \n  internal    {internal}\
          \n  metrics     http://{metrics}/metrics\
-         \n  emails      {mail}\n\
+         \n  emails      {mail}\
+         \n  data        {data}\n\
          \nDemo accounts: {customer} / {customer_password}, {admin} / {admin_password}\n\
          \nTry:\n\
          \n  grpcurl -plaintext {gateway} list\

@@ -13,7 +13,7 @@ use tonic::{Code, Status};
 /// A gateway failure.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("invalid request")]
+    #[error("invalid request: {}", violations(.0))]
     InvalidArgument(Vec<FieldViolation>),
     #[error("an account with this email already exists")]
     EmailTaken,
@@ -30,6 +30,16 @@ pub enum Error {
 }
 
 platform::service_error!(Error);
+
+/// The violations as one line, `field: why; field: why` (for the CLI's
+/// `shop admin`, which has no client to read the details).
+fn violations(violations: &[FieldViolation]) -> String {
+    violations
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
 
 impl From<Error> for Status {
     fn from(err: Error) -> Self {

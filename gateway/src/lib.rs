@@ -298,7 +298,10 @@ pub async fn serve(
         .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
         .layer(PropagateRequestIdLayer::new(request_id))
         // A span per request, so everything below logs inside it.
-        .layer(platform::telemetry::rpc_trace_layer("gateway"))
+        .layer(platform::telemetry::rpc_trace_layer(
+            "gateway",
+            platform::telemetry::CallLog::Edge,
+        ))
         // Browsers on other origins: answer preflights, expose gRPC headers.
         .layer(cors(&config.cors)?)
         // REST/JSON under /v1/: each request becomes the gRPC call it

@@ -18,7 +18,7 @@ pub async fn start(address: Option<SocketAddr>) -> Result<(), AdminError> {
     let Some(address) = address else {
         return Ok(());
     };
-    let listener = crate::binary::bind(address).await?;
+    let listener = crate::binary::bind(address, "--metrics-listen or METRICS_LISTEN").await?;
     tokio::spawn(async move {
         if let Err(error) = serve(listener, std::future::pending()).await {
             tracing::error!(%error, "the metrics endpoint stopped");

@@ -33,20 +33,28 @@ macro_rules! service_args {
     };
 }
 
-/// A listen address that cannot be bound.
+/// A listen address that cannot be bound, with the flag that moves it (an
+/// address already taken is the usual cause, and the operator's next
+/// question is how to pick another).
 #[derive(Debug, thiserror::Error)]
-#[error("cannot listen on {address}")]
+#[error("cannot listen on {address} (choose another address with {flag})")]
 pub struct BindError {
     pub address: SocketAddr,
+    pub flag: String,
     #[source]
     pub source: std::io::Error,
 }
 
-/// Binds `address`, naming it in the error.
-pub async fn bind(address: SocketAddr) -> Result<TcpListener, BindError> {
+/// Binds `address`, naming it and `flag` (the flag that sets it) in the
+/// error.
+pub async fn bind(address: SocketAddr, flag: impl Into<String>) -> Result<TcpListener, BindError> {
     TcpListener::bind(address)
         .await
-        .map_err(|source| BindError { address, source })
+        .map_err(|source| BindError {
+            address,
+            flag: flag.into(),
+            source,
+        })
 }
 
 /// The body of a service's `main`: parses `A`, starts telemetry as
@@ -64,7 +72,7 @@ where
     let telemetry = crate::telemetry::init(args.common().log_format, service);
     let result = async {
         crate::admin::start(args.common().metrics_listen).await?;
-        let listener = bind(args.listen()).await?;
+        let listener = bind(args.listen(), "--listen or LISTEN_ADDR").await?;
         run(args, listener).await.map_err(Into::into)
     }
     .await;

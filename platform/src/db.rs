@@ -467,6 +467,36 @@ pub fn operation_span(db: &Db) -> tracing::Span {
     )
 }
 
+/// Checks an existing SQLite database file before anything is served from
+/// it: a damaged or foreign file (`file is not a database`, a failed
+/// `PRAGMA quick_check`) is reported naming the file, so a program can say so
+/// before it greets anyone. A file that does not exist yet is fine (it is
+/// created at connect). Blocking: call it off the async runtime.
+pub fn check_sqlite_file(path: &std::path::Path) -> Result<(), DbError> {
+    #[derive(diesel::QueryableByName)]
+    struct Check {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        quick_check: String,
+    }
+    if !path.exists() {
+        return Ok(());
+    }
+    let damaged = |reason: String| DbError::Connect {
+        target: format!("SQLite database {}", path.display()),
+        reason: format!("{reason} (move the file away to start afresh)"),
+    };
+    let mut conn =
+        SqliteConnection::establish(&path.to_string_lossy()).map_err(|e| damaged(e.to_string()))?;
+    let rows: Vec<Check> =
+        diesel::RunQueryDsl::load(diesel::sql_query("PRAGMA quick_check"), &mut conn)
+            .map_err(|e| damaged(e.to_string()))?;
+    match <[Check]>::first(&rows).map(|row| row.quick_check.as_str()) {
+        Some("ok") => Ok(()),
+        Some(problem) => Err(damaged(format!("damaged: {problem}"))),
+        None => Err(damaged("damaged: no answer to quick_check".into())),
+    }
+}
+
 /// The file of a SQLite location: a plain path, or the path of a
 /// `file:` URI without its `?mode=ro`-style parameters.
 fn sqlite_file(location: &str) -> &str {

@@ -89,7 +89,7 @@ pub async fn serve_tls(
     let layers = tower::ServiceBuilder::new()
         // Outermost: a span per RPC (joining the caller's trace), so
         // everything below logs inside it.
-        .layer(telemetry::rpc_trace_layer(name))
+        .layer(telemetry::rpc_trace_layer(name, telemetry::CallLog::Inner))
         // Request counts, latencies and calls in flight, by method and code.
         .layer(GrpcMetricsLayer::server(name))
         // Answers bounded, and a caller's going away recorded as CANCELLED

@@ -133,6 +133,7 @@ where
 {
     match format {
         LogFormat::Pretty => fmt::layer()
+            .fmt_fields(PeopleFields)
             .with_target(false)
             .with_ansi(std::io::stdout().is_terminal())
             .with_writer(writer)
@@ -144,6 +145,50 @@ where
             .with_span_list(false)
             .with_writer(writer)
             .boxed(),
+    }
+}
+
+/// Span and event fields as people read them: without the fields kept for
+/// the trace exporter (`otel.*`, `rpc.system`; it reads them from the span
+/// itself, not from this text), which made a call's line about a hundred
+/// characters longer and said nothing `method` does not.
+struct PeopleFields;
+
+impl<'writer> fmt::FormatFields<'writer> for PeopleFields {
+    fn format_fields<R: tracing_subscriber::field::RecordFields>(
+        &self,
+        writer: fmt::format::Writer<'writer>,
+        fields: R,
+    ) -> std::fmt::Result {
+        let mut visitor = PeopleVisitor {
+            writer,
+            separate: false,
+            result: Ok(()),
+        };
+        fields.record(&mut visitor);
+        visitor.result
+    }
+}
+
+struct PeopleVisitor<'writer> {
+    writer: fmt::format::Writer<'writer>,
+    separate: bool,
+    result: std::fmt::Result,
+}
+
+impl tracing::field::Visit for PeopleVisitor<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        let name = field.name();
+        if self.result.is_err() || name.starts_with("otel.") || name == "rpc.system" {
+            return;
+        }
+        let separator = if self.separate { " " } else { "" };
+        self.separate = true;
+        self.result = if name == "message" {
+            write!(self.writer, "{separator}{value:?}")
+        } else {
+            write!(self.writer, "{separator}{name}={value:?}")
+        };
     }
 }
 
@@ -220,6 +265,9 @@ pub fn event_span(
     span
 }
 
+/// What the layer calls when a call's trailers arrive.
+type EosFn = fn(Option<&HeaderMap>, Duration, &Span);
+
 /// The tower layer that opens the span of each RPC.
 pub type RpcTraceLayer = TraceLayer<
     GrpcMakeClassifier,
@@ -227,19 +275,38 @@ pub type RpcTraceLayer = TraceLayer<
     (),
     RpcResponse,
     DefaultOnBodyChunk,
-    fn(Option<&HeaderMap>, Duration, &Span),
+    EosFn,
     fn(GrpcFailureClass, Duration, &Span),
 >;
 
+/// Where a server stands, which decides how loudly it logs finished calls:
+/// a call is logged once, at the edge where it entered the shop, and again
+/// behind it only when something went wrong there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallLog {
+    /// The gateway: every finished call at INFO (the shop's access log).
+    Edge,
+    /// A service behind the edge: calls answered OK or refused because of
+    /// the request (NOT_FOUND, INVALID_ARGUMENT, ...) at DEBUG, since the
+    /// edge logs them already; trouble (UNAVAILABLE, INTERNAL, ...) as loud
+    /// as at the edge.
+    Inner,
+}
+
 /// A span per RPC answered by `service`, named `rpc`, with `method`,
 /// `request_id`, `trace_id` and, once known, `grpc.status`; it continues
-/// the caller's trace when the call carries one.
-pub fn rpc_trace_layer(service: &'static str) -> RpcTraceLayer {
+/// the caller's trace when the call carries one. Finished calls are logged
+/// as `log` says.
+pub fn rpc_trace_layer(service: &'static str, log: CallLog) -> RpcTraceLayer {
+    let on_eos: EosFn = match log {
+        CallLog::Edge => on_eos_edge,
+        CallLog::Inner => on_eos_inner,
+    };
     TraceLayer::new_for_grpc()
         .make_span_with(RpcSpan { service })
         .on_request(())
-        .on_response(RpcResponse)
-        .on_eos(on_eos as fn(Option<&HeaderMap>, Duration, &Span))
+        .on_response(RpcResponse(log))
+        .on_eos(on_eos)
         .on_failure(on_failure as fn(GrpcFailureClass, Duration, &Span))
 }
 
@@ -353,20 +420,27 @@ where
 /// Trailers-only responses (every error from a unary handler) carry their
 /// status in the headers; the call is over.
 #[derive(Debug, Clone, Copy)]
-pub struct RpcResponse;
+pub struct RpcResponse(CallLog);
 
 impl<B> OnResponse<B> for RpcResponse {
     fn on_response(self, response: &Response<B>, latency: Duration, span: &Span) {
         if let Some(code) = grpc_status(response.headers()) {
-            finished(code, latency, span);
+            finished(self.0, code, latency, span);
         }
     }
 }
 
-/// Normal responses end with the status in the trailers.
-fn on_eos(trailers: Option<&HeaderMap>, latency: Duration, span: &Span) {
+/// Normal responses end with the status in the trailers (two functions,
+/// since the layer's type takes a plain `fn`).
+fn on_eos_edge(trailers: Option<&HeaderMap>, latency: Duration, span: &Span) {
     if let Some(code) = trailers.and_then(grpc_status) {
-        finished(code, latency, span);
+        finished(CallLog::Edge, code, latency, span);
+    }
+}
+
+fn on_eos_inner(trailers: Option<&HeaderMap>, latency: Duration, span: &Span) {
+    if let Some(code) = trailers.and_then(grpc_status) {
+        finished(CallLog::Inner, code, latency, span);
     }
 }
 
@@ -376,19 +450,23 @@ fn on_failure(failure: GrpcFailureClass, latency: Duration, _span: &Span) {
     }
 }
 
-fn finished(code: tonic::Code, latency: Duration, span: &Span) {
+fn finished(log: CallLog, code: tonic::Code, latency: Duration, span: &Span) {
+    use tonic::Code;
     // OK is the unmarked case (recording it on every call costs the JSON
     // log layer a rewrite of the span's fields).
-    if code != tonic::Code::Ok {
+    if code != Code::Ok {
         span.record("grpc.status", tracing::field::debug(code));
     }
     let latency_ms = latency.as_secs_f64() * 1000.0;
-    match code {
-        tonic::Code::Ok => tracing::debug!(?code, latency_ms, "rpc finished"),
-        tonic::Code::Internal | tonic::Code::Unknown | tonic::Code::DataLoss => {
+    match (code, log) {
+        (Code::Internal | Code::Unknown | Code::DataLoss, _) => {
             tracing::error!(?code, latency_ms, "rpc finished");
         }
-        _ => tracing::info!(?code, latency_ms, "rpc finished"),
+        (Code::Unavailable | Code::DeadlineExceeded | Code::ResourceExhausted, _) => {
+            tracing::warn!(?code, latency_ms, "rpc finished");
+        }
+        (_, CallLog::Edge) => tracing::info!(?code, latency_ms, "rpc finished"),
+        (_, CallLog::Inner) => tracing::debug!(?code, latency_ms, "rpc finished"),
     }
 }
 
@@ -448,5 +526,29 @@ mod tests {
             line["span"]["method"],
             "/shop.catalog.v1.CatalogService/GetProduct"
         );
+    }
+
+    #[test]
+    fn pretty_lines_leave_out_the_exporters_fields() {
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::registry()
+            .with(log_layer(LogFormat::Pretty, move || writer.clone()));
+        let request = Request::builder()
+            .uri("/shop.catalog.v1.CatalogService/GetProduct")
+            .header(REQUEST_ID_HEADER, "req-7")
+            .body(())
+            .expect("request");
+        tracing::subscriber::with_default(subscriber, || {
+            let span = RpcSpan { service: "catalog" }.make_span(&request);
+            span.in_scope(|| tracing::info!(answer = 42, "inside the call"));
+        });
+
+        let written = String::from_utf8(lines.0.lock().expect("lines").clone()).expect("utf-8");
+        assert!(written.contains("service=\"catalog\""), "{written}");
+        assert!(written.contains("request_id=\"req-7\""), "{written}");
+        assert!(written.contains("inside the call answer=42"), "{written}");
+        assert!(!written.contains("otel."), "{written}");
+        assert!(!written.contains("rpc.system"), "{written}");
     }
 }

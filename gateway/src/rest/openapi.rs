@@ -308,9 +308,8 @@ fn well_known(message: &MessageDescriptor) -> Option<Value> {
         "google.protobuf.Int32Value" | "google.protobuf.UInt32Value" => {
             json!({"type": "integer"})
         }
-        "google.protobuf.Int64Value" | "google.protobuf.UInt64Value" => {
-            json!({"type": "string", "format": "int64"})
-        }
+        "google.protobuf.Int64Value" => int64_string(true),
+        "google.protobuf.UInt64Value" => int64_string(false),
         "google.protobuf.FloatValue" | "google.protobuf.DoubleValue" => {
             json!({"type": "number"})
         }
@@ -370,9 +369,8 @@ impl Schemas {
             }
             // proto3 JSON writes 64-bit integers as strings (JavaScript's
             // numbers cannot hold them).
-            Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 | Kind::Uint64 | Kind::Fixed64 => {
-                json!({"type": "string", "format": "int64"})
-            }
+            Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => int64_string(true),
+            Kind::Uint64 | Kind::Fixed64 => int64_string(false),
             Kind::Float => json!({"type": "number", "format": "float"}),
             Kind::Double => json!({"type": "number", "format": "double"}),
             Kind::Enum(enumeration) => self.enumeration(&enumeration),
@@ -487,6 +485,14 @@ fn comment(file: &FileDescriptor, path: &[i32]) -> Option<String> {
         .collect::<Vec<_>>()
         .join(" ");
     (!joined.is_empty()).then_some(joined)
+}
+
+/// A 64-bit integer as proto3 JSON writes it: a string of decimal digits
+/// (JavaScript's numbers cannot hold every value). The pattern tells
+/// generated clients and fuzzers what a well-formed one looks like.
+fn int64_string(signed: bool) -> Value {
+    let pattern = if signed { "^-?[0-9]+$" } else { "^[0-9]+$" };
+    json!({"type": "string", "format": "int64", "pattern": pattern})
 }
 
 #[cfg(test)]
