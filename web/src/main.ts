@@ -102,7 +102,14 @@ onCartChange(() => {
   renderHeader(nav, account);
   renderNotice(banner);
 });
-onSessionChange(() => renderHeader(nav, account));
+// Renewed tokens change nothing shown: redraw (and lose the focus) only when who is logged in changes.
+const shownUser = () => JSON.stringify(session()?.user ?? null);
+let headerUser = shownUser();
+onSessionChange(() => {
+  if (shownUser() === headerUser) return;
+  headerUser = shownUser();
+  renderHeader(nav, account);
+});
 startRouter(main, routes, notFoundView);
 keepSessionAlive();
 

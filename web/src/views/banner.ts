@@ -21,10 +21,15 @@ function isDismissed(userId: string): boolean {
 export function accountBanner(): HTMLElement {
   const banner = h("div", { class: "notice banner account-banner", role: "status", "data-testid": "account-banner", hidden: true });
   let dismissedHere = "";
+  let shown = "";
   const render = () => {
     const s = session();
     const ended = s ? "" : endedNotice();
     const remind = s && !s.user.emailVerified && !isDismissed(s.user.id) && dismissedHere !== s.user.id;
+    // Renewed tokens change nothing here: keep the elements (and the focus) unless the text changes.
+    const key = JSON.stringify([ended, remind && s.user.email]);
+    if (key === shown) return;
+    shown = key;
     banner.hidden = !ended && !remind;
     banner.dataset.kind = ended ? "ended" : remind ? "unverified" : "";
     if (ended) {
