@@ -25,6 +25,9 @@ const LEASE = "shop.session.refresh.lease";
 /** A renewal that hangs must not hold the other tabs' lock for ever. */
 const CALL_TIMEOUT_MS = 15_000;
 
+/** How long a renewal keeps the lock after storing the new tokens (see renew). */
+const HANDOVER_MS = 150;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Runs `fn` while holding the cross-tab renewal lock. */
@@ -98,6 +101,10 @@ export function renew(stale: string): Promise<Session | null> {
       // Logged out (here or in another tab) while we asked: stay logged out.
       if (reload()?.refreshToken !== s.refreshToken) return session();
       logIn(res);
+      // Other tabs read localStorage from their own copy, updated a moment
+      // after this write and in no set order with the lock's release: hold
+      // the lock a little longer so the next holder reads the new tokens.
+      await sleep(HANDOVER_MS);
       return session();
     } catch (err) {
       const e = ConnectError.from(err);
