@@ -34,6 +34,7 @@ import {
 import { PaymentService } from "../src/gen/shop/payments/v1/payments_pb";
 import { CartService } from "../src/gen/shop/cart/v1/cart_pb";
 import { FulfilmentService, ShipmentStatus, type Shipment } from "../src/gen/shop/fulfilment/v1/fulfilment_pb";
+import { accountsMock } from "./accounts";
 import { cartService } from "./cart";
 import { invalid, withReason } from "./errors";
 import { addressViolations, fulfilmentMock } from "./fulfilment";
@@ -71,7 +72,8 @@ const products: Product[] = demo.map(([category, name, price, description], i) =
 
 interface Account { user: User; password: string; walletMinor: bigint }
 const accounts = new Map<string, Account>(); // by email
-const tokens = new Map<string, Account>();
+/** Tokens, sessions, recovery and the emails they send (mock/accounts.ts). */
+const auth = accountsMock(accounts);
 const failedLogins = new Map<string, number[]>(); // email -> times
 const orders = new Map<string, Order>();
 const events = new Map<string, OrderEvent[]>();
@@ -83,13 +85,7 @@ function uuid(): string {
   return crypto.randomUUID();
 }
 
-function issue(account: Account) {
-  const token = uuid().replaceAll("-", "");
-  tokens.set(token, account);
-  const expireTime = timestampNow();
-  expireTime.seconds += 3600n;
-  return { accessToken: token, expireTime, user: account.user };
-}
+const issue = auth.issue;
 
 /** The caller's account if the request carries a token (which must be valid), else null. */
 function callerIfAny(ctx: HandlerContext): Account | null {
@@ -97,11 +93,7 @@ function callerIfAny(ctx: HandlerContext): Account | null {
 }
 
 function caller(ctx: HandlerContext): Account {
-  const header = ctx.requestHeader.get("authorization") ?? "";
-  const account = tokens.get(header.replace(/^Bearer /, ""));
-  if (!header) throw withReason(Code.Unauthenticated, "TOKEN_MISSING", "missing access token");
-  if (!account) throw withReason(Code.Unauthenticated, "TOKEN_INVALID", "invalid access token");
-  return account;
+  return auth.caller(ctx);
 }
 
 // --- orders ----------------------------------------------------------------
@@ -257,6 +249,7 @@ function routes(router: ConnectRouter) {
       const user = create(UserSchema, { id: uuid(), email, displayName: req.displayName.trim(), role: Role.CUSTOMER, createTime: timestampNow() });
       const account = { user, password: req.password, walletMinor: 2500n };
       accounts.set(email, account);
+      auth.sendVerification(account);
       return issue(account);
     },
     login(req) {
@@ -278,6 +271,7 @@ function routes(router: ConnectRouter) {
     whoAmI(_req, ctx) {
       return caller(ctx).user;
     },
+    ...auth.handlers,
   });
 
   router.service(CatalogService, {
@@ -336,6 +330,8 @@ function routes(router: ConnectRouter) {
     },
     async *watchOrder(req, ctx) {
       ownOrder(ctx, req.id);
+      // The stream ends when the token it was opened with expires (the client renews and reconnects).
+      const tokenExpires = auth.callerExpiry(ctx);
       let sent = req.afterSequence;
       let wake: () => void = () => {};
       const set = watchers.get(req.id) ?? new Set();
@@ -353,8 +349,10 @@ function routes(router: ConnectRouter) {
           await new Promise<void>((resolve) => {
             wake = resolve;
             ctx.signal.addEventListener("abort", () => resolve(), { once: true });
+            setTimeout(resolve, Math.max(0, tokenExpires - Date.now()));
           });
           if (ctx.signal.aborted) return;
+          if (Date.now() >= tokenExpires) throw withReason(Code.Unauthenticated, "TOKEN_EXPIRED", "access token expired");
         }
       } finally {
         set.delete(listener);
@@ -416,6 +414,7 @@ const types: Record<string, string> = {
 
 export function startMockGateway(port: number, dist: string) {
   const serveStatic: ConnectNodeAdapterOptions["fallback"] = (req, res) => {
+    if (auth.testEndpoint(req, res)) return;
     // The URL parser resolves "..", so the path cannot leave dist/.
     const path = normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname));
     let file = join(dist, path === "/" ? "index.html" : path);

@@ -9,47 +9,73 @@ import { CatalogService } from "./gen/shop/catalog/v1/catalog_pb";
 import { FulfilmentService } from "./gen/shop/fulfilment/v1/fulfilment_pb";
 import { OrderService } from "./gen/shop/orders/v1/orders_pb";
 import { PaymentService } from "./gen/shop/payments/v1/payments_pb";
-import { expire, session } from "./session";
+import { freshSession, renew } from "./refresh";
+import { expire } from "./session";
+
+/** AuthService calls that need no access token (the auth.proto header). */
+const PUBLIC_AUTH = new Set(["Register", "Login", "RefreshSession", "Logout", "RequestPasswordReset", "ResetPassword", "VerifyEmail"]);
 
 /**
- * Calls that never send a token: the catalog, and signing up or in. (The
- * cart sends one when there is one: a customer's token selects their cart,
- * and an anonymous shopper's cart works without.)
+ * Calls that never send a token: the catalog, and signing up, in or out and
+ * recovering an account. (The cart sends one when there is one: a
+ * customer's token selects their cart, and an anonymous shopper's cart works without.)
  */
 function isPublic(service: string, method: string): boolean {
-  return service === CatalogService.typeName || (service === AuthService.typeName && method !== "WhoAmI");
+  return service === CatalogService.typeName || (service === AuthService.typeName && PUBLIC_AUTH.has(method));
 }
 
+const isUnauthenticated = (err: unknown) => ConnectError.from(err).code === Code.Unauthenticated;
+
+/** The session renewed after `sent` was refused, or null (ended, or the shop unreachable). */
+const renewedAfter = (sent: string) => renew(sent).catch(() => null);
+
 /**
- * Adds `authorization: Bearer <token>` to calls that need it, and ends the
- * session when the server answers UNAUTHENTICATED (expired or revoked token),
- * for unary calls and for errors that arrive later in a stream.
+ * A stream refused after the tokens were renewed: UNAVAILABLE, which the
+ * stream's reader treats as a dropped connection and reconnects (with the new token).
+ */
+const reconnect = (err: unknown) => new ConnectError("session renewed, reconnect", Code.Unavailable, undefined, undefined, err);
+
+/**
+ * Adds `authorization: Bearer <token>` to calls that need it, renewing the
+ * token first when it is about to expire (src/refresh.ts). When the server
+ * answers UNAUTHENTICATED anyway, renews once and sends a unary call again
+ * (once); a stream, refused at its start or later, is ended as UNAVAILABLE
+ * so its reader reconnects. When renewing fails the session has ended
+ * (with a message) and the refusal goes to the caller.
  */
 const auth: Interceptor = (next) => async (req) => {
-  const needsToken = !isPublic(req.service.typeName, req.method.name);
-  const token = session()?.accessToken;
-  if (needsToken && token) req.header.set("authorization", `Bearer ${token}`);
-  const noteUnauthenticated = (err: unknown) => {
-    if (needsToken && ConnectError.from(err).code === Code.Unauthenticated) expire();
-    return err;
-  };
+  const sent = isPublic(req.service.typeName, req.method.name) ? undefined : (await freshSession())?.accessToken;
+  if (sent) req.header.set("authorization", `Bearer ${sent}`);
+  let res;
   try {
-    const res = await next(req);
-    if (!res.stream) return res;
-    const messages = res.message;
-    return {
-      ...res,
-      message: (async function* () {
-        try {
-          yield* messages;
-        } catch (err) {
-          throw noteUnauthenticated(err);
-        }
-      })(),
-    };
+    res = await next(req);
   } catch (err) {
-    throw noteUnauthenticated(err);
+    if (!sent || !isUnauthenticated(err)) throw err;
+    const renewed = await renewedAfter(sent);
+    if (!renewed) throw err;
+    if (req.stream) throw reconnect(err);
+    req.header.set("authorization", `Bearer ${renewed.accessToken}`);
+    try {
+      return await next(req);
+    } catch (again) {
+      // A token fresh from RefreshSession refused: nothing more to try here.
+      if (isUnauthenticated(again)) expire();
+      throw again;
+    }
   }
+  if (!res.stream) return res;
+  const messages = res.message;
+  return {
+    ...res,
+    message: (async function* () {
+      try {
+        yield* messages;
+      } catch (err) {
+        if (sent && isUnauthenticated(err) && (await renewedAfter(sent))) throw reconnect(err);
+        throw err;
+      }
+    })(),
+  };
 };
 
 const transport = createGrpcWebTransport({

@@ -9,8 +9,12 @@ import { cartCount, cartNotice, dismissCartNotice, loadCart, onCartChange } from
 import { h, link, replace } from "./dom";
 import { describe } from "./errors";
 import { navigate, startRouter, type View } from "./router";
-import { expire, logOut, onSessionChange, session, updateUser } from "./session";
+import { keepSessionAlive, signOut } from "./refresh";
+import { expire, onSessionChange, session, updateUser } from "./session";
+import { accountView } from "./views/account";
 import { loginView, registerView } from "./views/auth";
+import { accountBanner } from "./views/banner";
+import { forgotPasswordView, resetPasswordView, verifyEmailView } from "./views/recovery";
 import { notFoundView } from "./views/notfound";
 import { cartView } from "./views/cart";
 import { catalogView } from "./views/catalog";
@@ -28,6 +32,10 @@ const routes: [RegExp, View][] = [
   [/^\/orders\/([^/]+)$/, orderView],
   [/^\/login$/, loginView],
   [/^\/register$/, registerView],
+  [/^\/account$/, accountView],
+  [/^\/forgot-password$/, forgotPasswordView],
+  [/^\/reset-password$/, resetPasswordView],
+  [/^\/verify$/, verifyEmailView],
 ];
 
 /**
@@ -52,13 +60,13 @@ function renderHeader(nav: HTMLElement, account: HTMLElement): void {
     account,
     s
       ? [
-          h("span", { class: "who", "data-testid": "user-name", title: s.user.email }, s.user.displayName || s.user.email),
+          link("/account", { class: "who", "data-testid": "user-name", title: `Your account (${s.user.email})` }, s.user.displayName || s.user.email),
           h("button", {
             type: "button",
             class: "link",
             "data-testid": "nav-logout",
             onclick: () => {
-              logOut();
+              void signOut();
               navigate("/");
             },
           }, "Log out"),
@@ -87,14 +95,23 @@ document.querySelector(".skip")?.addEventListener("click", (e) => {
 });
 const banner = h("div", { class: "notice banner", role: "status", "data-testid": "cart-notice", hidden: true });
 main.before(banner);
+main.before(accountBanner());
 renderHeader(nav, account);
 renderNotice(banner);
 onCartChange(() => {
   renderHeader(nav, account);
   renderNotice(banner);
 });
-onSessionChange(() => renderHeader(nav, account));
+// Renewed tokens change nothing shown: redraw (and lose the focus) only when who is logged in changes.
+const shownUser = () => JSON.stringify(session()?.user ?? null);
+let headerUser = shownUser();
+onSessionChange(() => {
+  if (shownUser() === headerUser) return;
+  headerUser = shownUser();
+  renderHeader(nav, account);
+});
 startRouter(main, routes, notFoundView);
+keepSessionAlive();
 
 // The cart lives on the server: read it for the badge (pages read it again when they need it fresh).
 loadCart().catch(() => {});

@@ -25,3 +25,14 @@ export function credentialProblems(email: string, password: string): Map<string,
   if (!password) problems.set("password", "enter your password");
   return problems;
 }
+
+/**
+ * Field path -> what is wrong, for a new password typed twice (reset, change);
+ * like Register, only what is surely wrong: the policy is the server's.
+ */
+export function newPasswordProblems(password: string, confirm: string, path = "new_password"): Map<string, string> {
+  const problems = new Map<string, string>();
+  if (!password) problems.set(path, "enter a new password");
+  else if (password !== confirm) problems.set("confirm_password", "does not match the new password");
+  return problems;
+}

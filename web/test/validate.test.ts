@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { credentialProblems, emailProblem } from "../src/validate";
+import { credentialProblems, emailProblem, newPasswordProblems } from "../src/validate";
 
 test("an email address must be there and shaped like one", () => {
   assert.equal(emailProblem(""), "enter your email address");
@@ -20,4 +20,13 @@ test("credentials name each missing or malformed field", () => {
   assert.deepEqual([...credentialProblems("", "")], [["email", "enter your email address"], ["password", "enter your password"]]);
   assert.deepEqual([...credentialProblems("nope", "secret words")], [["email", "must be an email address, like ada@example.com"]]);
   assert.equal(credentialProblems("ada@example.com", "x").size, 0);
+});
+
+test("a new password must be there and typed the same twice", () => {
+  assert.deepEqual([...newPasswordProblems("", "")], [["new_password", "enter a new password"]]);
+  assert.deepEqual([...newPasswordProblems("correct horse", "correct hose")], [["confirm_password", "does not match the new password"]]);
+  assert.equal(newPasswordProblems("correct horse", "correct horse").size, 0);
+  // Spaces count: a password of spaces is the server's to judge, but the copy must match exactly.
+  assert.equal(newPasswordProblems("  spaced out  ", "  spaced out  ").size, 0);
+  assert.equal(newPasswordProblems("  spaced out  ", "spaced out").size, 1);
 });

@@ -40,9 +40,12 @@ export function loginView(main: HTMLElement, route: Route): void {
   main.append(
     title("Log in"),
     form,
+    h("p", null, link("/forgot-password", { "data-testid": "to-forgot-password" }, "Forgot password?")),
     h("p", null, "New here? ", link(withNext("/register", route), { "data-testid": "to-register" }, "Create an account")),
   );
-  if (takeExpiredNotice()) showMessage(summary, "Your session has ended. Please log in again.");
+  const notice = takeExpiredNotice();
+  if (notice) showMessage(summary, notice);
+  if (route.query.get("reset") === "done") form.before(passwordChanged());
 
   form.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -53,13 +56,18 @@ export function loginView(main: HTMLElement, route: Route): void {
       clearProblem(form, summary);
       try {
         const res = await authClient.login({ email, password });
-        logIn(res.accessToken, res.expireTime, res.user);
+        logIn(res);
         navigate(nextRoute(route));
       } catch (err) {
         showProblem(form, summary, describe(err, { [Code.Unauthenticated]: "Wrong email or password." }));
       }
     });
   });
+}
+
+/** After a password reset (views/recovery.ts): a confirmation, not an error. */
+function passwordChanged(): HTMLParagraphElement {
+  return h("p", { class: "success", role: "status", "data-testid": "reset-done" }, "Your password has been changed. Log in with your new password.");
 }
 
 export function registerView(main: HTMLElement, route: Route): void {
@@ -96,7 +104,7 @@ export function registerView(main: HTMLElement, route: Route): void {
       clearProblem(form, summary);
       try {
         const res = await authClient.register({ displayName: valueOf(form, "display_name"), email, password });
-        logIn(res.accessToken, res.expireTime, res.user);
+        logIn(res);
         navigate(nextRoute(route));
       } catch (err) {
         const problem = describe(err);
