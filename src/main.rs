@@ -124,6 +124,12 @@ struct RunArgs {
     #[arg(long, env = "AMQP_URL", hide_env_values = true)]
     amqp_url: Option<String>,
 
+    /// How often the demo warehouse moves each shipment a step along
+    /// (packed, shipped, delivered); `0` turns it off, leaving shipping to
+    /// the back office.
+    #[arg(long, env = "FULFILMENT_DEMO_ADVANCE", default_value = "20s", value_parser = platform::config::parse_duration)]
+    demo_advance: Duration,
+
     /// Send the shop's emails through this SMTP server
     /// (`smtp://[USER:PASSWORD@]HOST[:PORT]`, `?tls=required` for STARTTLS,
     /// or `smtps://...`) instead of writing them as .eml files into
@@ -317,7 +323,7 @@ async fn run(data_dir: PathBuf, args: RunArgs) -> Result<(), Box<dyn std::error:
     let cart = cart::Config::new(sqlite(&data_dir, "cart"), verifier.clone(), url("orders")?);
     let mut fulfilment = fulfilment::Config::new(sqlite(&data_dir, "fulfilment"), verifier.clone());
     // A newcomer sees an order reach DELIVERED without playing the warehouse.
-    fulfilment.demo_advance = Some(Duration::from_secs(20));
+    fulfilment.demo_advance = Some(args.demo_advance).filter(|a| !a.is_zero());
     // Quotes price and weigh the products with the catalog.
     fulfilment.catalog_url = url("catalog")?;
     let mut services = shop::Services {
