@@ -37,6 +37,10 @@ import { FulfilmentService, ShipmentStatus, type Shipment } from "../src/gen/sho
 import { cartService } from "./cart";
 import { invalid, withReason } from "./errors";
 import { addressViolations, fulfilmentMock } from "./fulfilment";
+import { adminMock, isAdmin } from "./admin";
+import { serveImage } from "./images";
+import { InventoryService } from "../src/gen/shop/catalog/v1/inventory_pb";
+import { NotificationService } from "../src/gen/shop/notifications/v1/notifications_pb";
 
 // --- data ------------------------------------------------------------------
 
@@ -69,8 +73,18 @@ const products: Product[] = demo.map(([category, name, price, description], i) =
   }),
 );
 
+function uuid(): string {
+  return crypto.randomUUID();
+}
+
 interface Account { user: User; password: string; walletMinor: bigint }
 const accounts = new Map<string, Account>(); // by email
+// The demo admin, as the real shop creates it on first start.
+accounts.set("admin@shop.test", {
+  user: create(UserSchema, { id: uuid(), email: "admin@shop.test", displayName: "Admin", role: Role.ADMIN, emailVerified: true, createTime: timestampNow() }),
+  password: "admin-password-123",
+  walletMinor: 0n,
+});
 const tokens = new Map<string, Account>();
 const failedLogins = new Map<string, number[]>(); // email -> times
 const orders = new Map<string, Order>();
@@ -79,9 +93,6 @@ const watchers = new Map<string, Set<() => void>>();
 /** Told of every order change (the cart follows the orders it placed). */
 const orderListeners = new Set<(order: Order) => void>();
 
-function uuid(): string {
-  return crypto.randomUUID();
-}
 
 function issue(account: Account) {
   const token = uuid().replaceAll("-", "");
@@ -144,7 +155,8 @@ const final = [OrderStatus.DELIVERED, OrderStatus.FAILED, OrderStatus.CANCELLED]
 
 function ownOrder(ctx: HandlerContext, id: string): Order {
   const order = orders.get(id);
-  if (!order || order.userId !== caller(ctx).user.id) throw withReason(Code.NotFound, "ORDER_NOT_FOUND", `order ${id} not found`, { order_id: id });
+  const me = caller(ctx);
+  if (!order || (order.userId !== me.user.id && !isAdmin(me))) throw withReason(Code.NotFound, "ORDER_NOT_FOUND", `order ${id} not found`, { order_id: id });
   return order;
 }
 
@@ -257,6 +269,7 @@ function routes(router: ConnectRouter) {
       const user = create(UserSchema, { id: uuid(), email, displayName: req.displayName.trim(), role: Role.CUSTOMER, createTime: timestampNow() });
       const account = { user, password: req.password, walletMinor: 2500n };
       accounts.set(email, account);
+      admin.onRegistered(user);
       return issue(account);
     },
     login(req) {
@@ -278,6 +291,7 @@ function routes(router: ConnectRouter) {
     whoAmI(_req, ctx) {
       return caller(ctx).user;
     },
+    ...admin.auth,
   });
 
   router.service(CatalogService, {
@@ -299,7 +313,10 @@ function routes(router: ConnectRouter) {
       if (missing.length) throw withReason(Code.NotFound, "PRODUCT_NOT_FOUND", "products not found", { product_ids: missing.join(",") });
       return { products: req.ids.map((id) => products.find((p) => p.id === id)!) };
     },
+    ...admin.catalog,
   });
+  router.service(InventoryService, admin.inventory);
+  router.service(NotificationService, admin.notifications);
 
   router.service(OrderService, {
     createOrder(req, ctx) {
@@ -360,6 +377,7 @@ function routes(router: ConnectRouter) {
         set.delete(listener);
       }
     },
+    ...admin.orders,
   });
 
   router.service(
@@ -373,7 +391,7 @@ function routes(router: ConnectRouter) {
     }),
   );
 
-  router.service(FulfilmentService, fulfilment.service);
+  router.service(FulfilmentService, { ...fulfilment.service, ...admin.fulfilment });
 
   router.service(PaymentService, {
     getWallet(req, ctx) {
@@ -382,6 +400,7 @@ function routes(router: ConnectRouter) {
       const balance = req.currencyCode === "USD" ? account.walletMinor : 0n;
       return { userId: account.user.id, balance: { currencyCode: req.currencyCode, amountMinor: balance } };
     },
+    ...admin.payments,
   });
 }
 
@@ -401,6 +420,17 @@ const fulfilment = fulfilmentMock({
   onShipmentMoved: shipmentMoved,
 });
 
+const admin = adminMock({
+  products,
+  accounts,
+  orders,
+  caller,
+  shipments: fulfilment.shipments,
+  moveShipment: fulfilment.move,
+  onShipmentMoved: shipmentMoved,
+});
+orderListeners.add(admin.onOrder);
+
 function tokensOwner(userId: string): Account {
   return [...accounts.values()].find((a) => a.user.id === userId)!;
 }
@@ -416,6 +446,7 @@ const types: Record<string, string> = {
 
 export function startMockGateway(port: number, dist: string) {
   const serveStatic: ConnectNodeAdapterOptions["fallback"] = (req, res) => {
+    if (serveImage(req, res)) return;
     // The URL parser resolves "..", so the path cannot leave dist/.
     const path = normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname));
     let file = join(dist, path === "/" ? "index.html" : path);

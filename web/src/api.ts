@@ -11,13 +11,19 @@ import { OrderService } from "./gen/shop/orders/v1/orders_pb";
 import { PaymentService } from "./gen/shop/payments/v1/payments_pb";
 import { expire, session } from "./session";
 
+/** The catalog's reads, which never send a token (its writes are for admins). */
+const catalogReads = new Set(["ListProducts", "GetProduct", "BatchGetProducts", "ListCategories", "GetImageContent"]);
+
+/** The accounts' calls made without being logged in (the rest, e.g. the admins' ListUsers, need the token). */
+const authPublic = new Set(["Register", "Login", "RefreshSession", "RequestPasswordReset", "ResetPassword", "VerifyEmail"]);
+
 /**
- * Calls that never send a token: the catalog, and signing up or in. (The
+ * Calls that never send a token: the catalog's reads, and signing up or in. (The
  * cart sends one when there is one: a customer's token selects their cart,
  * and an anonymous shopper's cart works without.)
  */
 function isPublic(service: string, method: string): boolean {
-  return service === CatalogService.typeName || (service === AuthService.typeName && method !== "WhoAmI");
+  return (service === CatalogService.typeName && catalogReads.has(method)) || (service === AuthService.typeName && authPublic.has(method));
 }
 
 /**
@@ -52,7 +58,7 @@ const auth: Interceptor = (next) => async (req) => {
   }
 };
 
-const transport = createGrpcWebTransport({
+export const transport = createGrpcWebTransport({
   baseUrl: window.location.origin,
   interceptors: [auth],
 });

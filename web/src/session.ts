@@ -8,7 +8,7 @@ export interface Session {
   accessToken: string;
   /** Milliseconds since the epoch; 0 if the server gave no expiry. */
   expiresAt: number;
-  user: { id: string; email: string; displayName: string };
+  user: { id: string; email: string; displayName: string; /** Role enum value (shop.auth.v1.Role); 0 when not known yet. */ role?: number };
 }
 
 const KEY = "shop.session.v1";
@@ -55,7 +55,7 @@ export function logIn(accessToken: string, expireTime: Timestamp | undefined, us
   save({
     accessToken,
     expiresAt: expireTime ? timestampMs(expireTime) : 0,
-    user: { id: user?.id ?? "", email: user?.email ?? "", displayName: user?.displayName ?? "" },
+    user: { id: user?.id ?? "", email: user?.email ?? "", displayName: user?.displayName ?? "", role: user?.role ?? 0 },
   });
 }
 
@@ -81,7 +81,7 @@ export function takeExpiredNotice(): boolean {
 
 /** Refreshes the stored user (from WhoAmI) without touching the token. */
 export function updateUser(user: User): void {
-  if (current) save({ ...current, user: { id: user.id, email: user.email, displayName: user.displayName } });
+  if (current) save({ ...current, user: { id: user.id, email: user.email, displayName: user.displayName, role: user.role } });
 }
 
 /** Calls `fn` after every log in or out, until `signal` (if any) aborts. */
