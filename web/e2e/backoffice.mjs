@@ -7,9 +7,11 @@
 // table; adjusts the stock and sees the shop's availability change; finds
 // the customer's order (with the customer's email) and packs, ships (carrier
 // and tracking number) and delivers it while the customer's own browser
-// follows the order live; tops up the customer's wallet with a double click
+// follows the order live; cancels another order with a reason; tops up the customer's wallet with a double click
 // that credits once; is refused demoting the last admin (LAST_ADMIN), makes
-// the customer an admin; and reads the emails sent. Every back-office page
+// the customer an admin (who then logs in again and gets the back office)
+// and demotes them again (whose pages then show the service's refusal);
+// and reads the emails sent. Every back-office page
 // is audited with axe-core (e2e/axe.mjs) and checked for horizontal
 // overflow at a phone's size (390x844).
 // Shipments must not move by themselves (the mock: MOCK_SHIPMENT_STEP_MS=0;
@@ -121,7 +123,8 @@ await step("a customer registers, and #/admin tells them it is for admins only",
   await check(shopper, "the admins-only page");
 });
 
-await step("the customer places an order with the test card and sees it CONFIRMED", async () => {
+/** The customer orders the grid's first product with the test card; returns the order id once CONFIRMED. */
+async function placeOrder() {
   await shopper.goto(`${base}/#/`);
   await on(shopper, "add-to-cart").first().click();
   await shopper.locator('[data-testid="cart-count"]', { hasText: /^1$/ }).waitFor();
@@ -137,8 +140,12 @@ await step("the customer places an order with the test card and sees it CONFIRME
   await on(shopper, "fill-test-card").click();
   await on(shopper, "place-order").click();
   await shopper.waitForURL(/#\/orders\/[^/]+$/);
-  orderId = decodeURIComponent(shopper.url().split("#/orders/")[1]);
   await shopper.locator('[data-testid="order-status"][data-status="CONFIRMED"]').waitFor();
+  return decodeURIComponent(shopper.url().split("#/orders/")[1]);
+}
+
+await step("the customer places an order with the test card and sees it CONFIRMED", async () => {
+  orderId = await placeOrder();
 });
 
 await step("the demo admin logs in and the header leads to the back office", async () => {
@@ -238,8 +245,8 @@ await step("the orders table names the customer, and finds the order by status a
   await row.waitFor();
   await on(admin, "order-number").fill(number.toLowerCase());
   await on(admin, "order-number-find").click();
-  await admin.locator('[data-testid="admin-order-row"]').first().waitFor();
-  expect((await admin.locator('[data-testid="admin-order-row"]').count()) === 1, `searching ${number} did not find exactly one order`);
+  await admin.waitForFunction(() => document.querySelectorAll('[data-testid="admin-order-row"]').length === 1);
+  await row.waitFor();
   await check(admin, "the orders table");
   await row.locator('[data-testid="admin-order-link"]').click();
   await on(admin, "shipment-pack").waitFor();
@@ -266,13 +273,26 @@ await step("pack and ship the order; the customer's order page follows live, the
   await shopper.locator('[data-testid="order-status"][data-status="DELIVERED"]').waitFor();
 });
 
+await step("cancel another order with a reason; both the admin and the customer see it CANCELLED", async () => {
+  current = shopper;
+  const second = await placeOrder();
+  current = admin;
+  await admin.goto(`${base}/#/admin/orders/${second}`);
+  await on(admin, "admin-cancel-reason").fill("customer asked by phone");
+  await on(admin, "admin-cancel").click();
+  await admin.locator('[data-testid="order-status"][data-status="CANCELLED"]').first().waitFor();
+  await admin.locator('[data-testid="admin-order-summary"]', { hasText: "customer asked by phone" }).waitFor();
+  await admin.locator('[data-testid="shipment-status"][data-status="CANCELLED"]').waitFor();
+  await shopper.locator('[data-testid="order-status"][data-status="CANCELLED"]').waitFor();
+});
+
 await step("top up the customer's wallet: a double click credits once", async () => {
   await adminNav("customers");
   await on(admin, "customer-query").fill(email);
   await on(admin, "customer-search").click();
-  const row = admin.locator('[data-testid="customer-row"]');
+  // The unfiltered first page may still be showing: wait for the search's answer, one row.
+  await admin.waitForFunction(() => document.querySelectorAll('[data-testid="customer-row"]').length === 1);
   await admin.locator('[data-testid="customer-link"]', { hasText: email }).waitFor();
-  expect((await row.count()) === 1, "the search did not find exactly the customer");
   await check(admin, "the customers table");
   await on(admin, "customer-link").click();
   const balance = admin.locator('[data-testid="wallet-balance"] [data-amount-minor]');
@@ -309,6 +329,24 @@ await step("demoting the last admin is refused; the customer is made an admin", 
   await on(admin, "role-select").selectOption({ label: "Admin" });
   await on(admin, "role-submit").click();
   await on(admin, "customer-role-now").filter({ hasText: "Admin" }).waitFor();
+});
+
+await step("the new admin gets the back office at their next login, and is shown the refusal once demoted", async () => {
+  current = shopper;
+  await on(shopper, "nav-logout").click();
+  await logIn(shopper, email, password);
+  await on(shopper, "nav-admin").click();
+  await shopper.locator('[data-testid="admin-product-row"]').first().waitFor();
+  current = admin;
+  await admin.goto(`${base}/#/admin/customers/${customerId}`);
+  await on(admin, "role-select").selectOption({ label: "Customer" });
+  await on(admin, "role-submit").click();
+  await on(admin, "customer-role-now").filter({ hasText: "Customer" }).waitFor();
+  // The demoted session still says admin: the service refuses, and the page says why.
+  current = shopper;
+  await on(shopper, "admin-nav-emails").click();
+  await shopper.locator('[data-testid="page-error"]', { hasText: "not (or no longer) an admin" }).waitFor();
+  current = admin;
 });
 
 await step("the emails sent list the customer's welcome and order emails", async () => {

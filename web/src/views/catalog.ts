@@ -10,7 +10,7 @@ import { announce } from "../announce";
 import { problemBox } from "../forms";
 import { formatMoney } from "../money";
 import { navigate, type Route } from "../router";
-import { availabilityText } from "./admin/products";
+import { availabilityText } from "./admin/values";
 
 const PAGE_SIZE = 12;
 /** Categories seen so far; the API has no list of them. */

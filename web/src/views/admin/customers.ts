@@ -13,7 +13,7 @@ import { formatMoney } from "../../money";
 import type { Route } from "../../router";
 import { session } from "../../session";
 import { formatTime } from "../../status";
-import { parseMinor } from "./products";
+import { parseMinor, topUpProblems } from "./values";
 import { adminPage, adminProblem, problemFor } from "./shell";
 import { pagedTable, selectField } from "./table";
 
@@ -109,12 +109,10 @@ export async function adminCustomerView(main: HTMLElement, route: Route): Promis
   let keyFor = "";
   topUp.addEventListener("submit", (e) => {
     e.preventDefault();
-    const amountMinor = parseMinor(valueOf(topUp, "amount.amount_minor"));
+    const amount = valueOf(topUp, "amount.amount_minor");
     const reason = valueOf(topUp, "reason");
-    const bad = new Map<string, string>();
-    if (amountMinor === null || amountMinor <= 0n || amountMinor > 100_000_000n) bad.set("amount.amount_minor", "enter an amount such as 25.00, more than 0 and at most 1000000");
-    if (!reason) bad.set("reason", "say why, e.g. goodwill credit");
-    if (refuseInvalid(topUp, topUpSummary, bad)) return;
+    if (refuseInvalid(topUp, topUpSummary, topUpProblems(amount, reason))) return;
+    const amountMinor = parseMinor(amount);
     const content = `${amountMinor}|${reason}`;
     if (content !== keyFor) {
       key = crypto.randomUUID();

@@ -9,29 +9,17 @@ import { catalog } from "../../api";
 import { announce } from "../../announce";
 import { h, link, loading, replace } from "../../dom";
 import { clearProblem, field, formError, refuseInvalid, showMessage, showProblem, valueOf, busy } from "../../forms";
-import { AvailabilityStatus, type Availability, type Product, type ProductImage } from "../../gen/shop/catalog/v1/catalog_pb";
+import type { Product, ProductImage } from "../../gen/shop/catalog/v1/catalog_pb";
 import { formatMoney } from "../../money";
 import { navigate, type Route } from "../../router";
 import { formatTime } from "../../status";
 import { inventory } from "./clients";
 import { adminPage, adminProblem, problemFor } from "./shell";
 import { pagedTable } from "./table";
+import { availabilityText, majorText, parseMinor } from "./values";
 
 const MAX_IMAGE_BYTES = 4 * 1024 * 1024;
 const FIELDS = ["name", "description", "category", "price", "weight_grams"];
-
-export function availabilityText(a: Availability | undefined): string {
-  switch (a?.status) {
-    case AvailabilityStatus.IN_STOCK:
-      return "In stock";
-    case AvailabilityStatus.LOW_STOCK:
-      return `Only ${a.unitsLeft} left`;
-    case AvailabilityStatus.OUT_OF_STOCK:
-      return "Out of stock";
-    default:
-      return "Unknown";
-  }
-}
 
 export async function adminProductsView(main: HTMLElement, route: Route): Promise<void> {
   if (!(await adminPage(main, route, "products", "Products"))) return;
@@ -84,18 +72,6 @@ export async function adminProductsView(main: HTMLElement, route: Route): Promis
     table.element,
   );
   await table.reload();
-}
-
-/** "12.50" -> 1250n; null if not an amount of dollars and cents. */
-export function parseMinor(raw: string): bigint | null {
-  const m = /^(\d{1,7})(?:[.,](\d{1,2}))?$/.exec(raw.trim());
-  if (!m) return null;
-  return BigInt(m[1]) * 100n + BigInt((m[2] ?? "").padEnd(2, "0"));
-}
-
-function majorText(minor: bigint | undefined): string {
-  if (minor === undefined) return "";
-  return `${minor / 100n}.${String(minor % 100n).padStart(2, "0")}`;
 }
 
 function textarea(path: string, label: string, testid: string, value: string): HTMLDivElement {

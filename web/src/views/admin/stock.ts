@@ -10,7 +10,7 @@ import { ReservationStatus, type Reservation, type Stock } from "../../gen/shop/
 import { navigate, type Route } from "../../router";
 import { formatTime, shortId } from "../../status";
 import { inventory } from "./clients";
-import { availabilityText } from "./products";
+import { adjustmentProblems, availabilityText } from "./values";
 import { adminPage, adminProblem, problemFor } from "./shell";
 import { pagedTable, selectField } from "./table";
 
@@ -26,17 +26,6 @@ export async function adminStockPickView(main: HTMLElement, route: Route): Promi
   } catch (err) {
     replace(body, problemFor(err));
   }
-}
-
-/** What is wrong with the adjustment's fields, by request field path. */
-export function adjustmentProblems(delta: string, reason: string): Map<string, string> {
-  const bad = new Map<string, string>();
-  if (!/^[+-]?\d{1,7}$/.test(delta.trim()) || Number(delta) === 0 || Math.abs(Number(delta)) > 1_000_000) {
-    bad.set("delta", "enter a whole number of units to add (e.g. 10) or remove (e.g. -3), not 0, at most 1000000");
-  }
-  if (!reason.trim()) bad.set("reason", "say why, e.g. \"delivery from the roaster\"");
-  else if (reason.trim().length > 200) bad.set("reason", "use at most 200 characters");
-  return bad;
 }
 
 export async function adminStockView(main: HTMLElement, route: Route): Promise<void> {

@@ -92,13 +92,22 @@ export function pagedTable<T>(o: TableOptions<T>): Table {
     );
   };
 
+  /** Counts loads, so an answer that arrives after a newer request was made is dropped. */
+  let loads = 0;
   const load = async () => {
+    const mine = ++loads;
     prev.disabled = more.disabled = true;
     status.textContent = "Loading…";
     status.hidden = false;
     try {
       const page = await o.fetch(tokens[index], orderBy, pageSize);
+      if (mine !== loads) return;
       problem.replaceChildren();
+      // The headers say the order of the rows shown, so they change with them
+      // (keeping the keyboard focus on the header that was clicked).
+      const focused = headRow.contains(document.activeElement) ? document.activeElement?.getAttribute("data-testid") : null;
+      renderHead();
+      if (focused) headRow.querySelector<HTMLElement>(`[data-testid="${focused}"]`)?.focus();
       replace(
         tbody,
         page.items.map((row) =>
@@ -114,6 +123,7 @@ export function pagedTable<T>(o: TableOptions<T>): Table {
       pager.hidden = index === 0 && !next;
       o.onPage?.(page.items, tbody);
     } catch (err) {
+      if (mine !== loads) return;
       status.hidden = true;
       const box = problemFor(err);
       if (box) problem.replaceChildren(box);
@@ -123,7 +133,6 @@ export function pagedTable<T>(o: TableOptions<T>): Table {
   const reload = () => {
     tokens = [""];
     index = 0;
-    renderHead();
     return load();
   };
   prev.addEventListener("click", () => {
