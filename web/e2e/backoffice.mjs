@@ -208,7 +208,7 @@ await step("an edit with a stale etag is refused as changed by someone else", as
   await other.goto(`${base}/#/admin/products/${productId}`);
   await on(other, "product-name").fill(`${productName} (renamed)`);
   await on(other, "product-save").click();
-  await other.locator('[data-testid="form-error"]', { hasText: "Saved" }).waitFor();
+  await other.locator('[data-testid="product-saved"]', { hasText: "Saved" }).waitFor();
   await other.close();
   await on(admin, "product-description").fill("Changed here too");
   await on(admin, "product-save").click();

@@ -7,7 +7,7 @@
 import { authClient, payments } from "../../api";
 import { announce } from "../../announce";
 import { h, link, loading, replace } from "../../dom";
-import { busy, clearProblem, field, formError, refuseInvalid, showMessage, showProblem, valueOf } from "../../forms";
+import { busy, clearProblem, field, formError, refuseInvalid, showProblem, valueOf } from "../../forms";
 import { Role, type User } from "../../gen/shop/auth/v1/auth_pb";
 import { formatMoney } from "../../money";
 import type { Route } from "../../router";
@@ -136,23 +136,23 @@ export async function adminCustomerView(main: HTMLElement, route: Route): Promis
   const roleSummary = formError();
   const { wrap, select } = selectField("role-select", "Role", [[String(Role.CUSTOMER), "Customer"], [String(Role.ADMIN), "Admin"]], "role-select", String(user.role));
   const roleButton = h("button", { type: "submit", "data-testid": "role-submit" }, "Change role");
+  const roleSaved = h("p", { class: "muted", role: "status", "data-testid": "role-saved" });
   const roleForm = h("form", { class: "stack narrow", "data-testid": "role-form" },
     roleSummary, wrap,
     h("p", { class: "hint" }, "Takes effect when the person next logs in or their session is refreshed."),
-    h("div", null, roleButton));
+    h("div", null, roleButton), roleSaved);
   roleForm.addEventListener("submit", (e) => {
     e.preventDefault();
     const role = Number(select.value) as Role;
+    roleSaved.textContent = "";
     void busy(roleButton, "Saving…", async () => {
       try {
         user = await authClient.setUserRole({ id, role }, { signal: route.signal });
+        clearProblem(roleForm, roleSummary);
         renderDetails();
-        showMessage(roleSummary, `${user.email} is now ${roleText(user.role).toLowerCase()}.`);
-        roleSummary.setAttribute("role", "status");
-        announce(`Role changed to ${roleText(user.role)}.`);
-        if (id === session()?.user.id && user.role !== Role.ADMIN) roleSummary.append(h("p", null, "That was your own account: you keep the back office until you log out."));
+        const own = id === session()?.user.id && user.role !== Role.ADMIN ? " That is your own account: the back office stays open to you until you log out." : "";
+        roleSaved.textContent = `${user.email} is now ${roleText(user.role).toLowerCase()}.${own}`;
       } catch (err) {
-        roleSummary.setAttribute("role", "alert");
         showProblem(roleForm, roleSummary, adminProblem(err));
       }
     });

@@ -75,7 +75,8 @@ export async function adminProductsView(main: HTMLElement, route: Route): Promis
 }
 
 function textarea(path: string, label: string, testid: string, value: string): HTMLDivElement {
-  const id = `f-${path}`;
+  // The same id scheme as forms.ts's fields, so server errors land here too.
+  const id = `f-${path.replace(/[^A-Za-z0-9]+/g, "-")}`;
   return h("div", { class: "field" },
     h("label", { for: id }, label, h("span", { class: "muted" }, " (optional)")),
     h("textarea", { id, name: path, rows: 4, maxlength: 5000, "data-testid": testid, "aria-describedby": `${id}-error` }, value),
@@ -84,9 +85,10 @@ function textarea(path: string, label: string, testid: string, value: string): H
 }
 
 /** The product's fields as a form: create when `p` is null, else edit. */
-function productForm(p: Product | null, onSave: (form: HTMLFormElement, summary: HTMLElement, button: HTMLButtonElement) => Promise<void>): HTMLFormElement {
+function productForm(p: Product | null, onSave: (form: HTMLFormElement, summary: HTMLElement, saved: HTMLElement) => Promise<void>): HTMLFormElement {
   const summary = formError();
   const save = h("button", { type: "submit", "data-testid": "product-save" }, p ? "Save changes" : "Create product");
+  const saved = h("span", { class: "muted", role: "status", "data-testid": "product-saved" });
   const form = h("form", { class: "stack narrow", novalidate: true, "data-testid": "product-form" },
     summary,
     field({ path: "product.name", label: "Name", testid: "product-name", value: p?.name, maxlength: 200 }),
@@ -95,11 +97,12 @@ function productForm(p: Product | null, onSave: (form: HTMLFormElement, summary:
     field({ path: "product.price.amount_minor", label: "Price (USD)", testid: "product-price", value: majorText(p?.price?.amountMinor), inputmode: "decimal", hint: "e.g. 12.50" }),
     field({ path: "product.weight_grams", label: "Weight in grams", testid: "product-weight", value: p ? String(p.weightGrams) : "", inputmode: "numeric", optional: true }),
     p ? null : field({ path: "initial_stock", label: "Units in stock", testid: "product-initial-stock", value: "0", inputmode: "numeric" }),
-    h("div", null, save),
+    h("div", { class: "row" }, save, saved),
   );
   form.addEventListener("submit", (e) => {
     e.preventDefault();
-    void busy(save, "Saving…", () => onSave(form, summary, save));
+    saved.textContent = "";
+    void busy(save, "Saving…", () => onSave(form, summary, saved));
   });
   return form;
 }
@@ -155,7 +158,7 @@ export async function adminProductView(main: HTMLElement, route: Route): Promise
     return;
   }
   const reload = () => navigate(`/admin/products/${id}`);
-  const form = productForm(p, async (form, summary) => {
+  const form = productForm(p, async (form, summary, saved) => {
     const read = readForm(form, summary, false);
     if (!read) return;
     try {
@@ -164,9 +167,7 @@ export async function adminProductView(main: HTMLElement, route: Route): Promise
         { signal: route.signal },
       );
       clearProblem(form, summary);
-      announce("Saved.");
-      showMessage(summary, "Saved.");
-      summary.setAttribute("role", "status");
+      saved.textContent = `Saved at ${new Date().toLocaleTimeString()}.`;
     } catch (err) {
       const problem = adminProblem(err);
       if (problem.code === Code.Aborted) {
