@@ -55,7 +55,7 @@ export function isAdmin(account: Account): boolean {
 export function adminMock(deps: AdminDeps) {
   const requireAdmin = (ctx: HandlerContext): Account => {
     const account = deps.caller(ctx);
-    if (!isAdmin(account)) throw withReason(Code.PermissionDenied, "ADMIN_REQUIRED", "only admins may do this");
+    if (!isAdmin(account)) throw withReason(Code.PermissionDenied, "PERMISSION_DENIED", "only admins may do this");
     return account;
   };
   const product = (id: string): Product => {
@@ -260,7 +260,7 @@ export function adminMock(deps: AdminDeps) {
   const ordersService: Partial<ServiceImpl<typeof OrderService>> = {
     listOrders(req, ctx) {
       const me = deps.caller(ctx);
-      if (req.userId && req.userId !== me.user.id && !isAdmin(me)) throw withReason(Code.PermissionDenied, "ADMIN_REQUIRED", "customers may list only their own orders");
+      if (req.userId && req.userId !== me.user.id && !isAdmin(me)) throw withReason(Code.PermissionDenied, "PERMISSION_DENIED", "customers may list only their own orders");
       const who = req.userId || (isAdmin(me) ? "" : me.user.id);
       const { field, desc } = orderBy(req.orderBy, ["create_time", "total"], "create_time desc");
       const number = req.number.trim().toUpperCase();
@@ -293,7 +293,7 @@ export function adminMock(deps: AdminDeps) {
       const me = deps.caller(ctx);
       if (!/^[A-Z]{3}$/.test(req.currencyCode)) throw invalid([["currency_code", "must be an ISO 4217 code, e.g. USD"]]);
       const userId = req.userId || me.user.id;
-      if (userId !== me.user.id && !isAdmin(me)) throw withReason(Code.PermissionDenied, "ADMIN_REQUIRED", "only admins may read another user's wallet");
+      if (userId !== me.user.id && !isAdmin(me)) throw withReason(Code.PermissionDenied, "PERMISSION_DENIED", "only admins may read another user's wallet");
       return wallet(userId, req.currencyCode);
     },
     topUpWallet(req, ctx) {
@@ -331,8 +331,7 @@ export function adminMock(deps: AdminDeps) {
   };
   const refuse = (s: Shipment, wanted: string) =>
     withReason(Code.FailedPrecondition, "SHIPMENT_STATUS", `a ${ShipmentStatus[s.status]} shipment cannot be ${wanted}`, {
-      shipment_id: s.id,
-      status: `SHIPMENT_STATUS_${ShipmentStatus[s.status]}`,
+      status: ShipmentStatus[s.status].toLowerCase(),
     });
 
   const fulfilment: Partial<ServiceImpl<typeof FulfilmentService>> = {
@@ -355,8 +354,8 @@ export function adminMock(deps: AdminDeps) {
       const v: [string, string][] = [];
       const carrier = req.carrier.trim();
       const tracking = req.trackingNumber.trim();
-      if (!carrier || carrier.length > 100) v.push(["carrier", "must be 1 to 100 characters"]);
-      if (!/^[A-Za-z0-9-]{1,64}$/.test(tracking)) v.push(["tracking_number", "must be 1 to 64 letters, digits or -"]);
+      if (!carrier || carrier.length > 64) v.push(["carrier", "must be 1 to 64 characters"]);
+      if (!/^[A-Za-z0-9 -]{1,64}$/.test(tracking)) v.push(["tracking_number", "must be 1 to 64 letters, digits, '-' or ' '"]);
       if (v.length) throw invalid(v);
       const s = shipment(req.shipmentId);
       if (s.status === ShipmentStatus.SHIPPED && s.carrier === carrier && s.trackingNumber === tracking) return s;

@@ -120,7 +120,7 @@ export function inventoryMock(deps: InventoryDeps) {
       known(req.productId);
       const l = level(req.productId);
       if (l.available + req.delta < 0n) {
-        throw withReason(Code.FailedPrecondition, "STOCK_BELOW_ZERO", `only ${l.available} units are available`, { available: String(l.available) });
+        throw withReason(Code.FailedPrecondition, "INSUFFICIENT_STOCK", `only ${l.available} units are available`, { product_id: req.productId });
       }
       l.available += req.delta;
       return stockOf(req.productId);

@@ -178,7 +178,7 @@ export async function adminOrderView(main: HTMLElement, route: Route): Promise<v
       const send = h("button", { type: "submit", "data-testid": "shipment-ship" }, "Hand to carrier");
       const form = h("form", { class: "stack narrow", novalidate: true, "data-testid": "ship-form" },
         summaryBox,
-        field({ path: "carrier", label: "Carrier", testid: "ship-carrier", maxlength: 100 }),
+        field({ path: "carrier", label: "Carrier", testid: "ship-carrier", maxlength: 64 }),
         field({ path: "tracking_number", label: "Tracking number", testid: "ship-tracking", maxlength: 64 }),
         h("div", null, send),
       );

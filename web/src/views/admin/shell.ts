@@ -87,6 +87,7 @@ export function adminProblem(err: unknown): Problem {
     [Code.PermissionDenied]:
       "The shop refused this: your account is not (or no longer) an admin. If your role changed, log out and in again.",
     reasons: {
+      INSUFFICIENT_STOCK: "There are fewer units in stock than that: stock never goes below zero.",
       LAST_ADMIN: "This is the shop's last admin: make another account an admin first.",
       SHIPMENT_STATUS: "The shipment is no longer at that step (someone may have moved it on). Reload the page to see where it is.",
       TOO_MANY_IMAGES: "A product has at most 8 images: delete one first.",
