@@ -2,18 +2,19 @@
 // Browser test of the back office against a running gateway:
 //   SHOP_URL=http://127.0.0.1:8080 node e2e/backoffice.mjs
 // A new customer finds #/admin "admins only" and places an order. The demo
-// admin (admin@shop.test) then creates a product with an image and sees it
-// in the shop grid with the image loaded; sorts and pages the products
-// table; adjusts the stock and sees the shop's availability change; finds
-// the customer's order (with the customer's email) and packs, ships (carrier
-// and tracking number) and delivers it while the customer's own browser
-// follows the order live; cancels another order with a reason; tops up the customer's wallet with a double click
-// that credits once; is refused demoting the last admin (LAST_ADMIN), makes
-// the customer an admin (who then logs in again and gets the back office)
-// and demotes them again (whose pages then show the service's refusal);
-// and reads the emails sent. Every back-office page
-// is audited with axe-core (e2e/axe.mjs) and checked for horizontal
-// overflow at a phone's size (390x844).
+// admin (admin@shop.test) then sorts and pages the products table; creates
+// a product with an image and sees it in the shop grid with the image
+// loaded; reorders and deletes images; is told of an edit made meanwhile in
+// another tab (etag); adjusts the stock and sees the shop's availability
+// change; finds the customer's order (with the customer's email) by status
+// and number, and packs, ships (carrier and tracking number) and delivers it
+// while the customer's own browser follows the order live; cancels another
+// order with a reason; tops up the customer's wallet with a double click
+// that credits once; is refused demoting the last admin (LAST_ADMIN); makes
+// the customer an admin (who gets the back office at their next login) and
+// demotes them again (whose pages then show the service's refusal); and
+// reads the emails sent. Every back-office page is audited with axe-core
+// (e2e/axe.mjs) and checked for horizontal overflow at 390x844.
 // Shipments must not move by themselves (the mock: MOCK_SHIPMENT_STEP_MS=0;
 // the real shop: demo shipping off), so the admin's steps are the only ones.
 // Env: SHOP_URL (required), CHROMIUM, SCREENSHOT, HEADFUL, as e2e/checkout.mjs;
@@ -200,6 +201,19 @@ await step("upload an image: its thumbnail shows, and the shop grid shows it loa
   await shopper.waitForFunction((el) => el.complete && el.naturalWidth > 0, await img.elementHandle());
   const availability = await card.locator('[data-testid="product-availability"]').textContent();
   expect(availability.includes("3"), `the shop shows "${availability}" for 3 units`);
+});
+
+await step("a second image is moved up to be the grid's picture, then deleted", async () => {
+  const images = admin.locator('[data-testid="product-image"]');
+  await on(admin, "image-file").setInputFiles({ name: "second.png", mimeType: "image/png", buffer: PNG });
+  await on(admin, "image-upload").click();
+  await admin.waitForFunction(() => document.querySelectorAll('[data-testid="product-image"]').length === 2);
+  const [first, second] = await images.evaluateAll((els) => els.map((e) => e.getAttribute("data-image-id")));
+  await images.nth(1).locator('[data-testid="image-up"]').click();
+  await admin.locator(`[data-testid="product-image"]:first-child[data-image-id="${second}"]`).waitFor();
+  await images.nth(0).locator('[data-testid="image-delete"]').click();
+  await admin.waitForFunction(() => document.querySelectorAll('[data-testid="product-image"]').length === 1);
+  expect((await images.first().getAttribute("data-image-id")) === first, "the image left is not the first one uploaded");
 });
 
 await step("an edit with a stale etag is refused as changed by someone else", async () => {
