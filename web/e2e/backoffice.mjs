@@ -15,8 +15,10 @@
 // demotes them again (whose pages then show the service's refusal); and
 // reads the emails sent. Every back-office page is audited with axe-core
 // (e2e/axe.mjs) and checked for horizontal overflow at 390x844.
-// Shipments must not move by themselves (the mock: MOCK_SHIPMENT_STEP_MS=0;
-// the real shop: demo shipping off), so the admin's steps are the only ones.
+// Shipments must not move by themselves, so the admin's steps are the only
+// ones: the mock with MOCK_SHIPMENT_STEP_MS=0 (as `npm run e2e:mock` runs
+// it); the real services with fulfilment's FULFILMENT_DEMO_ADVANCE=0 (the
+// all-in-one `shop` moves them every 20 s, which races the shipping step).
 // Env: SHOP_URL (required), CHROMIUM, SCREENSHOT, HEADFUL, as e2e/checkout.mjs;
 // ADMIN_EMAIL / ADMIN_PASSWORD (default the demo admin).
 

@@ -32,7 +32,6 @@ export async function adminCustomersView(main: HTMLElement, route: Route): Promi
     testid: "admin-customers",
     orderBy: "create_time desc",
     empty: "No accounts match.",
-    signal: route.signal,
     columns: [
       { label: "Email", sort: "email", cell: (u) => link(`/admin/customers/${u.id}`, { "data-testid": "customer-link" }, u.email) },
       { label: "Name", cell: (u) => u.displayName },

@@ -30,7 +30,6 @@ export async function adminEmailsView(main: HTMLElement, route: Route): Promise<
     testid: "admin-emails",
     orderBy: "",
     empty: "No emails.",
-    signal: route.signal,
     columns: [
       { label: "Queued", cell: (n) => formatTime(n.createTime) },
       { label: "To", cell: (n) => link(`/admin/customers/${n.userId}`, null, n.recipient || "(address not known yet)") },

@@ -42,7 +42,6 @@ export async function adminOrdersView(main: HTMLElement, route: Route): Promise<
     testid: "admin-orders",
     orderBy: "create_time desc",
     empty: "No orders match.",
-    signal: route.signal,
     columns: [
       { label: "Order", cell: (o) => link(`/admin/orders/${o.id}`, { "data-testid": "admin-order-link" }, orderLabel(o)) },
       { label: "Customer", cell: (o) => h("span", { class: "customer", "data-user-id": o.userId, "data-testid": "order-customer" }, emails.get(o.userId) ?? "…") },

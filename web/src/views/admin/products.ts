@@ -30,7 +30,6 @@ export async function adminProductsView(main: HTMLElement, route: Route): Promis
     testid: "admin-products",
     orderBy: "create_time",
     empty: "No products match.",
-    signal: route.signal,
     columns: [
       { label: "Name", sort: "name", cell: (p) => link(`/admin/products/${p.id}`, { "data-testid": "admin-product-link" }, p.name) },
       { label: "Category", cell: (p) => p.category },
@@ -157,6 +156,8 @@ export async function adminProductView(main: HTMLElement, route: Route): Promise
     replace(body, problemFor(err));
     return;
   }
+  const heading = main.querySelector("h1");
+  if (heading) heading.textContent = `Edit ${p.name}`;
   const reload = () => navigate(`/admin/products/${id}`);
   const form = productForm(p, async (form, summary, saved) => {
     const read = readForm(form, summary, false);

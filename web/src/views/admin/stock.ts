@@ -93,7 +93,6 @@ export async function adminStockView(main: HTMLElement, route: Route): Promise<v
     testid: "reservations",
     orderBy: "",
     empty: "No reservations.",
-    signal: route.signal,
     columns: [
       { label: "Order", cell: (r) => link(`/admin/orders/${r.id}`, null, shortId(r.id)) },
       { label: "Status", cell: (r) => ReservationStatus[r.status]?.toLowerCase() ?? "" },

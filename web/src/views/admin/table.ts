@@ -32,7 +32,6 @@ export interface TableOptions<T> {
   /** What to say when there are no rows. */
   empty: string;
   pageSize?: number;
-  signal: AbortSignal;
   fetch(pageToken: string, orderBy: string, pageSize: number): Promise<Page<T>>;
   /** Called with each page's rows after it is shown (e.g. to fill in names). */
   onPage?(rows: T[], tbody: HTMLTableSectionElement): void;
