@@ -6,7 +6,9 @@
 // order page has to follow WatchOrder; card 4000000000000002 is declined.
 // The cart (mock/cart.ts) follows the cart contract and orders through here.
 // Orders name a shipping quote of mock/fulfilment.ts, which also ships the
-// confirmed ones on a timer (SHIPPED, then DELIVERED).
+// confirmed ones on a timer (SHIPPED, then DELIVERED). The back office's
+// methods, stock and images are in mock/admin.ts, inventory.ts, images.ts;
+// the demo admin admin@shop.test / admin-password-123 exists from the start.
 
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { createServer } from "node:http";
@@ -92,7 +94,6 @@ const events = new Map<string, OrderEvent[]>();
 const watchers = new Map<string, Set<() => void>>();
 /** Told of every order change (the cart follows the orders it placed). */
 const orderListeners = new Set<(order: Order) => void>();
-
 
 function issue(account: Account) {
   const token = uuid().replaceAll("-", "");
@@ -420,6 +421,9 @@ const fulfilment = fulfilmentMock({
   onShipmentMoved: shipmentMoved,
 });
 
+// The back office's methods (mock/admin.ts). Spread after this file's own,
+// they take over where they go further: sorted catalog reads with stock,
+// ListOrders' filters and admins' view, GetWallet naming another user.
 const admin = adminMock({
   products,
   accounts,
