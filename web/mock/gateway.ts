@@ -6,7 +6,9 @@
 // order page has to follow WatchOrder; card 4000000000000002 is declined.
 // The cart (mock/cart.ts) follows the cart contract and orders through here.
 // Orders name a shipping quote of mock/fulfilment.ts, which also ships the
-// confirmed ones on a timer (SHIPPED, then DELIVERED).
+// confirmed ones on a timer (SHIPPED, then DELIVERED). The back office's
+// methods, stock and images are in mock/admin.ts, inventory.ts, images.ts;
+// the demo admin admin@shop.test / admin-password-123 exists from the start.
 
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { createServer } from "node:http";
@@ -38,6 +40,10 @@ import { accountsMock } from "./accounts";
 import { cartService } from "./cart";
 import { invalid, withReason } from "./errors";
 import { addressViolations, fulfilmentMock } from "./fulfilment";
+import { adminMock, isAdmin } from "./admin";
+import { serveImage } from "./images";
+import { InventoryService } from "../src/gen/shop/catalog/v1/inventory_pb";
+import { NotificationService } from "../src/gen/shop/notifications/v1/notifications_pb";
 
 // --- data ------------------------------------------------------------------
 
@@ -70,20 +76,26 @@ const products: Product[] = demo.map(([category, name, price, description], i) =
   }),
 );
 
+function uuid(): string {
+  return crypto.randomUUID();
+}
+
 interface Account { user: User; password: string; walletMinor: bigint }
 const accounts = new Map<string, Account>(); // by email
 /** Tokens, sessions, recovery and the emails they send (mock/accounts.ts). */
 const auth = accountsMock(accounts);
+// The demo admin, as the real shop creates it on first start.
+accounts.set("admin@shop.test", {
+  user: create(UserSchema, { id: uuid(), email: "admin@shop.test", displayName: "Admin", role: Role.ADMIN, emailVerified: true, createTime: timestampNow() }),
+  password: "admin-password-123",
+  walletMinor: 0n,
+});
 const failedLogins = new Map<string, number[]>(); // email -> times
 const orders = new Map<string, Order>();
 const events = new Map<string, OrderEvent[]>();
 const watchers = new Map<string, Set<() => void>>();
 /** Told of every order change (the cart follows the orders it placed). */
 const orderListeners = new Set<(order: Order) => void>();
-
-function uuid(): string {
-  return crypto.randomUUID();
-}
 
 const issue = auth.issue;
 
@@ -136,7 +148,8 @@ const final = [OrderStatus.DELIVERED, OrderStatus.FAILED, OrderStatus.CANCELLED]
 
 function ownOrder(ctx: HandlerContext, id: string): Order {
   const order = orders.get(id);
-  if (!order || order.userId !== caller(ctx).user.id) throw withReason(Code.NotFound, "ORDER_NOT_FOUND", `order ${id} not found`, { order_id: id });
+  const me = caller(ctx);
+  if (!order || (order.userId !== me.user.id && !isAdmin(me))) throw withReason(Code.NotFound, "ORDER_NOT_FOUND", `order ${id} not found`, { order_id: id });
   return order;
 }
 
@@ -250,6 +263,7 @@ function routes(router: ConnectRouter) {
       const account = { user, password: req.password, walletMinor: 2500n };
       accounts.set(email, account);
       auth.sendVerification(account);
+      admin.onRegistered(user);
       return issue(account);
     },
     login(req) {
@@ -272,6 +286,7 @@ function routes(router: ConnectRouter) {
       return caller(ctx).user;
     },
     ...auth.handlers,
+    ...admin.auth,
   });
 
   router.service(CatalogService, {
@@ -293,7 +308,10 @@ function routes(router: ConnectRouter) {
       if (missing.length) throw withReason(Code.NotFound, "PRODUCT_NOT_FOUND", "products not found", { product_ids: missing.join(",") });
       return { products: req.ids.map((id) => products.find((p) => p.id === id)!) };
     },
+    ...admin.catalog,
   });
+  router.service(InventoryService, admin.inventory);
+  router.service(NotificationService, admin.notifications);
 
   router.service(OrderService, {
     createOrder(req, ctx) {
@@ -358,6 +376,7 @@ function routes(router: ConnectRouter) {
         set.delete(listener);
       }
     },
+    ...admin.orders,
   });
 
   router.service(
@@ -371,7 +390,7 @@ function routes(router: ConnectRouter) {
     }),
   );
 
-  router.service(FulfilmentService, fulfilment.service);
+  router.service(FulfilmentService, { ...fulfilment.service, ...admin.fulfilment });
 
   router.service(PaymentService, {
     getWallet(req, ctx) {
@@ -380,6 +399,7 @@ function routes(router: ConnectRouter) {
       const balance = req.currencyCode === "USD" ? account.walletMinor : 0n;
       return { userId: account.user.id, balance: { currencyCode: req.currencyCode, amountMinor: balance } };
     },
+    ...admin.payments,
   });
 }
 
@@ -399,6 +419,20 @@ const fulfilment = fulfilmentMock({
   onShipmentMoved: shipmentMoved,
 });
 
+// The back office's methods (mock/admin.ts). Spread after this file's own,
+// they take over where they go further: sorted catalog reads with stock,
+// ListOrders' filters and admins' view, GetWallet naming another user.
+const admin = adminMock({
+  products,
+  accounts,
+  orders,
+  caller,
+  shipments: fulfilment.shipments,
+  moveShipment: fulfilment.move,
+  onShipmentMoved: shipmentMoved,
+});
+orderListeners.add(admin.onOrder);
+
 function tokensOwner(userId: string): Account {
   return [...accounts.values()].find((a) => a.user.id === userId)!;
 }
@@ -415,6 +449,7 @@ const types: Record<string, string> = {
 export function startMockGateway(port: number, dist: string) {
   const serveStatic: ConnectNodeAdapterOptions["fallback"] = (req, res) => {
     if (auth.testEndpoint(req, res)) return;
+    if (serveImage(req, res)) return;
     // The URL parser resolves "..", so the path cannot leave dist/.
     const path = normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname));
     let file = join(dist, path === "/" ? "index.html" : path);

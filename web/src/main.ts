@@ -22,6 +22,7 @@ import { checkoutView } from "./views/checkout";
 import { orderView } from "./views/order";
 import { ordersView } from "./views/orders";
 import { productView } from "./views/product";
+import { adminRoutes, sessionIsAdmin } from "./views/admin";
 
 const routes: [RegExp, View][] = [
   [/^\/?$/, catalogView],
@@ -36,6 +37,7 @@ const routes: [RegExp, View][] = [
   [/^\/forgot-password$/, forgotPasswordView],
   [/^\/reset-password$/, resetPasswordView],
   [/^\/verify$/, verifyEmailView],
+  ...adminRoutes,
 ];
 
 /**
@@ -50,6 +52,7 @@ function renderHeader(nav: HTMLElement, account: HTMLElement): void {
     nav,
     h("li", null, link("/", null, "Products")),
     s ? h("li", null, link("/orders", { "data-testid": "nav-orders" }, "Orders")) : null,
+    sessionIsAdmin() ? h("li", null, link("/admin", { "data-testid": "nav-admin" }, "Back office")) : null,
     h("li", null,
       link("/cart", { "data-testid": "nav-cart", "aria-label": `Cart, ${count} item${count === 1 ? "" : "s"}` },
         "Cart ", h("span", { class: "count", "data-testid": "cart-count" }, String(count)),

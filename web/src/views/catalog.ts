@@ -10,6 +10,7 @@ import { announce } from "../announce";
 import { problemBox } from "../forms";
 import { formatMoney } from "../money";
 import { navigate, type Route } from "../router";
+import { availabilityText } from "./admin/values";
 
 const PAGE_SIZE = 12;
 /** Categories seen so far; the API has no list of them. */
@@ -112,12 +113,16 @@ function productCard(p: Product): HTMLLIElement {
   const add = h("button", { type: "button", "data-testid": "add-to-cart", "aria-describedby": nameId }, "Add to cart");
   const error = h("p", { class: "field-error", role: "alert", "data-testid": "add-error", hidden: true });
   add.addEventListener("click", () => addAndConfirm(p, 1, add, error));
+  const image = p.images[0];
   return h(
     "li",
     { class: "card", "data-testid": "product-card", "data-product-id": p.id },
+    // The name is the heading next to it: the picture needs only its own description, if any.
+    image ? h("img", { class: "thumb", src: image.thumbnailUrl, alt: image.altText, loading: "lazy", "data-testid": "product-image" }) : null,
     h("h2", { id: nameId }, link(`/product/${encodeURIComponent(p.id)}`, { "data-testid": "product-link" }, p.name)),
     h("p", { class: "tag" }, link(`/?category=${encodeURIComponent(p.category)}`, null, p.category)),
     h("p", { class: "desc" }, p.description),
+    p.availability?.status ? h("p", { class: "note", "data-testid": "product-availability" }, availabilityText(p.availability)) : null,
     h("div", { class: "buy" }, h("span", { class: "price", "data-testid": "product-price" }, formatMoney(p.price)), add),
     error,
   );

@@ -8,6 +8,7 @@ import { problemBox } from "../forms";
 import { formatMoney } from "../money";
 import { toLogin, type Route } from "../router";
 import { session } from "../session";
+import { sessionIsAdmin } from "./admin/shell";
 import { formatTime, shortId, statusBadge } from "../status";
 
 const PAGE_SIZE = 10;
@@ -21,13 +22,18 @@ export function ordersView(main: HTMLElement, route: Route): void {
   const status = loading("Loading your orders…");
   const more = h("button", { type: "button", class: "secondary", hidden: true, "data-testid": "orders-load-more" }, "Show more");
   const problemSlot = h("div");
-  main.append(title("Your orders"), status, problemSlot, list, h("p", { class: "center" }, more));
+  main.append(
+    title("Your orders"),
+    // An admin's own orders here; everyone's are in the back office.
+    sessionIsAdmin() ? h("p", { "data-testid": "admin-orders-link" }, "Customers' orders are in the ", link("/admin/orders", null, "back office"), ".") : "",
+    status, problemSlot, list, h("p", { class: "center" }, more),
+  );
 
   let token = "";
   const loadPage = async () => {
     more.disabled = true;
     try {
-      const res = await orders.listOrders({ pageSize: PAGE_SIZE, pageToken: token }, { signal: route.signal });
+      const res = await orders.listOrders({ pageSize: PAGE_SIZE, pageToken: token, userId: session()?.user.id ?? "" }, { signal: route.signal });
       problemSlot.replaceChildren();
       list.append(...res.orders.map(orderRow));
       token = res.nextPageToken;
