@@ -16,7 +16,8 @@ import { cartView } from "./views/cart";
 import { catalogView } from "./views/catalog";
 import { checkoutView } from "./views/checkout";
 import { orderView } from "./views/order";
-import { ordersView } from "./views/orders";
+import { attemptsView, ordersView } from "./views/orders";
+import { attemptView } from "./views/attempt";
 import { productView } from "./views/product";
 
 const routes: [RegExp, View][] = [
@@ -26,6 +27,8 @@ const routes: [RegExp, View][] = [
   [/^\/checkout$/, checkoutView],
   [/^\/orders$/, ordersView],
   [/^\/orders\/([^/]+)$/, orderView],
+  [/^\/attempts$/, attemptsView],
+  [/^\/attempts\/([^/]+)$/, attemptView],
   [/^\/login$/, loginView],
   [/^\/register$/, registerView],
 ];
