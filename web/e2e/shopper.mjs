@@ -424,9 +424,43 @@ await step("paying from a wallet that cannot cover the total is refused before p
   page.off("request", watch);
   expect(placed.length === 0, "the order was sent although the wallet cannot pay it");
   expect(page.url().includes("#/checkout"), "the refusal left the checkout");
+  expect((await refusal.getAttribute("data-balance-minor")) === String(balance), "the refusal does not give the balance read");
   await audit(page, "a wallet refusal");
+  // The server refuses too (INSUFFICIENT_FUNDS), should the page think the wallet richer than it is:
+  // the browser is told of a huge balance, so only the server can refuse.
+  await page.route("**/shop.payments.v1.PaymentService/GetWallet", (route) =>
+    route.fulfill({ status: 200, headers: { "content-type": "application/grpc-web+proto" }, body: walletResponse(10n ** 10n) }));
+  await byTestId("checkout-pay-card").check();
+  await byTestId("checkout-pay-wallet").check();
+  await page.locator('[data-testid="wallet-balance"][data-amount-minor="10000000000"]').waitFor();
+  await byTestId("place-order").click();
+  await page.locator(`[data-testid="wallet-refusal"][data-balance-minor="${balance}"]`).waitFor().catch(async () => {
+    const shown = await byTestId("form-error").textContent().catch(() => "nothing");
+    throw new Error(`the server's INSUFFICIENT_FUNDS was not explained with the real balance: the page says "${shown}"`);
+  });
+  await page.unroute("**/shop.payments.v1.PaymentService/GetWallet");
   await emptyCart();
 });
+
+/** A grpc-web answer to GetWallet: a WalletAccount with `minor` USD (protobuf by hand), then an OK trailer. */
+function walletResponse(minor) {
+  const varint = (n) => {
+    const out = [];
+    for (let v = BigInt(n); ; v >>= 7n) {
+      if (v < 0x80n) return [...out, Number(v)];
+      out.push(Number(v & 0x7fn) | 0x80);
+    }
+  };
+  const money = [0x0a, 3, ...Buffer.from("USD"), 0x10, ...varint(minor)];
+  const account = [0x12, money.length, ...money];
+  const frame = (flag, bytes) => {
+    const head = Buffer.alloc(5);
+    head[0] = flag;
+    head.writeUInt32BE(bytes.length, 1);
+    return Buffer.concat([head, Buffer.from(bytes)]);
+  };
+  return Buffer.concat([frame(0, account), frame(0x80, Buffer.from("grpc-status: 0\r\n"))]);
+}
 
 await browser.close();
 console.log(`e2e: ${passed} passed, 0 failed${skipped ? `, ${skipped} skipped` : ""}`);

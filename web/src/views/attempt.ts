@@ -43,6 +43,7 @@ export async function attemptView(main: HTMLElement, route: Route): Promise<void
   }
   const placeholder = main.querySelector("h1");
   const heading = title(attemptTitle(order));
+  replace(heading, "Checkout attempt ", h("span", { class: "nowrap" }, orderNumber(order)));
   const hadFocus = document.activeElement === placeholder;
   placeholder?.replaceWith(heading);
   if (hadFocus) heading.focus();

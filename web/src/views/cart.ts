@@ -39,7 +39,7 @@ export function cartView(main: HTMLElement, route: Route): void {
     catalog.batchGetProducts({ ids }, { signal: route.signal }).then(
       (res) => {
         for (const p of res.products) if (p.availability) stock.set(p.id, p.availability);
-        render();
+        render(true);
       },
       () => {
         // Availability is a hint here: without it the lines show none, and checkout still judges.
@@ -47,12 +47,17 @@ export function cartView(main: HTMLElement, route: Route): void {
     );
   };
 
-  const render = () => {
+  /** Redraws the lines; `keepTyping` for news that is not about the cart (availability), which must not undo a quantity being typed. */
+  const render = (keepTyping = false) => {
     if (!loaded) return;
-    const focused = document.activeElement?.id;
+    const active = document.activeElement;
+    const focused = active?.id;
+    const typed = keepTyping && active instanceof HTMLInputElement ? active.value : null;
     draw();
     // Keep the focus on the quantity being edited across the redraw.
-    if (focused) document.getElementById(focused)?.focus();
+    const now = focused ? document.getElementById(focused) : null;
+    now?.focus();
+    if (typed !== null && now instanceof HTMLInputElement) now.value = typed;
   };
   const draw = () => {
     const c = cart();
@@ -115,7 +120,7 @@ export function cartView(main: HTMLElement, route: Route): void {
     info.hidden = false;
   };
 
-  onCartChange(render, route.signal);
+  onCartChange(() => render(), route.signal);
   loadCart(route.signal).then(
     () => {
       loaded = true;

@@ -370,7 +370,7 @@ function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: C
   const refuseWallet = (balanceMinor: bigint, totalMinor: bigint) => {
     const money = (amountMinor: bigint) => formatMoney({ currencyCode: currency, amountMinor });
     summary.replaceChildren(
-      h("div", { "data-testid": "wallet-refusal" },
+      h("div", { "data-testid": "wallet-refusal", "data-balance-minor": String(balanceMinor), "data-total-minor": String(totalMinor) },
         h("p", null, walletShortText(money(balanceMinor), money(totalMinor))),
         h("p", null, HOW_TO_GET_CREDIT)),
     );
@@ -383,7 +383,7 @@ function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: C
     const short = order.failureReason === FailureReason.OUT_OF_STOCK ? order.shortfalls : [];
     replace(summary,
       h("p", null, failureText(order), " ",
-        link(`/attempts/${encodeURIComponent(order.id)}`, { "data-testid": "failed-order-link" }, `See checkout attempt ${orderNumber(order)}`)),
+        link(`/attempts/${encodeURIComponent(order.id)}`, { "data-testid": "failed-order-link" }, "See checkout attempt ", h("span", { class: "nowrap" }, orderNumber(order)))),
       short.length
         ? [
             h("ul", { "data-testid": "shortfalls" }, short.map((f) => h("li", { "data-testid": "shortfall", "data-product-id": f.productId }, `${shortfallText(f)}.`))),

@@ -85,7 +85,8 @@ export async function orderView(main: HTMLElement, route: Route): Promise<void> 
   const show = (order: Order) => {
     current = order;
     if (heading.textContent !== orderTitle(order)) {
-      heading.textContent = orderTitle(order);
+      // The number never breaks at its hyphens.
+      replace(heading, "Order ", h("span", { class: "nowrap" }, orderNumber(order)));
       document.title = `${orderTitle(order)} · Shop`;
     }
     replace(statusLine, "Status: ", statusBadge(order.status));
