@@ -309,6 +309,9 @@ await step("a checkout asking for more than is left names the product and how ma
   await note.waitFor();
   expect((await note.textContent()).includes(`lower the quantity to ${left}`), `the cart line says "${await note.textContent()}"`);
   await toCheckout();
+  const warned = byTestId("checkout-line-stock");
+  await warned.waitFor();
+  expect((await warned.textContent()).includes(`lower the quantity to ${left}`), `the checkout line says "${await warned.textContent()}"`);
   await fillAddress();
   await payByCard("4242424242424242");
   await byTestId("place-order").click();

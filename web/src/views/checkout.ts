@@ -14,7 +14,9 @@
 
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
-import { payments } from "../api";
+import { catalog, payments } from "../api";
+import { lineStockNote } from "../availability";
+import type { Availability } from "../gen/shop/catalog/v1/catalog_pb";
 import { awaitNewVersion, cart, checkoutCart, loadCart, onCartChange, removeItem } from "../cart";
 import { h, link, loading, replace, title } from "../dom";
 import { describe, inlineText, isAbort, type Problem } from "../errors";
@@ -211,6 +213,7 @@ function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: C
         : h("ul", { class: "lines compact" }, reviewed.lines.map((l) =>
             h("li", { "data-testid": "checkout-line", "data-product-id": l.productId },
               h("div", { class: "grow" }, `${l.quantity} × ${l.productName}`, lineNotes(l),
+                stockNote(l.productId, l.quantity),
                 l.unavailable
                   ? h("button", {
                       type: "button",
@@ -319,7 +322,31 @@ function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: C
     });
   };
 
-  onCartChange(follow, route.signal);
+  /** Each product's availability, once read: a line asking for more than is left says so before placing. */
+  const stock = new Map<string, Availability>();
+  const stockNote = (productId: string, quantity: number) => {
+    const note = lineStockNote(stock.get(productId), quantity);
+    return note ? h("p", { class: "error note", "data-testid": "checkout-line-stock" }, note) : null;
+  };
+  const readStock = () => {
+    const ids = reviewed.lines.filter((l) => !l.unavailable && !stock.has(l.productId)).map((l) => l.productId);
+    if (ids.length === 0) return;
+    catalog.batchGetProducts({ ids }, { signal: route.signal }).then(
+      (res) => {
+        for (const p of res.products) if (p.availability) stock.set(p.id, p.availability);
+        drawSummary();
+      },
+      () => {
+        // A hint only: placing the order judges the stock anyway.
+      },
+    );
+  };
+
+  onCartChange(() => {
+    follow();
+    readStock();
+  }, route.signal);
+  readStock();
   drawShipping();
   drawSummary();
   form.querySelector("fieldset")!.addEventListener("input", requote);
