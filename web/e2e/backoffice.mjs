@@ -201,7 +201,7 @@ await step("upload an image: its thumbnail shows, and the shop grid shows it loa
   const img = card.locator('[data-testid="product-image"]');
   await img.waitFor();
   await shopper.waitForFunction((el) => el.complete && el.naturalWidth > 0, await img.elementHandle());
-  const availability = await card.locator('[data-testid="product-availability"]').textContent();
+  const availability = await card.locator('[data-testid="availability"]').textContent();
   expect(availability.includes("3"), `the shop shows "${availability}" for 3 units`);
 });
 
@@ -247,7 +247,7 @@ await step("adjust the stock (a zero delta is refused first) and see the shop's 
   await check(admin, "the stock page");
   await shopper.reload();
   const card = shopper.locator(`[data-testid="product-card"][data-product-id="${productId}"]`);
-  await card.locator('[data-testid="product-availability"]', { hasText: "In stock" }).waitFor();
+  await card.locator('[data-testid="availability"]', { hasText: "In stock" }).waitFor();
 });
 
 await step("the orders table names the customer, and finds the order by status and number", async () => {

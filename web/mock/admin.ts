@@ -28,6 +28,7 @@ import type { PaymentService } from "../src/gen/shop/payments/v1/payments_pb";
 import { invalid, withReason } from "./errors";
 import { forgetImage, MAX_IMAGE_BYTES, MAX_IMAGES_PER_PRODUCT, sniff, storeImage } from "./images";
 import { inventoryMock } from "./inventory";
+import { newOrderNumber } from "./orders";
 import { orderBy, pageOf, sortBy } from "./paging";
 
 interface Account { user: User; walletMinor: bigint }
@@ -251,12 +252,6 @@ export function adminMock(deps: AdminDeps) {
 
   // --- orders ----------------------------------------------------------------
 
-  const ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ";
-  const newNumber = () => {
-    const part = () => Array.from({ length: 4 }, () => ALPHABET[Math.floor(Math.random() * ALPHABET.length)]).join("");
-    return `SH-${part()}-${part()}`;
-  };
-
   const ordersService: Partial<ServiceImpl<typeof OrderService>> = {
     listOrders(req, ctx) {
       const me = deps.caller(ctx);
@@ -412,10 +407,9 @@ export function adminMock(deps: AdminDeps) {
     },
   };
 
-  /** Every change of an order: its number, its stock, its emails. */
+  /** Every change of an order: its number, its emails (its stock follows in mock/stock.ts). */
   const onOrder = (order: Order) => {
-    if (!order.number) order.number = newNumber();
-    inventory.onOrder(order);
+    if (!order.number) order.number = newOrderNumber();
     const email = emails[order.status];
     if (email) notify(accountById(order.userId)?.user, order.userId, email[0], email[1].replace("{n}", order.number));
   };

@@ -29,6 +29,7 @@ import {
   OrderService,
   OrderShipmentSchema,
   OrderStatus,
+  StockShortfallSchema,
   type CreateOrderRequest,
   type Order,
   type OrderEvent,
@@ -41,7 +42,10 @@ import { cartService } from "./cart";
 import { invalid, withReason } from "./errors";
 import { addressViolations, fulfilmentMock } from "./fulfilment";
 import { adminMock, isAdmin } from "./admin";
+import { demoImages } from "./demo-images";
 import { serveImage } from "./images";
+import { insufficientFunds, listed, newOrderNumber } from "./orders";
+import { categoriesOf, followOrder, initialStock, reserve, shortOf, withAvailability } from "./stock";
 import { InventoryService } from "../src/gen/shop/catalog/v1/inventory_pb";
 import { NotificationService } from "../src/gen/shop/notifications/v1/notifications_pb";
 
@@ -75,6 +79,15 @@ const products: Product[] = demo.map(([category, name, price, description], i) =
     updateTime: timestampNow(),
   }),
 );
+for (const p of products) {
+  initialStock(p);
+  p.images = demoImages(p);
+}
+/** A product as shoppers read it: with its availability now. */
+const product = (id: string) => {
+  const p = products.find((p) => p.id === id);
+  return p && withAvailability(p);
+};
 
 function uuid(): string {
   return crypto.randomUUID();
@@ -197,8 +210,11 @@ function placeOrder(account: Account, req: CreateOrderRequest): Order {
   const shipping = fulfilment.check(account.user.id, req.shippingQuoteId, req.shippingOption, a, req.lines);
   const subtotal = lines.reduce((s, l) => s + l.lineTotal.amountMinor, 0n);
   const total = subtotal + shipping.price!.amountMinor;
+  // A wallet that cannot pay is refused before anything is placed.
+  if (method?.case === "wallet" && account.walletMinor < total) throw insufficientFunds(account.walletMinor, total);
   const init: MessageInitShape<typeof OrderSchema> = {
     id: uuid(),
+    number: newOrderNumber(),
     userId: account.user.id,
     requestId: req.requestId,
     lines,
@@ -219,14 +235,23 @@ function placeOrder(account: Account, req: CreateOrderRequest): Order {
   orders.set(order.id, order);
   record(order, OrderStatus.PENDING);
 
+  const short = shortOf(req.lines);
+  if (short.length) {
+    const shortfalls = short.map((s) =>
+      create(StockShortfallSchema, { ...s, productName: lines.find((l) => l.productId === s.productId)!.productName }),
+    );
+    record(order, OrderStatus.COMPENSATING, { failureReason: FailureReason.OUT_OF_STOCK, shortfalls });
+    record(order, OrderStatus.FAILED);
+    return order;
+  }
+  // Held at once, so the next order sees the units gone; the order's later states commit or release them (mock/stock.ts).
+  reserve(order);
   const now = new Date();
   let decline = DeclineCode.UNSPECIFIED;
   if (method?.case === "card") {
     const c = method.value;
     if (c.number === "4000000000000002") decline = DeclineCode.INSUFFICIENT_FUNDS;
     else if (c.expYear < now.getFullYear() || (c.expYear === now.getFullYear() && c.expMonth < now.getMonth() + 1)) decline = DeclineCode.EXPIRED_CARD;
-  } else if (account.walletMinor < total) {
-    decline = DeclineCode.INSUFFICIENT_WALLET_BALANCE;
   }
   if (decline) {
     // Declines come back at once, as a failed order (not an error).
@@ -260,7 +285,8 @@ function routes(router: ConnectRouter) {
       if (v.length) throw invalid(v);
       if (accounts.has(email)) throw withReason(Code.AlreadyExists, "EMAIL_TAKEN", "an account with this email exists");
       const user = create(UserSchema, { id: uuid(), email, displayName: req.displayName.trim(), role: Role.CUSTOMER, createTime: timestampNow() });
-      const account = { user, password: req.password, walletMinor: 2500n };
+      // Demo customers start with 500.00 USD of store credit, like the real shop's demo mode.
+      const account = { user, password: req.password, walletMinor: 50000n };
       accounts.set(email, account);
       auth.sendVerification(account);
       admin.onRegistered(user);
@@ -296,17 +322,20 @@ function routes(router: ConnectRouter) {
         (p) => (!req.category || p.category === req.category) && (!q || `${p.name} ${p.description}`.toLowerCase().includes(q)),
       );
       const { items, next } = page(found, req.pageSize, req.pageToken);
-      return { products: items, nextPageToken: next };
+      return { products: items.map(withAvailability), nextPageToken: next };
     },
     getProduct(req) {
-      const p = products.find((p) => p.id === req.id);
+      const p = product(req.id);
       if (!p) throw withReason(Code.NotFound, "PRODUCT_NOT_FOUND", `product ${req.id} not found`, { product_ids: req.id });
       return p;
     },
     batchGetProducts(req) {
       const missing = req.ids.filter((id) => !products.some((p) => p.id === id));
       if (missing.length) throw withReason(Code.NotFound, "PRODUCT_NOT_FOUND", "products not found", { product_ids: missing.join(",") });
-      return { products: req.ids.map((id) => products.find((p) => p.id === id)!) };
+      return { products: req.ids.map((id) => product(id)!) };
+    },
+    listCategories() {
+      return { categories: categoriesOf(products) };
     },
     ...admin.catalog,
   });
@@ -322,7 +351,7 @@ function routes(router: ConnectRouter) {
     },
     listOrders(req, ctx) {
       const me = caller(ctx).user.id;
-      const mine = [...orders.values()].filter((o) => o.userId === me && (!req.status || o.status === req.status)).reverse();
+      const mine = listed([...orders.values()].filter((o) => o.userId === me), req);
       const { items, next } = page(mine, req.pageSize, req.pageToken);
       return { orders: items, nextPageToken: next };
     },
@@ -432,6 +461,8 @@ const admin = adminMock({
   onShipmentMoved: shipmentMoved,
 });
 orderListeners.add(admin.onOrder);
+// The one stock model (mock/stock.ts) follows every order: commit when confirmed, release when failed or cancelled.
+orderListeners.add(followOrder);
 
 function tokensOwner(userId: string): Account {
   return [...accounts.values()].find((a) => a.user.id === userId)!;

@@ -7,11 +7,14 @@
 // Simplified: the type is read from the bytes' signature (JPEG, PNG, WebP),
 // the size from a PNG's header only (others report 0 x 0), and the "thumb"
 // is the same bytes (the real service makes a copy of at most 480 px).
+// The demo products' pictures (mock/demo-images.ts) are served from here
+// too, so /images/{id} answers for both.
 
 import { create } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
 import { ProductImageSchema, type ProductImage } from "../src/gen/shop/catalog/v1/catalog_pb";
+import { forgetDemoImage, serveDemoImage } from "./demo-images";
 
 export const MAX_IMAGE_BYTES = 4 * 1024 * 1024;
 export const MAX_IMAGES_PER_PRODUCT = 8;
@@ -54,14 +57,16 @@ export function storeImage(content: Uint8Array, altText: string): ProductImage {
 
 export function forgetImage(id: string): void {
   bytesById.delete(id);
+  forgetDemoImage(id);
 }
 
-/** Answers GET /images/{id}[?size=thumb]; false if the request is not for an image URL. */
+/** Answers GET /images/{id}[?size=thumb], uploaded or demo; false if the request is not for an image URL. */
 export function serveImage(...[req, res]: Parameters<NonNullable<ConnectNodeAdapterOptions["fallback"]>>): boolean {
   const url = new URL(req.url ?? "/", "http://x");
   const m = /^\/images\/([0-9a-f-]{36})$/.exec(url.pathname);
   if (!m) return false;
   const found = bytesById.get(m[1]);
+  if (!found && req.method === "GET") return serveDemoImage(req, res);
   if (req.method !== "GET" || !found) {
     res.writeHead(404, { "content-type": "text/plain" });
     res.end("not found");

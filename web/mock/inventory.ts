@@ -1,36 +1,15 @@
-// The mock gateway's stock, in memory, following proto/shop/catalog/v1/
-// inventory.proto: units available and reserved per product, reservations
-// keyed by order id, and Product.availability derived from them.
-//
-// Simplified: the orders mock does not ask for stock; the reservation is
-// made when an order reaches STOCK_RESERVED (clamped to what is there rather
-// than failing the order), committed at CONFIRMED and released when the
-// order fails or is cancelled. Held reservations never expire here.
+// The back office's InventoryService in the mock, following
+// proto/shop/catalog/v1/inventory.proto: GetStock, AdjustStock and
+// ListReservations over the one stock model of mock/stock.ts (units
+// available and reserved, reservations by order id), which the shop's
+// availability and the orders share.
 
 import { create } from "@bufbuild/protobuf";
-import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { Code, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
-import {
-  AvailabilitySchema,
-  AvailabilityStatus,
-  type Availability,
-} from "../src/gen/shop/catalog/v1/catalog_pb";
-import {
-  ReservationSchema,
-  ReservationStatus,
-  StockSchema,
-  type InventoryService,
-  type Reservation,
-} from "../src/gen/shop/catalog/v1/inventory_pb";
-import { OrderStatus, type Order } from "../src/gen/shop/orders/v1/orders_pb";
+import { StockSchema, type InventoryService } from "../src/gen/shop/catalog/v1/inventory_pb";
 import { invalid, withReason } from "./errors";
 import { pageOf } from "./paging";
-
-/** At most this many units left shows as LOW_STOCK with the count. */
-const LOW_STOCK = 5n;
-export const DEMO_STOCK = 100n;
-
-interface Level { available: bigint; reserved: bigint }
+import { availabilityOf, level, reservations, setStock } from "./stock";
 
 export interface InventoryDeps {
   exists(productId: string): boolean;
@@ -39,63 +18,9 @@ export interface InventoryDeps {
 }
 
 export function inventoryMock(deps: InventoryDeps) {
-  const levels = new Map<string, Level>();
-  const reservations = new Map<string, Reservation>();
-
-  const level = (productId: string): Level => {
-    let l = levels.get(productId);
-    if (!l) {
-      l = { available: DEMO_STOCK, reserved: 0n };
-      levels.set(productId, l);
-    }
-    return l;
-  };
-
   const known = (productId: string) => {
     if (!deps.exists(productId)) {
       throw withReason(Code.NotFound, "PRODUCT_NOT_FOUND", `product ${productId} not found`, { product_ids: productId });
-    }
-  };
-
-  const availability = (productId: string): Availability => {
-    const { available } = level(productId);
-    if (available <= 0n) return create(AvailabilitySchema, { status: AvailabilityStatus.OUT_OF_STOCK });
-    if (available <= LOW_STOCK) return create(AvailabilitySchema, { status: AvailabilityStatus.LOW_STOCK, unitsLeft: available });
-    return create(AvailabilitySchema, { status: AvailabilityStatus.IN_STOCK });
-  };
-
-  /** Follows an order's life: reserve, commit, release. */
-  const onOrder = (order: Order) => {
-    const existing = reservations.get(order.id);
-    const now = timestampNow();
-    if (order.status === OrderStatus.STOCK_RESERVED && !existing) {
-      const lines = order.lines
-        .map((l) => {
-          const lv = level(l.productId);
-          const quantity = l.quantity < lv.available ? l.quantity : lv.available;
-          lv.available -= quantity;
-          lv.reserved += quantity;
-          return { productId: l.productId, quantity };
-        })
-        .filter((l) => l.quantity > 0n)
-        .sort((a, b) => (a.productId < b.productId ? -1 : 1));
-      const expire = timestampNow();
-      expire.seconds += 900n;
-      reservations.set(order.id, create(ReservationSchema, { id: order.id, lines, status: ReservationStatus.HELD, expireTime: expire, createTime: now, updateTime: now }));
-      return;
-    }
-    if (!existing) return;
-    if (order.status === OrderStatus.CONFIRMED && existing.status === ReservationStatus.HELD) {
-      for (const l of existing.lines) level(l.productId).reserved -= l.quantity;
-      Object.assign(existing, { status: ReservationStatus.COMMITTED, updateTime: now });
-    }
-    if ((order.status === OrderStatus.FAILED || order.status === OrderStatus.CANCELLED) && existing.status !== ReservationStatus.RELEASED) {
-      for (const l of existing.lines) {
-        const lv = level(l.productId);
-        lv.available += l.quantity;
-        if (existing.status === ReservationStatus.HELD) lv.reserved -= l.quantity;
-      }
-      Object.assign(existing, { status: ReservationStatus.RELEASED, updateTime: now });
     }
   };
 
@@ -136,8 +61,5 @@ export function inventoryMock(deps: InventoryDeps) {
     },
   };
 
-  /** A new product's initial stock. */
-  const setInitial = (productId: string, units: bigint) => levels.set(productId, { available: units, reserved: 0n });
-
-  return { service, availability, onOrder, setInitial };
+  return { service, availability: availabilityOf, setInitial: setStock };
 }

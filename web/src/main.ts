@@ -20,7 +20,8 @@ import { cartView } from "./views/cart";
 import { catalogView } from "./views/catalog";
 import { checkoutView } from "./views/checkout";
 import { orderView } from "./views/order";
-import { ordersView } from "./views/orders";
+import { attemptsView, ordersView } from "./views/orders";
+import { attemptView } from "./views/attempt";
 import { productView } from "./views/product";
 import { adminRoutes, sessionIsAdmin } from "./views/admin";
 
@@ -31,6 +32,8 @@ const routes: [RegExp, View][] = [
   [/^\/checkout$/, checkoutView],
   [/^\/orders$/, ordersView],
   [/^\/orders\/([^/]+)$/, orderView],
+  [/^\/attempts$/, attemptsView],
+  [/^\/attempts\/([^/]+)$/, attemptView],
   [/^\/login$/, loginView],
   [/^\/register$/, registerView],
   [/^\/account$/, accountView],

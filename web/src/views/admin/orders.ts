@@ -12,7 +12,8 @@ import { ShipmentStatus, type Shipment } from "../../gen/shop/fulfilment/v1/fulf
 import { OrderStatus, type Order } from "../../gen/shop/orders/v1/orders_pb";
 import { formatMoney } from "../../money";
 import type { Route } from "../../router";
-import { formatTime, notCancellableText, paymentText, shortId, statusBadge, statusLabel } from "../../status";
+import { orderNumber } from "../../numbers";
+import { formatTime, notCancellableText, paymentText, statusBadge, statusLabel } from "../../status";
 import { adminPage, adminProblem, problemFor } from "./shell";
 import { pagedTable, selectField } from "./table";
 import { describe } from "../../errors";
@@ -20,7 +21,7 @@ import { Code } from "@connectrpc/connect";
 
 /** The order's number for people, or the start of its id for orders from before numbers. */
 export function orderLabel(o: Pick<Order, "number" | "id">): string {
-  return o.number || shortId(o.id);
+  return orderNumber(o);
 }
 
 const STATUSES = [

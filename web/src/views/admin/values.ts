@@ -3,7 +3,8 @@
 // amount that is not one, a zero delta, a missing reason); the services'
 // own limits are the reference and nothing here is stricter.
 
-import { AvailabilityStatus, type Availability } from "../../gen/shop/catalog/v1/catalog_pb";
+import { availabilityText as shoppersText } from "../../availability";
+import type { Availability } from "../../gen/shop/catalog/v1/catalog_pb";
 
 /** "12.50" (or "12,5", "12") -> 1250n minor units; null if not an amount of dollars and cents. */
 export function parseMinor(raw: string): bigint | null {
@@ -18,18 +19,9 @@ export function majorText(minor: bigint | undefined): string {
   return `${minor / 100n}.${String(minor % 100n).padStart(2, "0")}`;
 }
 
-/** What shoppers are told about a product's availability. */
+/** What shoppers are told about a product's availability (the shop's badge), or "Unknown". */
 export function availabilityText(a: Availability | undefined): string {
-  switch (a?.status) {
-    case AvailabilityStatus.IN_STOCK:
-      return "In stock";
-    case AvailabilityStatus.LOW_STOCK:
-      return `Only ${a.unitsLeft} left`;
-    case AvailabilityStatus.OUT_OF_STOCK:
-      return "Out of stock";
-    default:
-      return "Unknown";
-  }
+  return shoppersText(a) || "Unknown";
 }
 
 /** A reason for the audit log: 1 to 200 characters. */
