@@ -1,14 +1,18 @@
 // A stand-in for the Rust gateway, for working on the storefront and for
-// running e2e/checkout.mjs without the real services: the same contract
+// running the browser tests (e2e/*.mjs) without the real services: the same contract
 // (generated from ../proto) served as grpc-web on the same origin as dist/.
 // Everything is in memory and simplified; it is NOT the real behaviour.
 // A successful checkout returns PENDING and confirms a moment later, so the
 // order page has to follow WatchOrder; card 4000000000000002 is declined.
 // The cart (mock/cart.ts) follows the cart contract and orders through here.
 // Orders name a shipping quote of mock/fulfilment.ts, which also ships the
-// confirmed ones on a timer (SHIPPED, then DELIVERED). The back office's
-// methods, stock and images are in mock/admin.ts, inventory.ts, images.ts;
-// the demo admin admin@shop.test / admin-password-123 exists from the start.
+// confirmed ones on a timer (SHIPPED, then DELIVERED). Tokens and account
+// recovery are mock/accounts.ts's (the only token mechanism). The back
+// office's methods are in mock/admin.ts (InventoryService in inventory.ts);
+// the one stock model, which the shop's availability, the orders and the
+// back office share, is mock/stock.ts; images (uploaded, and the demo
+// pictures of demo-images.ts) are served by images.ts. The demo admin
+// admin@shop.test / admin-password-123 exists from the start.
 
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { createServer } from "node:http";
