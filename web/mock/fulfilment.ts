@@ -13,6 +13,7 @@
 // a step): PENDING -> PACKED -> SHIPPED (carrier "Demo Post", a DEMO-
 // tracking number) -> DELIVERED, one step every STEP_MS (env
 // MOCK_SHIPMENT_STEP_MS), telling the orders of SHIPPED and DELIVERED.
+// MOCK_SHIPMENT_STEP_MS=0 leaves every step to the back office (mock/admin.ts).
 
 import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate, timestampNow } from "@bufbuild/protobuf/wkt";
@@ -219,7 +220,7 @@ export function fulfilmentMock(deps: FulfilmentDeps) {
       if (s.status === ShipmentStatus.SHIPPED || s.status === ShipmentStatus.DELIVERED) deps.onShipmentMoved(s);
       if (s.status !== ShipmentStatus.DELIVERED) setTimeout(step, STEP_MS);
     };
-    setTimeout(step, STEP_MS);
+    if (STEP_MS > 0) setTimeout(step, STEP_MS);
   };
 
   /**
@@ -247,5 +248,5 @@ export function fulfilmentMock(deps: FulfilmentDeps) {
     },
   };
 
-  return { service, check, ship, cancel };
+  return { service, check, ship, cancel, shipments, move };
 }

@@ -1,12 +1,18 @@
 // A stand-in for the Rust gateway, for working on the storefront and for
-// running e2e/checkout.mjs without the real services: the same contract
+// running the browser tests (e2e/*.mjs) without the real services: the same contract
 // (generated from ../proto) served as grpc-web on the same origin as dist/.
 // Everything is in memory and simplified; it is NOT the real behaviour.
 // A successful checkout returns PENDING and confirms a moment later, so the
 // order page has to follow WatchOrder; card 4000000000000002 is declined.
 // The cart (mock/cart.ts) follows the cart contract and orders through here.
 // Orders name a shipping quote of mock/fulfilment.ts, which also ships the
-// confirmed ones on a timer (SHIPPED, then DELIVERED).
+// confirmed ones on a timer (SHIPPED, then DELIVERED). Tokens and account
+// recovery are mock/accounts.ts's (the only token mechanism). The back
+// office's methods are in mock/admin.ts (InventoryService in inventory.ts);
+// the one stock model, which the shop's availability, the orders and the
+// back office share, is mock/stock.ts; images (uploaded, and the demo
+// pictures of demo-images.ts) are served by images.ts. The demo admin
+// admin@shop.test / admin-password-123 exists from the start.
 
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { createServer } from "node:http";
@@ -27,6 +33,7 @@ import {
   OrderService,
   OrderShipmentSchema,
   OrderStatus,
+  StockShortfallSchema,
   type CreateOrderRequest,
   type Order,
   type OrderEvent,
@@ -38,6 +45,13 @@ import { accountsMock } from "./accounts";
 import { cartService } from "./cart";
 import { invalid, withReason } from "./errors";
 import { addressViolations, fulfilmentMock } from "./fulfilment";
+import { adminMock, isAdmin } from "./admin";
+import { demoImages } from "./demo-images";
+import { serveImage } from "./images";
+import { insufficientFunds, listed, newOrderNumber } from "./orders";
+import { categoriesOf, followOrder, initialStock, reserve, shortOf, withAvailability } from "./stock";
+import { InventoryService } from "../src/gen/shop/catalog/v1/inventory_pb";
+import { NotificationService } from "../src/gen/shop/notifications/v1/notifications_pb";
 
 // --- data ------------------------------------------------------------------
 
@@ -69,21 +83,36 @@ const products: Product[] = demo.map(([category, name, price, description], i) =
     updateTime: timestampNow(),
   }),
 );
+for (const p of products) {
+  initialStock(p);
+  p.images = demoImages(p);
+}
+/** A product as shoppers read it: with its availability now. */
+const product = (id: string) => {
+  const p = products.find((p) => p.id === id);
+  return p && withAvailability(p);
+};
+
+function uuid(): string {
+  return crypto.randomUUID();
+}
 
 interface Account { user: User; password: string; walletMinor: bigint }
 const accounts = new Map<string, Account>(); // by email
 /** Tokens, sessions, recovery and the emails they send (mock/accounts.ts). */
 const auth = accountsMock(accounts);
+// The demo admin, as the real shop creates it on first start.
+accounts.set("admin@shop.test", {
+  user: create(UserSchema, { id: uuid(), email: "admin@shop.test", displayName: "Admin", role: Role.ADMIN, emailVerified: true, createTime: timestampNow() }),
+  password: "admin-password-123",
+  walletMinor: 0n,
+});
 const failedLogins = new Map<string, number[]>(); // email -> times
 const orders = new Map<string, Order>();
 const events = new Map<string, OrderEvent[]>();
 const watchers = new Map<string, Set<() => void>>();
 /** Told of every order change (the cart follows the orders it placed). */
 const orderListeners = new Set<(order: Order) => void>();
-
-function uuid(): string {
-  return crypto.randomUUID();
-}
 
 const issue = auth.issue;
 
@@ -136,7 +165,8 @@ const final = [OrderStatus.DELIVERED, OrderStatus.FAILED, OrderStatus.CANCELLED]
 
 function ownOrder(ctx: HandlerContext, id: string): Order {
   const order = orders.get(id);
-  if (!order || order.userId !== caller(ctx).user.id) throw withReason(Code.NotFound, "ORDER_NOT_FOUND", `order ${id} not found`, { order_id: id });
+  const me = caller(ctx);
+  if (!order || (order.userId !== me.user.id && !isAdmin(me))) throw withReason(Code.NotFound, "ORDER_NOT_FOUND", `order ${id} not found`, { order_id: id });
   return order;
 }
 
@@ -184,8 +214,11 @@ function placeOrder(account: Account, req: CreateOrderRequest): Order {
   const shipping = fulfilment.check(account.user.id, req.shippingQuoteId, req.shippingOption, a, req.lines);
   const subtotal = lines.reduce((s, l) => s + l.lineTotal.amountMinor, 0n);
   const total = subtotal + shipping.price!.amountMinor;
+  // A wallet that cannot pay is refused before anything is placed.
+  if (method?.case === "wallet" && account.walletMinor < total) throw insufficientFunds(account.walletMinor, total);
   const init: MessageInitShape<typeof OrderSchema> = {
     id: uuid(),
+    number: newOrderNumber(),
     userId: account.user.id,
     requestId: req.requestId,
     lines,
@@ -206,14 +239,23 @@ function placeOrder(account: Account, req: CreateOrderRequest): Order {
   orders.set(order.id, order);
   record(order, OrderStatus.PENDING);
 
+  const short = shortOf(req.lines);
+  if (short.length) {
+    const shortfalls = short.map((s) =>
+      create(StockShortfallSchema, { ...s, productName: lines.find((l) => l.productId === s.productId)!.productName }),
+    );
+    record(order, OrderStatus.COMPENSATING, { failureReason: FailureReason.OUT_OF_STOCK, shortfalls });
+    record(order, OrderStatus.FAILED);
+    return order;
+  }
+  // Held at once, so the next order sees the units gone; the order's later states commit or release them (mock/stock.ts).
+  reserve(order);
   const now = new Date();
   let decline = DeclineCode.UNSPECIFIED;
   if (method?.case === "card") {
     const c = method.value;
     if (c.number === "4000000000000002") decline = DeclineCode.INSUFFICIENT_FUNDS;
     else if (c.expYear < now.getFullYear() || (c.expYear === now.getFullYear() && c.expMonth < now.getMonth() + 1)) decline = DeclineCode.EXPIRED_CARD;
-  } else if (account.walletMinor < total) {
-    decline = DeclineCode.INSUFFICIENT_WALLET_BALANCE;
   }
   if (decline) {
     // Declines come back at once, as a failed order (not an error).
@@ -247,9 +289,11 @@ function routes(router: ConnectRouter) {
       if (v.length) throw invalid(v);
       if (accounts.has(email)) throw withReason(Code.AlreadyExists, "EMAIL_TAKEN", "an account with this email exists");
       const user = create(UserSchema, { id: uuid(), email, displayName: req.displayName.trim(), role: Role.CUSTOMER, createTime: timestampNow() });
-      const account = { user, password: req.password, walletMinor: 2500n };
+      // Demo customers start with 500.00 USD of store credit, like the real shop's demo mode.
+      const account = { user, password: req.password, walletMinor: 50000n };
       accounts.set(email, account);
       auth.sendVerification(account);
+      admin.onRegistered(user);
       return issue(account);
     },
     login(req) {
@@ -272,6 +316,7 @@ function routes(router: ConnectRouter) {
       return caller(ctx).user;
     },
     ...auth.handlers,
+    ...admin.auth,
   });
 
   router.service(CatalogService, {
@@ -281,19 +326,25 @@ function routes(router: ConnectRouter) {
         (p) => (!req.category || p.category === req.category) && (!q || `${p.name} ${p.description}`.toLowerCase().includes(q)),
       );
       const { items, next } = page(found, req.pageSize, req.pageToken);
-      return { products: items, nextPageToken: next };
+      return { products: items.map(withAvailability), nextPageToken: next };
     },
     getProduct(req) {
-      const p = products.find((p) => p.id === req.id);
+      const p = product(req.id);
       if (!p) throw withReason(Code.NotFound, "PRODUCT_NOT_FOUND", `product ${req.id} not found`, { product_ids: req.id });
       return p;
     },
     batchGetProducts(req) {
       const missing = req.ids.filter((id) => !products.some((p) => p.id === id));
       if (missing.length) throw withReason(Code.NotFound, "PRODUCT_NOT_FOUND", "products not found", { product_ids: missing.join(",") });
-      return { products: req.ids.map((id) => products.find((p) => p.id === id)!) };
+      return { products: req.ids.map((id) => product(id)!) };
     },
+    listCategories() {
+      return { categories: categoriesOf(products) };
+    },
+    ...admin.catalog,
   });
+  router.service(InventoryService, admin.inventory);
+  router.service(NotificationService, admin.notifications);
 
   router.service(OrderService, {
     createOrder(req, ctx) {
@@ -304,7 +355,7 @@ function routes(router: ConnectRouter) {
     },
     listOrders(req, ctx) {
       const me = caller(ctx).user.id;
-      const mine = [...orders.values()].filter((o) => o.userId === me && (!req.status || o.status === req.status)).reverse();
+      const mine = listed([...orders.values()].filter((o) => o.userId === me), req);
       const { items, next } = page(mine, req.pageSize, req.pageToken);
       return { orders: items, nextPageToken: next };
     },
@@ -358,6 +409,7 @@ function routes(router: ConnectRouter) {
         set.delete(listener);
       }
     },
+    ...admin.orders,
   });
 
   router.service(
@@ -371,7 +423,7 @@ function routes(router: ConnectRouter) {
     }),
   );
 
-  router.service(FulfilmentService, fulfilment.service);
+  router.service(FulfilmentService, { ...fulfilment.service, ...admin.fulfilment });
 
   router.service(PaymentService, {
     getWallet(req, ctx) {
@@ -380,6 +432,7 @@ function routes(router: ConnectRouter) {
       const balance = req.currencyCode === "USD" ? account.walletMinor : 0n;
       return { userId: account.user.id, balance: { currencyCode: req.currencyCode, amountMinor: balance } };
     },
+    ...admin.payments,
   });
 }
 
@@ -399,6 +452,22 @@ const fulfilment = fulfilmentMock({
   onShipmentMoved: shipmentMoved,
 });
 
+// The back office's methods (mock/admin.ts). Spread after this file's own,
+// they take over where they go further: sorted catalog reads with stock,
+// ListOrders' filters and admins' view, GetWallet naming another user.
+const admin = adminMock({
+  products,
+  accounts,
+  orders,
+  caller,
+  shipments: fulfilment.shipments,
+  moveShipment: fulfilment.move,
+  onShipmentMoved: shipmentMoved,
+});
+orderListeners.add(admin.onOrder);
+// The one stock model (mock/stock.ts) follows every order: commit when confirmed, release when failed or cancelled.
+orderListeners.add(followOrder);
+
 function tokensOwner(userId: string): Account {
   return [...accounts.values()].find((a) => a.user.id === userId)!;
 }
@@ -415,6 +484,7 @@ const types: Record<string, string> = {
 export function startMockGateway(port: number, dist: string) {
   const serveStatic: ConnectNodeAdapterOptions["fallback"] = (req, res) => {
     if (auth.testEndpoint(req, res)) return;
+    if (serveImage(req, res)) return;
     // The URL parser resolves "..", so the path cannot leave dist/.
     const path = normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname));
     let file = join(dist, path === "/" ? "index.html" : path);

@@ -12,16 +12,22 @@ import { PaymentService } from "./gen/shop/payments/v1/payments_pb";
 import { freshSession, renew } from "./refresh";
 import { expire } from "./session";
 
-/** AuthService calls that need no access token (the auth.proto header). */
-const PUBLIC_AUTH = new Set(["Register", "Login", "RefreshSession", "Logout", "RequestPasswordReset", "ResetPassword", "VerifyEmail"]);
+/** The catalog's reads, which never send a token (its writes are for admins; gateway/src/routes.rs). */
+const catalogReads = new Set(["ListProducts", "GetProduct", "BatchGetProducts", "ListCategories", "GetImageContent"]);
 
 /**
- * Calls that never send a token: the catalog, and signing up, in or out and
- * recovering an account. (The cart sends one when there is one: a
+ * AuthService calls that need no access token (the auth.proto header); the
+ * rest, e.g. WhoAmI or the admins' ListUsers, need it.
+ */
+const authPublic = new Set(["Register", "Login", "RefreshSession", "Logout", "RequestPasswordReset", "ResetPassword", "VerifyEmail"]);
+
+/**
+ * Calls that never send a token: the catalog's reads, and signing up, in or
+ * out and recovering an account. (The cart sends one when there is one: a
  * customer's token selects their cart, and an anonymous shopper's cart works without.)
  */
 function isPublic(service: string, method: string): boolean {
-  return service === CatalogService.typeName || (service === AuthService.typeName && PUBLIC_AUTH.has(method));
+  return (service === CatalogService.typeName && catalogReads.has(method)) || (service === AuthService.typeName && authPublic.has(method));
 }
 
 const isUnauthenticated = (err: unknown) => ConnectError.from(err).code === Code.Unauthenticated;
@@ -78,7 +84,7 @@ const auth: Interceptor = (next) => async (req) => {
   };
 };
 
-const transport = createGrpcWebTransport({
+export const transport = createGrpcWebTransport({
   baseUrl: window.location.origin,
   interceptors: [auth],
 });

@@ -20,8 +20,10 @@ import { cartView } from "./views/cart";
 import { catalogView } from "./views/catalog";
 import { checkoutView } from "./views/checkout";
 import { orderView } from "./views/order";
-import { ordersView } from "./views/orders";
+import { attemptsView, ordersView } from "./views/orders";
+import { attemptView } from "./views/attempt";
 import { productView } from "./views/product";
+import { adminRoutes, sessionIsAdmin } from "./views/admin";
 
 const routes: [RegExp, View][] = [
   [/^\/?$/, catalogView],
@@ -30,12 +32,15 @@ const routes: [RegExp, View][] = [
   [/^\/checkout$/, checkoutView],
   [/^\/orders$/, ordersView],
   [/^\/orders\/([^/]+)$/, orderView],
+  [/^\/attempts$/, attemptsView],
+  [/^\/attempts\/([^/]+)$/, attemptView],
   [/^\/login$/, loginView],
   [/^\/register$/, registerView],
   [/^\/account$/, accountView],
   [/^\/forgot-password$/, forgotPasswordView],
   [/^\/reset-password$/, resetPasswordView],
   [/^\/verify$/, verifyEmailView],
+  ...adminRoutes,
 ];
 
 /**
@@ -50,6 +55,7 @@ function renderHeader(nav: HTMLElement, account: HTMLElement): void {
     nav,
     h("li", null, link("/", null, "Products")),
     s ? h("li", null, link("/orders", { "data-testid": "nav-orders" }, "Orders")) : null,
+    sessionIsAdmin() ? h("li", null, link("/admin", { "data-testid": "nav-admin" }, "Back office")) : null,
     h("li", null,
       link("/cart", { "data-testid": "nav-cart", "aria-label": `Cart, ${count} item${count === 1 ? "" : "s"}` },
         "Cart ", h("span", { class: "count", "data-testid": "cart-count" }, String(count)),

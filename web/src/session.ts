@@ -31,7 +31,10 @@ export interface Session {
   refreshToken: string;
   /** Milliseconds since the epoch; 0 if the server gave no expiry. */
   refreshExpiresAt: number;
-  user: { id: string; email: string; displayName: string; emailVerified: boolean };
+  user: { id: string; email: string; displayName: string; emailVerified: boolean;
+    /** Role enum value (shop.auth.v1.Role); 0 when not known yet. */
+    role?: number;
+  };
 }
 
 /** What Login, Register and RefreshSession answer. */
@@ -99,7 +102,7 @@ export function session(): Session | null {
 }
 
 function userOf(user: User | undefined): Session["user"] {
-  return { id: user?.id ?? "", email: user?.email ?? "", displayName: user?.displayName ?? "", emailVerified: user?.emailVerified ?? false };
+  return { id: user?.id ?? "", email: user?.email ?? "", displayName: user?.displayName ?? "", emailVerified: user?.emailVerified ?? false, role: user?.role ?? 0 };
 }
 
 /** Starts a session (Login, Register) or continues it with renewed tokens (RefreshSession). */

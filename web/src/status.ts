@@ -117,8 +117,3 @@ const dates = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyl
 export function formatTime(t: Timestamp | undefined): string {
   return t ? dates.format(timestampDate(t)) : "";
 }
-
-/** The first block of a UUID, enough to tell orders apart at a glance. */
-export function shortId(id: string): string {
-  return id.split("-")[0].toUpperCase();
-}

@@ -1,24 +1,29 @@
 // #/?q=<text>&category=<slug>: the product list, with search, a category
-// filter and "Show more" paging through ListProducts' page tokens.
+// filter (every category, from ListCategories, with its number of products)
+// and "Show more" paging through ListProducts' page tokens. Each card shows
+// the product's first picture and its availability; a product out of stock
+// cannot be added.
 
 import { catalog } from "../api";
-import { addItem } from "../cart";
+import { addItem, cart } from "../cart";
 import { h, link, loading, replace, title } from "../dom";
 import { describe, inlineText, isAbort } from "../errors";
-import type { Product } from "../gen/shop/catalog/v1/catalog_pb";
+import type { Category, Product } from "../gen/shop/catalog/v1/catalog_pb";
+import { canAdd } from "../availability";
+import { availabilityBadge, gridPicture } from "../pictures";
 import { announce } from "../announce";
 import { problemBox } from "../forms";
 import { formatMoney } from "../money";
+import { changedQuantityText, refusedQuantityText } from "../quantity";
 import { navigate, type Route } from "../router";
 
 const PAGE_SIZE = 12;
-/** Categories seen so far; the API has no list of them. */
-const knownCategories = new Set<string>();
+/** The categories as ListCategories last answered, so the menu is full at once on the next visit. */
+let knownCategories: Category[] = [];
 
 export function catalogView(main: HTMLElement, route: Route): void {
   const query = route.query.get("q") ?? "";
   const category = route.query.get("category") ?? "";
-  if (category) knownCategories.add(category);
 
   const search = h("input", {
     id: "search",
@@ -31,12 +36,25 @@ export function catalogView(main: HTMLElement, route: Route): void {
   });
   const select = h("select", { id: "category", name: "category", "data-testid": "category-select" });
   const fillCategories = () => {
+    const listed = knownCategories.some((c) => c.slug === category);
     select.replaceChildren(
       h("option", { value: "" }, "All categories"),
-      ...[...knownCategories].sort().map((c) => h("option", { value: c, selected: c === category }, c)),
+      ...knownCategories.map((c) =>
+        h("option", { value: c.slug, selected: c.slug === category, "data-count": String(c.productCount) }, `${c.slug} (${c.productCount})`)),
     );
+    // A category typed into the address that has no products (any more) stays selectable as it is.
+    if (category && !listed) select.append(h("option", { value: category, selected: true }, `${category} (0)`));
   };
   fillCategories();
+  catalog.listCategories({}, { signal: route.signal }).then(
+    (res) => {
+      knownCategories = res.categories;
+      fillCategories();
+    },
+    () => {
+      // Without the list, the menu offers what it had; searching still works.
+    },
+  );
 
   const apply = (q: string, c: string) => {
     const params = new URLSearchParams();
@@ -80,11 +98,7 @@ export function catalogView(main: HTMLElement, route: Route): void {
         { signal: route.signal },
       );
       problemSlot.replaceChildren();
-      for (const p of res.products) {
-        knownCategories.add(p.category);
-        list.append(productCard(p));
-      }
-      fillCategories();
+      for (const p of res.products) list.append(productCard(p));
       token = res.nextPageToken;
       more.hidden = !token;
       status.textContent =
@@ -106,19 +120,29 @@ export function catalogView(main: HTMLElement, route: Route): void {
 let cards = 0;
 
 function productCard(p: Product): HTMLLIElement {
-  const nameId = `product-name-${++cards}`;
+  const n = ++cards;
+  const nameId = `product-name-${n}`;
+  const badge = availabilityBadge(p.availability, `product-availability-${n}`);
+  const buyable = canAdd(p.availability);
   // The name stays the visible "Add to cart" (what voice control users say);
-  // the product's name is read after it as the description.
-  const add = h("button", { type: "button", "data-testid": "add-to-cart", "aria-describedby": nameId }, "Add to cart");
+  // the product's name is read after it as the description, then why it cannot be added.
+  const add = h("button", {
+    type: "button",
+    "data-testid": "add-to-cart",
+    "aria-describedby": buyable || !badge ? nameId : `${nameId} ${badge.id}`,
+    disabled: !buyable,
+  }, "Add to cart");
   const error = h("p", { class: "field-error", role: "alert", "data-testid": "add-error", hidden: true });
   add.addEventListener("click", () => addAndConfirm(p, 1, add, error));
   return h(
     "li",
     { class: "card", "data-testid": "product-card", "data-product-id": p.id },
+    gridPicture(p),
     h("h2", { id: nameId }, link(`/product/${encodeURIComponent(p.id)}`, { "data-testid": "product-link" }, p.name)),
     h("p", { class: "tag" }, link(`/?category=${encodeURIComponent(p.category)}`, null, p.category)),
     h("p", { class: "desc" }, p.description),
-    h("div", { class: "buy" }, h("span", { class: "price", "data-testid": "product-price" }, formatMoney(p.price)), add),
+    badge ? h("p", { class: "stock" }, badge) : null,
+    h("div", { class: "buy" }, h("span", { class: "price", "data-testid": "product-price", "data-amount-minor": String(p.price?.amountMinor ?? "") }, formatMoney(p.price)), add),
     error,
   );
 }
@@ -131,10 +155,18 @@ export function addAndConfirm(p: Product, quantity: number, button: HTMLButtonEl
   error.hidden = true;
   const label = button.textContent;
   button.disabled = true;
+  const holds = () => cart().lines.find((l) => l.productId === p.id)?.quantity ?? 0;
+  const before = holds();
   addItem(p.id, quantity).then(
     (res) => {
       button.disabled = false;
-      const said = `Added ${quantity} × ${p.name} to your cart.`;
+      // The cart refuses what it cannot hold; should it ever hold another number than asked, say so.
+      const changed = res.refreshed ? "" : changedQuantityText(p.name, before + quantity, holds());
+      if (changed) {
+        error.textContent = changed;
+        error.hidden = false;
+      }
+      const said = changed || `Added ${quantity} × ${p.name} to your cart.`;
       announce(res.refreshed ? `${said} Your cart had changed elsewhere; the cart page shows it as it is now.` : said);
       button.textContent = "Added ✓";
       setTimeout(() => (button.textContent = label), 1200);
@@ -142,7 +174,9 @@ export function addAndConfirm(p: Product, quantity: number, button: HTMLButtonEl
     (err) => {
       button.disabled = false;
       if (isAbort(err)) return;
-      error.textContent = inlineText(describe(err));
+      const problem = describe(err);
+      const text = inlineText(problem);
+      error.textContent = problem.fields.has("quantity") ? refusedQuantityText(text, String(quantity), before) : text;
       error.hidden = false;
       announce(error.textContent);
     },

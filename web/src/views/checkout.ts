@@ -6,18 +6,24 @@
 // place the order again at the new total. A declined or failed order stays
 // here with the reason; it moved the cart to a new version, so the cart is
 // read again before the next attempt (a new order). Anything else goes to
-// the order page, which follows it.
+// the order page, which follows it. An order that failed for want of stock
+// names each product short and how many are left, with the way back to the
+// cart. Paying from the wallet reads its balance (in the order's currency)
+// when the wallet is chosen; a balance below the total is refused here
+// before placing, and the server's INSUFFICIENT_FUNDS is explained alike.
 
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
-import { payments } from "../api";
+import { catalog, payments } from "../api";
+import { lineStockNote } from "../availability";
+import type { Availability } from "../gen/shop/catalog/v1/catalog_pb";
 import { awaitNewVersion, cart, checkoutCart, loadCart, onCartChange, removeItem } from "../cart";
 import { h, link, loading, replace, title } from "../dom";
 import { describe, inlineText, isAbort, type Problem } from "../errors";
 import { busy, clearProblem, field, formError, inputOf, problemBox, showMessage, showProblem, valueOf } from "../forms";
 import type { Cart } from "../gen/shop/cart/v1/cart_pb";
 import type { ShippingOption } from "../gen/shop/fulfilment/v1/fulfilment_pb";
-import { OrderStatus } from "../gen/shop/orders/v1/orders_pb";
+import { FailureReason, OrderStatus, type Order } from "../gen/shop/orders/v1/orders_pb";
 import type { PaymentMethodSchema } from "../gen/shop/common/v1/payment_method_pb";
 import { cartTotals, hasUnavailable, lineAmount, lineNotes } from "../lines";
 import { formatMoney } from "../money";
@@ -25,6 +31,8 @@ import { quoter } from "../quote";
 import { navigate, toLogin, type Route } from "../router";
 import { session, type Session } from "../session";
 import { addShipping, chooseOption, formatEstimate, notServedText, shippingPriceText, type QuoteAddress } from "../shipping";
+import { orderNumber } from "../numbers";
+import { HOW_TO_GET_CREDIT, minorFromMetadata, shortfallText, walletCovers, walletShortText } from "../shortfalls";
 import { failureText } from "../status";
 
 export const TEST_CARD = "4242424242424242";
@@ -92,7 +100,7 @@ function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: C
   let walletMinor: bigint | null = null;
 
   const summary = formError();
-  const walletBalance = h("span", { "data-testid": "wallet-balance" }, "loading…");
+  const walletBalance = h("span", { "data-testid": "wallet-balance" }, "…");
   const walletNote = h("span", { "data-testid": "wallet-short" });
   const cardPanel = h(
     "div",
@@ -205,6 +213,7 @@ function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: C
         : h("ul", { class: "lines compact" }, reviewed.lines.map((l) =>
             h("li", { "data-testid": "checkout-line", "data-product-id": l.productId },
               h("div", { class: "grow" }, `${l.quantity} × ${l.productName}`, lineNotes(l),
+                stockNote(l.productId, l.quantity),
                 l.unavailable
                   ? h("button", {
                       type: "button",
@@ -313,7 +322,31 @@ function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: C
     });
   };
 
-  onCartChange(follow, route.signal);
+  /** Each product's availability, once read: a line asking for more than is left says so before placing. */
+  const stock = new Map<string, Availability>();
+  const stockNote = (productId: string, quantity: number) => {
+    const note = lineStockNote(stock.get(productId), quantity);
+    return note ? h("p", { class: "error note", "data-testid": "checkout-line-stock" }, note) : null;
+  };
+  const readStock = () => {
+    const ids = reviewed.lines.filter((l) => !l.unavailable && !stock.has(l.productId)).map((l) => l.productId);
+    if (ids.length === 0) return;
+    catalog.batchGetProducts({ ids }, { signal: route.signal }).then(
+      (res) => {
+        for (const p of res.products) if (p.availability) stock.set(p.id, p.availability);
+        drawSummary();
+      },
+      () => {
+        // A hint only: placing the order judges the stock anyway.
+      },
+    );
+  };
+
+  onCartChange(() => {
+    follow();
+    readStock();
+  }, route.signal);
+  readStock();
   drawShipping();
   drawSummary();
   form.querySelector("fieldset")!.addEventListener("input", requote);
@@ -339,18 +372,55 @@ function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: C
     walletPanel.hidden = method() !== "wallet";
   });
 
-  payments.getWallet({ currencyCode: currency }, { signal: route.signal }).then(
-    (w) => {
+  /** Reads the wallet's balance in the order's currency (each time the wallet is chosen: it may have been topped up); null if it cannot be read. */
+  const readWallet = async (): Promise<bigint | null> => {
+    walletBalance.textContent = "reading…";
+    try {
+      const w = await payments.getWallet({ currencyCode: currency }, { signal: route.signal });
       const balance = w.balance ?? { currencyCode: currency, amountMinor: 0n };
       walletBalance.textContent = formatMoney(balance);
+      walletBalance.dataset.amountMinor = String(balance.amountMinor);
       walletMinor = balance.amountMinor;
       drawSummary();
-    },
-    (err) => {
+      return walletMinor;
+    } catch (err) {
       const p = describe(err);
       if (p.code !== Code.Canceled) walletBalance.textContent = `unavailable (${p.message})`;
-    },
-  );
+      return null;
+    }
+  };
+  form.addEventListener("change", (e) => {
+    if ((e.target as HTMLInputElement).name === "method" && method() === "wallet") void readWallet();
+  });
+
+  /** Says the wallet cannot pay `total` from `balance`, and how to get store credit; nothing was placed. */
+  const refuseWallet = (balanceMinor: bigint, totalMinor: bigint) => {
+    const money = (amountMinor: bigint) => formatMoney({ currencyCode: currency, amountMinor });
+    summary.replaceChildren(
+      h("div", { "data-testid": "wallet-refusal", "data-balance-minor": String(balanceMinor), "data-total-minor": String(totalMinor) },
+        h("p", null, walletShortText(money(balanceMinor), money(totalMinor))),
+        h("p", null, HOW_TO_GET_CREDIT)),
+    );
+    summary.hidden = false;
+    summary.focus();
+  };
+
+  /** Why an order failed: the reason, and for want of stock each product short, with the way back to the cart. */
+  const showFailure = (order: Order) => {
+    const short = order.failureReason === FailureReason.OUT_OF_STOCK ? order.shortfalls : [];
+    replace(summary,
+      h("p", null, failureText(order), " ",
+        link(`/attempts/${encodeURIComponent(order.id)}`, { "data-testid": "failed-order-link" }, "See checkout attempt ", h("span", { class: "nowrap" }, orderNumber(order)))),
+      short.length
+        ? [
+            h("ul", { "data-testid": "shortfalls" }, short.map((f) => h("li", { "data-testid": "shortfall", "data-product-id": f.productId }, `${shortfallText(f)}.`))),
+            h("p", null, link("/cart", { "data-testid": "fix-cart" }, "Change the quantities in your cart"), ", then check out again."),
+          ]
+        : null,
+    );
+    summary.hidden = false;
+    summary.focus();
+  };
 
   const paymentMethod = (): MessageInitShape<typeof PaymentMethodSchema> => {
     if (method() === "wallet") return { method: { case: "wallet", value: {} } };
@@ -409,16 +479,23 @@ function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: C
     // server then names every field to correct at once.
     const quote = q.kind === "ready" ? q.quote : undefined;
     const etag = reviewed.etag;
+    // The wallet must cover the total shown: refuse here rather than place an order it cannot pay.
+    const total = due();
+    if (method() === "wallet" && total) {
+      const balance = walletMinor ?? (await readWallet());
+      if (balance !== null && !walletCovers(balance, total.amountMinor)) {
+        refuseWallet(balance, total.amountMinor);
+        return;
+      }
+    }
     try {
       const order = await checkoutCart(etag, paymentMethod(), addressOf(), { quoteId: quote?.id ?? "", option: quote ? chosen : "" });
       if (order.status !== OrderStatus.FAILED) {
         navigate(`/orders/${order.id}`);
         return;
       }
-      // The order exists (and shows in the history); the cart still holds its lines.
-      showMessage(summary, failureText(order) + " ",
-        link(`/orders/${order.id}`, { "data-testid": "failed-order-link" }, "See the order"));
-      summary.focus();
+      // The attempt is kept (apart from the order history); the cart still holds its lines.
+      showFailure(order);
       // The failure moves the cart to a new version: wait for it, so the
       // next attempt is a new order rather than the failed one returned again.
       if (!(await quietly(() => awaitNewVersion(etag, 15_000, route.signal)))) {
@@ -427,6 +504,15 @@ function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: C
     } catch (err) {
       if (isAbort(err)) return;
       const problem = describe(err, { reasons: refusals });
+      if (problem.reason === "INSUFFICIENT_FUNDS") {
+        // Nothing was placed. The balance may have changed since it was read: show the server's figures.
+        const balance = minorFromMetadata(problem.metadata.balance_minor) ?? walletMinor ?? 0n;
+        const owed = minorFromMetadata(problem.metadata.total_minor) ?? total?.amountMinor ?? 0n;
+        walletMinor = balance;
+        walletBalance.textContent = formatMoney({ currencyCode: currency, amountMinor: balance });
+        refuseWallet(balance, owed);
+        return;
+      }
       const why = requoteReason(problem);
       if (why) {
         await requoteAfter(why);

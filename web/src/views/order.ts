@@ -19,7 +19,9 @@ import { formatMoney } from "../money";
 import { toLogin, type Route } from "../router";
 import { session } from "../session";
 import { shippingPriceText } from "../shipping";
-import { failureText, formatTime, isInProgress, notCancellableText, paymentText, shortId, statusBadge } from "../status";
+import { orderNumber, orderTitle } from "../numbers";
+import { shortfallText } from "../shortfalls";
+import { failureText, formatTime, isInProgress, notCancellableText, paymentText, statusBadge } from "../status";
 import { awaitsDelivery, isCancellable, showsTracking } from "../tracking";
 import { currentStep, progressView } from "./progress";
 
@@ -48,9 +50,10 @@ export async function orderView(main: HTMLElement, route: Route): Promise<void> 
     toLogin(`/orders/${id}`);
     return;
   }
-  const heading = title(`Order ${shortId(id)}`);
+  // Named by its number once read (the id in the address means nothing to people).
+  const heading = title("Order");
   const statusLine = h("div", { class: "status-line", role: "status", "aria-live": "polite" });
-  const failure = h("p", { class: "error", "data-testid": "order-failure", hidden: true });
+  const failure = h("div", { class: "error", "data-testid": "order-failure", hidden: true });
   const live = h("p", { class: "muted", "data-testid": "live-note" });
   const details = h("div", null, loading("Loading order…"));
   const progress = h("div");
@@ -81,9 +84,16 @@ export async function orderView(main: HTMLElement, route: Route): Promise<void> 
 
   const show = (order: Order) => {
     current = order;
+    if (heading.textContent !== orderTitle(order)) {
+      // The number never breaks at its hyphens.
+      replace(heading, "Order ", h("span", { class: "nowrap" }, orderNumber(order)));
+      document.title = `${orderTitle(order)} · Shop`;
+    }
     replace(statusLine, "Status: ", statusBadge(order.status));
     const why = failureText(order);
-    failure.textContent = why;
+    replace(failure, why,
+      order.shortfalls.length ? h("ul", { "data-testid": "shortfalls" }, order.shortfalls.map((f) => h("li", { "data-testid": "shortfall" }, `${shortfallText(f)}.`))) : null,
+      order.status === OrderStatus.FAILED ? [" ", link(`/attempts/${encodeURIComponent(order.id)}`, null, "Why this checkout did not go through")] : null);
     failure.hidden = !why || (order.status !== OrderStatus.FAILED && order.status !== OrderStatus.COMPENSATING);
     replace(details, orderDetails(order));
     drawProgress();
@@ -245,7 +255,8 @@ function orderDetails(o: Order): HTMLElement {
   const a = o.shippingAddress;
   return h("div", { class: "order-details" },
     h("dl", { class: "facts" },
-      h("dt", null, "Order number"), h("dd", { "data-testid": "order-id" }, o.id),
+      h("dt", null, "Order number"), h("dd", { "data-testid": "order-number" }, orderNumber(o)),
+      h("dt", null, "Reference"), h("dd", { class: "muted", "data-testid": "order-id" }, o.id),
       h("dt", null, "Placed"), h("dd", null, formatTime(o.createTime)),
       h("dt", null, "Last update"), h("dd", null, formatTime(o.updateTime)),
       h("dt", null, "Payment"), h("dd", null, paymentText(o.payment?.method)),

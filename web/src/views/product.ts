@@ -1,12 +1,15 @@
-// #/product/<id>: one product, with a quantity and "Add to cart".
+// #/product/<id>: one product, with its pictures (a gallery), its
+// availability, a quantity and "Add to cart" (not offered out of stock).
 
 import { Code } from "@connectrpc/connect";
 import { catalog } from "../api";
+import { canAdd } from "../availability";
 import { MAX_QUANTITY, unsendableQuantity } from "../cart";
 import { h, link, loading, replace, title } from "../dom";
 import { describe, isAbort } from "../errors";
 import { problemBox } from "../forms";
 import { formatMoney } from "../money";
+import { availabilityBadge, gallery } from "../pictures";
 import type { Route } from "../router";
 import { addAndConfirm } from "./catalog";
 
@@ -19,6 +22,8 @@ export async function productView(main: HTMLElement, route: Route): Promise<void
   main.append(back, title("Product"), body);
   try {
     const p = await catalog.getProduct({ id }, { signal: route.signal });
+    const badge = availabilityBadge(p.availability, "product-availability");
+    const buyable = canAdd(p.availability);
     const quantity = h("input", {
       id: "quantity",
       type: "number",
@@ -26,9 +31,15 @@ export async function productView(main: HTMLElement, route: Route): Promise<void
       max: MAX_QUANTITY,
       value: 1,
       inputmode: "numeric",
+      disabled: !buyable,
       "data-testid": "product-quantity",
     });
-    const add = h("button", { type: "button", "data-testid": "add-to-cart" }, "Add to cart");
+    const add = h("button", {
+      type: "button",
+      "data-testid": "add-to-cart",
+      disabled: !buyable,
+      "aria-describedby": !buyable && badge ? "product-availability out-of-stock-note" : null,
+    }, "Add to cart");
     const error = h("p", { class: "field-error", role: "alert", "data-testid": "add-error", hidden: true });
     add.addEventListener("click", () => {
       const n = Number(quantity.value);
@@ -43,16 +54,22 @@ export async function productView(main: HTMLElement, route: Route): Promise<void
     replace(
       body,
       h("article", { class: "product", "data-testid": "product-detail", "data-product-id": p.id },
-        h("p", { class: "tag" }, link(`/?category=${encodeURIComponent(p.category)}`, null, p.category)),
-        h("p", { class: "price big", "data-testid": "product-price" }, formatMoney(p.price)),
-        h("p", { class: "desc" }, p.description),
-        h("div", { class: "buy" },
-          h("label", { for: "quantity" }, "Quantity"),
-          quantity,
-          add,
+        gallery(p),
+        h("div", { class: "about" },
+          h("p", { class: "tag" }, link(`/?category=${encodeURIComponent(p.category)}`, null, p.category)),
+          h("p", { class: "price big", "data-testid": "product-price" }, formatMoney(p.price)),
+          badge ? h("p", { class: "stock" }, badge) : null,
+          h("p", { class: "desc" }, p.description),
+          h("div", { class: "buy" },
+            h("label", { for: "quantity" }, "Quantity"),
+            quantity,
+            add,
+          ),
+          buyable ? null : h("p", { class: "muted", id: "out-of-stock-note", "data-testid": "out-of-stock-note" },
+            "This product is out of stock, so it cannot be added to the cart now."),
+          error,
+          h("p", null, link("/cart", null, "Go to cart →")),
         ),
-        error,
-        h("p", null, link("/cart", null, "Go to cart →")),
       ),
     );
     if (hadFocus) heading.focus();
