@@ -23,6 +23,12 @@ pub enum Error {
     Throttled(Duration),
     #[error("the account no longer exists")]
     UnknownUser,
+    #[error("only admins may do this")]
+    AdminsOnly,
+    #[error("no user {0}")]
+    UserNotFound(String),
+    #[error("that would leave the shop without an admin")]
+    LastAdmin,
     #[error("{0}")]
     Internal(String),
     #[error(transparent)]
@@ -55,6 +61,17 @@ impl From<Error> for Status {
                 crate::limits::exhausted("login attempts", retry_after)
             }
             Error::UnknownUser => with_reason(Code::Unauthenticated, "UNKNOWN_USER", message, []),
+            // The reason the access table gives when it refuses.
+            Error::AdminsOnly => {
+                with_reason(Code::PermissionDenied, "PERMISSION_DENIED", message, [])
+            }
+            Error::UserNotFound(id) => with_reason(
+                Code::NotFound,
+                "USER_NOT_FOUND",
+                message,
+                [("id".to_owned(), id)],
+            ),
+            Error::LastAdmin => with_reason(Code::FailedPrecondition, "LAST_ADMIN", message, []),
             Error::Internal(cause) => error::internal(&cause),
             Error::Db(db) if db.is_transient() => error::unavailable(&db),
             Error::Db(db) => error::internal(&db),

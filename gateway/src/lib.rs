@@ -41,6 +41,7 @@ use platform::{
     config::CommonConfig,
     db::Db,
     metrics::GrpcMetricsLayer,
+    paging::PageTokens,
     resilience::Guard,
     server::{Listing, Protocols},
     service::Background,
@@ -223,6 +224,7 @@ pub async fn serve(
         UserStore::new(db.clone(), config.common.clock.clone()),
         config.signer.clone(),
         throttle.clone(),
+        PageTokens::new(&config.common.page_token_key),
     );
     create_accounts(&auth, &config)
         .await
@@ -359,6 +361,7 @@ pub async fn create_accounts_only(config: &Config) -> Result<accounts::domain::U
         UserStore::new(db, config.common.clock.clone()),
         config.signer.clone(),
         throttle,
+        PageTokens::new(&config.common.page_token_key),
     );
     let admin = async {
         let admin = config

@@ -497,6 +497,23 @@ pub fn check_sqlite_file(path: &std::path::Path) -> Result<(), DbError> {
     }
 }
 
+/// A LIKE pattern matching `text` anywhere in a value, with LIKE's
+/// wildcards (`%`, `_`) and the escape character itself escaped, so they
+/// match literally: use it with `.like(pattern).escape('\\')`, on either
+/// backend.
+pub fn like_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 /// The file of a SQLite location: a plain path, or the path of a
 /// `file:` URI without its `?mode=ro`-style parameters.
 fn sqlite_file(location: &str) -> &str {
@@ -570,6 +587,12 @@ pub fn redact(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn like_wildcards_in_text_match_literally() {
+        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+        assert_eq!(like_pattern(""), "%%");
+    }
 
     const NO_MIGRATIONS: Migrations = Migrations::NONE;
 

@@ -2,10 +2,14 @@
 //! unknown email and a wrong password) and WhoAmI.
 
 use contracts::{auth as proto, timestamp};
-use platform::auth::{Principal, Role, Signer};
+use platform::{
+    auth::{Principal, Role, Signer},
+    paging::PageTokens,
+};
 use tonic::{Request, Response, Status};
 
 use super::{
+    admin::UserAdmin,
     domain::{self, Email, Password, User},
     password,
     store::UserStore,
@@ -19,11 +23,19 @@ pub struct AuthApi {
     users: UserStore,
     signer: Signer,
     throttle: LoginThrottle,
+    admin: UserAdmin,
 }
 
 impl AuthApi {
-    pub fn new(users: UserStore, signer: Signer, throttle: LoginThrottle) -> Self {
+    /// `tokens` sign ListUsers' page tokens.
+    pub fn new(
+        users: UserStore,
+        signer: Signer,
+        throttle: LoginThrottle,
+        tokens: PageTokens,
+    ) -> Self {
         Self {
+            admin: UserAdmin::new(users.clone(), tokens),
             users,
             signer,
             throttle,
@@ -93,7 +105,7 @@ impl AuthApi {
     }
 }
 
-fn user_message(user: &User) -> proto::User {
+pub(super) fn user_message(user: &User) -> proto::User {
     proto::User {
         id: user.id.clone(),
         email: user.email.clone(),
@@ -278,35 +290,29 @@ impl proto::auth_service_server::AuthService for AuthApi {
 
     async fn list_users(
         &self,
-        _request: Request<proto::ListUsersRequest>,
+        request: Request<proto::ListUsersRequest>,
     ) -> Result<Response<proto::ListUsersResponse>, Status> {
-        Err(Status::unimplemented(
-            "list_users: contract only, built next",
-        ))
+        self.admin.list_users(request).await
     }
 
     async fn get_user(
         &self,
-        _request: Request<proto::GetUserRequest>,
+        request: Request<proto::GetUserRequest>,
     ) -> Result<Response<proto::User>, Status> {
-        Err(Status::unimplemented("get_user: contract only, built next"))
+        self.admin.get_user(request).await
     }
 
     async fn batch_get_users(
         &self,
-        _request: Request<proto::BatchGetUsersRequest>,
+        request: Request<proto::BatchGetUsersRequest>,
     ) -> Result<Response<proto::BatchGetUsersResponse>, Status> {
-        Err(Status::unimplemented(
-            "batch_get_users: contract only, built next",
-        ))
+        self.admin.batch_get_users(request).await
     }
 
     async fn set_user_role(
         &self,
-        _request: Request<proto::SetUserRoleRequest>,
+        request: Request<proto::SetUserRoleRequest>,
     ) -> Result<Response<proto::User>, Status> {
-        Err(Status::unimplemented(
-            "set_user_role: contract only, built next",
-        ))
+        self.admin.set_user_role(request).await
     }
 }

@@ -30,7 +30,7 @@ diesel::table! {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
-struct UserRow {
+pub(super) struct UserRow {
     id: String,
     email: String,
     password_hash: String,
@@ -41,7 +41,7 @@ struct UserRow {
 }
 
 impl UserRow {
-    fn into_user(self) -> Result<(User, String), DbError> {
+    pub(super) fn into_user(self) -> Result<(User, String), DbError> {
         let role = match self.role.as_str() {
             "admin" => Role::Admin,
             "customer" => Role::Customer,
@@ -64,7 +64,7 @@ impl UserRow {
     }
 }
 
-fn role_name(role: Role) -> &'static str {
+pub(super) fn role_name(role: Role) -> &'static str {
     match role {
         Role::Admin => "admin",
         Role::Customer => "customer",
@@ -74,8 +74,8 @@ fn role_name(role: Role) -> &'static str {
 /// The users table. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct UserStore {
-    db: Db,
-    clock: Clock,
+    pub(super) db: Db,
+    pub(super) clock: Clock,
 }
 
 impl UserStore {

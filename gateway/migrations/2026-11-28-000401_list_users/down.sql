@@ -1,0 +1,2 @@
+DROP INDEX users_by_role;
+DROP INDEX users_by_creation;
