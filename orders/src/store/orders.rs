@@ -416,13 +416,13 @@ impl Store {
 /// The order `id` with its fingerprint, read on `conn` (in the caller's
 /// transaction, if any).
 pub(super) async fn load(conn: Conn<'_>, id: &str) -> Result<Option<(Order, String)>> {
-    let key = id.to_owned();
     type Found = (
         OrderRow,
         Vec<LineRow>,
         Option<ShippingRow>,
         Vec<ShortfallRow>,
     );
+    let key = id.to_owned();
     let found: Option<Found> = on_conn!(conn, |c| {
         let row: Option<OrderRow> = orders::table
             .find(&key)
