@@ -2,6 +2,7 @@
 //! stopped together. Used by the `shop` binary (`cargo run`) and
 //! by the end-to-end tests, so both run exactly the same wiring.
 
+pub mod demo;
 pub mod echo;
 pub mod listed;
 pub mod loadgen;

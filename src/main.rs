@@ -355,8 +355,21 @@ async fn run(data_dir: PathBuf, args: RunArgs) -> Result<(), Box<dyn std::error:
         ..Default::default()
     });
 
+    // The demo customer's starting wallet balance, once the services are up.
+    let demo_admin = Signer::new(
+        issuer::GATEWAY,
+        DEFAULT_AUDIENCE,
+        &gateway_key.private_pem,
+        Duration::from_secs(60),
+    )?;
+
     platform::admin::start(Some(args.metrics_listen)).await?;
     check_databases(&data_dir).await?;
+    tokio::spawn(fund_demo_wallet(
+        url("gateway")?,
+        url("payments")?,
+        demo_admin,
+    ));
     print_welcome(&listeners, args.metrics_listen, &mail, &data_dir);
     shop::serve(services, listeners, platform::shutdown::signal()).await?;
     Ok(())
@@ -377,6 +390,14 @@ async fn check_databases(data_dir: &std::path::Path) -> Result<(), Box<dyn std::
     })
     .await??;
     Ok(())
+}
+
+/// Gives the demo customer their starting wallet balance (see
+/// `shop::demo`); a shop that cannot is still usable, so it only says so.
+async fn fund_demo_wallet(gateway: String, payments: String, admin: Signer) {
+    if let Err(why) = shop::demo::fund_demo_customer(gateway, payments, admin).await {
+        eprintln!("could not give the demo customer a wallet balance: {why}");
+    }
 }
 
 /// Each listed service's address: loopback at its listed port, the

@@ -16,8 +16,9 @@ pub enum Error {
     ReservationNotFound(String),
     #[error("product {0} changed since it was read")]
     StaleProduct(String),
-    #[error("not enough stock of {}", .0.join(", "))]
-    OutOfStock(Vec<String>),
+    /// The short products, each with the units it has left.
+    #[error("not enough stock of {}", .0.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>().join(", "))]
+    OutOfStock(Vec<(String, i64)>),
     #[error("reservation {0} already exists with other lines")]
     ReservationMismatch(String),
     #[error("reservation {0} was released")]

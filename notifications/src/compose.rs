@@ -159,12 +159,12 @@ impl Templates {
             .ok_or_else(|| bad("no order in the payload"))?;
         let user_id = UserId::parse(&order.user_id).map_err(|e| bad(&format!("user_id {e}")))?;
         let view = OrderView::of(order);
-        let short = view.id.chars().take(8).collect::<String>();
+        let number = &view.number;
         let shop = &self.shop.name;
         let (kind, subject, template, extra) = if event.r#type == types::ORDER_CONFIRMED {
             (
                 Kind::OrderConfirmed,
-                format!("Your {shop} order {short} is confirmed"),
+                format!("Your {shop} Order {number} is confirmed"),
                 "order_confirmed",
                 context! {},
             )
@@ -172,7 +172,7 @@ impl Templates {
             let failure = Failure::of(order);
             (
                 Kind::OrderFailed,
-                format!("Your {shop} order {short} could not be placed"),
+                format!("Your {shop} Order {number} could not be placed"),
                 "order_failed",
                 context! { why => failure.why, money => failure.money },
             )
@@ -183,7 +183,7 @@ impl Templates {
                 .ok_or_else(|| bad("a shipped order without its shipment"))?;
             (
                 Kind::OrderShipped,
-                format!("Your {shop} order {short} is on its way"),
+                format!("Your {shop} Order {number} is on its way"),
                 "order_shipped",
                 context! {
                     carrier => parcel.carrier.trim(),
@@ -193,14 +193,14 @@ impl Templates {
         } else if event.r#type == types::ORDER_DELIVERED {
             (
                 Kind::OrderDelivered,
-                format!("Your {shop} order {short} was delivered"),
+                format!("Your {shop} Order {number} was delivered"),
                 "order_delivered",
                 context! {},
             )
         } else {
             (
                 Kind::OrderCancelled,
-                format!("Your {shop} order {short} was cancelled and refunded"),
+                format!("Your {shop} Order {number} was cancelled and refunded"),
                 "order_cancelled",
                 context! { reason => order.cancel_reason.trim() },
             )
@@ -272,7 +272,9 @@ impl Templates {
 /// An order as its emails show it.
 #[derive(Debug, Serialize)]
 struct OrderView {
-    id: String,
+    /// The order's number for people ("SH-4KQ7-9MZ2"); the id for an
+    /// event published before orders had numbers.
+    number: String,
     /// Who the parcel is for, to greet them by name.
     greeting: String,
     lines: Vec<LineView>,
@@ -303,7 +305,11 @@ impl OrderView {
             .unwrap_or("there")
             .to_owned();
         Self {
-            id: order.id.clone(),
+            number: if order.number.is_empty() {
+                order.id.clone()
+            } else {
+                order.number.clone()
+            },
             greeting,
             lines: order
                 .lines
@@ -474,6 +480,7 @@ mod tests {
     fn failed_order(reason: FailureReason, decline: DeclineCode) -> Event {
         let mut order = Order {
             id: "01234567-89ab-7def-8123-456789abcdef".into(),
+            number: "SH-4KQ7-9MZ2".into(),
             user_id: "user-1".into(),
             ..Default::default()
         };
@@ -554,6 +561,7 @@ mod tests {
     fn shipped_order() -> Order {
         Order {
             id: "01234567-89ab-7def-8123-456789abcdef".into(),
+            number: "SH-4KQ7-9MZ2".into(),
             user_id: "user-1".into(),
             subtotal: Some(usd(2500)),
             shipping: Some(fulfilment::ShippingOption {
@@ -604,7 +612,10 @@ mod tests {
             panic!("not an order email: {composed:?}");
         };
         assert_eq!(email.kind, Kind::OrderShipped);
-        assert_eq!(email.subject, "Your Test Shop order 01234567 is on its way");
+        assert_eq!(
+            email.subject,
+            "Your Test Shop Order SH-4KQ7-9MZ2 is on its way"
+        );
         assert!(
             email.text_body.contains("Carrier: DHL"),
             "{}",
@@ -636,8 +647,29 @@ mod tests {
             panic!("not an order email: {composed:?}");
         };
         assert_eq!(email.kind, Kind::OrderDelivered);
-        assert_eq!(email.subject, "Your Test Shop order 01234567 was delivered");
+        assert_eq!(
+            email.subject,
+            "Your Test Shop Order SH-4KQ7-9MZ2 was delivered"
+        );
         assert!(email.text_body.contains("has been delivered"));
+        assert!(email.text_body.contains("Order SH-4KQ7-9MZ2"));
+        assert!(email.html_body.contains("Order SH-4KQ7-9MZ2"));
+    }
+
+    #[test]
+    fn an_order_published_before_numbers_is_named_by_its_id() {
+        let mut old = shipped_order();
+        old.number = String::new();
+        let Composed::Order(email) = templates()
+            .compose(&order_event(types::ORDER_DELIVERED, old))
+            .expect("composed")
+        else {
+            panic!("not an order email");
+        };
+        assert_eq!(
+            email.subject,
+            "Your Test Shop Order 01234567-89ab-7def-8123-456789abcdef was delivered"
+        );
     }
 
     #[test]

@@ -37,7 +37,10 @@ use tonic_types::StatusExt;
 use tower::retry::budget::{Budget, TpsBudget};
 
 use crate::{
-    domain::{Currency, MethodType, Money, Order, Outcome, PaymentId, ProductId, ProductInfo},
+    domain::{
+        Currency, MethodType, Money, Order, Outcome, PaymentId, ProductId, ProductInfo, Shortfall,
+        UserId,
+    },
     error::Error,
 };
 
@@ -219,6 +222,47 @@ impl Dependencies {
         }
     }
 
+    /// The balance of `user_id`'s wallet in `currency` (zero if they have
+    /// none), read for `user`.
+    pub async fn wallet_balance(
+        &self,
+        user: &Principal,
+        user_id: &UserId,
+        currency: Currency,
+    ) -> Result<Money, Error> {
+        let message = payments_proto::GetWalletRequest {
+            user_id: user_id.as_str().to_owned(),
+            currency_code: currency.as_str().to_owned(),
+        };
+        let result = self
+            .retrying(&self.payments_budget, "GetWallet", || {
+                let mut client = self.payments.clone();
+                let request = self.caller.request(user, message.clone());
+                async move { client.get_wallet(request?).await }
+            })
+            .await;
+        match result {
+            Ok(wallet) => {
+                let balance = wallet.into_inner().balance.unwrap_or_default();
+                if balance.currency_code != currency.as_str() || balance.amount_minor < 0 {
+                    return Err(Error::DependencyFailed(
+                        "payments",
+                        format!(
+                            "the wallet answered for {} is not usable",
+                            currency.as_str()
+                        ),
+                    ));
+                }
+                Ok(Money::new(currency, balance.amount_minor))
+            }
+            Err(status) if is_transient(&status) => Err(Error::DependencyUnavailable("payments")),
+            Err(status) => Err(Error::DependencyFailed(
+                "payments",
+                status.message().to_owned(),
+            )),
+        }
+    }
+
     /// Reserves the order's lines, keyed by the order id.
     pub async fn reserve(&self, order: &Order) -> Result<Outcome, Transient> {
         let message = catalog_proto::ReserveStockRequest {
@@ -246,7 +290,9 @@ impl Dependencies {
                 _ => Outcome::Reserved,
             }),
             Err(status) if is_transient(&status) => Err(Transient(status.message().to_owned())),
-            Err(status) if reason(&status) == "OUT_OF_STOCK" => Ok(Outcome::OutOfStock),
+            Err(status) if reason(&status) == "OUT_OF_STOCK" => {
+                Ok(Outcome::OutOfStock(shortfalls(order, &status)))
+            }
             Err(status) if status.code() == Code::NotFound => Ok(Outcome::ProductUnavailable),
             Err(status) => Ok(broken("ReserveStock", &status)),
         }
@@ -411,6 +457,40 @@ impl Dependencies {
             Err(status) => Err(undo_failed("Refund", &status)),
         }
     }
+}
+
+/// The order's lines the catalog's OUT_OF_STOCK refusal names (metadata
+/// `product_ids`), each with the units the catalog said it has left
+/// (`available.<product id>`; none if it did not say).
+fn shortfalls(order: &Order, status: &Status) -> Vec<Shortfall> {
+    let details = status.get_error_details();
+    let Some(info) = details.error_info() else {
+        return Vec::new();
+    };
+    let named: Vec<ProductId> = info
+        .metadata
+        .get("product_ids")
+        .map(|ids| {
+            ids.split(',')
+                .filter_map(|id| ProductId::parse(id).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    order
+        .lines
+        .iter()
+        .filter(|line| named.contains(&line.product_id))
+        .map(|line| Shortfall {
+            product_id: line.product_id,
+            product_name: line.product_name.clone(),
+            requested: line.quantity,
+            available: info
+                .metadata
+                .get(&format!("available.{}", line.product_id))
+                .and_then(|left| left.parse::<i64>().ok())
+                .map_or(0, |left| left.max(0)),
+        })
+        .collect()
 }
 
 /// The idempotency key of an order's charge (and, suffixed, its refund).

@@ -60,6 +60,13 @@ pub enum Error {
         refusal: QuoteRefusal,
         message: String,
     },
+    #[error(
+        "the wallet's balance ({balance_minor} minor units) is below the order's total ({total_minor}): top it up or pay by card"
+    )]
+    InsufficientFunds {
+        balance_minor: i64,
+        total_minor: i64,
+    },
     #[error("customers may only list their own orders")]
     OthersOrders,
     #[error("the caller's token names no usable user")]

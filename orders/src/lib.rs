@@ -41,7 +41,7 @@ use crate::{
     api::OrdersApi,
     checkout::{Checkout, Leases},
     clients::{Dependencies, RetryBudget, RetryPolicy, Upstreams},
-    domain::OrderStatus,
+    domain::{Numbers, OrderStatus},
     notify::Notifier,
     store::Store,
     vault::CardVault,
@@ -95,6 +95,9 @@ pub struct Config {
     pub watch_poll: Duration,
     /// How long a repeated CreateOrder waits for the first to settle.
     pub settle_wait: Duration,
+    /// Where new order numbers come from: the CSPRNG (tests may give a
+    /// sequence, to make numbers collide).
+    pub numbers: Numbers,
     /// Test failpoint: stop driving sagas as if the process died right after
     /// an order reached this status (feature `failpoints`, tests only).
     #[cfg(feature = "failpoints")]
@@ -148,6 +151,7 @@ impl Config {
             card_ttl: Duration::from_secs(300),
             watch_poll: Duration::from_secs(1),
             settle_wait: Duration::from_secs(5),
+            numbers: Numbers::random(),
             #[cfg(feature = "failpoints")]
             halt_after: None,
         }
@@ -167,6 +171,15 @@ pub async fn serve(
     config.common.events.consumer.ordered = true;
     let db = config.common.connect(store::migrations()).await?;
     let store = Store::new(db.clone(), config.common.clock.clone());
+    // Orders placed before orders had numbers get theirs before anything
+    // is answered, so every order anyone sees has one.
+    let numbered = store
+        .number_old_orders(&config.numbers)
+        .await
+        .map_err(|e| StartError::setup("numbering the orders placed before numbers", e))?;
+    if numbered > 0 {
+        tracing::info!(numbered, "numbered the orders placed before numbers");
+    }
     let deps = dependencies(&config)?;
     let vault = CardVault::default();
     let notifier = Notifier::default();
@@ -200,6 +213,7 @@ pub async fn serve(
         checkout,
         api::orders::ApiParts {
             deps,
+            numbers: config.numbers.clone(),
             notifier,
             tokens: PageTokens::new(&config.common.page_token_key),
             settle_wait: config.settle_wait,

@@ -11,7 +11,7 @@ use contracts::{
     },
     orders::{self as orders_proto, ListOrdersRequest, Order, OrderStatus},
 };
-use platform::testing::{address, authorized, card};
+use platform::testing::{address, authorized, card, info, wallet};
 use tonic::transport::Channel;
 use tonic::{Code, Request};
 use tonic_types::StatusExt;
@@ -243,6 +243,42 @@ async fn a_declined_payment_leaves_the_cart_whole_and_a_confirmed_order_empties_
     assert_eq!(cart_of(&shop, &token).await, emptied);
     let orders = orders_of(&shop, &token).await;
     assert_eq!(orders.len(), 2, "{orders:?}");
+}
+
+#[tokio::test]
+async fn a_wallet_that_cannot_pay_is_told_as_orders_said_it_and_the_cart_stays_as_it_was() {
+    let shop = TestShop::spawn().await;
+    let (token, _) = shop.register("wallet@example.com").await;
+    let mug = shop.product("Wallet Mug", 1250, 10).await;
+    let cart = cart_holding(&shop, &token, &mug, 2).await;
+    let quote = quote(&shop, &token).await;
+    let request = proto::CheckoutCartRequest {
+        cart_id: String::new(),
+        etag: cart.etag.clone(),
+        payment_method: Some(wallet()),
+        shipping_address: Some(address()),
+        shipping_quote_id: quote.0.clone(),
+        shipping_option: quote.1.clone(),
+    };
+
+    let refused = shop
+        .cart
+        .clone()
+        .checkout_cart(authorized(request, &token))
+        .await
+        .expect_err("an empty wallet cannot pay");
+    assert_eq!(refused.code(), Code::FailedPrecondition);
+    assert_eq!(crate::helpers::reason(&refused), "INSUFFICIENT_FUNDS");
+    assert_eq!(info(&refused, "balance_minor"), "0");
+    assert!(!info(&refused, "total_minor").is_empty(), "{refused:?}");
+
+    let after = cart_of(&shop, &token).await;
+    assert_eq!(after.etag, cart.etag, "the cart is as it was");
+    assert_eq!(after.lines[0].quantity, 2);
+    assert!(
+        orders_of(&shop, &token).await.is_empty(),
+        "no order, no failed attempt"
+    );
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 mod abuse;
 mod authorization;
 mod cart;
+mod demo;
 mod fulfilment;
 mod fuzz;
 mod grpc_web;

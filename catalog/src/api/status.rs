@@ -36,11 +36,23 @@ impl From<Error> for Status {
                 format!("{message}; read it again and retry"),
                 [("product_id".into(), id)],
             ),
-            Error::OutOfStock(ids) => with_reason(
+            Error::OutOfStock(short) => with_reason(
                 Code::FailedPrecondition,
                 "OUT_OF_STOCK",
                 message,
-                [("product_ids".into(), ids.join(","))],
+                std::iter::once((
+                    "product_ids".into(),
+                    short
+                        .iter()
+                        .map(|(id, _)| id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                ))
+                .chain(
+                    short
+                        .iter()
+                        .map(|(id, left)| (format!("available.{id}"), left.to_string())),
+                ),
             ),
             Error::ReservationMismatch(id) => with_reason(
                 Code::AlreadyExists,

@@ -154,7 +154,17 @@ impl Store {
                     .await
                     .optional()?;
                     match left {
-                        None => short.push(product_id.clone()),
+                        None => {
+                            // What is left, read in the same transaction, so
+                            // the buyer is told what could still be had.
+                            let available: Option<i64> = stock::table
+                                .filter(stock::product_id.eq(product_id))
+                                .select(stock::available)
+                                .first(tx)
+                                .await
+                                .optional()?;
+                            short.push((product_id.clone(), available.unwrap_or(0).max(0)));
+                        }
                         Some(left) => low.extend(events::stock_low(
                             product_id,
                             left + quantity,

@@ -20,6 +20,7 @@ async fn a_reservation_takes_every_line_or_none() {
     let status = expect_code(short, Code::FailedPrecondition);
     assert_eq!(reason(&status), "OUT_OF_STOCK");
     assert_eq!(info(&status, "product_ids"), scarce.id);
+    assert_eq!(info(&status, &format!("available.{}", scarce.id)), "1");
     assert_eq!(
         app.stock(&plenty.id).await.available,
         10,
@@ -33,6 +34,37 @@ async fn a_reservation_takes_every_line_or_none() {
     assert_eq!(reservation.status(), ReservationStatus::Held);
     let stock = app.stock(&plenty.id).await;
     assert_eq!((stock.available, stock.reserved), (7, 3));
+}
+
+#[tokio::test]
+async fn an_out_of_stock_refusal_names_every_short_product_with_what_it_has_left() {
+    let app = TestApp::spawn().await;
+    let plenty = app.create_product("Plenty", 100, 10).await;
+    let scarce = app.create_product("Scarce", 100, 2).await;
+    let gone = app.create_product("Gone", 100, 0).await;
+
+    let short = app
+        .reserve(
+            "order-1",
+            &[(&plenty.id, 10), (&scarce.id, 3), (&gone.id, 1)],
+        )
+        .await;
+    let status = expect_code(short, Code::FailedPrecondition);
+    assert_eq!(reason(&status), "OUT_OF_STOCK");
+    let mut named: Vec<String> = info(&status, "product_ids")
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    named.sort();
+    let mut expected = vec![scarce.id.clone(), gone.id.clone()];
+    expected.sort();
+    assert_eq!(named, expected);
+    assert_eq!(info(&status, &format!("available.{}", scarce.id)), "2");
+    assert_eq!(info(&status, &format!("available.{}", gone.id)), "0");
+    assert!(
+        info(&status, &format!("available.{}", plenty.id)).is_empty(),
+        "a product with enough is not named"
+    );
 }
 
 #[tokio::test]

@@ -47,7 +47,7 @@ async fn a_registration_then_a_confirmed_order_send_one_welcome_and_one_confirma
     assert!(welcome.contains("Hello Ada,"), "{welcome}");
     assert!(welcome.contains("https://shop.example.com/"), "{welcome}");
 
-    let confirmation = the_email(&mailbox, &order.id);
+    let confirmation = the_email(&mailbox, &order.number);
     assert!(confirmation.contains("is confirmed"), "{confirmation}");
     assert!(
         confirmation.contains("Content-Type: text/plain"),
@@ -134,8 +134,8 @@ async fn an_order_followed_to_its_delivery_makes_one_email_per_step() {
         on_its_way.contains("Tracking number: JD0146 0000 1234"),
         "{on_its_way}"
     );
-    assert!(on_its_way.contains(&order.id), "{on_its_way}");
-    assert!(the_email(&mailbox, "was delivered").contains(&order.id));
+    assert!(on_its_way.contains(&order.number), "{on_its_way}");
+    assert!(the_email(&mailbox, "was delivered").contains(&order.number));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -162,7 +162,7 @@ async fn an_order_email_that_arrives_before_the_registration_is_sent_once_the_ad
     assert!(sent.iter().all(|n| n.state() == NotificationState::Sent));
     assert!(sent.iter().all(|n| n.recipient == "grace@example.com"));
     let mailbox = app.mailbox();
-    assert!(the_email(&mailbox, &order.id).contains("To: grace@example.com"));
+    assert!(the_email(&mailbox, &order.number).contains("To: grace@example.com"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -227,7 +227,7 @@ async fn a_failed_order_says_why_in_plain_words() {
     let sent = app.settled(2).await;
     assert_eq!(sent[0].kind(), NotificationKind::OrderFailed);
     let mailbox = app.mailbox();
-    let email = the_email(&mailbox, &order.id);
+    let email = the_email(&mailbox, &order.number);
     assert!(email.contains("could not be placed"), "{email}");
     assert!(
         email.contains("your payment was declined: the card's account does not have enough funds."),
@@ -249,7 +249,7 @@ async fn a_cancelled_order_says_it_was_refunded() {
     let sent = app.settled(2).await;
     assert_eq!(sent[0].kind(), NotificationKind::OrderCancelled);
     let mailbox = app.mailbox();
-    let email = the_email(&mailbox, &cancelled.id);
+    let email = the_email(&mailbox, &cancelled.number);
     assert!(
         email.contains("has been cancelled (changed my mind)."),
         "{email}"

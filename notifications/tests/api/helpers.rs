@@ -198,8 +198,12 @@ pub fn order(user_id: &str, status: OrderStatus) -> Order {
         quantity,
         line_total: Some(usd(unit * quantity)),
     };
+    let id = uuid::Uuid::now_v7();
+    // Hex digits are all Crockford characters: a number unique to the id.
+    let tail = id.simple().to_string().to_ascii_uppercase()[24..].to_owned();
     Order {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: id.to_string(),
+        number: format!("SH-{}-{}", &tail[..4], &tail[4..]),
         user_id: user_id.into(),
         request_id: "request-1".into(),
         status: status.into(),

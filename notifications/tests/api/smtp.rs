@@ -52,7 +52,7 @@ async fn emails_go_through_a_real_smtp_server() {
     assert_eq!(arrived.len(), 2, "a welcome and a confirmation arrived");
     let confirmation = arrived
         .iter()
-        .find(|m| m.contains(&order.id))
+        .find(|m| m.contains(&order.number))
         .expect("the confirmation arrived");
     assert!(confirmation.contains("Total: 34.99 USD"), "{confirmation}");
     assert!(

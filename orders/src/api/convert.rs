@@ -15,8 +15,8 @@ use platform::values::text;
 use crate::{
     domain::{
         Address, CheckoutRequest, FailureReason, MAX_LINES, MAX_QUANTITY, MethodType, OptionCode,
-        Order, OrderEvent, OrderStatus, PaymentChoice, ProductId, QuoteId, RequestId, Shipment,
-        ShippingChoice, values,
+        Order, OrderEvent, OrderSort, OrderStatus, PaymentChoice, ProductId, QuoteId, RequestId,
+        Shipment, ShippingChoice, values,
     },
     error::Error,
 };
@@ -169,6 +169,32 @@ pub fn status_filter(value: i32) -> Result<Option<OrderStatus>, String> {
     }
 }
 
+/// ListOrders' `order_by` (AIP-132): empty for the default, newest first.
+pub fn order_by(raw: &str) -> Result<OrderSort, String> {
+    // Spaces between the field and "desc" are not significant.
+    let words: Vec<&str> = raw.split_whitespace().collect();
+    match words.as_slice() {
+        [] | ["create_time", "desc"] => Ok(OrderSort::NewestFirst),
+        ["create_time"] => Ok(OrderSort::OldestFirst),
+        ["total"] => Ok(OrderSort::CheapestFirst),
+        ["total", "desc"] => Ok(OrderSort::DearestFirst),
+        _ => Err(
+            "must be \"create_time desc\" (the default), \"create_time\", \"total\" or \"total desc\""
+                .into(),
+        ),
+    }
+}
+
+/// The canonical `order_by` of a sort, for the page token.
+pub fn order_by_name(sort: OrderSort) -> &'static str {
+    match sort {
+        OrderSort::NewestFirst => "create_time desc",
+        OrderSort::OldestFirst => "create_time",
+        OrderSort::CheapestFirst => "total",
+        OrderSort::DearestFirst => "total desc",
+    }
+}
+
 fn failure_reason(reason: Option<FailureReason>) -> proto::FailureReason {
     reason
         .and_then(|r| {
@@ -235,8 +261,22 @@ impl From<&Order> for proto::Order {
                 .map(|id| id.to_string())
                 .unwrap_or_default(),
             shipment: o.shipment.as_ref().map(shipment),
-            number: String::new(),
-            shortfalls: Vec::new(),
+            // Empty only until an order an earlier version placed is numbered.
+            number: o
+                .number
+                .as_ref()
+                .map(|n| n.as_str().to_owned())
+                .unwrap_or_default(),
+            shortfalls: o
+                .shortfalls
+                .iter()
+                .map(|s| proto::StockShortfall {
+                    product_id: s.product_id.to_string(),
+                    product_name: s.product_name.clone(),
+                    requested: s.requested,
+                    available: s.available,
+                })
+                .collect(),
         }
     }
 }

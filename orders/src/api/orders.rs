@@ -20,11 +20,12 @@ use crate::{
     checkout::Checkout,
     clients::Dependencies,
     domain::{
-        CheckoutRequest, Order, OrderId, OrderStatus, PaymentChoice, PricingError, UserId, values,
+        CheckoutRequest, MethodType, Numbers, Order, OrderId, OrderNumber, OrderSort, OrderStatus,
+        PaymentChoice, PricingError, UserId, values,
     },
     error::{Error, Result},
     notify::Notifier,
-    store::{ListQuery, Store},
+    store::{ListQuery, NUMBER_ATTEMPTS, Store},
 };
 
 /// The OrderService implementation.
@@ -39,11 +40,14 @@ pub struct OrdersApi {
     settle_wait: Duration,
     /// How often watchers look for changes made by other replicas.
     watch_poll: Duration,
+    numbers: Numbers,
 }
 
 /// What the API needs besides the store and the driver.
 pub struct ApiParts {
     pub deps: Dependencies,
+    /// Where new orders' numbers come from.
+    pub numbers: Numbers,
     pub notifier: Notifier,
     pub tokens: PageTokens,
     pub settle_wait: Duration,
@@ -60,6 +64,7 @@ impl OrdersApi {
             tokens: parts.tokens,
             settle_wait: parts.settle_wait,
             watch_poll: parts.watch_poll,
+            numbers: parts.numbers,
         }
     }
 
@@ -124,10 +129,26 @@ impl OrdersApi {
         // The price comes from fulfilment, never from the client.
         let shipping = self.deps.shipping_option(&caller, &request).await?;
         let total = pricing.total_with(shipping.price).map_err(pricing_error)?;
+        if request.payment.method() == MethodType::Wallet && total.minor() > 0 {
+            // A wallet that cannot pay is told now, before anything is
+            // placed or reserved (a top-up racing the charge may still be
+            // declined then, which the saga handles).
+            let balance = self
+                .deps
+                .wallet_balance(&caller, &user_id, *total.currency())
+                .await?;
+            if balance.minor() < total.minor() {
+                return Err(Error::InsufficientFunds {
+                    balance_minor: balance.minor(),
+                    total_minor: total.minor(),
+                });
+            }
+        }
 
         let now = self.store.clock().now();
-        let order = Order {
+        let mut order = Order {
             id: OrderId::generate(),
+            number: Some(self.numbers.next()),
             user_id: user_id.clone(),
             request_id: request.request_id.as_str().to_owned(),
             status: OrderStatus::Pending,
@@ -147,20 +168,31 @@ impl OrdersApi {
             address: request.address.clone(),
             created_at: now,
             updated_at: now,
+            shortfalls: Vec::new(),
         };
         let fingerprint = request.fingerprint();
-        match self.store.insert_order(&order, &fingerprint).await {
-            Ok(()) => {}
-            // A concurrent call with the same request_id got there first.
-            Err(e) if e.is_unique_violation() => {
-                let (existing, fingerprint) = self
-                    .store
-                    .order_by_request(&user_id, request.request_id.as_str())
-                    .await?
-                    .ok_or(e)?;
-                return self.repeat(existing, &fingerprint, &request).await;
+        let mut attempt = 1;
+        loop {
+            match self.store.insert_order(&order, &fingerprint).await {
+                Ok(()) => break,
+                Err(e) if e.is_unique_violation() => {
+                    // A concurrent call with the same request_id got there first...
+                    if let Some((existing, fingerprint)) = self
+                        .store
+                        .order_by_request(&user_id, request.request_id.as_str())
+                        .await?
+                    {
+                        return self.repeat(existing, &fingerprint, &request).await;
+                    }
+                    // ...or the number was taken: draw another.
+                    if attempt >= NUMBER_ATTEMPTS {
+                        return Err(e);
+                    }
+                    attempt += 1;
+                    order.number = Some(self.numbers.next());
+                }
+                Err(e) => return Err(e),
             }
-            Err(e) => return Err(e),
         }
         tracing::info!(order_id = %order.id, total_minor = order.total.minor(), "order placed");
         self.notifier.changed(&order.id);
@@ -221,14 +253,38 @@ impl OrderService for OrdersApi {
         let mut v = Violations::default();
         let page_size = v.check("page_size", PageSize::new(request.page_size));
         let status = v.check("status", convert::status_filter(request.status));
-        // A page token only works with the filters it was issued for.
+        let sort = v.check("order_by", convert::order_by(&request.order_by));
+        let number = v.check(
+            "number",
+            match request.number.as_str() {
+                "" => Ok(None),
+                raw => OrderNumber::parse(raw).map(Some),
+            },
+        );
+        // A page token only works with the filters and the order it was
+        // issued for.
         let status_filter = request.status.to_string();
-        let filters = [user_id.as_deref().unwrap_or("*"), status_filter.as_str()];
+        let number_filter = number
+            .as_ref()
+            .and_then(|n| n.as_ref().map(|n| n.as_str().to_owned()))
+            .unwrap_or_default();
+        let filters = [
+            user_id.as_deref().unwrap_or("*"),
+            status_filter.as_str(),
+            number_filter.as_str(),
+            if request.hide_failed {
+                "hide_failed"
+            } else {
+                ""
+            },
+            sort.map_or("", convert::order_by_name),
+        ];
         let after = v.check(
             "page_token",
             self.tokens.after(&request.page_token, &filters),
         );
-        let (status, page_size, after) = v.finish(|| Some((status?, page_size?, after?)))?;
+        let (status, sort, number, page_size, after) =
+            v.finish(|| Some((status?, sort?, number?, page_size?, after?)))?;
         // Every stored order names a valid user, so a filter that names
         // none matches nothing.
         let Ok(user_id) = user_id.as_deref().map(UserId::parse).transpose() else {
@@ -237,14 +293,23 @@ impl OrderService for OrdersApi {
         let query = ListQuery {
             user_id,
             status,
+            number: number.clone(),
+            hide_failed: request.hide_failed,
+            sort,
             page_size,
             after,
         };
         let page = self.store.list_orders(&query).await?;
         Ok(Response::new(proto::ListOrdersResponse {
-            next_page_token: self
-                .tokens
-                .next(&page, &filters, |last| Cursor::of(last.created_at, last.id)),
+            next_page_token: self.tokens.next(&page, &filters, |last| match sort {
+                OrderSort::NewestFirst | OrderSort::OldestFirst => {
+                    Cursor::of(last.created_at, last.id)
+                }
+                OrderSort::CheapestFirst | OrderSort::DearestFirst => Cursor {
+                    at: last.total.minor(),
+                    id: last.id.to_string(),
+                },
+            }),
             orders: page.items.iter().map(proto::Order::from).collect(),
         }))
     }

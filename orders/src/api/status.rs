@@ -60,6 +60,18 @@ impl From<Error> for Status {
             Error::QuoteRefused { refusal, .. } => {
                 with_reason(Code::FailedPrecondition, refusal.reason(), message, [])
             }
+            Error::InsufficientFunds {
+                balance_minor,
+                total_minor,
+            } => with_reason(
+                Code::FailedPrecondition,
+                "INSUFFICIENT_FUNDS",
+                message,
+                [
+                    ("balance_minor".into(), balance_minor.to_string()),
+                    ("total_minor".into(), total_minor.to_string()),
+                ],
+            ),
             Error::OthersOrders | Error::NoUser => {
                 with_reason(Code::PermissionDenied, "PERMISSION_DENIED", message, [])
             }

@@ -6,13 +6,17 @@
 //! Constructors return `Err(description)`; the API layer names the field.
 
 pub mod checkout;
+pub mod number;
 pub mod order;
 pub mod saga;
 pub mod shipping;
 pub mod values;
 
 pub use checkout::{CheckoutRequest, PaymentChoice, Pricing, PricingError, ProductInfo};
-pub use order::{FailureReason, MethodType, Order, OrderEvent, OrderLine, OrderStatus};
+pub use number::{Numbers, OrderNumber};
+pub use order::{
+    FailureReason, MethodType, Order, OrderEvent, OrderLine, OrderSort, OrderStatus, Shortfall,
+};
 pub use saga::{Outcome, Step, Transition};
 pub use shipping::{OptionCode, ParcelNews, QuoteId, Shipment, ShippingChoice};
 pub use values::*;

@@ -3,6 +3,7 @@
 use time::OffsetDateTime;
 
 use super::{
+    number::OrderNumber,
     shipping::{QuoteId, Shipment, ShippingChoice},
     values::{Address, Money, OrderId, PaymentId, ProductId, UserId},
 };
@@ -89,10 +90,38 @@ impl OrderLine {
     }
 }
 
+/// The order of a listing of orders; ties are broken by id (in the same
+/// direction), so every order has one place in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrderSort {
+    /// By creation time, newest first.
+    #[default]
+    NewestFirst,
+    OldestFirst,
+    /// By total, smallest first.
+    CheapestFirst,
+    DearestFirst,
+}
+
+/// A product an order asked more of than the shop had.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shortfall {
+    pub product_id: ProductId,
+    /// Its name when the order was placed.
+    pub product_name: String,
+    pub requested: i64,
+    /// The units it had left, as the catalog said when refusing.
+    pub available: i64,
+}
+
 /// An order as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Order {
     pub id: OrderId,
+    /// The number for people. `None` only for an order an earlier version
+    /// placed that has not been given its number yet (see
+    /// `Store::number_old_orders`).
+    pub number: Option<OrderNumber>,
     pub user_id: UserId,
     pub request_id: String,
     pub status: OrderStatus,
@@ -118,6 +147,8 @@ pub struct Order {
     pub address: Address,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    /// The short products of an order that failed OUT_OF_STOCK.
+    pub shortfalls: Vec<Shortfall>,
 }
 
 impl Order {
@@ -133,6 +164,12 @@ impl Order {
             cancel_reason: event.cancel_reason.clone(),
             shipment: event.shipment.clone(),
             updated_at: event.created_at,
+            // Only the failure they explain shows them.
+            shortfalls: if event.failure_reason == Some(FailureReason::OutOfStock) {
+                self.shortfalls.clone()
+            } else {
+                Vec::new()
+            },
             ..self.clone()
         }
     }

@@ -9,7 +9,7 @@
 //! lost reply is harmless.
 
 use super::{
-    order::{FailureReason, OrderStatus},
+    order::{FailureReason, OrderStatus, Shortfall},
     values::PaymentId,
 };
 
@@ -62,7 +62,8 @@ pub fn next_step(status: OrderStatus) -> Step {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Reserved,
-    OutOfStock,
+    /// The catalog refused: these products were short.
+    OutOfStock(Vec<Shortfall>),
     ProductUnavailable,
     /// The reservation no longer holds (it expired and was released).
     ReservationLost,
@@ -93,6 +94,8 @@ pub struct Transition {
     /// Set when the order was charged.
     pub payment_id: Option<PaymentId>,
     pub card_brand: Option<String>,
+    /// Recorded with an order that failed out of stock.
+    pub shortfalls: Vec<Shortfall>,
 }
 
 impl Transition {
@@ -103,6 +106,7 @@ impl Transition {
             decline_code: None,
             payment_id: None,
             card_brand: None,
+            shortfalls: Vec::new(),
         }
     }
 
@@ -127,7 +131,10 @@ pub fn transition(from: OrderStatus, outcome: Outcome) -> Transition {
     match (from, outcome) {
         (S::Pending, Outcome::Reserved) => Transition::to(S::StockReserved),
         // Nothing was reserved, so there is nothing to undo.
-        (S::Pending, Outcome::OutOfStock) => Transition::failing(S::Failed, Why::OutOfStock),
+        (S::Pending, Outcome::OutOfStock(shortfalls)) => Transition {
+            shortfalls,
+            ..Transition::failing(S::Failed, Why::OutOfStock)
+        },
         (S::Pending, Outcome::ProductUnavailable) => {
             Transition::failing(S::Failed, Why::ProductUnavailable)
         }
@@ -218,7 +225,7 @@ mod tests {
 
     #[test]
     fn out_of_stock_fails_at_once_with_nothing_to_undo() {
-        let t = transition(S::Pending, Outcome::OutOfStock);
+        let t = transition(S::Pending, Outcome::OutOfStock(Vec::new()));
         assert_eq!(
             (t.to, t.failure_reason),
             (S::Failed, Some(FailureReason::OutOfStock))

@@ -13,24 +13,41 @@ use platform::{
 
 use super::{
     Store,
-    rows::{EventRow, LineRow, OrderRow, ShippingRow},
-    schema::{order_events, order_lines, order_shipping, orders},
+    rows::{EventRow, LineRow, OrderRow, ShippingRow, ShortfallRow},
+    schema::{order_events, order_lines, order_shipping, order_shortfalls, orders},
 };
 use crate::{
-    domain::{Order, OrderEvent, OrderId, OrderStatus, Transition, UserId},
+    domain::{
+        Numbers, Order, OrderEvent, OrderId, OrderNumber, OrderSort, OrderStatus, Shortfall,
+        Transition, UserId,
+    },
     error::{Error, Result},
 };
 
-/// A page of a listing, newest first.
+/// A page of a listing.
 #[derive(Debug, Clone)]
 pub struct ListQuery {
     /// Only this user's orders; `None` for everyone's (admins).
     pub user_id: Option<UserId>,
     pub status: Option<OrderStatus>,
+    /// Only the order with this number.
+    pub number: Option<OrderNumber>,
+    /// Leave out FAILED orders.
+    pub hide_failed: bool,
+    pub sort: OrderSort,
     pub page_size: PageSize,
-    /// Continue after this order (its creation time and id).
+    /// Continue after this order: its sort key (creation time or total)
+    /// and id.
     pub after: Option<Cursor>,
 }
+
+/// How many orders [`Store::number_old_orders`] numbers per batch.
+const NUMBERING_BATCH: i64 = 500;
+
+/// How many numbers are drawn for one order before giving up: with 40
+/// random bits, even the fifth is never needed unless the generator is
+/// broken.
+pub const NUMBER_ATTEMPTS: usize = 5;
 
 impl Store {
     /// Saves a new order, its lines and its first event. A second order with
@@ -112,47 +129,97 @@ impl Store {
         }
     }
 
-    /// One page of orders, newest first, and whether more follow.
+    /// One page of orders in the query's order, and whether more follow.
     pub async fn list_orders(&self, query: &ListQuery) -> Result<Page<Order>> {
         let limit = query.page_size.fetch();
         let user = query.user_id.as_ref().map(|u| u.as_str().to_owned());
         let status = query.status.map(OrderStatus::as_str);
+        let number = query.number.as_ref().map(|n| n.as_str().to_owned());
+        let (hide_failed, sort) = (query.hide_failed, query.sort);
         let after = query.after.clone();
-        let (rows, lines, shippings): (Vec<OrderRow>, Vec<LineRow>, Vec<ShippingRow>) =
-            on_db!(&self.db, |conn| {
-                let mut select = orders::table
-                    .select(OrderRow::as_select())
-                    .order((orders::created_at.desc(), orders::id.desc()))
-                    .limit(limit)
-                    .into_boxed();
-                if let Some(user) = &user {
-                    select = select.filter(orders::user_id.eq(user));
+        let (rows, lines, shippings, shortfalls): (
+            Vec<OrderRow>,
+            Vec<LineRow>,
+            Vec<ShippingRow>,
+            Vec<ShortfallRow>,
+        ) = on_db!(&self.db, |conn| {
+            let mut select = orders::table
+                .select(OrderRow::as_select())
+                .limit(limit)
+                .into_boxed();
+            // Keyset paging: the cursor is the last order's sort key and
+            // id, and the next page starts strictly after it.
+            select = match sort {
+                OrderSort::NewestFirst => {
+                    select.order((orders::created_at.desc(), orders::id.desc()))
                 }
-                if let Some(status) = status {
-                    select = select.filter(orders::status.eq(status));
+                OrderSort::OldestFirst => {
+                    select.order((orders::created_at.asc(), orders::id.asc()))
                 }
-                if let Some(Cursor { at, id }) = &after {
-                    select = select.filter(
+                OrderSort::CheapestFirst => {
+                    select.order((orders::total_minor.asc(), orders::id.asc()))
+                }
+                OrderSort::DearestFirst => {
+                    select.order((orders::total_minor.desc(), orders::id.desc()))
+                }
+            };
+            if let Some(Cursor { at, id }) = &after {
+                select = match sort {
+                    OrderSort::NewestFirst => select.filter(
                         orders::created_at
                             .lt(at)
                             .or(orders::created_at.eq(at).and(orders::id.lt(id))),
-                    );
-                }
-                let rows: Vec<OrderRow> = select.load(conn).await?;
-                let ids: Vec<&String> = rows.iter().map(|r| &r.id).collect();
-                let lines = order_lines::table
-                    .filter(order_lines::order_id.eq_any(&ids))
-                    .order((order_lines::order_id, order_lines::line_no))
-                    .select(LineRow::as_select())
-                    .load(conn)
-                    .await?;
-                let shippings = order_shipping::table
-                    .filter(order_shipping::order_id.eq_any(&ids))
-                    .select(ShippingRow::as_select())
-                    .load(conn)
-                    .await?;
-                (rows, lines, shippings)
-            });
+                    ),
+                    OrderSort::OldestFirst => select.filter(
+                        orders::created_at
+                            .gt(at)
+                            .or(orders::created_at.eq(at).and(orders::id.gt(id))),
+                    ),
+                    OrderSort::CheapestFirst => select.filter(
+                        orders::total_minor
+                            .gt(at)
+                            .or(orders::total_minor.eq(at).and(orders::id.gt(id))),
+                    ),
+                    OrderSort::DearestFirst => select.filter(
+                        orders::total_minor
+                            .lt(at)
+                            .or(orders::total_minor.eq(at).and(orders::id.lt(id))),
+                    ),
+                };
+            }
+            if let Some(user) = &user {
+                select = select.filter(orders::user_id.eq(user));
+            }
+            if let Some(status) = status {
+                select = select.filter(orders::status.eq(status));
+            }
+            if let Some(number) = &number {
+                select = select.filter(orders::number.eq(number));
+            }
+            if hide_failed {
+                select = select.filter(orders::status.ne(OrderStatus::Failed.as_str()));
+            }
+            let rows: Vec<OrderRow> = select.load(conn).await?;
+            let ids: Vec<&String> = rows.iter().map(|r| &r.id).collect();
+            let lines = order_lines::table
+                .filter(order_lines::order_id.eq_any(&ids))
+                .order((order_lines::order_id, order_lines::line_no))
+                .select(LineRow::as_select())
+                .load(conn)
+                .await?;
+            let shippings = order_shipping::table
+                .filter(order_shipping::order_id.eq_any(&ids))
+                .select(ShippingRow::as_select())
+                .load(conn)
+                .await?;
+            let shortfalls = order_shortfalls::table
+                .filter(order_shortfalls::order_id.eq_any(&ids))
+                .order((order_shortfalls::order_id, order_shortfalls::product_id))
+                .select(ShortfallRow::as_select())
+                .load(conn)
+                .await?;
+            (rows, lines, shippings, shortfalls)
+        });
         Page::of(rows, query.page_size).try_map(|row| {
             let own = lines
                 .iter()
@@ -160,8 +227,67 @@ impl Store {
                 .cloned()
                 .collect();
             let shipping = shippings.iter().find(|s| s.order_id == row.id).cloned();
-            row.into_order(own, shipping)
+            let short = shortfalls
+                .iter()
+                .filter(|s| s.order_id == row.id)
+                .cloned()
+                .collect();
+            row.into_order(own, shipping, short)
         })
+    }
+
+    /// Gives every order placed before orders had numbers its number, in
+    /// batches (each order in its own short statement, so the table is
+    /// never locked for long), and returns how many it numbered. Run when
+    /// the service starts, before it answers; a number taken already is
+    /// drawn again.
+    pub async fn number_old_orders(&self, numbers: &Numbers) -> Result<u64> {
+        let mut numbered = 0;
+        loop {
+            let ids: Vec<String> = on_db!(&self.db, |conn| {
+                orders::table
+                    .filter(orders::number.is_null())
+                    .order(orders::id.asc())
+                    .limit(NUMBERING_BATCH)
+                    .select(orders::id)
+                    .load(conn)
+                    .await?
+            });
+            if ids.is_empty() {
+                return Ok(numbered);
+            }
+            for id in &ids {
+                if self.number_order(id, numbers).await? {
+                    numbered += 1;
+                }
+            }
+        }
+    }
+
+    /// Gives order `id` a number unless it has one; whether it did.
+    async fn number_order(&self, id: &str, numbers: &Numbers) -> Result<bool> {
+        for _ in 0..NUMBER_ATTEMPTS {
+            let number = numbers.next().as_str().to_owned();
+            let key = id.to_owned();
+            let result: Result<usize, diesel::result::Error> = on_db!(&self.db, |conn| {
+                diesel::update(
+                    orders::table
+                        .filter(orders::id.eq(&key))
+                        .filter(orders::number.is_null()),
+                )
+                .set(orders::number.eq(&number))
+                .execute(conn)
+                .await
+            });
+            match result.map_err(Error::from) {
+                Ok(changed) => return Ok(changed == 1),
+                Err(e) if e.is_unique_violation() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::Internal(format!(
+            "no free order number for order {id} after {NUMBER_ATTEMPTS} attempts"
+        )))
     }
 
     /// Applies `transition` to `current` and records the event, if the order
@@ -183,10 +309,15 @@ impl Store {
         next.card_brand = transition.card_brand.or_else(|| current.card_brand.clone());
         next.cancel_reason = cancel_reason.or_else(|| current.cancel_reason.clone());
         next.updated_at = self.clock.now();
+        // Recorded in the transaction of the failure they explain.
+        let recorded = transition.shortfalls;
+        if !recorded.is_empty() {
+            next.shortfalls.clone_from(&recorded);
+        }
 
         let moved = on_db!(&self.db, |conn| {
             conn.transaction::<_, Error, _>(async |tx| {
-                write_move(tx.into(), current.status, &next).await
+                write_move(tx.into(), current.status, &next, &recorded).await
             })
             .await?
         });
@@ -285,8 +416,14 @@ impl Store {
 /// The order `id` with its fingerprint, read on `conn` (in the caller's
 /// transaction, if any).
 pub(super) async fn load(conn: Conn<'_>, id: &str) -> Result<Option<(Order, String)>> {
+    type Found = (
+        OrderRow,
+        Vec<LineRow>,
+        Option<ShippingRow>,
+        Vec<ShortfallRow>,
+    );
     let key = id.to_owned();
-    let found: Option<(OrderRow, Vec<LineRow>, Option<ShippingRow>)> = on_conn!(conn, |c| {
+    let found: Option<Found> = on_conn!(conn, |c| {
         let row: Option<OrderRow> = orders::table
             .find(&key)
             .select(OrderRow::as_select())
@@ -308,25 +445,38 @@ pub(super) async fn load(conn: Conn<'_>, id: &str) -> Result<Option<(Order, Stri
                     .first(c)
                     .await
                     .optional()?;
-                Some((row, lines, shipping))
+                let shortfalls = order_shortfalls::table
+                    .filter(order_shortfalls::order_id.eq(&key))
+                    .order(order_shortfalls::product_id.asc())
+                    .select(ShortfallRow::as_select())
+                    .load(c)
+                    .await?;
+                Some((row, lines, shipping, shortfalls))
             }
         }
     });
     found
-        .map(|(row, lines, shipping)| {
+        .map(|(row, lines, shipping, shortfalls)| {
             let fingerprint = row.fingerprint.clone();
-            row.into_order(lines, shipping)
+            row.into_order(lines, shipping, shortfalls)
                 .map(|order| (order, fingerprint))
         })
         .transpose()
 }
 
-/// Writes `next` (status, saga fields, parcel) and its event, and the
-/// event it publishes, if the order is still in `from`; on `conn`, inside
-/// the caller's transaction. Whether it moved.
-pub(super) async fn write_move(conn: Conn<'_>, from: OrderStatus, next: &Order) -> Result<bool> {
+/// Writes `next` (status, saga fields, parcel) and its event, the event
+/// it publishes, and the `shortfalls` the move records, if the order is
+/// still in `from`; on `conn`, inside the caller's transaction. Whether it
+/// moved.
+pub(super) async fn write_move(
+    conn: Conn<'_>,
+    from: OrderStatus,
+    next: &Order,
+    shortfalls: &[Shortfall],
+) -> Result<bool> {
     let key = next.id.to_string();
     let row = OrderRow::new(next, "");
+    let shortfall_rows = ShortfallRow::of(&next.id, shortfalls);
     let published = crate::events::for_status(next);
     let now = next.updated_at;
     on_conn!(conn, |tx| {
@@ -365,6 +515,12 @@ pub(super) async fn write_move(conn: Conn<'_>, from: OrderStatus, next: &Order) 
             .values(EventRow::of(next, last.unwrap_or(0) + 1))
             .execute(tx)
             .await?;
+        for shortfall in &shortfall_rows {
+            diesel::insert_into(order_shortfalls::table)
+                .values(shortfall)
+                .execute(tx)
+                .await?;
+        }
         if let Some(published) = published {
             platform::events::append(tx.into(), published, now).await?;
         }

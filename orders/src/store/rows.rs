@@ -4,11 +4,12 @@
 use diesel::prelude::*;
 use platform::clock::{from_micros, to_micros};
 
-use super::schema::{order_events, order_lines, order_shipping, orders};
+use super::schema::{order_events, order_lines, order_shipping, order_shortfalls, orders};
 use crate::{
     domain::{
         Address, Currency, FailureReason, MethodType, Money, Order, OrderEvent, OrderId, OrderLine,
-        OrderStatus, PaymentId, ProductId, QuoteId, Shipment, ShippingChoice, UserId,
+        OrderNumber, OrderStatus, PaymentId, ProductId, QuoteId, Shipment, ShippingChoice,
+        Shortfall, UserId,
     },
     error::{Error, Result},
 };
@@ -47,6 +48,8 @@ pub struct OrderRow {
     pub tracking_number: Option<String>,
     pub shipped_at: Option<i64>,
     pub delivered_at: Option<i64>,
+    /// `None` only until an order an earlier version placed is numbered.
+    pub number: Option<String>,
 }
 
 /// A parcel's columns, as orders and their events store them.
@@ -120,14 +123,36 @@ impl OrderRow {
             tracking_number,
             shipped_at,
             delivered_at,
+            number: order.number.as_ref().map(|n| n.as_str().to_owned()),
         }
     }
 
-    pub fn into_order(self, lines: Vec<LineRow>, shipping: Option<ShippingRow>) -> Result<Order> {
+    pub fn into_order(
+        self,
+        lines: Vec<LineRow>,
+        shipping: Option<ShippingRow>,
+        shortfalls: Vec<ShortfallRow>,
+    ) -> Result<Order> {
         let corrupt = |what: &str| Error::Corrupt(format!("order {}: {what}", self.id));
         let currency = Currency::parse(&self.currency).map_err(|_| corrupt("currency"))?;
         Ok(Order {
             id: OrderId::parse(&self.id).map_err(|_| corrupt("id"))?,
+            number: match &self.number {
+                Some(n) => Some(OrderNumber::parse(n).map_err(|_| corrupt("number"))?),
+                None => None,
+            },
+            shortfalls: shortfalls
+                .into_iter()
+                .map(|row| {
+                    Ok(Shortfall {
+                        product_id: ProductId::parse(&row.product_id)
+                            .map_err(|_| corrupt("shortfall product id"))?,
+                        product_name: row.product_name,
+                        requested: row.requested,
+                        available: row.available,
+                    })
+                })
+                .collect::<Result<_>>()?,
             user_id: UserId::parse(&self.user_id).map_err(|_| corrupt("user id"))?,
             payment_id: match &self.payment_id {
                 Some(id) => Some(PaymentId::parse(id).map_err(|_| corrupt("payment id"))?),
@@ -213,6 +238,32 @@ impl ShippingRow {
             earliest_delivery: self.earliest_delivery.map(from_micros),
             latest_delivery: self.latest_delivery.map(from_micros),
         }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = order_shortfalls)]
+pub struct ShortfallRow {
+    pub order_id: String,
+    pub product_id: String,
+    pub product_name: String,
+    pub requested: i64,
+    pub available: i64,
+}
+
+impl ShortfallRow {
+    /// The rows of order `order_id`'s `shortfalls`.
+    pub fn of(order_id: &OrderId, shortfalls: &[Shortfall]) -> Vec<Self> {
+        shortfalls
+            .iter()
+            .map(|s| Self {
+                order_id: order_id.to_string(),
+                product_id: s.product_id.to_string(),
+                product_name: s.product_name.clone(),
+                requested: s.requested,
+                available: s.available,
+            })
+            .collect()
     }
 }
 

@@ -33,6 +33,7 @@ diesel::table! {
         tracking_number -> Nullable<Text>,
         shipped_at -> Nullable<BigInt>,
         delivered_at -> Nullable<BigInt>,
+        number -> Nullable<Text>,
     }
 }
 
@@ -78,7 +79,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    order_shortfalls (order_id, product_id) {
+        order_id -> Text,
+        product_id -> Text,
+        product_name -> Text,
+        requested -> BigInt,
+        available -> BigInt,
+    }
+}
+
 diesel::joinable!(order_lines -> orders (order_id));
+diesel::joinable!(order_shortfalls -> orders (order_id));
 diesel::joinable!(order_shipping -> orders (order_id));
 diesel::joinable!(order_events -> orders (order_id));
-diesel::allow_tables_to_appear_in_same_query!(orders, order_lines, order_events, order_shipping);
+diesel::allow_tables_to_appear_in_same_query!(
+    orders,
+    order_lines,
+    order_events,
+    order_shipping,
+    order_shortfalls
+);

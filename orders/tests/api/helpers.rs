@@ -5,7 +5,8 @@
 //! outages. Orders are placed with a shipping quote the helper gets first.
 
 pub use platform::testing::{
-    address, card, concurrently, expect_code, minor, reason, usd, violated_fields, wallet,
+    address, card, concurrently, every_page, expect_code, info, minor, reason, usd,
+    violated_fields, wallet,
 };
 
 use std::{
@@ -610,6 +611,29 @@ impl TestShop {
     /// The events orders has written to its outbox, oldest first.
     pub async fn order_events(&self) -> Vec<contracts::events::Event> {
         platform::testing::outbox_events(self.orders_db.url()).await
+    }
+
+    /// Runs `sql` on the orders database, behind the service's back.
+    pub async fn orders_sql(&self, sql: &str) -> usize {
+        platform::testing::execute_sql(self.orders_db.url(), sql).await
+    }
+
+    /// One page of `user`'s listing (`user` "admin" lists as an admin).
+    pub async fn list(
+        &self,
+        user: &str,
+        request: proto::ListOrdersRequest,
+    ) -> Result<proto::ListOrdersResponse, Status> {
+        let request = if user == "admin" {
+            self.as_admin(request)
+        } else {
+            self.as_user(user, request)
+        };
+        self.orders
+            .clone()
+            .list_orders(request)
+            .await
+            .map(tonic::Response::into_inner)
     }
 
     /// `user`'s own orders (the first page).

@@ -8,6 +8,7 @@ mod events;
 mod helpers;
 mod idempotency;
 mod limits;
+mod numbers;
 mod operations;
 mod ownership;
 mod recovery;

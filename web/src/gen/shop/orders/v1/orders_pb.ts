@@ -565,8 +565,11 @@ export type ListOrdersRequest = Message<"shop.orders.v1.ListOrdersRequest"> & {
   orderBy: string;
 
   /**
-   * Only the order with this number (Order.number), ignoring case. Empty:
-   * no number filter.
+   * Only the order with this number (Order.number), ignoring case. The
+   * "SH-" prefix, the dashes and spaces may be left out ("4kq79mz2" finds
+   * "SH-4KQ7-9MZ2"), and O is read as 0, I and L as 1. Anything that cannot
+   * be a number is INVALID_ARGUMENT naming "number". Empty: no number
+   * filter.
    *
    * @generated from field: string number = 6;
    */
@@ -890,9 +893,10 @@ export const OrderService: GenService<{
     output: typeof OrderSchema;
   },
   /**
-   * Lists orders, newest first, optionally filtered by status. Customers see
-   * their own orders; admins see everyone's, optionally filtered by user.
-   * Pages with page_size / page_token.
+   * Lists orders, newest first unless order_by says otherwise, optionally
+   * filtered by status, number or leaving failed attempts out. Customers
+   * see their own orders; admins see everyone's, optionally filtered by
+   * user. Pages with page_size / page_token.
    *
    * @generated from rpc shop.orders.v1.OrderService.ListOrders
    */
