@@ -28,7 +28,14 @@ fn changed(event_type: &'static str, product: &Product, previous: Option<i64>) -
         event_type,
         aggregate_id: product.id.to_string(),
         payload: Payload::Product(ProductChanged {
-            product: Some(proto::Product::from(product)),
+            // Without availability: it follows stock, which changes without
+            // a product event, so a copy here would be stale at once and
+            // would make the payload depend on the reservations that raced
+            // the change. Consumers that need stock ask for it.
+            product: Some(proto::Product {
+                availability: None,
+                ..proto::Product::from(product)
+            }),
             previous_price_minor: previous,
         }),
     }

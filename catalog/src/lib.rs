@@ -36,8 +36,10 @@ pub struct Config {
     pub reservation_hold: Duration,
     /// How often expired reservations are looked for.
     pub sweep_interval: Duration,
-    /// How long a product stays cached (writes from this process invalidate
-    /// at once); zero turns the cache off.
+    /// How long a product stays cached (writes from this process, stock
+    /// changes included, invalidate at once); zero turns the cache off. It
+    /// bounds how stale another replica's availability can be, which the
+    /// contract promises is "a few seconds at most".
     pub cache_ttl: Duration,
     /// Load the demo catalog into an empty database.
     pub seed_demo: bool,
@@ -94,14 +96,14 @@ pub async fn serve(
         }
     }
 
-    let catalog = api::CatalogApi::new(
-        store.clone(),
-        ProductCache::new(cache_ttl),
-        PageTokens::new(&common.page_token_key),
-    );
-    let routes = Routes::new(CatalogServiceServer::new(catalog)).add_service(
-        InventoryServiceServer::new(api::InventoryApi::new(store.clone())),
-    );
+    // One cache for both services and the sweeper: products show their
+    // availability, so stock changes forget the products they touch.
+    let cache = ProductCache::new(cache_ttl);
+    let tokens = PageTokens::new(&common.page_token_key);
+    let catalog = api::CatalogApi::new(store.clone(), cache.clone(), tokens.clone());
+    let inventory = api::InventoryApi::new(store.clone(), cache.clone(), tokens);
+    let routes = Routes::new(CatalogServiceServer::new(catalog))
+        .add_service(InventoryServiceServer::new(inventory));
     let mut service = Service::new(
         "catalog",
         common,
@@ -116,8 +118,12 @@ pub async fn serve(
         "expired reservations released",
         sweep_interval,
         move |limit| {
-            let store = store.clone();
-            async move { store.release_expired(limit).await }
+            let (store, cache) = (store.clone(), cache.clone());
+            async move {
+                store
+                    .release_expired(limit, |product| cache.invalidate(&product))
+                    .await
+            }
         },
     );
     service.background.spawn("reservation sweeper", sweep);

@@ -30,7 +30,8 @@ struct Args {
     #[arg(long, env = "SWEEP_INTERVAL", default_value = "30s", value_parser = parse_duration)]
     sweep_interval: Duration,
 
-    /// How long other replicas' product changes may take to show (0 = no cache).
+    /// How long other replicas' product and stock changes (availability) may
+    /// take to show; the contract promises a few seconds at most (0 = no cache).
     #[arg(long, env = "PRODUCT_CACHE_TTL", default_value = "2s", value_parser = parse_duration)]
     product_cache_ttl: Duration,
 

@@ -94,7 +94,7 @@ mod tests {
 
         assert_eq!(
             methods_of(&public, "shop.catalog.v1.InventoryService"),
-            ["AdjustStock", "GetStock"]
+            ["AdjustStock", "GetStock", "ListReservations"]
         );
         let payments = methods_of(&public, "shop.payments.v1.PaymentService");
         assert!(payments.contains(&"GetPayment".to_owned()), "{payments:?}");

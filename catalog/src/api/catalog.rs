@@ -8,7 +8,7 @@ use tonic::{Request, Response, Status};
 
 use platform::{
     limits,
-    paging::{Cursor, PageSize, PageTokens},
+    paging::{OrderBy, PageSize, PageTokens},
 };
 
 use super::convert::{self, Violations};
@@ -71,17 +71,23 @@ impl CatalogService for CatalogApi {
                 .map(Some)
         };
         let text = v.check("query", search_query(&request.query));
-        // A page token is only good for the filters it was issued with.
+        let order = v.check("order_by", OrderBy::parse(&request.order_by));
+        // A page token is only good for the filters and order it was issued
+        // with (an invalid order has no tokens to check).
         let text_filter = text.clone().flatten().unwrap_or_default();
         let filters = [request.category.as_str(), text_filter.as_str()];
-        let after = v.check(
-            "page_token",
-            self.tokens.after(&request.page_token, &filters),
-        );
+        let after = order.and_then(|order| {
+            v.check(
+                "page_token",
+                self.tokens
+                    .after_sorted(&request.page_token, &filters, order),
+            )
+        });
         let query = v.finish(|| {
             Some(ListQuery {
                 category: category?,
                 text: text?,
+                order: order?,
                 page_size: page_size?,
                 after: after?,
             })
@@ -91,7 +97,9 @@ impl CatalogService for CatalogApi {
         Ok(Response::new(proto::ListProductsResponse {
             next_page_token: self
                 .tokens
-                .next(&page, &filters, |last| Cursor::of(last.created_at, last.id)),
+                .next_sorted(&page, &filters, query.order, |last| {
+                    last.cursor(query.order)
+                }),
             products: page.items.iter().map(proto::Product::from).collect(),
         }))
     }
@@ -219,9 +227,7 @@ impl CatalogService for CatalogApi {
         &self,
         _request: Request<proto::ListCategoriesRequest>,
     ) -> Result<Response<proto::ListCategoriesResponse>, Status> {
-        Err(Status::unimplemented(
-            "list_categories: contract only, built next",
-        ))
+        Ok(Response::new(super::categories::list(&self.store).await?))
     }
 
     async fn add_product_image(

@@ -8,9 +8,9 @@ use platform::{error::FieldViolation, money::Money};
 
 use crate::{
     domain::{
-        Category, Description, InitialStock, NewProduct, Product, ProductName, ProductPatch,
-        Reservation, ReservationStatus, Stock, StockLines, WeightGrams, inventory::LineError,
-        values::PRICES,
+        Availability, Category, Description, InitialStock, NewProduct, Product, ProductName,
+        ProductPatch, Reservation, ReservationStatus, Stock, StockLines, WeightGrams,
+        inventory::LineError, values::PRICES,
     },
     error::Error,
 };
@@ -149,8 +149,20 @@ impl From<&Product> for proto::Product {
             create_time: Some(timestamp::from_datetime(p.created_at)),
             update_time: Some(timestamp::from_datetime(p.updated_at)),
             images: Vec::new(),
-            availability: None,
+            availability: Some(availability(p.availability)),
         }
+    }
+}
+
+fn availability(availability: Availability) -> proto::Availability {
+    let (status, units_left) = match availability {
+        Availability::InStock => (proto::AvailabilityStatus::InStock, 0),
+        Availability::LowStock { units_left } => (proto::AvailabilityStatus::LowStock, units_left),
+        Availability::OutOfStock => (proto::AvailabilityStatus::OutOfStock, 0),
+    };
+    proto::Availability {
+        status: status.into(),
+        units_left,
     }
 }
 

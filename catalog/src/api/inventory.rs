@@ -2,12 +2,13 @@
 //! stock reads and adjustments for admins.
 
 use contracts::catalog::{self as proto, inventory_service_server::InventoryService};
-use platform::{auth::Principal, limits};
+use platform::{auth::Principal, limits, paging::PageTokens};
 use tonic::{Request, Response, Status};
 
 use super::convert::{self, Violations};
 use crate::{
-    domain::{ProductId, Reason, ReservationId, StockDelta, inventory::MAX_LINES},
+    cache::ProductCache,
+    domain::{ProductId, Reason, Reservation, ReservationId, StockDelta, inventory::MAX_LINES},
     error::Error,
     store::Store,
 };
@@ -16,11 +17,28 @@ use crate::{
 #[derive(Clone)]
 pub struct InventoryApi {
     store: Store,
+    /// The catalog's product cache: products show their availability, so
+    /// every stock change forgets the products it touched.
+    cache: ProductCache,
+    tokens: PageTokens,
 }
 
 impl InventoryApi {
-    pub fn new(store: Store) -> Self {
-        Self { store }
+    pub fn new(store: Store, cache: ProductCache, tokens: PageTokens) -> Self {
+        Self {
+            store,
+            cache,
+            tokens,
+        }
+    }
+
+    /// Forgets the cached products of `reservation`, whose stock just
+    /// changed (after the change is committed, so a read racing it cannot
+    /// put the old availability back: see [`ProductCache::fill`]).
+    fn stock_changed(&self, reservation: &Reservation) {
+        for line in reservation.lines.iter() {
+            self.cache.invalidate(&line.product_id);
+        }
     }
 }
 
@@ -57,6 +75,7 @@ impl InventoryService for InventoryApi {
         };
         let (id, lines) = v.finish(|| Some((id?, lines?)))?;
         let reservation = self.store.reserve(&id, &lines).await?;
+        self.stock_changed(&reservation);
         Ok(Response::new((&reservation).into()))
     }
 
@@ -66,6 +85,7 @@ impl InventoryService for InventoryApi {
     ) -> Result<Response<proto::Reservation>, Status> {
         let id = reservation_id(&request.get_ref().reservation_id)?;
         let reservation = self.store.release(&id).await?;
+        self.stock_changed(&reservation);
         Ok(Response::new((&reservation).into()))
     }
 
@@ -75,6 +95,7 @@ impl InventoryService for InventoryApi {
     ) -> Result<Response<proto::Reservation>, Status> {
         let id = reservation_id(&request.get_ref().reservation_id)?;
         let reservation = self.store.commit(&id).await?;
+        self.stock_changed(&reservation);
         Ok(Response::new((&reservation).into()))
     }
 
@@ -94,7 +115,11 @@ impl InventoryService for InventoryApi {
         let delta = v.check("delta", StockDelta::new(request.delta));
         let reason = v.check("reason", Reason::parse(&request.reason));
         let (id, delta, reason) = v.finish(|| Some((id?, delta?, reason?)))?;
-        let stock = self.store.adjust_stock(id, delta, &reason, &actor).await?;
+        let stock = self.store.adjust_stock(id, delta, &reason, &actor).await;
+        // Even on failure: whatever the outcome, the cache must not keep
+        // what this call may have changed.
+        self.cache.invalidate(&id);
+        let stock = stock?;
         tracing::info!(product_id = %id, delta = delta.units(), %actor, "stock adjusted");
         Ok(Response::new(stock.into()))
     }
@@ -109,10 +134,9 @@ impl InventoryService for InventoryApi {
 
     async fn list_reservations(
         &self,
-        _request: Request<proto::ListReservationsRequest>,
+        request: Request<proto::ListReservationsRequest>,
     ) -> Result<Response<proto::ListReservationsResponse>, Status> {
-        Err(Status::unimplemented(
-            "list_reservations: contract only, built next",
-        ))
+        let answer = super::reservations::list(&self.store, &self.tokens, request.get_ref());
+        Ok(Response::new(answer.await?))
     }
 }

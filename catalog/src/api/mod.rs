@@ -3,8 +3,10 @@
 //! module knows about tonic.
 
 mod catalog;
+mod categories;
 mod convert;
 mod inventory;
+mod reservations;
 mod status;
 
 use contracts::catalog::{

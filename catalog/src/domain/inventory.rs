@@ -1,6 +1,7 @@
 //! Stock and reservations: what a reservation asks for, and the lifecycle
 //! held -> committed -> released (or held -> released on expiry).
 
+use platform::paging::{Cursor, PageSize};
 use time::OffsetDateTime;
 
 use super::values::ProductId;
@@ -134,6 +135,17 @@ impl Reservation {
     pub fn is_same_request(&self, lines: &StockLines) -> bool {
         &self.lines == lines
     }
+}
+
+/// A page of a product's reservations (ListReservations), newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReservationQuery {
+    pub product: ProductId,
+    /// Only these; `None`: any status.
+    pub status: Option<ReservationStatus>,
+    pub page_size: PageSize,
+    /// Continue after this reservation (its creation time and id).
+    pub after: Option<Cursor>,
 }
 
 /// A product's stock levels.

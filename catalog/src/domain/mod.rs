@@ -1,13 +1,17 @@
 //! The catalog's rules, free of transport and storage: validated values
 //! (a value of these types is valid by construction), products and their
-//! updates, stock lines and reservations.
+//! updates, stock lines and reservations, and availability.
 //!
 //! Constructors return `Err(description)`; the API layer names the field.
 
+pub mod availability;
 pub mod inventory;
 pub mod product;
 pub mod values;
 
-pub use inventory::{Reservation, ReservationId, ReservationStatus, Stock, StockLine, StockLines};
-pub use product::{ListQuery, NewProduct, Product, ProductPatch};
+pub use availability::Availability;
+pub use inventory::{
+    Reservation, ReservationId, ReservationQuery, ReservationStatus, Stock, StockLine, StockLines,
+};
+pub use product::{ListQuery, NewProduct, Product, ProductOrder, ProductPatch};
 pub use values::*;

@@ -3,10 +3,11 @@
 
 use platform::{
     money::Money,
-    paging::{Cursor, PageSize},
+    paging::{OrderBy, PageSize, SortCursor, SortField},
 };
 use time::OffsetDateTime;
 
+use super::availability::Availability;
 use super::values::{
     Category, Description, InitialStock, ProductId, ProductName, Version, WeightGrams,
 };
@@ -23,6 +24,8 @@ pub struct Product {
     pub version: Version,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    /// From the stock when the product was read.
+    pub availability: Availability,
 }
 
 impl Product {
@@ -40,6 +43,7 @@ impl Product {
             version: self.version.next(),
             created_at: self.created_at,
             updated_at: now,
+            availability: self.availability,
         }
     }
 
@@ -88,6 +92,7 @@ impl NewProduct {
             version: Version(1),
             created_at: now,
             updated_at: now,
+            availability: Availability::of(self.initial_stock.units()),
         };
         (product, self.initial_stock)
     }
@@ -104,15 +109,47 @@ pub struct ProductPatch {
     pub weight: Option<WeightGrams>,
 }
 
+/// What a product listing may be sorted by (ListProductsRequest.order_by);
+/// ties are broken by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProductOrder {
+    CreateTime,
+    Name,
+    /// By amount in minor units.
+    Price,
+}
+
+impl SortField for ProductOrder {
+    const NAMES: &'static [(Self, &'static str)] = &[
+        (Self::CreateTime, "create_time"),
+        (Self::Name, "name"),
+        (Self::Price, "price"),
+    ];
+    /// Oldest first, as before listings could be sorted.
+    const DEFAULT: OrderBy<Self> = OrderBy::asc(Self::CreateTime);
+}
+
+impl Product {
+    /// Where a listing in `order` resumes after this product.
+    pub fn cursor(&self, order: OrderBy<ProductOrder>) -> SortCursor {
+        match order.field {
+            ProductOrder::CreateTime => SortCursor::new(self.created_at, self.id),
+            ProductOrder::Name => SortCursor::new(self.name.as_str(), self.id),
+            ProductOrder::Price => SortCursor::new(self.price.minor(), self.id),
+        }
+    }
+}
+
 /// A page of a product listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListQuery {
     pub category: Option<Category>,
     /// Lower-cased text to find in name or description.
     pub text: Option<String>,
+    pub order: OrderBy<ProductOrder>,
     pub page_size: PageSize,
-    /// Continue after this product (its creation time and id).
-    pub after: Option<Cursor>,
+    /// Continue after this product (its sort key and id in `order`).
+    pub after: Option<SortCursor>,
 }
 
 /// Validates listing text: at most 100 characters; matched ignoring case.

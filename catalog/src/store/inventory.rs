@@ -229,8 +229,13 @@ impl Store {
     }
 
     /// Releases `id` if it is held (and, with `expired_by`, expired by then)
-    /// or committed. Returns whether this call released it.
-    async fn release_if(&self, id: &ReservationId, expired_by: Option<i64>) -> Result<bool> {
+    /// or committed. Returns the products it restocked if this call
+    /// released it.
+    async fn release_if(
+        &self,
+        id: &ReservationId,
+        expired_by: Option<i64>,
+    ) -> Result<Option<Vec<String>>> {
         let key = id.as_str().to_owned();
         let now = to_micros(self.clock.now());
         on_db!(&self.db, |conn| {
@@ -263,7 +268,7 @@ impl Store {
                     .await?
                         == 1;
                 if !was_held && !was_committed {
-                    return Ok(false);
+                    return Ok(None);
                 }
                 let lines: Vec<(String, i64)> = reservation_lines::table
                     .filter(reservation_lines::reservation_id.eq(&key))
@@ -272,7 +277,9 @@ impl Store {
                     .load(tx)
                     .await?;
                 restock!(tx, lines.iter().map(|(p, q)| (p, q)), was_held);
-                Ok(true)
+                Ok(Some(
+                    lines.into_iter().map(|(product, _)| product).collect(),
+                ))
             })
             .await
         })
@@ -324,10 +331,16 @@ impl Store {
         }
     }
 
-    /// Releases up to `limit` held reservations whose hold has expired.
-    /// Returns how many this call released (another replica may race it for
-    /// the same rows; each is released once).
-    pub async fn release_expired(&self, limit: i64) -> Result<usize> {
+    /// Releases up to `limit` held reservations whose hold has expired,
+    /// calling `restocked` with each product whose stock that changed (once
+    /// the change is committed). Returns how many this call released
+    /// (another replica may race it for the same rows; each is released
+    /// once).
+    pub async fn release_expired(
+        &self,
+        limit: i64,
+        restocked: impl Fn(ProductId),
+    ) -> Result<usize> {
         let now = to_micros(self.clock.now());
         let due: Vec<String> = on_db!(&self.db, |conn| {
             reservations::table
@@ -343,8 +356,14 @@ impl Store {
         for key in due {
             let id = ReservationId::parse(&key)
                 .map_err(|_| Error::Corrupt(format!("reservation id {key:?}")))?;
-            if self.release_if(&id, Some(now)).await? {
+            if let Some(products) = self.release_if(&id, Some(now)).await? {
                 released += 1;
+                for product in products {
+                    restocked(
+                        ProductId::parse(&product)
+                            .map_err(|_| Error::Corrupt(format!("reservation line {product:?}")))?,
+                    );
+                }
             }
         }
         Ok(released)

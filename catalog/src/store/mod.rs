@@ -6,6 +6,7 @@
 
 mod inventory;
 mod products;
+mod reservations;
 mod rows;
 pub mod schema;
 

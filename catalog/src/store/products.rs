@@ -6,19 +6,47 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use platform::{
     clock::to_micros,
     on_db,
-    paging::{Cursor, Page},
+    paging::{Page, SortCursor, SortKey},
 };
 
 use super::{
     Store,
-    rows::{ProductRow, StockRow},
+    rows::{self, ProductRow, StockRow},
     schema::{products, stock},
 };
 use crate::{
-    domain::{InitialStock, ListQuery, NewProduct, Product, ProductId, ProductPatch, Version},
+    domain::{
+        Category, InitialStock, ListQuery, NewProduct, Product, ProductId, ProductOrder,
+        ProductPatch, Version,
+    },
     error::{Error, Result},
     events,
 };
+
+/// `$select` ordered by `$column` then id, both ascending or both
+/// descending, and given `$after` = `Some((key, id))` cut to the rows after
+/// that one in this order: the row comparison `(column, id) > (key, id)`
+/// spelled out, as both databases take it.
+macro_rules! keyset {
+    ($select:expr, $column:expr, $after:expr, $descending:expr) => {{
+        let mut select = $select;
+        let after = $after;
+        if $descending {
+            select = select.order(($column.desc(), products::id.desc()));
+            if let Some((key, id)) = after {
+                select =
+                    select.filter($column.lt(key).or($column.eq(key).and(products::id.lt(id))));
+            }
+        } else {
+            select = select.order(($column.asc(), products::id.asc()));
+            if let Some((key, id)) = after {
+                select =
+                    select.filter($column.gt(key).or($column.eq(key).and(products::id.gt(id))));
+            }
+        }
+        select
+    }};
+}
 
 impl Store {
     /// Creates a product and its stock row in one transaction.
@@ -58,44 +86,76 @@ impl Store {
     /// A product that exists and is not deleted.
     pub async fn product(&self, id: ProductId) -> Result<Product> {
         let key = id.to_string();
-        let row: Option<ProductRow> = on_db!(&self.db, |conn| {
+        let row: Option<(ProductRow, i64)> = on_db!(&self.db, |conn| {
             products::table
+                .inner_join(stock::table)
                 .filter(products::id.eq(&key))
                 .filter(products::deleted.eq(false))
-                .select(ProductRow::as_select())
+                .select((ProductRow::as_select(), stock::available))
                 .first(conn)
                 .await
                 .optional()?
         });
-        row.ok_or(Error::ProductNotFound(key))?.try_into()
+        rows::product(row.ok_or(Error::ProductNotFound(key))?)
     }
 
     /// The products among `ids` that exist and are not deleted, in no
     /// particular order.
     pub async fn products(&self, ids: &[ProductId]) -> Result<Vec<Product>> {
         let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
-        let rows: Vec<ProductRow> = on_db!(&self.db, |conn| {
+        let found: Vec<(ProductRow, i64)> = on_db!(&self.db, |conn| {
             products::table
+                .inner_join(stock::table)
                 .filter(products::id.eq_any(&keys))
                 .filter(products::deleted.eq(false))
-                .select(ProductRow::as_select())
+                .select((ProductRow::as_select(), stock::available))
                 .load(conn)
                 .await?
         });
-        rows.into_iter().map(Product::try_from).collect()
+        found.into_iter().map(rows::product).collect()
     }
 
-    /// One page of products, oldest first, and whether more follow.
+    /// One page of products in the query's order (ties by id), each with
+    /// its availability, and whether more follow. Resumes with a keyset
+    /// condition on (sort key, id), so a page costs the same however deep.
     pub async fn list_products(&self, query: &ListQuery) -> Result<Page<Product>> {
         let limit = query.page_size.fetch();
         let pattern = query.text.as_deref().map(like_pattern);
         let category = query.category.as_ref().map(|c| c.as_str().to_owned());
-        let after = query.after.clone();
-        let rows: Vec<ProductRow> = on_db!(&self.db, |conn| {
+        let (field, descending) = (query.order.field, query.order.descending);
+        // A token is bound to its order, so its key has that order's kind;
+        // any other is a token this service did not issue.
+        let (mut number_after, mut text_after) = (None, None);
+        match (field, &query.after) {
+            (_, None) => {}
+            (
+                ProductOrder::Name,
+                Some(SortCursor {
+                    key: SortKey::Text(key),
+                    id,
+                }),
+            ) => {
+                text_after = Some((key.clone(), id.clone()));
+            }
+            (
+                ProductOrder::CreateTime | ProductOrder::Price,
+                Some(SortCursor {
+                    key: SortKey::Int(key),
+                    id,
+                }),
+            ) => number_after = Some((*key, id.clone())),
+            _ => {
+                return Err(Error::invalid(
+                    "page_token",
+                    "is not a page token issued by this service",
+                ));
+            }
+        }
+        let found: Vec<(ProductRow, i64)> = on_db!(&self.db, |conn| {
             let mut select = products::table
+                .inner_join(stock::table)
                 .filter(products::deleted.eq(false))
-                .select(ProductRow::as_select())
-                .order((products::created_at.asc(), products::id.asc()))
+                .select((ProductRow::as_select(), stock::available))
                 .limit(limit)
                 .into_boxed();
             if let Some(category) = &category {
@@ -104,16 +164,45 @@ impl Store {
             if let Some(pattern) = &pattern {
                 select = select.filter(products::search_text.like(pattern).escape('\\'));
             }
-            if let Some(Cursor { at, id }) = &after {
-                select = select.filter(
-                    products::created_at
-                        .gt(at)
-                        .or(products::created_at.eq(at).and(products::id.gt(id))),
-                );
-            }
+            let number_after = number_after.as_ref().map(|(key, id)| (*key, id));
+            let text_after = text_after.as_ref().map(|(key, id)| (key, id));
+            select = match field {
+                ProductOrder::CreateTime => {
+                    keyset!(select, products::created_at, number_after, descending)
+                }
+                ProductOrder::Price => {
+                    keyset!(select, products::price_minor, number_after, descending)
+                }
+                ProductOrder::Name => keyset!(select, products::name, text_after, descending),
+            };
             select.load(conn).await?
         });
-        Page::of(rows, query.page_size).try_map(Product::try_from)
+        Page::of(found, query.page_size).try_map(rows::product)
+    }
+
+    /// Every category with products that are not deleted, by slug, with
+    /// how many: one aggregate query.
+    pub async fn categories(&self) -> Result<Vec<(Category, i64)>> {
+        let counted: Vec<(String, i64)> = on_db!(&self.db, |conn| {
+            products::table
+                .filter(products::deleted.eq(false))
+                .group_by(products::category)
+                .select((products::category, diesel::dsl::count_star()))
+                .load(conn)
+                .await?
+        });
+        // Sorted here, by bytes: a database collation may order "a-b"
+        // after "ab" (PostgreSQL's en_US ignores the dash), SQLite not.
+        let mut counted = counted;
+        counted.sort_unstable();
+        counted
+            .into_iter()
+            .map(|(slug, count)| {
+                let category = Category::parse(&slug)
+                    .map_err(|_| Error::Corrupt(format!("category {slug:?}")))?;
+                Ok((category, count))
+            })
+            .collect()
     }
 
     /// Applies `patch` if the product exists and, when `expected` is given,

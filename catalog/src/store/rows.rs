@@ -11,8 +11,9 @@ use platform::{
 use super::schema::{products, reservations, stock};
 use crate::{
     domain::{
-        Category, Description, Product, ProductId, ProductName, Reservation, ReservationId,
-        ReservationStatus, Stock, StockLine, StockLines, Version, WeightGrams, values::PRICES,
+        Availability, Category, Description, Product, ProductId, ProductName, Reservation,
+        ReservationId, ReservationStatus, Stock, StockLine, StockLines, Version, WeightGrams,
+        values::PRICES,
     },
     error::{Error, Result},
 };
@@ -53,25 +54,22 @@ impl From<&Product> for ProductRow {
     }
 }
 
-impl TryFrom<ProductRow> for Product {
-    type Error = Error;
-
-    fn try_from(row: ProductRow) -> Result<Self> {
-        let corrupt = |what: &str| Error::Corrupt(format!("product {}: {what}", row.id));
-        Ok(Product {
-            id: ProductId::parse(&row.id).map_err(|_| corrupt("id"))?,
-            name: ProductName::parse(&row.name).map_err(|_| corrupt("name"))?,
-            description: Description::parse(&row.description)
-                .map_err(|_| corrupt("description"))?,
-            category: Category::parse(&row.category).map_err(|_| corrupt("category"))?,
-            price: Money::parse(&row.currency, row.price_minor, PRICES)
-                .map_err(|_| corrupt("price"))?,
-            weight: WeightGrams::new(row.weight_grams).map_err(|_| corrupt("weight"))?,
-            version: Version(row.version),
-            created_at: from_micros(row.created_at),
-            updated_at: from_micros(row.updated_at),
-        })
-    }
+/// A product row read with its stock's available units.
+pub fn product((row, available): (ProductRow, i64)) -> Result<Product> {
+    let corrupt = |what: &str| Error::Corrupt(format!("product {}: {what}", row.id));
+    Ok(Product {
+        id: ProductId::parse(&row.id).map_err(|_| corrupt("id"))?,
+        name: ProductName::parse(&row.name).map_err(|_| corrupt("name"))?,
+        description: Description::parse(&row.description).map_err(|_| corrupt("description"))?,
+        category: Category::parse(&row.category).map_err(|_| corrupt("category"))?,
+        price: Money::parse(&row.currency, row.price_minor, PRICES)
+            .map_err(|_| corrupt("price"))?,
+        weight: WeightGrams::new(row.weight_grams).map_err(|_| corrupt("weight"))?,
+        version: Version(row.version),
+        created_at: from_micros(row.created_at),
+        updated_at: from_micros(row.updated_at),
+        availability: Availability::of(available),
+    })
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

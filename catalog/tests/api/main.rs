@@ -3,10 +3,13 @@
 //! (or PostgreSQL when TEST_DATABASE_URL is set).
 
 mod auth;
+mod availability;
 mod events;
 mod helpers;
 mod inventory;
 mod limits;
 mod operations;
 mod products;
+mod reservations;
+mod sorting;
 mod weights;

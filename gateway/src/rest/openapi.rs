@@ -548,7 +548,10 @@ mod tests {
             .flatten()
             .filter_map(|p| p["name"].as_str())
             .collect();
-        assert_eq!(query, ["pageSize", "pageToken", "category", "query"]);
+        assert_eq!(
+            query,
+            ["pageSize", "pageToken", "category", "query", "orderBy"]
+        );
         assert_eq!(list["security"], json!([{}, { "bearer": [] }]), "public");
         assert_eq!(
             document["paths"]["/v1/orders"]["post"]["security"],
