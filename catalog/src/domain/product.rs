@@ -7,6 +7,7 @@ use platform::{
 };
 use time::OffsetDateTime;
 
+use super::image::ProductImage;
 use super::values::{
     Category, Description, InitialStock, ProductId, ProductName, Version, WeightGrams,
 };
@@ -23,6 +24,8 @@ pub struct Product {
     pub version: Version,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    /// In display order.
+    pub images: Vec<ProductImage>,
 }
 
 impl Product {
@@ -40,6 +43,7 @@ impl Product {
             version: self.version.next(),
             created_at: self.created_at,
             updated_at: now,
+            images: self.images.clone(),
         }
     }
 
@@ -88,6 +92,7 @@ impl NewProduct {
             version: Version(1),
             created_at: now,
             updated_at: now,
+            images: Vec::new(),
         };
         (product, self.initial_stock)
     }

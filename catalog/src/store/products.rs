@@ -11,7 +11,7 @@ use platform::{
 
 use super::{
     Store,
-    rows::{ProductRow, StockRow},
+    rows::{ImageRow, ProductRow, StockRow, products_with_images},
     schema::{products, stock},
 };
 use crate::{
@@ -55,34 +55,32 @@ impl Store {
         })
     }
 
-    /// A product that exists and is not deleted.
+    /// A product that exists and is not deleted, with its images.
     pub async fn product(&self, id: ProductId) -> Result<Product> {
         let key = id.to_string();
-        let row: Option<ProductRow> = on_db!(&self.db, |conn| {
-            products::table
-                .filter(products::id.eq(&key))
-                .filter(products::deleted.eq(false))
-                .select(ProductRow::as_select())
-                .first(conn)
-                .await
-                .optional()?
-        });
-        row.ok_or(Error::ProductNotFound(key))?.try_into()
+        let products = self.products(&[id]).await?;
+        products
+            .into_iter()
+            .next()
+            .ok_or(Error::ProductNotFound(key))
     }
 
-    /// The products among `ids` that exist and are not deleted, in no
-    /// particular order.
+    /// The products among `ids` that exist and are not deleted, with their
+    /// images, in no particular order.
     pub async fn products(&self, ids: &[ProductId]) -> Result<Vec<Product>> {
         let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
-        let rows: Vec<ProductRow> = on_db!(&self.db, |conn| {
-            products::table
+        let (rows, images) = on_db!(&self.db, |conn| {
+            let rows: Vec<ProductRow> = products::table
                 .filter(products::id.eq_any(&keys))
                 .filter(products::deleted.eq(false))
                 .select(ProductRow::as_select())
                 .load(conn)
-                .await?
+                .await?;
+            let found: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let images: Vec<ImageRow> = images_of!(&found).load(conn).await?;
+            (rows, images)
         });
-        rows.into_iter().map(Product::try_from).collect()
+        products_with_images(rows, images)
     }
 
     /// One page of products, oldest first, and whether more follow.
@@ -91,7 +89,7 @@ impl Store {
         let pattern = query.text.as_deref().map(like_pattern);
         let category = query.category.as_ref().map(|c| c.as_str().to_owned());
         let after = query.after.clone();
-        let rows: Vec<ProductRow> = on_db!(&self.db, |conn| {
+        let (rows, images) = on_db!(&self.db, |conn| {
             let mut select = products::table
                 .filter(products::deleted.eq(false))
                 .select(ProductRow::as_select())
@@ -111,9 +109,16 @@ impl Store {
                         .or(products::created_at.eq(at).and(products::id.gt(id))),
                 );
             }
-            select.load(conn).await?
+            let page = Page::of(select.load::<ProductRow>(conn).await?, query.page_size);
+            // The page's images in one query, not one per product.
+            let found: Vec<String> = page.items.iter().map(|r| r.id.clone()).collect();
+            let images: Vec<ImageRow> = images_of!(&found).load(conn).await?;
+            (page, images)
         });
-        Page::of(rows, query.page_size).try_map(Product::try_from)
+        Ok(Page {
+            more: rows.more,
+            items: products_with_images(rows.items, images)?,
+        })
     }
 
     /// Applies `patch` if the product exists and, when `expected` is given,

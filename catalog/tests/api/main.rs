@@ -5,6 +5,7 @@
 mod auth;
 mod events;
 mod helpers;
+mod images;
 mod inventory;
 mod limits;
 mod operations;
