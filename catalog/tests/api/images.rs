@@ -14,7 +14,11 @@ use crate::helpers::*;
 /// encoders have something to encode.
 fn picture(width: u32, height: u32, format: ImageFormat) -> Vec<u8> {
     let pixels = RgbImage::from_fn(width, height, |x, y| {
-        Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8])
+        Rgb([
+            x.to_le_bytes()[0],
+            y.to_le_bytes()[0],
+            (x + y).to_le_bytes()[0],
+        ])
     });
     encode(&DynamicImage::ImageRgb8(pixels), format)
 }
@@ -48,12 +52,12 @@ fn crc32(bytes: &[u8]) -> u32 {
 }
 
 /// A PNG chunk: length, type, data, CRC.
-fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+fn chunk(kind: [u8; 4], data: &[u8]) -> Vec<u8> {
     let mut out = u32::try_from(data.len())
         .expect("small")
         .to_be_bytes()
         .to_vec();
-    out.extend_from_slice(kind);
+    out.extend_from_slice(&kind);
     out.extend_from_slice(data);
     let mut checked = kind.to_vec();
     checked.extend_from_slice(data);
@@ -69,7 +73,7 @@ fn bomb(width: u32, height: u32) -> Vec<u8> {
     let mut header = real[16..29].to_vec();
     header[0..4].copy_from_slice(&width.to_be_bytes());
     header[4..8].copy_from_slice(&height.to_be_bytes());
-    let ihdr = chunk(b"IHDR", &header);
+    let ihdr = chunk(*b"IHDR", &header);
     real.splice(8..33, ihdr);
     real
 }
@@ -78,7 +82,7 @@ fn bomb(width: u32, height: u32) -> Vec<u8> {
 fn png_of_size(size: usize) -> Vec<u8> {
     let small = png(64, 64);
     let padding = size - small.len() - 12;
-    let text = chunk(b"tEXt", &[b'a'; 1].repeat(padding));
+    let text = chunk(*b"tEXt", &[b'a'; 1].repeat(padding));
     let mut out = small[..33].to_vec();
     out.extend_from_slice(&text);
     out.extend_from_slice(&small[33..]);
@@ -101,8 +105,11 @@ async fn jpeg_png_and_webp_are_taken_with_their_sizes_and_types_read_from_the_by
             .await
             .expect("accepted");
         assert_eq!(image.content_type, content_type);
-        assert_eq!((image.width, image.height), (width as i32, height as i32));
-        assert_eq!(image.size_bytes, bytes.len() as i64);
+        assert_eq!(
+            (image.width, image.height),
+            (width.cast_signed(), height.cast_signed())
+        );
+        assert_eq!(image.size_bytes, i64::try_from(bytes.len()).expect("small"));
         assert_eq!(image.url, format!("/images/{}", image.id));
         assert_eq!(
             image.thumbnail_url,
@@ -412,7 +419,7 @@ async fn a_deleted_image_is_gone_with_its_bytes() {
         .expect("deleted");
 
     let read = app.get_product(&product.id).await.expect("product");
-    assert_eq!(read.images, [kept.clone()]);
+    assert_eq!(read.images, std::slice::from_ref(&kept));
     for size in [ImageSize::Full, ImageSize::Thumb] {
         let status = expect_code(app.image_content(&gone.id, size).await, Code::NotFound);
         assert_eq!(reason(&status), "IMAGE_NOT_FOUND");
