@@ -27,6 +27,14 @@ pub enum Error {
     ReservationExpired(String),
     #[error("stock of product {0} cannot go below zero")]
     InsufficientStock(String),
+    #[error("product {product} has no image {image}")]
+    ImageNotFound { product: String, image: String },
+    #[error("image {0} not found")]
+    ImageContentNotFound(String),
+    #[error("product {0} already has the most images it may have (8)")]
+    TooManyImages(String),
+    #[error("the image could not be processed")]
+    ImageProcessing,
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
     #[error(transparent)]

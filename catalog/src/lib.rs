@@ -26,6 +26,10 @@ pub use platform::service::StartError;
 
 use crate::{cache::ProductCache, store::Store};
 
+/// Largest request message CatalogService takes: a 4 MiB image
+/// ([`domain::image::MAX_IMAGE_BYTES`]) and room for its id and alt text.
+pub const MAX_CATALOG_MESSAGE_BYTES: usize = domain::image::MAX_IMAGE_BYTES + 16 * 1024;
+
 /// Everything the catalog needs to run. [`Config::new`] gives the embedded
 /// defaults; the binary fills it from flags.
 #[derive(Debug, Clone)]
@@ -102,8 +106,12 @@ pub async fn serve(
     let tokens = PageTokens::new(&common.page_token_key);
     let catalog = api::CatalogApi::new(store.clone(), cache.clone(), tokens.clone());
     let inventory = api::InventoryApi::new(store.clone(), cache.clone(), tokens);
-    let routes = Routes::new(CatalogServiceServer::new(catalog))
-        .add_service(InventoryServiceServer::new(inventory));
+    // An image upload is up to 4 MiB of content plus its other fields, just
+    // over gRPC's default 4 MiB message limit; this service (only) takes a
+    // little more. Larger messages are refused with RESOURCE_EXHAUSTED.
+    let catalog =
+        CatalogServiceServer::new(catalog).max_decoding_message_size(MAX_CATALOG_MESSAGE_BYTES);
+    let routes = Routes::new(catalog).add_service(InventoryServiceServer::new(inventory));
     let mut service = Service::new(
         "catalog",
         common,

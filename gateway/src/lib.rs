@@ -12,13 +12,16 @@
 //! the native gRPC call it stands for, sent down through the same layers
 //! (metrics, the edge, the proxy), so REST cannot be judged differently
 //! from gRPC; `/v1/openapi.json` documents the routes, and `/docs` shows
-//! that document as a page ([`web`]).
+//! that document as a page ([`web`]). Product images are files at
+//! `/images/{id}` ([`images`]), each a GetImageContent call down the same
+//! layers.
 
 pub mod accounts;
 pub mod client_address;
 pub mod deadline;
 pub mod edge;
 pub mod error;
+pub mod images;
 pub mod limits;
 pub mod proxy;
 pub mod reflection;
@@ -280,6 +283,7 @@ pub async fn serve(
     let policy = routes::policy();
     let rest = rest::Rest::new(&policy)
         .map_err(|e| StartError::setup("the REST routes of the contract", e))?;
+    let images = images::ImagesLayer::new(rest.rpc_status().clone());
     let public_contract = reflection::public_contract(&policy);
     let edge = EdgeRules {
         policy,
@@ -310,6 +314,9 @@ pub async fn serve(
         // stands for and goes down through every layer below, the edge
         // included; the answer comes back as JSON.
         .layer(rest::RestLayer::new(rest))
+        // Product images (`/images/{id}`): GetImageContent calls through
+        // the same layers, answered as image files.
+        .layer(images)
         // The storefront's page and assets (plain HTTP GETs).
         .layer(web::WebLayer)
         // grpc-web (binary and text) in, native gRPC below, and back out.

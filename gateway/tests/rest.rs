@@ -1004,8 +1004,10 @@ async fn the_openapi_document_lists_every_routed_method() {
         .filter_map(|operation| operation["operationId"].as_str())
         .map(|id| id.replacen('_', "/", 1))
         .collect();
+    // Images' bytes are files at /images/{id}, with no REST route.
     let mut routed: Vec<String> = routes::policy()
         .paths()
+        .filter(|path| *path != "/shop.catalog.v1.CatalogService/GetImageContent")
         .filter_map(|path| path.rsplit('.').next())
         .map(str::to_owned)
         .collect();

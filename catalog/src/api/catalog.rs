@@ -1,9 +1,11 @@
-//! `shop.catalog.v1.CatalogService`: public product reads (cached) and
-//! admin writes.
+//! `shop.catalog.v1.CatalogService`: public product reads (cached), admin
+//! writes, and product images (uploads decoded off the async runtime, a
+//! few at a time).
 
 use std::sync::Arc;
 
 use contracts::catalog::{self as proto, catalog_service_server::CatalogService};
+use tokio::sync::Semaphore;
 use tonic::{Request, Response, Status};
 
 use platform::{
@@ -14,7 +16,11 @@ use platform::{
 use super::convert::{self, Violations};
 use crate::{
     cache::ProductCache,
-    domain::{Category, ListQuery, NewProduct, ProductId, Version, product::search_query},
+    domain::{
+        AltText, Category, ImageId, ImageSize, ListQuery, NewProduct, ProductId, Version,
+        image::{self, ImageError},
+        product::search_query,
+    },
     error::Error,
     store::Store,
 };
@@ -23,6 +29,9 @@ use crate::{
 const MAX_BATCH: usize = 100;
 /// Most paths in UpdateProduct's mask: one per updatable field.
 const MAX_MASK_PATHS: usize = 5;
+/// Uploads decoded at once: each may hold a full-size picture in memory
+/// (up to 256 MB at 8000 x 8000), so more wait rather than add up.
+const CONCURRENT_DECODES: usize = 2;
 
 /// The CatalogService implementation.
 #[derive(Clone)]
@@ -30,6 +39,7 @@ pub struct CatalogApi {
     store: Store,
     cache: ProductCache,
     tokens: PageTokens,
+    decodes: Arc<Semaphore>,
 }
 
 impl CatalogApi {
@@ -38,12 +48,21 @@ impl CatalogApi {
             store,
             cache,
             tokens,
+            decodes: Arc::new(Semaphore::new(CONCURRENT_DECODES)),
         }
     }
 }
 
 fn parse_id(field: &str, raw: &str) -> Result<ProductId, Error> {
     ProductId::parse(raw).map_err(|d| Error::invalid(field, d))
+}
+
+fn parse_image_id(field: &str, raw: &str) -> Result<ImageId, Error> {
+    ImageId::parse(raw).map_err(|d| Error::invalid(field, d))
+}
+
+fn bad_content(error: ImageError) -> Error {
+    Error::invalid("content", error.to_string())
 }
 
 fn parse_etag(field: &str, raw: &str) -> Result<Option<Version>, Error> {
@@ -232,37 +251,99 @@ impl CatalogService for CatalogApi {
 
     async fn add_product_image(
         &self,
-        _request: Request<proto::AddProductImageRequest>,
+        request: Request<proto::AddProductImageRequest>,
     ) -> Result<Response<proto::ProductImage>, Status> {
-        Err(Status::unimplemented(
-            "add_product_image: contract only, built next",
-        ))
+        let request = request.into_inner();
+        let mut v = Violations::default();
+        let product_id = v.check("product_id", ProductId::parse(&request.product_id));
+        let alt_text = v.check("alt_text", AltText::parse(&request.alt_text));
+        let size = v.check(
+            "content",
+            image::check_size(request.content.len()).map_err(|e| e.to_string()),
+        );
+        let (product_id, alt_text) = v.finish(|| {
+            size?;
+            Some((product_id?, alt_text?))
+        })?;
+        // Unknown products are refused before any decoding work.
+        self.store.product(product_id).await?;
+        let processed = {
+            let _permit = self
+                .decodes
+                .acquire()
+                .await
+                .map_err(|_| Error::ImageProcessing)?;
+            let content = request.content;
+            tokio::task::spawn_blocking(move || image::process(content))
+                .await
+                .map_err(|_| Error::ImageProcessing)?
+                .map_err(bad_content)?
+        };
+        let added = self.store.add_image(product_id, processed, alt_text).await;
+        self.cache.invalidate(&product_id);
+        let (_, image) = added?;
+        tracing::info!(product_id = %product_id, image_id = %image.id, "product image added");
+        Ok(Response::new((&image).into()))
     }
 
     async fn delete_product_image(
         &self,
-        _request: Request<proto::DeleteProductImageRequest>,
+        request: Request<proto::DeleteProductImageRequest>,
     ) -> Result<Response<proto::DeleteProductImageResponse>, Status> {
-        Err(Status::unimplemented(
-            "delete_product_image: contract only, built next",
-        ))
+        let request = request.into_inner();
+        let mut v = Violations::default();
+        let product_id = v.check("product_id", ProductId::parse(&request.product_id));
+        let image_id = v.check("image_id", ImageId::parse(&request.image_id));
+        let (product_id, image_id) = v.finish(|| Some((product_id?, image_id?)))?;
+        let deleted = self.store.delete_image(product_id, image_id).await;
+        self.cache.invalidate(&product_id);
+        deleted?;
+        tracing::info!(product_id = %product_id, image_id = %image_id, "product image deleted");
+        Ok(Response::new(proto::DeleteProductImageResponse {}))
     }
 
     async fn reorder_product_images(
         &self,
-        _request: Request<proto::ReorderProductImagesRequest>,
+        request: Request<proto::ReorderProductImagesRequest>,
     ) -> Result<Response<proto::Product>, Status> {
-        Err(Status::unimplemented(
-            "reorder_product_images: contract only, built next",
-        ))
+        let request = request.into_inner();
+        limits::at_most(
+            "image_ids",
+            request.image_ids.len(),
+            image::MAX_IMAGES_PER_PRODUCT,
+        )?;
+        let mut v = Violations::default();
+        let product_id = v.check("product_id", ProductId::parse(&request.product_id));
+        let mut order = Vec::with_capacity(request.image_ids.len());
+        for (i, raw) in request.image_ids.iter().enumerate() {
+            if let Some(id) = v.check(&format!("image_ids[{i}]"), ImageId::parse(raw)) {
+                order.push(id);
+            }
+        }
+        let (product_id, order) = v.finish(|| Some((product_id?, order)))?;
+        let reordered = self.store.reorder_images(product_id, &order).await;
+        self.cache.invalidate(&product_id);
+        let product = reordered?;
+        tracing::info!(product_id = %product_id, etag = %product.version.etag(), "product images reordered");
+        Ok(Response::new((&product).into()))
     }
 
     async fn get_image_content(
         &self,
-        _request: Request<proto::GetImageContentRequest>,
+        request: Request<proto::GetImageContentRequest>,
     ) -> Result<Response<proto::ImageContent>, Status> {
-        Err(Status::unimplemented(
-            "get_image_content: contract only, built next",
-        ))
+        let request = request.into_inner();
+        let image_id = parse_image_id("image_id", &request.image_id)?;
+        let size = match proto::ImageSize::try_from(request.size) {
+            Ok(proto::ImageSize::Unspecified | proto::ImageSize::Full) => ImageSize::Full,
+            Ok(proto::ImageSize::Thumb) => ImageSize::Thumb,
+            Err(_) => return Err(Error::invalid("size", "is not a known image size").into()),
+        };
+        let content = self.store.image_content(image_id, size).await?;
+        Ok(Response::new(proto::ImageContent {
+            content_type: content.format.content_type().to_owned(),
+            content: content.bytes,
+            etag: content.sha256,
+        }))
     }
 }

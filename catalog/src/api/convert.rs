@@ -8,7 +8,8 @@ use platform::{error::FieldViolation, money::Money};
 
 use crate::{
     domain::{
-        Availability, Category, Description, InitialStock, NewProduct, Product, ProductName,
+        Availability, Category, Description, InitialStock, NewProduct, Product, ProductImage,
+        ProductName,
         ProductPatch, Reservation, ReservationStatus, Stock, StockLines, WeightGrams,
         inventory::LineError, values::PRICES,
     },
@@ -148,7 +149,7 @@ impl From<&Product> for proto::Product {
             weight_grams: p.weight.grams(),
             create_time: Some(timestamp::from_datetime(p.created_at)),
             update_time: Some(timestamp::from_datetime(p.updated_at)),
-            images: Vec::new(),
+            images: p.images.iter().map(proto::ProductImage::from).collect(),
             availability: Some(availability(p.availability)),
         }
     }
@@ -163,6 +164,22 @@ fn availability(availability: Availability) -> proto::Availability {
     proto::Availability {
         status: status.into(),
         units_left,
+    }
+}
+
+impl From<&ProductImage> for proto::ProductImage {
+    fn from(i: &ProductImage) -> Self {
+        proto::ProductImage {
+            id: i.id.to_string(),
+            content_type: i.format.content_type().to_owned(),
+            width: i32::try_from(i.width).unwrap_or(i32::MAX),
+            height: i32::try_from(i.height).unwrap_or(i32::MAX),
+            size_bytes: i.size_bytes,
+            url: format!("/images/{}", i.id),
+            thumbnail_url: format!("/images/{}?size=thumb", i.id),
+            alt_text: i.alt_text.as_str().to_owned(),
+            create_time: Some(timestamp::from_datetime(i.created_at)),
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use platform::{
 };
 use time::OffsetDateTime;
 
-use super::availability::Availability;
+use super::{availability::Availability, image::ProductImage};
 use super::values::{
     Category, Description, InitialStock, ProductId, ProductName, Version, WeightGrams,
 };
@@ -26,6 +26,8 @@ pub struct Product {
     pub updated_at: OffsetDateTime,
     /// From the stock when the product was read.
     pub availability: Availability,
+    /// In display order.
+    pub images: Vec<ProductImage>,
 }
 
 impl Product {
@@ -44,6 +46,7 @@ impl Product {
             created_at: self.created_at,
             updated_at: now,
             availability: self.availability,
+            images: self.images.clone(),
         }
     }
 
@@ -93,6 +96,7 @@ impl NewProduct {
             created_at: now,
             updated_at: now,
             availability: Availability::of(self.initial_stock.units()),
+            images: Vec::new(),
         };
         (product, self.initial_stock)
     }

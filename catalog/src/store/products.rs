@@ -11,7 +11,7 @@ use platform::{
 
 use super::{
     Store,
-    rows::{self, ProductRow, StockRow},
+    rows::{ImageRow, ProductRow, StockRow, products_with_images},
     schema::{products, stock},
 };
 use crate::{
@@ -83,36 +83,33 @@ impl Store {
         })
     }
 
-    /// A product that exists and is not deleted.
+    /// A product that exists and is not deleted, with its images.
     pub async fn product(&self, id: ProductId) -> Result<Product> {
         let key = id.to_string();
-        let row: Option<(ProductRow, i64)> = on_db!(&self.db, |conn| {
-            products::table
-                .inner_join(stock::table)
-                .filter(products::id.eq(&key))
-                .filter(products::deleted.eq(false))
-                .select((ProductRow::as_select(), stock::available))
-                .first(conn)
-                .await
-                .optional()?
-        });
-        rows::product(row.ok_or(Error::ProductNotFound(key))?)
+        let products = self.products(&[id]).await?;
+        products
+            .into_iter()
+            .next()
+            .ok_or(Error::ProductNotFound(key))
     }
 
-    /// The products among `ids` that exist and are not deleted, in no
-    /// particular order.
+    /// The products among `ids` that exist and are not deleted, with their
+    /// images, in no particular order.
     pub async fn products(&self, ids: &[ProductId]) -> Result<Vec<Product>> {
         let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
-        let found: Vec<(ProductRow, i64)> = on_db!(&self.db, |conn| {
-            products::table
+        let (rows, images) = on_db!(&self.db, |conn| {
+            let rows: Vec<(ProductRow, i64)> = products::table
                 .inner_join(stock::table)
                 .filter(products::id.eq_any(&keys))
                 .filter(products::deleted.eq(false))
                 .select((ProductRow::as_select(), stock::available))
                 .load(conn)
-                .await?
+                .await?;
+            let found: Vec<String> = rows.iter().map(|(r, _)| r.id.clone()).collect();
+            let images: Vec<ImageRow> = images_of!(&found).load(conn).await?;
+            (rows, images)
         });
-        found.into_iter().map(rows::product).collect()
+        products_with_images(rows, images)
     }
 
     /// One page of products in the query's order (ties by id), each with
@@ -151,7 +148,7 @@ impl Store {
                 ));
             }
         }
-        let found: Vec<(ProductRow, i64)> = on_db!(&self.db, |conn| {
+        let (rows, images) = on_db!(&self.db, |conn| {
             let mut select = products::table
                 .inner_join(stock::table)
                 .filter(products::deleted.eq(false))
@@ -175,9 +172,16 @@ impl Store {
                 }
                 ProductOrder::Name => keyset!(select, products::name, text_after, descending),
             };
-            select.load(conn).await?
+            let page = Page::of(select.load::<(ProductRow, i64)>(conn).await?, query.page_size);
+            // The page's images in one query, not one per product.
+            let found: Vec<String> = page.items.iter().map(|(r, _)| r.id.clone()).collect();
+            let images: Vec<ImageRow> = images_of!(&found).load(conn).await?;
+            (page, images)
         });
-        Page::of(found, query.page_size).try_map(rows::product)
+        Ok(Page {
+            more: rows.more,
+            items: products_with_images(rows.items, images)?,
+        })
     }
 
     /// Every category with products that are not deleted, by slug, with

@@ -8,12 +8,12 @@ use platform::{
     money::Money,
 };
 
-use super::schema::{products, reservations, stock};
+use super::schema::{product_images, products, reservations, stock};
 use crate::{
     domain::{
-        Availability, Category, Description, Product, ProductId, ProductName, Reservation,
-        ReservationId, ReservationStatus, Stock, StockLine, StockLines, Version, WeightGrams,
-        values::PRICES,
+        AltText, Availability, Category, Description, ImageId, Product, ProductId, ProductImage,
+        ProductName, Reservation, ReservationId, ReservationStatus, Stock, StockLine, StockLines,
+        Version, WeightGrams, image::Format, values::PRICES,
     },
     error::{Error, Result},
 };
@@ -54,7 +54,7 @@ impl From<&Product> for ProductRow {
     }
 }
 
-/// A product row read with its stock's available units.
+/// A product row read with its stock's available units (no images yet).
 pub fn product((row, available): (ProductRow, i64)) -> Result<Product> {
     let corrupt = |what: &str| Error::Corrupt(format!("product {}: {what}", row.id));
     Ok(Product {
@@ -69,7 +69,89 @@ pub fn product((row, available): (ProductRow, i64)) -> Result<Product> {
         created_at: from_micros(row.created_at),
         updated_at: from_micros(row.updated_at),
         availability: Availability::of(available),
+        images: Vec::new(),
     })
+}
+
+/// Products from their rows (with their stock's available units), each
+/// with its images from `images` (rows of any of those products, ordered by
+/// position).
+pub fn products_with_images(
+    rows: Vec<(ProductRow, i64)>,
+    images: Vec<ImageRow>,
+) -> Result<Vec<Product>> {
+    let mut products = rows
+        .into_iter()
+        .map(product)
+        .collect::<Result<Vec<_>>>()?;
+    for row in images {
+        let Some(product) = products
+            .iter_mut()
+            .find(|p| p.id.to_string() == row.product_id)
+        else {
+            continue;
+        };
+        product.images.push(row.try_into()?);
+    }
+    Ok(products)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = product_images)]
+pub struct ImageRow {
+    pub id: String,
+    pub product_id: String,
+    pub position: i32,
+    pub content_type: String,
+    pub width: i32,
+    pub height: i32,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub thumb_content_type: String,
+    pub thumb_sha256: String,
+    pub alt_text: String,
+    pub created_at: i64,
+}
+
+impl ImageRow {
+    pub fn new(product: ProductId, position: i32, image: &ProductImage) -> Self {
+        Self {
+            id: image.id.to_string(),
+            product_id: product.to_string(),
+            position,
+            content_type: image.format.content_type().to_owned(),
+            width: i32::try_from(image.width).unwrap_or(i32::MAX),
+            height: i32::try_from(image.height).unwrap_or(i32::MAX),
+            size_bytes: image.size_bytes,
+            sha256: image.sha256.clone(),
+            thumb_content_type: image.thumb_format.content_type().to_owned(),
+            thumb_sha256: image.thumb_sha256.clone(),
+            alt_text: image.alt_text.as_str().to_owned(),
+            created_at: to_micros(image.created_at),
+        }
+    }
+}
+
+impl TryFrom<ImageRow> for ProductImage {
+    type Error = Error;
+
+    fn try_from(row: ImageRow) -> Result<Self> {
+        let corrupt = |what: &str| Error::Corrupt(format!("image {}: {what}", row.id));
+        Ok(ProductImage {
+            id: ImageId::parse(&row.id).map_err(|_| corrupt("id"))?,
+            format: Format::from_content_type(&row.content_type)
+                .ok_or_else(|| corrupt("content type"))?,
+            width: u32::try_from(row.width).map_err(|_| corrupt("width"))?,
+            height: u32::try_from(row.height).map_err(|_| corrupt("height"))?,
+            size_bytes: row.size_bytes,
+            sha256: row.sha256,
+            thumb_format: Format::from_content_type(&row.thumb_content_type)
+                .ok_or_else(|| corrupt("thumbnail content type"))?,
+            thumb_sha256: row.thumb_sha256,
+            alt_text: AltText::parse(&row.alt_text).map_err(|_| corrupt("alt text"))?,
+            created_at: from_micros(row.created_at),
+        })
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -1,5 +1,6 @@
 //! Table definitions, identical on SQLite and PostgreSQL (the migrations
-//! keep the column types portable: text, big integers, booleans).
+//! keep the column types portable: text, big integers, booleans, and
+//! bytes as BYTEA, which SQLite stores as a blob).
 
 diesel::table! {
     products (id) {
@@ -55,6 +56,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    product_images (id) {
+        id -> Text,
+        product_id -> Text,
+        position -> Integer,
+        content_type -> Text,
+        width -> Integer,
+        height -> Integer,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        thumb_content_type -> Text,
+        thumb_sha256 -> Text,
+        alt_text -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    image_blobs (key) {
+        key -> Text,
+        content -> Binary,
+    }
+}
+
 diesel::joinable!(stock -> products (product_id));
+diesel::joinable!(product_images -> products (product_id));
 diesel::joinable!(reservation_lines -> reservations (reservation_id));
-diesel::allow_tables_to_appear_in_same_query!(products, stock, reservations, reservation_lines);
+diesel::allow_tables_to_appear_in_same_query!(
+    products,
+    stock,
+    reservations,
+    reservation_lines,
+    product_images
+);

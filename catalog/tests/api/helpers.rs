@@ -47,7 +47,9 @@ impl TestApp {
                 .await;
         let channel = server.channel();
         Self {
-            catalog: CatalogServiceClient::new(channel.clone()),
+            // Images come back whole: up to 4 MiB and the message around them.
+            catalog: CatalogServiceClient::new(channel.clone())
+                .max_decoding_message_size(catalog::MAX_CATALOG_MESSAGE_BYTES),
             inventory: InventoryServiceClient::new(channel),
             auth,
             clock,
@@ -178,6 +180,67 @@ impl TestApp {
             }))
             .await
             .map(drop)
+    }
+
+    /// Adds an image to a product as an admin.
+    pub async fn add_image(
+        &self,
+        product_id: &str,
+        content: Vec<u8>,
+    ) -> Result<proto::ProductImage, Status> {
+        self.catalog
+            .clone()
+            .add_product_image(self.as_admin(proto::AddProductImageRequest {
+                product_id: product_id.to_owned(),
+                content,
+                alt_text: String::new(),
+            }))
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// Reorders a product's images as an admin.
+    pub async fn reorder_images(
+        &self,
+        product_id: &str,
+        image_ids: &[&str],
+    ) -> Result<proto::Product, Status> {
+        self.catalog
+            .clone()
+            .reorder_product_images(self.as_admin(proto::ReorderProductImagesRequest {
+                product_id: product_id.to_owned(),
+                image_ids: image_ids.iter().map(|&id| id.to_owned()).collect(),
+            }))
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// Deletes one of a product's images as an admin.
+    pub async fn delete_image(&self, product_id: &str, image_id: &str) -> Result<(), Status> {
+        self.catalog
+            .clone()
+            .delete_product_image(self.as_admin(proto::DeleteProductImageRequest {
+                product_id: product_id.to_owned(),
+                image_id: image_id.to_owned(),
+            }))
+            .await
+            .map(drop)
+    }
+
+    /// An image's bytes, as anyone may read them.
+    pub async fn image_content(
+        &self,
+        image_id: &str,
+        size: proto::ImageSize,
+    ) -> Result<proto::ImageContent, Status> {
+        self.catalog
+            .clone()
+            .get_image_content(proto::GetImageContentRequest {
+                image_id: image_id.to_owned(),
+                size: size.into(),
+            })
+            .await
+            .map(tonic::Response::into_inner)
     }
 
     /// The product's stock levels, read as an admin.

@@ -6,6 +6,7 @@ mod auth;
 mod availability;
 mod events;
 mod helpers;
+mod images;
 mod inventory;
 mod limits;
 mod operations;

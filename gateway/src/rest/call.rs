@@ -42,18 +42,28 @@ pub fn requested_timeout(headers: &HeaderMap) -> Result<Option<Duration>, RestEr
 /// request carried that the edge and the services read (authorization,
 /// request id, trace context, the connection's address in the extensions).
 pub fn grpc_request(
-    mut parts: request::Parts,
+    parts: request::Parts,
     grpc_path: &str,
     message: &DynamicMessage,
     timeout: Option<Duration>,
 ) -> Result<Request<Body>, RestError> {
-    let encoded = message.encode_to_vec();
+    grpc_request_of(parts, grpc_path, &message.encode_to_vec(), timeout)
+}
+
+/// [`grpc_request`] for a message already encoded (`encoded`): what the
+/// gateway's own HTTP routes (`/images/...`) call with.
+pub fn grpc_request_of(
+    mut parts: request::Parts,
+    grpc_path: &str,
+    encoded: &[u8],
+    timeout: Option<Duration>,
+) -> Result<Request<Body>, RestError> {
     let length =
         u32::try_from(encoded.len()).map_err(|_| RestError::BodyTooLarge(super::MAX_BODY))?;
     let mut framed = BytesMut::with_capacity(encoded.len() + 5);
     framed.put_u8(0);
     framed.put_u32(length);
-    framed.extend_from_slice(&encoded);
+    framed.extend_from_slice(encoded);
 
     parts.method = Method::POST;
     parts.uri = Uri::try_from(grpc_path).map_err(|_| RestError::NotFound)?;

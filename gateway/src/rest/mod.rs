@@ -44,6 +44,13 @@ pub const OPENAPI_PATH: &str = "/v1/openapi.json";
 /// The largest JSON body read (gRPC's default message limit).
 pub const MAX_BODY: usize = 4 * 1024 * 1024;
 
+/// The one method whose JSON body may be larger: an image upload carries
+/// up to 4 MiB of bytes, which base64 makes about 5.6 MB.
+pub const IMAGE_UPLOAD: &str = "shop.catalog.v1.CatalogService.AddProductImage";
+/// The largest body of [`IMAGE_UPLOAD`]: 4 MiB in base64 and room for the
+/// other fields (the catalog refuses content over 4 MiB itself).
+pub const MAX_IMAGE_UPLOAD_BODY: usize = 6 * 1024 * 1024;
+
 /// Why REST cannot be served from the contract.
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
@@ -96,6 +103,11 @@ impl Rest {
         })
     }
 
+    /// `google.rpc.Status`, to decode errors' details with.
+    pub fn rpc_status(&self) -> &MessageDescriptor {
+        &self.rpc_status
+    }
+
     pub fn routes(&self) -> &RouteTable {
         &self.table
     }
@@ -122,8 +134,13 @@ impl Rest {
         if route.method.is_client_streaming() {
             return Ok(self.refused(RestError::TakesAStream));
         }
+        let limit = if route.method.full_name() == IMAGE_UPLOAD {
+            MAX_IMAGE_UPLOAD_BODY
+        } else {
+            MAX_BODY
+        };
         let prepared = async {
-            let body = read_body(&parts.headers, body).await?;
+            let body = read_body(&parts.headers, body, limit).await?;
             let message = json::request_message(route, variables, parts.uri.query(), &body)?;
             let timeout = call::requested_timeout(&parts.headers)?;
             call::grpc_request(parts, &route.grpc_path(), &message, timeout)
@@ -162,8 +179,12 @@ impl Rest {
     }
 }
 
-/// The body, if JSON (or unlabelled) and no larger than [`MAX_BODY`].
-async fn read_body(headers: &http::HeaderMap, body: Body) -> Result<Bytes, RestError> {
+/// The body, if JSON (or unlabelled) and no larger than `limit`.
+async fn read_body(
+    headers: &http::HeaderMap,
+    body: Body,
+    limit: usize,
+) -> Result<Bytes, RestError> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -172,12 +193,12 @@ async fn read_body(headers: &http::HeaderMap, body: Body) -> Result<Bytes, RestE
             media.eq_ignore_ascii_case("application/json")
                 || media.to_ascii_lowercase().ends_with("+json")
         });
-    let collected = http_body_util::Limited::new(body, MAX_BODY)
+    let collected = http_body_util::Limited::new(body, limit)
         .collect()
         .await
         .map_err(|error| {
             if error.is::<http_body_util::LengthLimitError>() {
-                RestError::BodyTooLarge(MAX_BODY)
+                RestError::BodyTooLarge(limit)
             } else {
                 RestError::BodyUnreadable
             }
@@ -301,7 +322,12 @@ mod tests {
             .iter()
             .map(routes::Route::grpc_path)
             .collect();
-        let mut served: Vec<String> = crate::routes::policy().paths().map(str::to_owned).collect();
+        // Images' bytes are files at /images/{id} (crate::images), not JSON.
+        let mut served: Vec<String> = crate::routes::policy()
+            .paths()
+            .filter(|path| *path != "/shop.catalog.v1.CatalogService/GetImageContent")
+            .map(str::to_owned)
+            .collect();
         routed.sort();
         served.sort();
 
