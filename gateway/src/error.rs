@@ -23,6 +23,18 @@ pub enum Error {
     Throttled(Duration),
     #[error("the account no longer exists")]
     UnknownUser,
+    #[error("the refresh token is unknown, expired or revoked; log in again")]
+    RefreshTokenInvalid,
+    #[error("the refresh token was used already; every session of its login is revoked")]
+    RefreshTokenReused,
+    #[error("the current password is wrong")]
+    WrongPassword,
+    #[error("the reset link is unknown, used or expired; ask for a new one")]
+    ResetTokenInvalid,
+    #[error("the verification link is unknown, used or expired; ask for a new one")]
+    VerificationTokenInvalid,
+    #[error("the email address is verified already")]
+    EmailAlreadyVerified,
     #[error("{0}")]
     Internal(String),
     #[error(transparent)]
@@ -45,6 +57,30 @@ impl From<Error> for Status {
                 crate::limits::exhausted("login attempts", retry_after)
             }
             Error::UnknownUser => with_reason(Code::Unauthenticated, "UNKNOWN_USER", message, []),
+            Error::RefreshTokenInvalid => {
+                with_reason(Code::Unauthenticated, "REFRESH_TOKEN_INVALID", message, [])
+            }
+            Error::RefreshTokenReused => {
+                with_reason(Code::Unauthenticated, "REFRESH_TOKEN_REUSED", message, [])
+            }
+            Error::WrongPassword => {
+                with_reason(Code::PermissionDenied, "WRONG_PASSWORD", message, [])
+            }
+            Error::ResetTokenInvalid => {
+                with_reason(Code::FailedPrecondition, "RESET_TOKEN_INVALID", message, [])
+            }
+            Error::VerificationTokenInvalid => with_reason(
+                Code::FailedPrecondition,
+                "VERIFICATION_TOKEN_INVALID",
+                message,
+                [],
+            ),
+            Error::EmailAlreadyVerified => with_reason(
+                Code::FailedPrecondition,
+                "EMAIL_ALREADY_VERIFIED",
+                message,
+                [],
+            ),
             Error::Internal(cause) => error::internal(&cause),
             Error::Db(db) if db.is_transient() => error::unavailable(&db),
             Error::Db(db) => error::internal(&db),
