@@ -124,21 +124,22 @@ pub async fn queue(
 /// single-use link.
 pub const LINK_FORGOTTEN: &str = "(not kept: this email carried a single-use link)";
 
-/// Blanks the body of the email `id` if it carries a single-use link (a
-/// verification or reset token): once the email has gone, the mailbox
-/// holds the one copy, and a leaked table holds none.
-fn forget_links(
-    id: &str,
-) -> diesel::dsl::Update<
+/// The statement [`forget_links`] makes.
+type ForgetLinks<'a> = diesel::dsl::Update<
     diesel::dsl::Filter<
-        diesel::dsl::Find<notifications::table, &str>,
+        diesel::dsl::Find<notifications::table, &'a str>,
         diesel::dsl::EqAny<notifications::kind, [&'static str; 2]>,
     >,
     (
         diesel::dsl::Eq<notifications::text_body, &'static str>,
         diesel::dsl::Eq<notifications::html_body, &'static str>,
     ),
-> {
+>;
+
+/// Blanks the body of the email `id` if it carries a single-use link (a
+/// verification or reset token): once the email has gone, the mailbox
+/// holds the one copy, and a leaked table holds none.
+fn forget_links(id: &str) -> ForgetLinks<'_> {
     diesel::update(notifications::table.find(id).filter(
         notifications::kind.eq_any([Kind::VerifyEmail.as_str(), Kind::PasswordReset.as_str()]),
     ))

@@ -281,7 +281,7 @@ impl proto::auth_service_server::AuthService for AuthApi {
         &self,
         request: Request<proto::RequestPasswordResetRequest>,
     ) -> Result<Response<proto::RequestPasswordResetResponse>, Status> {
-        Ok(Response::new(self.start_reset(request).await?))
+        Ok(Response::new(self.start_reset(request)?))
     }
 
     async fn reset_password(

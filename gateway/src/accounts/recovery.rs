@@ -23,7 +23,7 @@ impl AuthApi {
     /// happens after it, so an unknown address answers as fast as a known
     /// one. A failure there is logged; the caller, who would have been told
     /// OK either way, asks again.
-    pub(super) async fn start_reset(
+    pub(super) fn start_reset(
         &self,
         request: Request<proto::RequestPasswordResetRequest>,
     ) -> Result<proto::RequestPasswordResetResponse, Error> {
