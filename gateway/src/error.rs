@@ -29,6 +29,18 @@ pub enum Error {
     UserNotFound(String),
     #[error("that would leave the shop without an admin")]
     LastAdmin,
+    #[error("the refresh token is unknown, expired or revoked; log in again")]
+    RefreshTokenInvalid,
+    #[error("the refresh token was used already; every session of its login is revoked")]
+    RefreshTokenReused,
+    #[error("the current password is wrong")]
+    WrongPassword,
+    #[error("the reset link is unknown, used or expired; ask for a new one")]
+    ResetTokenInvalid,
+    #[error("the verification link is unknown, used or expired; ask for a new one")]
+    VerificationTokenInvalid,
+    #[error("the email address is verified already")]
+    EmailAlreadyVerified,
     #[error("{0}")]
     Internal(String),
     #[error(transparent)]
@@ -72,6 +84,30 @@ impl From<Error> for Status {
                 [("id".to_owned(), id)],
             ),
             Error::LastAdmin => with_reason(Code::FailedPrecondition, "LAST_ADMIN", message, []),
+            Error::RefreshTokenInvalid => {
+                with_reason(Code::Unauthenticated, "REFRESH_TOKEN_INVALID", message, [])
+            }
+            Error::RefreshTokenReused => {
+                with_reason(Code::Unauthenticated, "REFRESH_TOKEN_REUSED", message, [])
+            }
+            Error::WrongPassword => {
+                with_reason(Code::PermissionDenied, "WRONG_PASSWORD", message, [])
+            }
+            Error::ResetTokenInvalid => {
+                with_reason(Code::FailedPrecondition, "RESET_TOKEN_INVALID", message, [])
+            }
+            Error::VerificationTokenInvalid => with_reason(
+                Code::FailedPrecondition,
+                "VERIFICATION_TOKEN_INVALID",
+                message,
+                [],
+            ),
+            Error::EmailAlreadyVerified => with_reason(
+                Code::FailedPrecondition,
+                "EMAIL_ALREADY_VERIFIED",
+                message,
+                [],
+            ),
             Error::Internal(cause) => error::internal(&cause),
             Error::Db(db) if db.is_transient() => error::unavailable(&db),
             Error::Db(db) => error::internal(&db),

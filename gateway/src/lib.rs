@@ -249,6 +249,7 @@ pub async fn serve(
     let proxy = Proxy::new(&backends);
     // Any gRPC call the gateway does not serve itself (accounts) is
     // forwarded, or refused there if the service is unknown.
+    let sweeper = auth.clone();
     let router = Routes::new(AuthServiceServer::new(auth))
         .into_axum_router()
         .fallback_service(
@@ -267,6 +268,18 @@ pub async fn serve(
         &db,
         &config.common.events,
         &config.common.clock,
+    );
+    // Expired refresh, reset and verification tokens go.
+    background.spawn(
+        "account token sweeper",
+        platform::sweeper::run(
+            "expired account tokens deleted",
+            Duration::from_secs(10 * 60),
+            move |limit| {
+                let auth = sweeper.clone();
+                async move { auth.sweep_tokens(limit).await }
+            },
+        ),
     );
     background.spawn("limit housekeeping", {
         let (calls, sign_ins) = (calls.clone(), sign_ins.clone());

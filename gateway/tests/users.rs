@@ -91,7 +91,7 @@ impl Shop {
     /// A user created now (the seeding clock's now), with that role.
     async fn user(&self, email: &str, name: &str, role: Role) -> String {
         self.users
-            .create(email, "not a password hash", name, role)
+            .create(email, "not a password hash", name, role, None)
             .await
             .expect("create a user")
             .id

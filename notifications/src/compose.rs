@@ -1,7 +1,10 @@
 //! What email an event makes: `accounts.user.registered` a welcome (and
 //! the recipient's address), `orders.order.confirmed`, `failed`,
 //! `cancelled`, `shipped` (with the carrier and tracking number) and
-//! `delivered` an email about the order; any other type none. Emails are
+//! `delivered` an email about the order; `accounts.account.email_requested`
+//! the account email it asks for (verify the address, reset the password,
+//! the password changed), to the address it names; any other type none.
+//! Emails are
 //! rendered here, when the event arrives, from the templates in
 //! `templates/` (a text and an HTML part each, embedded at compile time)
 //! with minijinja; the HTML part is autoescaped, so nothing a customer
@@ -9,7 +12,7 @@
 
 use contracts::{
     common::{self as common_proto, DeclineCode, PaymentMethodType},
-    events::{Event, event::Payload},
+    events::{AccountEmailKind, AccountEmailRequested, Event, event::Payload},
     fulfilment,
     orders::{FailureReason, Order},
 };
@@ -41,12 +44,18 @@ pub enum Composed {
     },
     /// An email about an order.
     Order(NewNotification),
+    /// An account email, to the address the accounts named (the one being
+    /// verified, or the account's).
+    Account {
+        to: EmailAddress,
+        email: NewNotification,
+    },
     /// Nothing to send for this event.
     Nothing,
 }
 
 /// Every template, by file name.
-const TEMPLATES: [(&str, &str); 13] = [
+const TEMPLATES: [(&str, &str); 19] = [
     ("layout.html", include_str!("../templates/layout.html")),
     ("welcome.txt", include_str!("../templates/welcome.txt")),
     ("welcome.html", include_str!("../templates/welcome.html")),
@@ -89,6 +98,30 @@ const TEMPLATES: [(&str, &str); 13] = [
     (
         "order_delivered.html",
         include_str!("../templates/order_delivered.html"),
+    ),
+    (
+        "verify_email.txt",
+        include_str!("../templates/verify_email.txt"),
+    ),
+    (
+        "verify_email.html",
+        include_str!("../templates/verify_email.html"),
+    ),
+    (
+        "password_reset.txt",
+        include_str!("../templates/password_reset.txt"),
+    ),
+    (
+        "password_reset.html",
+        include_str!("../templates/password_reset.html"),
+    ),
+    (
+        "password_changed.txt",
+        include_str!("../templates/password_changed.txt"),
+    ),
+    (
+        "password_changed.html",
+        include_str!("../templates/password_changed.html"),
     ),
 ];
 
@@ -142,6 +175,18 @@ impl Templates {
                 };
                 let welcome = self.welcome(&recipient, &event.event_id)?;
                 return Ok(Composed::Registered { recipient, welcome });
+            }
+            types::ACCOUNT_EMAIL_REQUESTED => {
+                let Some(Payload::AccountEmail(asked)) = &event.payload else {
+                    return Err(bad("no account_email payload"));
+                };
+                return self
+                    .account_email(asked, &event.event_id)
+                    .map_err(|e| match e {
+                        Error::BadEvent { .. } => e,
+                        // Never the token in an error (they end in logs).
+                        other => bad(&format!("{:?} cannot be rendered: {other}", asked.kind())),
+                    });
             }
             types::ORDER_CONFIRMED
             | types::ORDER_FAILED
@@ -235,6 +280,85 @@ impl Templates {
             subject,
             "welcome",
             ctx,
+        )
+    }
+
+    /// The account email `asked` asks for. The link carries the token: the
+    /// rendered email (this row until sent, and the mailbox) is the one
+    /// place it lives on after the accounts' outbox row; it is never
+    /// logged, nor shown by the API (which lists subjects, not bodies).
+    fn account_email(&self, asked: &AccountEmailRequested, event_id: &str) -> Result<Composed> {
+        let bad = |reason: String| Error::BadEvent {
+            event_type: types::ACCOUNT_EMAIL_REQUESTED.to_owned(),
+            reason,
+        };
+        let user_id = UserId::parse(&asked.user_id).map_err(|e| bad(format!("user_id {e}")))?;
+        let to = EmailAddress::parse(&asked.email).map_err(|e| bad(format!("email {e}")))?;
+        let name = DisplayName::parse(&asked.display_name)
+            .map_err(|e| bad(format!("display_name {e}")))?;
+        let shop = &self.shop.name;
+        let (kind, subject, template, path) = match asked.kind() {
+            AccountEmailKind::VerifyEmail => (
+                Kind::VerifyEmail,
+                format!("Confirm your email address for {shop}"),
+                "verify_email",
+                Some("verify"),
+            ),
+            AccountEmailKind::PasswordReset => (
+                Kind::PasswordReset,
+                format!("Reset your {shop} password"),
+                "password_reset",
+                Some("reset-password"),
+            ),
+            AccountEmailKind::PasswordChanged => (
+                Kind::PasswordChanged,
+                format!("Your {shop} password was changed"),
+                "password_changed",
+                None,
+            ),
+            AccountEmailKind::Unspecified => return Err(bad("no kind".to_owned())),
+        };
+        let link = match path {
+            Some(path) => {
+                // Tokens are base64url: nothing in them needs escaping.
+                let token = asked.token.trim();
+                if token.is_empty()
+                    || !token
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                {
+                    return Err(bad("a link's token is missing or malformed".to_owned()));
+                }
+                self.link(path, token)
+            }
+            None => String::new(),
+        };
+        let expires = asked
+            .token_expire_time
+            .as_ref()
+            .and_then(contracts::timestamp::to_datetime)
+            .map(|at| format!("{} {:02}:{:02} UTC", at.date(), at.hour(), at.minute()))
+            .unwrap_or_default();
+        let greeting = match name.as_str() {
+            "" => "there",
+            name => name,
+        };
+        let ctx = context! {
+            subject => &subject,
+            name => greeting,
+            email => to.as_str(),
+            link => link,
+            expires => expires,
+        };
+        let email = self.render(user_id, kind, event_id, subject, template, ctx)?;
+        Ok(Composed::Account { to, email })
+    }
+
+    /// `<shop URL>/#/<path>?token=<token>`: a page of the storefront.
+    fn link(&self, path: &str, token: &str) -> String {
+        format!(
+            "{}/#/{path}?token={token}",
+            self.shop.url.trim_end_matches('/')
         )
     }
 

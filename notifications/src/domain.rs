@@ -23,6 +23,12 @@ platform::stored_enum!(
         OrderShipped => "order_shipped",
         /// An order was delivered.
         OrderDelivered => "order_delivered",
+        /// A link to verify the email address.
+        VerifyEmail => "verify_email",
+        /// A link to reset the password.
+        PasswordReset => "password_reset",
+        /// News that the password was changed.
+        PasswordChanged => "password_changed",
     }
 );
 

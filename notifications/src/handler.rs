@@ -1,9 +1,11 @@
 //! The consumer `notifications`: applies the events the topology sends it
-//! (`accounts.user.registered`, `orders.order.*`, `payments.payment.refunded`)
+//! (`accounts.user.registered`, `accounts.account.email_requested`,
+//! `orders.order.*`, `payments.payment.refunded`)
 //! inside the transaction the platform opened for them, which also records
 //! each event in the inbox. A registration stores the user's address and
 //! queues a welcome; a confirmed, failed or cancelled order queues an email
-//! about it; every other type is ignored. Sending is the sender loop's job
+//! about it; an account email request queues that email, to the address it
+//! names; every other type is ignored. Sending is the sender loop's job
 //! (see [`crate::sender`]), never the handler's: a rolled-back transaction
 //! must not have sent anything.
 
@@ -54,6 +56,9 @@ impl Handler for EventHandler {
                 }
                 Composed::Order(email) => {
                     store::queue(conn, &email, now).await?;
+                }
+                Composed::Account { to, email } => {
+                    store::queue_to(conn, &email, &to, now).await?;
                 }
                 Composed::Nothing => {}
             }

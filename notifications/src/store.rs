@@ -21,7 +21,8 @@ use time::OffsetDateTime;
 
 use crate::{
     domain::{
-        Kind, ListQuery, NewNotification, Notification, NotificationId, Outgoing, Recipient, State,
+        EmailAddress, Kind, ListQuery, NewNotification, Notification, NotificationId, Outgoing,
+        Recipient, State,
     },
     error::{Error, Result},
 };
@@ -112,6 +113,54 @@ pub async fn queue(
             .optional()?;
         let inserted = diesel::insert_into(notifications::table)
             .values(NewRow::queued(new, recipient, at))
+            .on_conflict_do_nothing()
+            .execute(c)
+            .await?;
+        Ok(inserted == 1)
+    })
+}
+
+/// What a sent (or given up) email's body becomes when it carried a
+/// single-use link.
+pub const LINK_FORGOTTEN: &str = "(not kept: this email carried a single-use link)";
+
+/// The statement [`forget_links`] makes.
+type ForgetLinks<'a> = diesel::dsl::Update<
+    diesel::dsl::Filter<
+        diesel::dsl::Find<notifications::table, &'a str>,
+        diesel::dsl::EqAny<notifications::kind, [&'static str; 2]>,
+    >,
+    (
+        diesel::dsl::Eq<notifications::text_body, &'static str>,
+        diesel::dsl::Eq<notifications::html_body, &'static str>,
+    ),
+>;
+
+/// Blanks the body of the email `id` if it carries a single-use link (a
+/// verification or reset token): once the email has gone, the mailbox
+/// holds the one copy, and a leaked table holds none.
+fn forget_links(id: &str) -> ForgetLinks<'_> {
+    diesel::update(notifications::table.find(id).filter(
+        notifications::kind.eq_any([Kind::VerifyEmail.as_str(), Kind::PasswordReset.as_str()]),
+    ))
+    .set((
+        notifications::text_body.eq(LINK_FORGOTTEN),
+        notifications::html_body.eq(LINK_FORGOTTEN),
+    ))
+}
+
+/// Queues `new` to `to` in the consumer's transaction (an account email:
+/// the event names the address). False when the event already made it.
+pub async fn queue_to(
+    conn: Conn<'_>,
+    new: &NewNotification,
+    to: &EmailAddress,
+    now: OffsetDateTime,
+) -> Result<bool, diesel::result::Error> {
+    let row = NewRow::queued(new, Some(to.as_str().to_owned()), to_micros(now));
+    on_conn!(conn, |c| {
+        let inserted = diesel::insert_into(notifications::table)
+            .values(row)
             .on_conflict_do_nothing()
             .execute(c)
             .await?;
@@ -354,6 +403,7 @@ impl Store {
                 ))
                 .execute(conn)
                 .await?;
+            forget_links(&id).execute(conn).await?;
         });
         Ok(())
     }
@@ -394,6 +444,7 @@ impl Store {
                 ))
                 .execute(conn)
                 .await?;
+            forget_links(&id).execute(conn).await?;
         });
         Ok(())
     }

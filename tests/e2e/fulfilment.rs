@@ -283,11 +283,11 @@ async fn an_order_is_charged_its_shipping_followed_to_delivery_and_emailed_at_ea
         .into_inner();
     assert_eq!(now.status(), OrderStatus::Delivered);
 
-    // One email per step: welcome, confirmed, shipped (with the tracking
-    // number), delivered.
+    // One email per step: welcome (and the link to verify the address),
+    // confirmed, shipped (with the tracking number), delivered.
     eventually("every email of the order's life is sent", || async {
         let sent = notifications_of(&shop, &admin, &user_id).await;
-        sent.len() == 4 && sent.iter().all(|n| n.state() == NotificationState::Sent)
+        sent.len() == 5 && sent.iter().all(|n| n.state() == NotificationState::Sent)
     })
     .await;
     let mut kinds: Vec<NotificationKind> = notifications_of(&shop, &admin, &user_id)
@@ -302,7 +302,8 @@ async fn an_order_is_charged_its_shipping_followed_to_delivery_and_emailed_at_ea
             NotificationKind::Welcome,
             NotificationKind::OrderConfirmed,
             NotificationKind::OrderShipped,
-            NotificationKind::OrderDelivered
+            NotificationKind::OrderDelivered,
+            NotificationKind::VerifyEmail
         ]
     );
     assert_eq!(

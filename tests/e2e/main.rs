@@ -4,6 +4,7 @@
 //! grpc-web client.
 
 mod abuse;
+mod accounts;
 mod authorization;
 mod cart;
 mod demo;

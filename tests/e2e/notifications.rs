@@ -66,10 +66,13 @@ async fn a_confirmed_order_sends_exactly_one_confirmation_email() {
         .into_inner();
     assert_eq!(order.status(), OrderStatus::Confirmed);
 
-    eventually("the welcome and the confirmation are sent", || async {
-        let sent = notifications_of(&shop, &admin, &user_id).await;
-        sent.len() == 2 && sent.iter().all(|n| n.state() == NotificationState::Sent)
-    })
+    eventually(
+        "the welcome, the verification link and the confirmation are sent",
+        || async {
+            let sent = notifications_of(&shop, &admin, &user_id).await;
+            sent.len() == 3 && sent.iter().all(|n| n.state() == NotificationState::Sent)
+        },
+    )
     .await;
     let sent = notifications_of(&shop, &admin, &user_id).await;
     let confirmations: Vec<&proto::Notification> = sent

@@ -1,5 +1,7 @@
-//! `shop.auth.v1.AuthService`: Register, Login (throttled; one answer for an
-//! unknown email and a wrong password) and WhoAmI.
+//! `shop.auth.v1.AuthService`: Register and Login (both throttled; one
+//! answer for an unknown email and a wrong password), WhoAmI; the other
+//! methods are served by [`super::sessions`], [`super::recovery`] and
+//! [`super::verification`].
 
 use contracts::{auth as proto, timestamp};
 use platform::{
@@ -14,28 +16,32 @@ use super::{
     password,
     store::UserStore,
     throttle::LoginThrottle,
+    token_store::{Session, TokenStore},
+    tokens::SecretToken,
 };
 use crate::{client_address::ClientAddress, error::Error};
 
 /// The AuthService implementation.
 #[derive(Clone)]
 pub struct AuthApi {
-    users: UserStore,
-    signer: Signer,
-    throttle: LoginThrottle,
+    pub(super) users: UserStore,
+    pub(super) tokens: TokenStore,
+    pub(super) signer: Signer,
+    pub(super) throttle: LoginThrottle,
     admin: UserAdmin,
 }
 
 impl AuthApi {
-    /// `tokens` sign ListUsers' page tokens.
+    /// `page_tokens` sign ListUsers' page tokens.
     pub fn new(
         users: UserStore,
         signer: Signer,
         throttle: LoginThrottle,
-        tokens: PageTokens,
+        page_tokens: PageTokens,
     ) -> Self {
         Self {
-            admin: UserAdmin::new(users.clone(), tokens),
+            admin: UserAdmin::new(users.clone(), page_tokens),
+            tokens: users.tokens(),
             users,
             signer,
             throttle,
@@ -43,7 +49,7 @@ impl AuthApi {
     }
 
     /// An access token for `user` and when it expires.
-    fn token(&self, user: &User) -> Result<(String, prost_types::Timestamp), Error> {
+    pub(super) fn token(&self, user: &User) -> Result<(String, prost_types::Timestamp), Error> {
         let token = self
             .signer
             .sign(&user.id, user.role)
@@ -73,9 +79,14 @@ impl AuthApi {
             }
             None => Ok(self
                 .users
-                .create(email.as_str(), &hash, "Admin", Role::Admin)
+                .create(email.as_str(), &hash, "Admin", Role::Admin, None)
                 .await?),
         }
+    }
+
+    /// Deletes up to `limit` expired token rows of each kind (the sweeper).
+    pub async fn sweep_tokens(&self, limit: i64) -> Result<usize, Error> {
+        Ok(self.tokens.sweep(limit).await?)
     }
 
     /// Whether the demo admin account is missing (it is created only then,
@@ -99,10 +110,30 @@ impl AuthApi {
             .await
             .map_err(Error::Internal)?;
         self.users
-            .create(email.as_str(), &hash, name, Role::Customer)
+            .create(email.as_str(), &hash, name, Role::Customer, None)
             .await?;
         Ok(())
     }
+}
+
+/// The address a caller is limited by: the edge's (X-Forwarded-For behind a
+/// trusted proxy), else the connection's.
+pub(super) fn client_of<T>(request: &Request<T>) -> String {
+    request
+        .extensions()
+        .get::<ClientAddress>()
+        .map(|client| client.0)
+        .or_else(|| request.remote_addr().map(|a| a.ip()))
+        .map(|ip| ip.to_string())
+        .unwrap_or_default()
+}
+
+/// A new login's refresh token, as the answers carry it.
+pub(super) fn refresh_fields(session: &Session) -> (String, Option<prost_types::Timestamp>) {
+    (
+        session.token.expose().to_owned(),
+        Some(timestamp::from_datetime(session.expires_at)),
+    )
 }
 
 pub(super) fn user_message(user: &User) -> proto::User {
@@ -116,7 +147,7 @@ pub(super) fn user_message(user: &User) -> proto::User {
         }
         .into(),
         create_time: Some(timestamp::from_datetime(user.created_at)),
-        email_verified: false,
+        email_verified: user.email_verified,
     }
 }
 
@@ -126,6 +157,7 @@ impl proto::auth_service_server::AuthService for AuthApi {
         &self,
         request: Request<proto::RegisterRequest>,
     ) -> Result<Response<proto::RegisterResponse>, Status> {
+        let client = client_of(&request);
         let request = request.into_inner();
         let email = Email::parse(&request.email);
         let password = Password::parse(&request.password);
@@ -143,13 +175,25 @@ impl proto::auth_service_server::AuthService for AuthApi {
         let (Ok(email), Ok(password), Ok(name)) = (email, password, name) else {
             return Err(Error::InvalidArgument(violations).into());
         };
+        // ALREADY_EXISTS tells whether an address has an account: asked as
+        // often as Login may be, it is no faster an oracle than Login.
+        self.throttle
+            .attempt(email.as_str(), &client)
+            .map_err(Error::Throttled)?;
 
         let hash = password::hash(password.expose().to_owned())
             .await
             .map_err(Error::Internal)?;
+        let verification = SecretToken::generate();
         let user = match self
             .users
-            .create(email.as_str(), &hash, &name, Role::Customer)
+            .create(
+                email.as_str(),
+                &hash,
+                &name,
+                Role::Customer,
+                Some(&verification),
+            )
             .await
             .map_err(Error::from)
         {
@@ -158,12 +202,18 @@ impl proto::auth_service_server::AuthService for AuthApi {
         };
         tracing::info!(user_id = %user.id, "account registered");
         let (access_token, expire_time) = self.token(&user)?;
+        let session = self
+            .tokens
+            .start_session(&user.id)
+            .await
+            .map_err(Error::from)?;
+        let (refresh_token, refresh_expire_time) = refresh_fields(&session);
         Ok(Response::new(proto::RegisterResponse {
             user: Some(user_message(&user)),
             access_token,
             expire_time: Some(expire_time),
-            refresh_token: String::new(),
-            refresh_expire_time: None,
+            refresh_token,
+            refresh_expire_time,
         }))
     }
 
@@ -171,14 +221,7 @@ impl proto::auth_service_server::AuthService for AuthApi {
         &self,
         request: Request<proto::LoginRequest>,
     ) -> Result<Response<proto::LoginResponse>, Status> {
-        // The address the edge limits by (X-Forwarded-For behind a trusted proxy).
-        let client = request
-            .extensions()
-            .get::<ClientAddress>()
-            .map(|client| client.0)
-            .or_else(|| request.remote_addr().map(|a| a.ip()))
-            .map(|ip| ip.to_string())
-            .unwrap_or_default();
+        let client = client_of(&request);
         let request = request.into_inner();
         let email = request.email.trim().to_lowercase();
         self.throttle
@@ -195,12 +238,18 @@ impl proto::auth_service_server::AuthService for AuthApi {
             return Err(Error::InvalidCredentials.into());
         };
         let (access_token, expire_time) = self.token(&user)?;
+        let session = self
+            .tokens
+            .start_session(&user.id)
+            .await
+            .map_err(Error::from)?;
+        let (refresh_token, refresh_expire_time) = refresh_fields(&session);
         Ok(Response::new(proto::LoginResponse {
             access_token,
             expire_time: Some(expire_time),
             user: Some(user_message(&user)),
-            refresh_token: String::new(),
-            refresh_expire_time: None,
+            refresh_token,
+            refresh_expire_time,
         }))
     }
 
@@ -220,72 +269,61 @@ impl proto::auth_service_server::AuthService for AuthApi {
 
     async fn refresh_session(
         &self,
-        _request: Request<proto::RefreshSessionRequest>,
+        request: Request<proto::RefreshSessionRequest>,
     ) -> Result<Response<proto::LoginResponse>, Status> {
-        Err(Status::unimplemented(
-            "refresh_session: contract only, built next",
-        ))
+        Ok(Response::new(self.refresh(request).await?))
     }
 
     async fn logout(
         &self,
-        _request: Request<proto::LogoutRequest>,
+        request: Request<proto::LogoutRequest>,
     ) -> Result<Response<proto::LogoutResponse>, Status> {
-        Err(Status::unimplemented("logout: contract only, built next"))
+        Ok(Response::new(self.end_session(request).await?))
     }
 
     async fn change_password(
         &self,
-        _request: Request<proto::ChangePasswordRequest>,
+        request: Request<proto::ChangePasswordRequest>,
     ) -> Result<Response<proto::ChangePasswordResponse>, Status> {
-        Err(Status::unimplemented(
-            "change_password: contract only, built next",
-        ))
+        let caller = Principal::of(&request)?;
+        Ok(Response::new(self.set_password(&caller, request).await?))
     }
 
     async fn request_password_reset(
         &self,
-        _request: Request<proto::RequestPasswordResetRequest>,
+        request: Request<proto::RequestPasswordResetRequest>,
     ) -> Result<Response<proto::RequestPasswordResetResponse>, Status> {
-        Err(Status::unimplemented(
-            "request_password_reset: contract only, built next",
-        ))
+        Ok(Response::new(self.start_reset(request)?))
     }
 
     async fn reset_password(
         &self,
-        _request: Request<proto::ResetPasswordRequest>,
+        request: Request<proto::ResetPasswordRequest>,
     ) -> Result<Response<proto::ResetPasswordResponse>, Status> {
-        Err(Status::unimplemented(
-            "reset_password: contract only, built next",
-        ))
+        Ok(Response::new(self.finish_reset(request).await?))
     }
 
     async fn verify_email(
         &self,
-        _request: Request<proto::VerifyEmailRequest>,
+        request: Request<proto::VerifyEmailRequest>,
     ) -> Result<Response<proto::User>, Status> {
-        Err(Status::unimplemented(
-            "verify_email: contract only, built next",
-        ))
+        Ok(Response::new(self.verify(request).await?))
     }
 
     async fn resend_verification_email(
         &self,
-        _request: Request<proto::ResendVerificationEmailRequest>,
+        request: Request<proto::ResendVerificationEmailRequest>,
     ) -> Result<Response<proto::ResendVerificationEmailResponse>, Status> {
-        Err(Status::unimplemented(
-            "resend_verification_email: contract only, built next",
-        ))
+        let caller = Principal::of(&request)?;
+        Ok(Response::new(self.resend_verification(&caller).await?))
     }
 
     async fn update_profile(
         &self,
-        _request: Request<proto::UpdateProfileRequest>,
+        request: Request<proto::UpdateProfileRequest>,
     ) -> Result<Response<proto::User>, Status> {
-        Err(Status::unimplemented(
-            "update_profile: contract only, built next",
-        ))
+        let caller = Principal::of(&request)?;
+        Ok(Response::new(self.rename(&caller, request).await?))
     }
 
     async fn list_users(

@@ -99,6 +99,8 @@ pub struct User {
     pub display_name: String,
     pub role: Role,
     pub created_at: OffsetDateTime,
+    /// Whether the user proved they own the address.
+    pub email_verified: bool,
 }
 
 #[cfg(test)]

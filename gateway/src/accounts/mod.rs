@@ -1,14 +1,20 @@
-//! Accounts: `shop.auth.v1.AuthService` (Register, Login, WhoAmI), served by
-//! the gateway with its own users table. Passwords are hashed with argon2id;
-//! access tokens are short-lived EdDSA JWTs signed with the gateway's key.
-//! Admins list, read and change accounts' roles through [`admin`].
+//! Accounts: `shop.auth.v1.AuthService`, served by the gateway with its own
+//! tables. Passwords are hashed with argon2id; access tokens are
+//! short-lived EdDSA JWTs signed with the gateway's key; refresh, reset and
+//! verification tokens are opaque random strings kept as hashes. Admins
+//! list, read and change accounts' roles through [`admin`].
 
 pub mod admin;
 pub mod api;
 pub mod domain;
 pub mod password;
+pub mod recovery;
+pub mod sessions;
 pub mod store;
 pub mod throttle;
+pub mod token_store;
+pub mod tokens;
+pub mod verification;
 
 pub use api::AuthApi;
 pub use store::UserStore;

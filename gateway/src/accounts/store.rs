@@ -1,18 +1,23 @@
 //! The users table, on SQLite or PostgreSQL; a new user's
-//! `accounts.user.registered` event is written with its row (the outbox).
+//! `accounts.user.registered` event (and, for a sign-up, the verification
+//! token and its email's event) is written with its row (the outbox).
 
-use contracts::events::{UserRegistered, event::Payload};
+use contracts::events::{AccountEmailKind, UserRegistered, event::Payload};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use platform::{
     auth::Role,
     clock::{Clock, from_micros, to_micros},
     db::{Db, DbError},
-    events::{NewEvent, types},
+    events::{Conn, NewEvent, types},
     on_db,
 };
 
-use super::domain::User;
+use super::{
+    domain::User,
+    token_store::{self, Purpose, TokenStore},
+    tokens::{SecretToken, VERIFICATION_TOKEN_LIFETIME},
+};
 
 platform::migrations!("migrations");
 
@@ -25,6 +30,7 @@ diesel::table! {
         role -> Text,
         created_at -> BigInt,
         updated_at -> BigInt,
+        email_verified_at -> Nullable<BigInt>,
     }
 }
 
@@ -38,6 +44,7 @@ pub(super) struct UserRow {
     role: String,
     created_at: i64,
     updated_at: i64,
+    email_verified_at: Option<i64>,
 }
 
 impl UserRow {
@@ -58,6 +65,7 @@ impl UserRow {
                 display_name: self.display_name,
                 role,
                 created_at: from_micros(self.created_at),
+                email_verified: self.email_verified_at.is_some(),
             },
             self.password_hash,
         ))
@@ -83,16 +91,25 @@ impl UserStore {
         Self { db, clock }
     }
 
+    /// The token tables, on the same database.
+    pub fn tokens(&self) -> TokenStore {
+        TokenStore::new(self.db.clone(), self.clock.clone())
+    }
+
     /// Creates a user and, in the same transaction, the
     /// `accounts.user.registered` event that tells the other services (the
     /// notifications service learns the address from it); a taken email
-    /// fails with a unique violation, and then no event is written.
+    /// fails with a unique violation, and then no event is written. With a
+    /// `verification` token (a sign-up), the address is to be verified: the
+    /// token's hash and the event asking for its email are written too.
+    /// Without (an account the operator creates), it counts as verified.
     pub async fn create(
         &self,
         email: &str,
         password_hash: &str,
         display_name: &str,
         role: Role,
+        verification: Option<&SecretToken>,
     ) -> Result<User, DbError> {
         let at = self.clock.now();
         let now = to_micros(at);
@@ -104,7 +121,9 @@ impl UserStore {
             role: role_name(role).to_owned(),
             created_at: now,
             updated_at: now,
+            email_verified_at: verification.is_none().then_some(now),
         };
+        let user = row.clone().into_user()?.0;
         let registered = NewEvent {
             event_type: types::USER_REGISTERED,
             aggregate_id: row.id.clone(),
@@ -114,18 +133,42 @@ impl UserStore {
                 display_name: row.display_name.clone(),
             }),
         };
+        let expires_at = at + VERIFICATION_TOKEN_LIFETIME;
+        let verify = verification.map(|token| {
+            (
+                token.hash(),
+                token_store::account_email(
+                    AccountEmailKind::VerifyEmail,
+                    &user,
+                    Some((token, expires_at)),
+                ),
+            )
+        });
         on_db!(&self.db, |conn| {
             conn.transaction::<_, DbError, _>(async |tx| {
                 diesel::insert_into(users::table)
                     .values(&row)
                     .execute(tx)
                     .await?;
-                platform::events::append(tx.into(), registered, at).await?;
+                let mut tx: Conn<'_> = tx.into();
+                platform::events::append(tx.reborrow(), registered, at).await?;
+                if let Some((hash, email)) = verify {
+                    token_store::issue_account_token(
+                        tx.reborrow(),
+                        Purpose::VerifyEmail,
+                        &row.id,
+                        &hash,
+                        at,
+                        expires_at,
+                    )
+                    .await?;
+                    platform::events::append(tx, email, at).await?;
+                }
                 Ok(())
             })
             .await?;
         });
-        Ok(row.into_user()?.0)
+        Ok(user)
     }
 
     /// A user and their password hash, by normalised email.
@@ -157,6 +200,35 @@ impl UserStore {
             .map(UserRow::into_user)
             .transpose()?
             .map(|(user, _)| user))
+    }
+
+    /// A user and their password hash, by id.
+    pub async fn by_id_with_hash(&self, id: &str) -> Result<Option<(User, String)>, DbError> {
+        let key = id.to_owned();
+        let row: Option<UserRow> = on_db!(&self.db, |conn| {
+            users::table
+                .find(&key)
+                .select(UserRow::as_select())
+                .first(conn)
+                .await
+                .optional()?
+        });
+        row.map(UserRow::into_user).transpose()
+    }
+
+    /// Sets a user's display name; `None` if there is no such user.
+    pub async fn set_display_name(&self, id: &str, name: &str) -> Result<Option<User>, DbError> {
+        let now = to_micros(self.clock.now());
+        let changed = on_db!(&self.db, |conn| {
+            diesel::update(users::table.find(id))
+                .set((users::display_name.eq(name), users::updated_at.eq(now)))
+                .execute(conn)
+                .await?
+        });
+        if changed == 0 {
+            return Ok(None);
+        }
+        self.by_id(id).await
     }
 
     /// Sets a user's role and password (admin bootstrap).

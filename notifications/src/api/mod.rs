@@ -116,6 +116,9 @@ fn message(n: &Notification) -> proto::Notification {
             Kind::OrderCancelled => proto::NotificationKind::OrderCancelled,
             Kind::OrderShipped => proto::NotificationKind::OrderShipped,
             Kind::OrderDelivered => proto::NotificationKind::OrderDelivered,
+            Kind::VerifyEmail => proto::NotificationKind::VerifyEmail,
+            Kind::PasswordReset => proto::NotificationKind::PasswordReset,
+            Kind::PasswordChanged => proto::NotificationKind::PasswordChanged,
         }
         .into(),
         subject: n.subject.clone(),

@@ -110,6 +110,16 @@ impl TestApp {
             .expect("the events are applied");
     }
 
+    /// Applies `events` as the consumer does, or says why they were refused.
+    pub async fn try_deliver(&self, events: impl IntoIterator<Item = Event>) -> Result<(), String> {
+        let events: Vec<Event> = events.into_iter().collect();
+        self.consumer
+            .apply_batch(&events)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
     /// `message` with an admin's token.
     pub fn as_admin<T>(&self, message: T) -> Request<T> {
         authorized(message, &self.auth.user_token("admin-1", Role::Admin))
@@ -184,6 +194,30 @@ pub fn registered(user_id: &str, email: &str, name: &str) -> Event {
             user_id: user_id.into(),
             email: email.into(),
             display_name: name.into(),
+        }),
+    )
+}
+
+/// `accounts.account.email_requested` for `user_id` at `email`, of `kind`,
+/// with `token` (empty for none) expiring at 2030-01-02 03:04 UTC.
+pub fn account_email(
+    user_id: &str,
+    email: &str,
+    kind: contracts::events::AccountEmailKind,
+    token: &str,
+) -> Event {
+    event(
+        types::ACCOUNT_EMAIL_REQUESTED,
+        user_id,
+        Payload::AccountEmail(contracts::events::AccountEmailRequested {
+            kind: kind.into(),
+            user_id: user_id.into(),
+            email: email.into(),
+            display_name: "Ada".into(),
+            token: token.into(),
+            token_expire_time: Some(contracts::timestamp::from_datetime(
+                time::OffsetDateTime::from_unix_timestamp(1_893_553_440).expect("a time"),
+            )),
         }),
     )
 }

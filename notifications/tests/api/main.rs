@@ -3,6 +3,7 @@
 //! `TEST_SMTP_URL` is set), and ListNotifications through its generated
 //! client. On SQLite, and on PostgreSQL when `TEST_DATABASE_URL` is set.
 
+mod accounts;
 mod emails;
 mod helpers;
 mod listing;

@@ -20,6 +20,7 @@ pub mod types {
     pub const PRODUCT_DELETED: &str = "catalog.product.deleted";
     pub const STOCK_LOW: &str = "catalog.stock.low";
     pub const USER_REGISTERED: &str = "accounts.user.registered";
+    pub const ACCOUNT_EMAIL_REQUESTED: &str = "accounts.account.email_requested";
     pub const SHIPMENT_CREATED: &str = "fulfilment.shipment.created";
     pub const SHIPMENT_PACKED: &str = "fulfilment.shipment.packed";
     pub const SHIPMENT_SHIPPED: &str = "fulfilment.shipment.shipped";
@@ -44,6 +45,7 @@ pub const SUBSCRIPTIONS: &[Subscription] = &[
             "orders.order.*",
             "payments.payment.refunded",
             types::USER_REGISTERED,
+            types::ACCOUNT_EMAIL_REQUESTED,
         ],
     },
     Subscription {
@@ -140,6 +142,7 @@ mod tests {
             types::PRODUCT_DELETED,
             types::STOCK_LOW,
             types::USER_REGISTERED,
+            types::ACCOUNT_EMAIL_REQUESTED,
             types::SHIPMENT_CREATED,
             types::SHIPMENT_PACKED,
             types::SHIPMENT_SHIPPED,
