@@ -65,8 +65,11 @@ export const file_shop_events_v1_events: GenFile = /*@__PURE__*/
  *   set), `.delivered`, `.cancelled` (fulfilment): the shipment moved on
  *   (the orders service follows shipped, delivered and cancelled).
  *
- * Payloads never carry secrets: cards appear as brand and last four digits,
- * as in the APIs' own messages.
+ * Payloads carry no card data (cards appear as brand and last four digits,
+ * as in the APIs' own messages) and no passwords. The one exception is
+ * `accounts.account.email_requested`: its single-use, short-lived token is
+ * the link the owner's email carries; only the accounts' hash of it and that
+ * email outlive the outbox row.
  *
  * @generated from message shop.events.v1.Event
  */
