@@ -9,8 +9,7 @@ use platform::{error::FieldViolation, money::Money};
 use crate::{
     domain::{
         Availability, Category, Description, InitialStock, NewProduct, Product, ProductImage,
-        ProductName,
-        ProductPatch, Reservation, ReservationStatus, Stock, StockLines, WeightGrams,
+        ProductName, ProductPatch, Reservation, ReservationStatus, Stock, StockLines, WeightGrams,
         inventory::LineError, values::PRICES,
     },
     error::Error,

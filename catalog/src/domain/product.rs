@@ -7,10 +7,10 @@ use platform::{
 };
 use time::OffsetDateTime;
 
-use super::{availability::Availability, image::ProductImage};
 use super::values::{
     Category, Description, InitialStock, ProductId, ProductName, Version, WeightGrams,
 };
+use super::{availability::Availability, image::ProductImage};
 
 /// A product as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -172,7 +172,10 @@ impl Store {
                 }
                 ProductOrder::Name => keyset!(select, products::name, text_after, descending),
             };
-            let page = Page::of(select.load::<(ProductRow, i64)>(conn).await?, query.page_size);
+            let page = Page::of(
+                select.load::<(ProductRow, i64)>(conn).await?,
+                query.page_size,
+            );
             // The page's images in one query, not one per product.
             let found: Vec<String> = page.items.iter().map(|(r, _)| r.id.clone()).collect();
             let images: Vec<ImageRow> = images_of!(&found).load(conn).await?;

@@ -80,10 +80,7 @@ pub fn products_with_images(
     rows: Vec<(ProductRow, i64)>,
     images: Vec<ImageRow>,
 ) -> Result<Vec<Product>> {
-    let mut products = rows
-        .into_iter()
-        .map(product)
-        .collect::<Result<Vec<_>>>()?;
+    let mut products = rows.into_iter().map(product).collect::<Result<Vec<_>>>()?;
     for row in images {
         let Some(product) = products
             .iter_mut()
