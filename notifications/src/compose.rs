@@ -396,6 +396,8 @@ impl Templates {
 /// An order as its emails show it.
 #[derive(Debug, Serialize)]
 struct OrderView {
+    /// The order's id, for the link to its page in the storefront.
+    id: String,
     /// The order's number for people ("SH-4KQ7-9MZ2"); the id for an
     /// event published before orders had numbers.
     number: String,
@@ -429,6 +431,7 @@ impl OrderView {
             .unwrap_or("there")
             .to_owned();
         Self {
+            id: order.id.clone(),
             number: if order.number.is_empty() {
                 order.id.clone()
             } else {

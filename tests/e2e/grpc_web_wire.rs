@@ -659,6 +659,6 @@ async fn reflection_describes_the_methods_the_gateway_routes_and_no_others() {
     }
     assert_eq!(
         reflected_methods(&shop, "shop.catalog.v1.InventoryService").await,
-        ["AdjustStock", "GetStock"]
+        ["AdjustStock", "GetStock", "ListReservations"]
     );
 }

@@ -81,7 +81,7 @@ async fn a_confirmed_order_sends_exactly_one_confirmation_email() {
         .collect();
     assert_eq!(confirmations.len(), 1);
     assert_eq!(confirmations[0].recipient, "mail@example.com");
-    assert!(confirmations[0].subject.contains(&order.id[..8]));
+    assert!(confirmations[0].subject.contains(&order.number));
     assert_eq!(emails_mentioning(&shop, &[&order.id]), 1);
     assert_eq!(
         emails_mentioning(&shop, &["To: mail@example.com", "Subject: Welcome to Shop"]),
