@@ -225,6 +225,9 @@ export async function adminOrderView(main: HTMLElement, route: Route): Promise<v
       replace(cancelSlot);
       return;
     }
+    // Still cancellable: keep the form the admin may be typing a reason
+    // into (the order's live events redraw the page as they arrive).
+    if (cancelSlot.querySelector("form")) return;
     const summaryBox = formError();
     const submit = h("button", { type: "submit", class: "danger", "data-testid": "admin-cancel" }, "Cancel and refund");
     const form = h("form", { class: "stack narrow", novalidate: true },
