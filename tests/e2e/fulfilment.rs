@@ -310,6 +310,9 @@ async fn an_order_is_charged_its_shipping_followed_to_delivery_and_emailed_at_ea
         emails_mentioning(&shop, &[&order.number, "is on its way", "JD0146 0000 1234"]),
         1
     );
-    assert_eq!(emails_mentioning(&shop, &[&order.number, "was delivered"]), 1);
+    assert_eq!(
+        emails_mentioning(&shop, &[&order.number, "was delivered"]),
+        1
+    );
     shop.stop().await;
 }
