@@ -25,6 +25,7 @@ pub mod resilience;
 pub mod server;
 pub mod service;
 pub mod shutdown;
+pub mod statements;
 pub mod sweeper;
 pub mod telemetry;
 pub mod tls;
