@@ -4,27 +4,24 @@
 //!
 //! Each becomes a `CatalogService.GetImageContent` call sent down through
 //! the same layers as any gRPC call (metrics, the edge's access table and
-//! rate limits, the proxy), as REST's are ([`crate::rest::call`]). An
+//! rate limits, the proxy), as REST's are ([`crate::translate`], framed by
+//! [`crate::rest::call`]). An
 //! image's bytes never change under its id, so the answer may be cached
 //! for good (`immutable`), with the bytes' SHA-256 as a strong ETag: a
 //! matching `If-None-Match` gets 304 without the bytes. An id that is not
 //! one (malformed, unknown, deleted) is 404, never 500.
-
-use std::{
-    future::Future,
-    pin::Pin,
-    sync::Arc,
-    task::{Context, Poll},
-};
 
 use contracts::catalog::{GetImageContentRequest, ImageContent, ImageSize};
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use prost::Message;
 use prost_reflect::MessageDescriptor;
 use tonic::{Code, body::Body};
-use tower::{Layer, Service, ServiceExt};
+use tower::{Service, ServiceExt};
 
-use crate::rest::{call, errors};
+use crate::{
+    rest::{call, errors},
+    translate::Translator,
+};
 
 /// Where images are served.
 pub const PREFIX: &str = "/images/";
@@ -59,107 +56,62 @@ fn named(request: &Request<Body>) -> Option<GetImageContentRequest> {
     })
 }
 
-/// Tower layer answering image URLs by calling the service below;
-/// other requests pass.
-#[derive(Clone)]
-pub struct ImagesLayer {
-    rpc_status: Arc<MessageDescriptor>,
+/// Image URLs, answered by GetImageContent calls (a [`Translator`]).
+pub struct Images {
+    rpc_status: MessageDescriptor,
 }
 
-impl ImagesLayer {
+impl Images {
     /// `rpc_status` is `google.rpc.Status`, to turn failures into the same
     /// JSON errors REST answers.
     pub fn new(rpc_status: MessageDescriptor) -> Self {
-        Self {
-            rpc_status: Arc::new(rpc_status),
-        }
+        Self { rpc_status }
     }
 }
 
-impl<S> Layer<S> for ImagesLayer {
-    type Service = ImagesService<S>;
-
-    fn layer(&self, inner: S) -> ImagesService<S> {
-        ImagesService {
-            inner,
-            rpc_status: self.rpc_status.clone(),
-        }
-    }
-}
-
-/// The service [`ImagesLayer`] wraps.
-#[derive(Clone)]
-pub struct ImagesService<S> {
-    inner: S,
-    rpc_status: Arc<MessageDescriptor>,
-}
-
-type BoxFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
-
-impl<S> Service<Request<Body>> for ImagesService<S>
-where
-    S: Service<Request<Body>, Response = Response<Body>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Send + 'static,
-{
-    type Response = Response<Body>;
-    type Error = S::Error;
-    type Future = BoxFuture<Response<Body>, S::Error>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+impl Translator for Images {
+    fn answers(&self, request: &Request<Body>) -> bool {
+        is_image_request(request)
     }
 
-    fn call(&mut self, request: Request<Body>) -> Self::Future {
-        if !is_image_request(&request) {
-            return Box::pin(self.inner.call(request));
-        }
-        // As REST: the call below waits for its own readiness.
-        let grpc = self.inner.clone();
-        let rpc_status = self.rpc_status.clone();
-        Box::pin(async move { serve(request, grpc, &rpc_status).await })
-    }
-}
-
-/// Answers one image request.
-async fn serve<S>(
-    request: Request<Body>,
-    grpc: S,
-    rpc_status: &MessageDescriptor,
-) -> Result<Response<Body>, S::Error>
-where
-    S: Service<Request<Body>, Response = Response<Body>>,
-{
-    let Some(asked) = named(&request) else {
-        return Ok(crate::web::not_found());
-    };
-    let head = request.method() == Method::HEAD;
-    let (parts, _) = request.into_parts();
-    let if_none_match = parts.headers.get(header::IF_NONE_MATCH).cloned();
-    let Ok(grpc_request) =
-        call::grpc_request_of(parts, GET_IMAGE_CONTENT, &asked.encode_to_vec(), None)
-    else {
-        return Ok(crate::web::not_found());
-    };
-    let answer = grpc.oneshot(grpc_request).await?;
-    let content = match call::read_answer(answer).await {
-        Ok(bytes) => match ImageContent::decode(bytes) {
-            Ok(content) => content,
-            Err(_) => {
-                return Ok(errors::response(
-                    &tonic::Status::internal("the catalog's answer could not be read"),
-                    rpc_status,
-                ));
-            }
-        },
-        // A malformed id the catalog refused, or an image that is not
-        // there: either way, no such URL.
-        Err(status) if matches!(status.code(), Code::NotFound | Code::InvalidArgument) => {
+    /// Answers one image request.
+    async fn serve<S>(&self, request: Request<Body>, grpc: S) -> Result<Response<Body>, S::Error>
+    where
+        S: Service<Request<Body>, Response = Response<Body>> + Send + 'static,
+        S::Future: Send + 'static,
+        S::Error: Send + 'static,
+    {
+        let Some(asked) = named(&request) else {
             return Ok(crate::web::not_found());
-        }
-        Err(status) => return Ok(errors::response(&status, rpc_status)),
-    };
-    Ok(image_response(content, if_none_match.as_ref(), head))
+        };
+        let head = request.method() == Method::HEAD;
+        let (parts, _) = request.into_parts();
+        let if_none_match = parts.headers.get(header::IF_NONE_MATCH).cloned();
+        let Ok(grpc_request) =
+            call::grpc_request_of(parts, GET_IMAGE_CONTENT, &asked.encode_to_vec(), None)
+        else {
+            return Ok(crate::web::not_found());
+        };
+        let answer = grpc.oneshot(grpc_request).await?;
+        let content = match call::read_answer(answer).await {
+            Ok(bytes) => match ImageContent::decode(bytes) {
+                Ok(content) => content,
+                Err(_) => {
+                    return Ok(errors::response(
+                        &tonic::Status::internal("the catalog's answer could not be read"),
+                        &self.rpc_status,
+                    ));
+                }
+            },
+            // A malformed id the catalog refused, or an image that is not
+            // there: either way, no such URL.
+            Err(status) if matches!(status.code(), Code::NotFound | Code::InvalidArgument) => {
+                return Ok(crate::web::not_found());
+            }
+            Err(status) => return Ok(errors::response(&status, &self.rpc_status)),
+        };
+        Ok(image_response(content, if_none_match.as_ref(), head))
+    }
 }
 
 /// The answer for `content`: 304 if the client's copy is current, else

@@ -10,11 +10,11 @@
 //! The same methods answer REST/JSON under `/v1/` ([`rest`]): each request
 //! is matched against the contract's `google.api.http` rules and becomes
 //! the native gRPC call it stands for, sent down through the same layers
-//! (metrics, the edge, the proxy), so REST cannot be judged differently
-//! from gRPC; `/v1/openapi.json` documents the routes, and `/docs` shows
-//! that document as a page ([`web`]). Product images are files at
-//! `/images/{id}` ([`images`]), each a GetImageContent call down the same
-//! layers.
+//! (metrics, the edge, the proxy; [`translate`]), so REST cannot be judged
+//! differently from gRPC; `/v1/openapi.json` documents the routes, and
+//! `/docs` shows that document as a page ([`web`]). Product images are
+//! files at `/images/{id}` ([`images`]), each a GetImageContent call down
+//! the same layers.
 
 pub mod accounts;
 pub mod client_address;
@@ -27,6 +27,7 @@ pub mod proxy;
 pub mod reflection;
 pub mod rest;
 pub mod routes;
+pub mod translate;
 pub mod web;
 
 use std::{
@@ -296,7 +297,7 @@ pub async fn serve(
     let policy = routes::policy();
     let rest = rest::Rest::new(&policy)
         .map_err(|e| StartError::setup("the REST routes of the contract", e))?;
-    let images = images::ImagesLayer::new(rest.rpc_status().clone());
+    let images = images::Images::new(rest.rpc_status().clone());
     let public_contract = reflection::public_contract(&policy);
     let edge = EdgeRules {
         policy,
@@ -316,7 +317,8 @@ pub async fn serve(
         // and returned, so one id finds a call's log lines on every hop.
         .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
         .layer(PropagateRequestIdLayer::new(request_id))
-        // A span per request, so everything below logs inside it.
+        // A span per request, so everything below logs inside it; the
+        // calls REST and images make get their own (crate::translate).
         .layer(platform::telemetry::rpc_trace_layer(
             "gateway",
             platform::telemetry::CallLog::Edge,
@@ -326,10 +328,10 @@ pub async fn serve(
         // REST/JSON under /v1/: each request becomes the gRPC call it
         // stands for and goes down through every layer below, the edge
         // included; the answer comes back as JSON.
-        .layer(rest::RestLayer::new(rest))
+        .layer(translate::TranslateLayer::new(rest))
         // Product images (`/images/{id}`): GetImageContent calls through
         // the same layers, answered as image files.
-        .layer(images)
+        .layer(translate::TranslateLayer::new(images))
         // The storefront's page and assets (plain HTTP GETs).
         .layer(web::WebLayer)
         // grpc-web (binary and text) in, native gRPC below, and back out.

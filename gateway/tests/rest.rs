@@ -1020,3 +1020,86 @@ async fn the_openapi_document_lists_every_routed_method() {
         "date-time"
     );
 }
+
+/// What the log layer writes, kept for the test to read.
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("logs").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Logs {
+    /// Collects this thread's log lines, at INFO as in production, while
+    /// the guard lives (the test's runtime runs the gateway on this thread).
+    fn capture() -> (Self, tracing::subscriber::DefaultGuard) {
+        let logs = Self::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(move || writer.clone())
+            .finish();
+        (logs, tracing::subscriber::set_default(subscriber))
+    }
+
+    /// The "rpc finished" lines, the edge's access log.
+    fn finished_calls(&self) -> Vec<String> {
+        String::from_utf8_lossy(&self.0.lock().expect("logs"))
+            .lines()
+            .filter(|line| line.contains("rpc finished"))
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn a_rest_call_is_logged_once_at_the_edge_as_the_grpc_call_it_became() {
+    let (logs, _logging) = Logs::capture();
+    let shop = Shop::start().await;
+
+    let found = shop.rest("GET", "/v1/products/p-1", None, None).await;
+    let refused = shop
+        .rest("DELETE", "/v1/products/p-1?etag=e", None, None)
+        .await;
+
+    assert_eq!((found.status, refused.status), (200, 401));
+    let calls = logs.finished_calls();
+    assert_eq!(calls.len(), 2, "{calls:#?}");
+    assert!(
+        calls[0].contains(r#"method="/shop.catalog.v1.CatalogService/GetProduct""#)
+            && calls[0].contains("code=Ok"),
+        "{calls:#?}"
+    );
+    assert!(
+        calls[1].contains(r#"method="/shop.catalog.v1.CatalogService/DeleteProduct""#)
+            && calls[1].contains("code=Unauthenticated"),
+        "{calls:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_grpc_call_is_still_logged_once_at_the_edge() {
+    let (logs, _logging) = Logs::capture();
+    let shop = Shop::start().await;
+    let mut grpc = shop.grpc_catalog().await;
+
+    let answer = grpc
+        .get_product(Request::new(GetProductRequest { id: "p-1".into() }))
+        .await;
+
+    assert!(answer.is_ok(), "{answer:?}");
+    let calls = logs.finished_calls();
+    assert_eq!(calls.len(), 1, "{calls:#?}");
+    assert!(
+        calls[0].contains(r#"method="/shop.catalog.v1.CatalogService/GetProduct""#),
+        "{calls:#?}"
+    );
+}

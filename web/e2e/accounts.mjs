@@ -23,76 +23,23 @@
 // given as the second ("verify" or "reset"); without either, the steps that
 // need an email are skipped and say so. The throttling step is mock only
 // (the real limits are the service's).
-// Env: SHOP_URL (required), CHROMIUM (default /usr/bin/chromium), SCREENSHOT, HEADFUL=1.
+// Env: SHOP_URL (required), CHROMIUM, SCREENSHOT, HEADFUL, E2E_TIMEOUT_MS as
+// e2e/harness.mjs says; E2E_EMAIL_COMMAND.
 
 import { execFileSync } from "node:child_process";
-import { chromium } from "playwright-core";
 import { audit, PHONE } from "./axe.mjs";
+import { base, browser, expect, finish, newPage, skip, step, TIMEOUT } from "./harness.mjs";
 
-const base = process.env.SHOP_URL?.replace(/\/+$/, "");
-if (!base) {
-  console.error("SHOP_URL is not set (e.g. SHOP_URL=http://127.0.0.1:8080)");
-  process.exit(2);
-}
-const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS ?? 20000);
 const KEY = "shop.session.v1";
 const REFRESH_PATH = "/shop.auth.v1.AuthService/RefreshSession";
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: !process.env.HEADFUL,
-  args: [
-    ...(process.env.HEADFUL ? [] : ["--headless"]),
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-  ],
-});
-const context = await browser.newContext({ viewport: PHONE });
-const page = await context.newPage();
-page.setDefaultTimeout(TIMEOUT);
-const browserLog = [];
-page.on("console", (m) => m.type() === "error" && browserLog.push(`console: ${m.text()}`));
-page.on("pageerror", (e) => browserLog.push(`page error: ${e.message}`));
+const page = await newPage();
+const context = page.context();
 /** Every RefreshSession any tab of the browser sends. */
 let refreshCalls = 0;
 context.on("request", (r) => r.url().endsWith(REFRESH_PATH) && refreshCalls++);
 
 const byTestId = (id, p = page) => p.locator(`[data-testid="${id}"]`);
-let passed = 0;
-let skipped = 0;
-
-async function step(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok   ${name}`);
-  } catch (err) {
-    console.error(`FAIL ${name}\n     ${String(err?.message ?? err).split("\n").join("\n     ")}`);
-    console.error(`     at ${page.url()}`);
-    for (const line of browserLog.slice(-10)) console.error(`     ${line}`);
-    if (process.env.SCREENSHOT) {
-      await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true }).catch(() => {});
-      console.error(`     screenshot: ${process.env.SCREENSHOT}`);
-    }
-    console.error(`e2e: ${passed} passed, 1 failed`);
-    await browser.close();
-    process.exit(1);
-  }
-}
-
-function skip(name, why) {
-  skipped++;
-  console.log(`skip ${name} (${why})`);
-}
-
-function expect(condition, message) {
-  if (!condition) throw new Error(message);
-}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -533,6 +480,5 @@ if (mockMail) {
   skip("reset requests are throttled", "mock only");
 }
 
-await browser.close();
-console.log(`e2e: ${passed} passed, 0 failed${skipped ? `, ${skipped} skipped` : ""}`);
+await finish();
 

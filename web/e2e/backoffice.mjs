@@ -19,63 +19,19 @@
 // ones: the mock with MOCK_SHIPMENT_STEP_MS=0 (as `npm run e2e:mock` runs
 // it); the real services with fulfilment's FULFILMENT_DEMO_ADVANCE=0 (the
 // all-in-one `shop` moves them every 20 s, which races the shipping step).
-// Env: SHOP_URL (required), CHROMIUM, SCREENSHOT, HEADFUL, as e2e/checkout.mjs;
+// Env: SHOP_URL (required), CHROMIUM, SCREENSHOT, HEADFUL, as e2e/harness.mjs says;
 // ADMIN_EMAIL / ADMIN_PASSWORD (default the demo admin).
 
-import { chromium } from "playwright-core";
-import { audit, PHONE } from "./axe.mjs";
+import { audit } from "./axe.mjs";
+import { base, expect, finish, name, newPage, reportOn, step } from "./harness.mjs";
 
-const base = process.env.SHOP_URL?.replace(/\/+$/, "");
-if (!base) {
-  console.error("SHOP_URL is not set (e.g. SHOP_URL=http://127.0.0.1:8080)");
-  process.exit(2);
-}
-const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS ?? 20000);
 const ADMIN_EMAIL = process.env.ADMIN_EMAIL ?? "admin@shop.test";
 const ADMIN_PASSWORD = process.env.ADMIN_PASSWORD ?? "admin-password-123";
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: !process.env.HEADFUL,
-  args: [...(process.env.HEADFUL ? [] : ["--headless"]), "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"],
-});
-const browserLog = [];
-async function newPage() {
-  const context = await browser.newContext({ viewport: PHONE });
-  const p = await context.newPage();
-  p.setDefaultTimeout(TIMEOUT);
-  p.on("console", (m) => m.type() === "error" && browserLog.push(`console: ${m.text()}`));
-  p.on("pageerror", (e) => browserLog.push(`page error: ${e.message}`));
-  return p;
-}
-/** The customer's browser and the admin's. */
+name("backoffice");
+/** The customer's browser and the admin's; a failing step reports the one last acted in. */
 const shopper = await newPage();
 const admin = await newPage();
-let current = shopper;
-let passed = 0;
-
-async function step(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok   ${name}`);
-  } catch (err) {
-    console.error(`FAIL ${name}\n     ${String(err?.message ?? err).split("\n").join("\n     ")}`);
-    console.error(`     at ${current.url()}`);
-    for (const line of browserLog.slice(-10)) console.error(`     ${line}`);
-    if (process.env.SCREENSHOT) {
-      await current.screenshot({ path: process.env.SCREENSHOT, fullPage: true }).catch(() => {});
-      console.error(`     screenshot: ${process.env.SCREENSHOT}`);
-    }
-    console.error(`e2e backoffice: ${passed} passed, 1 failed`);
-    await browser.close();
-    process.exit(1);
-  }
-}
-
-function expect(condition, message) {
-  if (!condition) throw new Error(message);
-}
 
 const on = (p, id) => p.locator(`[data-testid="${id}"]`);
 
@@ -152,7 +108,7 @@ await step("the customer places an order with the test card and sees it CONFIRME
 });
 
 await step("the demo admin logs in and the header leads to the back office", async () => {
-  current = admin;
+  reportOn(admin);
   await logIn(admin, ADMIN_EMAIL, ADMIN_PASSWORD);
   await on(admin, "nav-admin").click();
   await on(admin, "admin-products").waitFor();
@@ -290,9 +246,9 @@ await step("pack and ship the order; the customer's order page follows live, the
 });
 
 await step("cancel another order with a reason; both the admin and the customer see it CANCELLED", async () => {
-  current = shopper;
+  reportOn(shopper);
   const second = await placeOrder();
-  current = admin;
+  reportOn(admin);
   await admin.goto(`${base}/#/admin/orders/${second}`);
   await on(admin, "admin-cancel-reason").fill("customer asked by phone");
   await on(admin, "admin-cancel").click();
@@ -348,12 +304,12 @@ await step("demoting the last admin is refused; the customer is made an admin", 
 });
 
 await step("the new admin gets the back office at their next login, and is shown the refusal once demoted", async () => {
-  current = shopper;
+  reportOn(shopper);
   await on(shopper, "nav-logout").click();
   await logIn(shopper, email, password);
   await on(shopper, "nav-admin").click();
   await shopper.locator('[data-testid="admin-product-row"]').first().waitFor();
-  current = admin;
+  reportOn(admin);
   await admin.goto(`${base}/#/admin/customers/${customerId}`);
   await on(admin, "role-select").selectOption({ label: "Customer" });
   await on(admin, "role-submit").click();
@@ -361,7 +317,7 @@ await step("the new admin gets the back office at their next login, and is shown
   // The role counts from the user's next token (the mock applies it at
   // once): renew the session as its expiry would, then the back office is
   // refused, by the services (the page says why) or by the page itself.
-  current = shopper;
+  reportOn(shopper);
   await shopper.evaluate(() => {
     const key = "shop.session.v1";
     const s = JSON.parse(localStorage.getItem(key));
@@ -374,7 +330,7 @@ await step("the new admin gets the back office at their next login, and is shown
     .or(shopper.locator('[data-testid="admins-only"]'))
     .first()
     .waitFor();
-  current = admin;
+  reportOn(admin);
 });
 
 await step("the emails sent list the customer's welcome and order emails", async () => {
@@ -393,5 +349,4 @@ await step("an admin's own orders page says where everyone's orders are", async 
   await on(admin, "admin-orders-link").waitFor();
 });
 
-console.log(`e2e backoffice: ${passed} passed`);
-await browser.close();
+await finish();

@@ -20,65 +20,17 @@
 // unknown route must say "Page not found" with a link home. Every page it
 // visits is audited with axe-core at a phone's size and a desktop's, light
 // and dark (e2e/axe.mjs); a serious or critical finding fails the step.
-// Env: SHOP_URL (required), CHROMIUM (default /usr/bin/chromium),
-// SCREENSHOT (a .png path written on failure), HEADFUL=1 to watch it.
+// Env: SHOP_URL (required), CHROMIUM, SCREENSHOT, HEADFUL, E2E_TIMEOUT_MS as
+// e2e/harness.mjs says; E2E_DELIVERY_TIMEOUT_MS.
 
-import { chromium } from "playwright-core";
 import { audit, PHONE } from "./axe.mjs";
+import { base, browser, expect, finish, newPage, step, TIMEOUT } from "./harness.mjs";
 
-const base = process.env.SHOP_URL?.replace(/\/+$/, "");
-if (!base) {
-  console.error("SHOP_URL is not set (e.g. SHOP_URL=http://127.0.0.1:8080)");
-  process.exit(2);
-}
-const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS ?? 20000);
 const DELIVERY_TIMEOUT = Number(process.env.E2E_DELIVERY_TIMEOUT_MS ?? 180000);
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: !process.env.HEADFUL,
-  args: [
-    ...(process.env.HEADFUL ? [] : ["--headless"]),
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-  ],
-});
-const page = await browser.newPage({ viewport: PHONE });
-page.setDefaultTimeout(TIMEOUT);
-const browserLog = [];
-page.on("console", (m) => m.type() === "error" && browserLog.push(`console: ${m.text()}`));
-page.on("pageerror", (e) => browserLog.push(`page error: ${e.message}`));
+const page = await newPage();
 
 const byTestId = (id) => page.locator(`[data-testid="${id}"]`);
-let passed = 0;
-
-async function step(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok   ${name}`);
-  } catch (err) {
-    console.error(`FAIL ${name}\n     ${String(err?.message ?? err).split("\n").join("\n     ")}`);
-    console.error(`     at ${page.url()}`);
-    for (const line of browserLog.slice(-10)) console.error(`     ${line}`);
-    if (process.env.SCREENSHOT) {
-      await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true }).catch(() => {});
-      console.error(`     screenshot: ${process.env.SCREENSHOT}`);
-    }
-    console.error(`e2e: ${passed} passed, 1 failed`);
-    await browser.close();
-    process.exit(1);
-  }
-}
-
-function expect(condition, message) {
-  if (!condition) throw new Error(message);
-}
 
 /** Waits for the header's cart badge to show `n` units. */
 async function badge(n) {
@@ -480,5 +432,4 @@ await step("log out: an empty anonymous cart", async () => {
   expect((await anonymousCartId()) === null, "an anonymous cart id is still kept after logging out");
 });
 
-await browser.close();
-console.log(`e2e: ${passed} passed, 0 failed`);
+await finish();

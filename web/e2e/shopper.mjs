@@ -14,70 +14,16 @@
 // before anything is placed. Steps that need a product low on stock or out
 // of stock say "skipped" where the shop has none. Every page it visits is
 // audited with axe-core (e2e/axe.mjs), at a phone's size and a desktop's.
-// Env: as e2e/checkout.mjs (SHOP_URL, CHROMIUM, SCREENSHOT, HEADFUL, E2E_TIMEOUT_MS).
+// Env: as e2e/harness.mjs says (SHOP_URL, CHROMIUM, SCREENSHOT, HEADFUL, E2E_TIMEOUT_MS).
 
-import { chromium } from "playwright-core";
-import { audit, PHONE } from "./axe.mjs";
+import { audit } from "./axe.mjs";
+import { base, expect, finish, newPage, step } from "./harness.mjs";
 
-const base = process.env.SHOP_URL?.replace(/\/+$/, "");
-if (!base) {
-  console.error("SHOP_URL is not set (e.g. SHOP_URL=http://127.0.0.1:8080)");
-  process.exit(2);
-}
-const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS ?? 20000);
 const MAX_QUANTITY = 99;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: !process.env.HEADFUL,
-  args: [
-    ...(process.env.HEADFUL ? [] : ["--headless"]),
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-  ],
-});
-const page = await browser.newPage({ viewport: PHONE });
-page.setDefaultTimeout(TIMEOUT);
-const browserLog = [];
-page.on("console", (m) => m.type() === "error" && browserLog.push(`console: ${m.text()}`));
-page.on("pageerror", (e) => browserLog.push(`page error: ${e.message}`));
+const page = await newPage();
 
 const byTestId = (id) => page.locator(`[data-testid="${id}"]`);
-let passed = 0;
-let skipped = 0;
-
-async function step(name, fn) {
-  try {
-    const result = await fn();
-    if (result === "skipped") {
-      skipped++;
-      console.log(`skip ${name}`);
-      return;
-    }
-    passed++;
-    console.log(`ok   ${name}`);
-  } catch (err) {
-    console.error(`FAIL ${name}\n     ${String(err?.message ?? err).split("\n").join("\n     ")}`);
-    console.error(`     at ${page.url()}`);
-    for (const line of browserLog.slice(-10)) console.error(`     ${line}`);
-    if (process.env.SCREENSHOT) {
-      await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true }).catch(() => {});
-      console.error(`     screenshot: ${process.env.SCREENSHOT}`);
-    }
-    console.error(`e2e: ${passed} passed, 1 failed`);
-    await browser.close();
-    process.exit(1);
-  }
-}
-
-function expect(condition, message) {
-  if (!condition) throw new Error(message);
-}
 
 /** Waits until the image `locator` has loaded and has pixels. */
 async function expectLoaded(locator, what) {
@@ -465,5 +411,4 @@ function walletResponse(minor) {
   return Buffer.concat([frame(0, account), frame(0x80, Buffer.from("grpc-status: 0\r\n"))]);
 }
 
-await browser.close();
-console.log(`e2e: ${passed} passed, 0 failed${skipped ? `, ${skipped} skipped` : ""}`);
+await finish();

@@ -3,7 +3,7 @@
 //! ([`routes`]), its path, query and JSON body become the request message
 //! ([`json`]), and the message is sent down as the native gRPC call it
 //! stands for ([`call`]), through the very layers a gRPC client's call
-//! passes: metrics, the edge (authentication, the access table, rate
+//! passes ([`crate::translate`]): metrics, the edge (authentication, the access table, rate
 //! limits, deadlines) and the proxy. Nothing is checked here that the
 //! edge checks, so nothing can be checked differently. The answer comes
 //! back as JSON, a failure as AIP-193 JSON with its HTTP status
@@ -20,20 +20,13 @@ pub mod openapi;
 pub mod routes;
 pub mod sse;
 
-use std::{
-    future::Future,
-    pin::Pin,
-    sync::Arc,
-    task::{Context, Poll},
-};
-
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::BodyExt;
 use platform::auth::Policy;
 use prost_reflect::{DescriptorPool, MessageDescriptor};
 use tonic::body::Body;
-use tower::{Layer, Service, ServiceExt};
+use tower::{Service, ServiceExt};
 
 use errors::RestError;
 use routes::{Found, RouteTable};
@@ -117,60 +110,6 @@ impl Rest {
         &self.openapi
     }
 
-    /// Answers one REST request, calling `grpc` for the method it names.
-    async fn serve<S>(&self, request: Request<Body>, grpc: S) -> Result<Response<Body>, S::Error>
-    where
-        S: Service<Request<Body>, Response = Response<Body>>,
-    {
-        let (parts, body) = request.into_parts();
-        if parts.method == Method::GET && parts.uri.path() == OPENAPI_PATH {
-            return Ok(json_response(StatusCode::OK, self.openapi.clone()));
-        }
-        let (route, variables) = match self.table.find(&parts.method, parts.uri.path()) {
-            Found::Route(route, variables) => (route, variables),
-            Found::OtherVerbs(verbs) => return Ok(self.refused(RestError::MethodNotAllowed(verbs))),
-            Found::NotFound => return Ok(self.refused(RestError::NotFound)),
-        };
-        if route.method.is_client_streaming() {
-            return Ok(self.refused(RestError::TakesAStream));
-        }
-        let limit = if route.method.full_name() == IMAGE_UPLOAD {
-            MAX_IMAGE_UPLOAD_BODY
-        } else {
-            MAX_BODY
-        };
-        let prepared = async {
-            let body = read_body(&parts.headers, body, limit).await?;
-            let message = json::request_message(route, variables, parts.uri.query(), &body)?;
-            let timeout = call::requested_timeout(&parts.headers)?;
-            call::grpc_request(parts, &route.grpc_path(), &message, timeout)
-        };
-        let grpc_request = match prepared.await {
-            Ok(request) => request,
-            Err(error) => return Ok(self.refused(error)),
-        };
-        let answer = grpc.oneshot(grpc_request).await?;
-        if route.method.is_server_streaming() {
-            // Refused before the first message (the edge, NOT_FOUND, ...):
-            // a plain error with its HTTP status; else the stream's events.
-            return Ok(match call::refusal(&answer) {
-                Some(status) => errors::response(&status, &self.rpc_status),
-                None => sse::events(
-                    answer.into_body(),
-                    route.method.output(),
-                    self.rpc_status.clone(),
-                ),
-            });
-        }
-        Ok(match call::read_answer(answer).await {
-            Ok(bytes) => match json::message_json(route.method.output(), &bytes) {
-                Some(json) => json_response(StatusCode::OK, json),
-                None => self.refused(RestError::BadAnswer),
-            },
-            Err(status) => errors::response(&status, &self.rpc_status),
-        })
-    }
-
     /// The answer to a request refused before any call; logged in our own
     /// words (the error's text never holds a value the client sent).
     fn refused(&self, error: RestError) -> Response<Body> {
@@ -228,64 +167,65 @@ pub fn is_rest<B>(request: &Request<B>) -> bool {
     (path == "/v1" || path.starts_with("/v1/")) && !crate::routes::is_grpc(request)
 }
 
-/// Tower layer answering REST requests by calling the service below with
-/// the gRPC request each stands for; other requests pass.
-#[derive(Clone)]
-pub struct RestLayer {
-    rest: Arc<Rest>,
-}
-
-impl RestLayer {
-    pub fn new(rest: Rest) -> Self {
-        Self {
-            rest: Arc::new(rest),
-        }
-    }
-}
-
-impl<S> Layer<S> for RestLayer {
-    type Service = RestService<S>;
-
-    fn layer(&self, inner: S) -> RestService<S> {
-        RestService {
-            inner,
-            rest: self.rest.clone(),
-        }
-    }
-}
-
-/// The service [`RestLayer`] wraps.
-#[derive(Clone)]
-pub struct RestService<S> {
-    inner: S,
-    rest: Arc<Rest>,
-}
-
-type BoxFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
-
-impl<S> Service<Request<Body>> for RestService<S>
-where
-    S: Service<Request<Body>, Response = Response<Body>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    S::Error: Send + 'static,
-{
-    type Response = Response<Body>;
-    type Error = S::Error;
-    type Future = BoxFuture<Response<Body>, S::Error>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+impl crate::translate::Translator for Rest {
+    fn answers(&self, request: &Request<Body>) -> bool {
+        is_rest(request)
     }
 
-    fn call(&mut self, request: Request<Body>) -> Self::Future {
-        if !is_rest(&request) {
-            return Box::pin(self.inner.call(request));
+    /// Answers one REST request, calling `grpc` for the method it names.
+    async fn serve<S>(&self, request: Request<Body>, grpc: S) -> Result<Response<Body>, S::Error>
+    where
+        S: Service<Request<Body>, Response = Response<Body>> + Send + 'static,
+        S::Future: Send + 'static,
+        S::Error: Send + 'static,
+    {
+        let (parts, body) = request.into_parts();
+        if parts.method == Method::GET && parts.uri.path() == OPENAPI_PATH {
+            return Ok(json_response(StatusCode::OK, self.openapi.clone()));
         }
-        // The call below waits for its own readiness (oneshot); the one
-        // this service was polled ready for stays with it.
-        let grpc = self.inner.clone();
-        let rest = self.rest.clone();
-        Box::pin(async move { rest.serve(request, grpc).await })
+        let (route, variables) = match self.table.find(&parts.method, parts.uri.path()) {
+            Found::Route(route, variables) => (route, variables),
+            Found::OtherVerbs(verbs) => return Ok(self.refused(RestError::MethodNotAllowed(verbs))),
+            Found::NotFound => return Ok(self.refused(RestError::NotFound)),
+        };
+        if route.method.is_client_streaming() {
+            return Ok(self.refused(RestError::TakesAStream));
+        }
+        let limit = if route.method.full_name() == IMAGE_UPLOAD {
+            MAX_IMAGE_UPLOAD_BODY
+        } else {
+            MAX_BODY
+        };
+        let prepared = async {
+            let body = read_body(&parts.headers, body, limit).await?;
+            let message = json::request_message(route, variables, parts.uri.query(), &body)?;
+            let timeout = call::requested_timeout(&parts.headers)?;
+            call::grpc_request(parts, &route.grpc_path(), &message, timeout)
+        };
+        let grpc_request = match prepared.await {
+            Ok(request) => request,
+            Err(error) => return Ok(self.refused(error)),
+        };
+        let answer = grpc.oneshot(grpc_request).await?;
+        if route.method.is_server_streaming() {
+            // Refused before the first message (the edge, NOT_FOUND, ...):
+            // a plain error with its HTTP status; else the stream's events.
+            return Ok(match call::refusal(&answer) {
+                Some(status) => errors::response(&status, &self.rpc_status),
+                None => sse::events(
+                    answer.into_body(),
+                    route.method.output(),
+                    self.rpc_status.clone(),
+                ),
+            });
+        }
+        Ok(match call::read_answer(answer).await {
+            Ok(bytes) => match json::message_json(route.method.output(), &bytes) {
+                Some(json) => json_response(StatusCode::OK, json),
+                None => self.refused(RestError::BadAnswer),
+            },
+            Err(status) => errors::response(&status, &self.rpc_status),
+        })
     }
 }
 
@@ -382,7 +322,7 @@ mod tests {
 
     /// Log lines written while `during` runs, as text.
     fn logs_of<T>(during: impl FnOnce() -> T) -> (T, String) {
-        use std::sync::Mutex;
+        use std::sync::{Arc, Mutex};
         #[derive(Clone, Default)]
         struct Lines(Arc<Mutex<Vec<u8>>>);
         impl std::io::Write for Lines {
