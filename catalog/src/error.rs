@@ -39,6 +39,10 @@ pub enum Error {
     Corrupt(String),
     #[error(transparent)]
     Db(#[from] DbError),
+    /// The store of images' bytes (an object store) failed or could not be
+    /// reached; the cause is for the logs, never for the client.
+    #[error("the image store failed: {0}")]
+    ImageStore(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 platform::service_error!(Error);

@@ -10,10 +10,11 @@ pub mod cache;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod image_store;
 pub mod seed;
 pub mod store;
 
-use std::{future::Future, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use contracts::catalog::{
     catalog_service_server::CatalogServiceServer, inventory_service_server::InventoryServiceServer,
@@ -22,9 +23,13 @@ use platform::{auth::Verifier, config::CommonConfig, paging::PageTokens, service
 use tokio::net::TcpListener;
 use tonic::service::Routes;
 
+pub use image_store::{ImageStore, ImageStoreArgs};
 pub use platform::service::StartError;
 
-use crate::{cache::ProductCache, store::Store};
+use crate::{
+    cache::ProductCache,
+    store::{S3Blobs, S3Config, Store},
+};
 
 /// Largest request message CatalogService takes: a 4 MiB image
 /// ([`domain::image::MAX_IMAGE_BYTES`]) and room for its id and alt text.
@@ -49,6 +54,8 @@ pub struct Config {
     pub seed_demo: bool,
     /// Available units below which `catalog.stock.low` is published.
     pub low_stock_threshold: i64,
+    /// Where images' bytes are kept.
+    pub images: ImageStore,
 }
 
 impl Config {
@@ -59,7 +66,8 @@ impl Config {
     }
 
     /// The catalog's own defaults around `common`: 15-minute holds swept
-    /// every 30 s, products cached for 2 s, no demo data.
+    /// every 30 s, products cached for 2 s, no demo data, images in the
+    /// database.
     pub fn with_common(common: CommonConfig) -> Self {
         Self {
             common,
@@ -68,13 +76,15 @@ impl Config {
             cache_ttl: Duration::from_secs(2),
             seed_demo: false,
             low_stock_threshold: store::LOW_STOCK_THRESHOLD,
+            images: ImageStore::Database,
         }
     }
 }
 
 /// Runs the catalog on `listener` until `shutdown` completes: connects to
-/// and migrates the database, seeds it if asked, starts the reservation
-/// sweeper, and serves CatalogService and InventoryService.
+/// and migrates the database, checks the image store, seeds it if asked,
+/// starts the reservation sweeper, and serves CatalogService and
+/// InventoryService.
 pub async fn serve(
     config: Config,
     listener: TcpListener,
@@ -87,10 +97,14 @@ pub async fn serve(
         cache_ttl,
         seed_demo,
         low_stock_threshold,
+        images,
     } = config;
     let db = common.connect(store::migrations()).await?;
-    let store = Store::new(db.clone(), common.clock.clone(), reservation_hold)
+    let mut store = Store::new(db.clone(), common.clock.clone(), reservation_hold)
         .with_low_stock(low_stock_threshold);
+    if let ImageStore::S3(s3) = &images {
+        store = store.with_blobs(Arc::new(s3_blobs(s3).await?));
+    }
     if seed_demo {
         let added = seed::seed_demo(&store)
             .await
@@ -138,4 +152,24 @@ pub async fn serve(
     service.publish_events();
     platform::service::serve_service(service, listener, shutdown).await?;
     Ok(())
+}
+
+/// The bucket `config` names, once it has shown it can be written, read and
+/// deleted from; a failure names the flags that set it.
+async fn s3_blobs(config: &S3Config) -> Result<S3Blobs, StartError> {
+    let cannot = |error| {
+        StartError::setup(
+            format!(
+                "cannot keep images in the S3 bucket {:?} at {} (check --images-s3-bucket, \
+                 --images-s3-endpoint, --images-s3-region and the AWS_* credentials)",
+                config.bucket,
+                config.endpoint.as_deref().unwrap_or("AWS"),
+            ),
+            error,
+        )
+    };
+    let blobs = S3Blobs::new(config).map_err(cannot)?;
+    blobs.check().await.map_err(cannot)?;
+    tracing::info!(bucket = %config.bucket, "images are kept in S3");
+    Ok(blobs)
 }

@@ -39,6 +39,9 @@ struct Args {
     /// below this.
     #[arg(long, env = "LOW_STOCK_THRESHOLD", default_value_t = catalog::store::LOW_STOCK_THRESHOLD)]
     low_stock_threshold: i64,
+
+    #[command(flatten)]
+    images: catalog::ImageStoreArgs,
 }
 
 platform::service_args!(Args);
@@ -55,6 +58,7 @@ async fn run(args: Args, listener: TcpListener) -> Result<(), Box<dyn std::error
     config.cache_ttl = args.product_cache_ttl;
     config.seed_demo = args.seed_demo;
     config.low_stock_threshold = args.low_stock_threshold;
+    config.images = args.images.config()?;
     catalog::serve(config, listener, platform::shutdown::signal()).await?;
     Ok(())
 }

@@ -100,6 +100,9 @@ impl From<Error> for Status {
             Error::Corrupt(_) => error::internal(&message),
             Error::Db(db) if db.is_transient() => error::unavailable(&db),
             Error::Db(db) => error::internal(&db),
+            // Whatever the object store said (down, slow, refusing our
+            // credentials), the client can only try again later.
+            Error::ImageStore(cause) => error::unavailable(&cause),
         }
     }
 }

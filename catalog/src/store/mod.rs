@@ -5,7 +5,7 @@
 //! inside transactions, never a read followed by a write.
 //!
 //! Images' bytes go through a [`BlobStore`]; by default the catalog's own
-//! database ([`DbBlobs`]).
+//! database ([`DbBlobs`]), or an S3 bucket ([`S3Blobs`]).
 
 /// The query for the images of the products whose ids are in `$ids` (a
 /// `&Vec<String>`), each product's in display order, as [`rows::ImageRow`]s.
@@ -35,7 +35,7 @@ use std::{sync::Arc, time::Duration};
 
 use platform::{clock::Clock, db::Db};
 
-pub use blobs::{BlobStore, DbBlobs};
+pub use blobs::{BlobStore, DbBlobs, S3Blobs, S3Config, S3Credentials};
 
 platform::migrations!("migrations");
 

@@ -68,6 +68,11 @@ impl TestApp {
         EventAdminServiceClient::new(self.server.channel())
     }
 
+    /// The catalog's database URL.
+    pub fn database_url(&self) -> &str {
+        self.database.url()
+    }
+
     /// Runs `sql` on the catalog's database.
     pub async fn execute_sql(&self, sql: &str) -> usize {
         platform::testing::execute_sql(self.database.url(), sql).await

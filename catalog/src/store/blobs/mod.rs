@@ -1,11 +1,14 @@
 //! Where images' bytes live: a small key-value interface ([`BlobStore`]),
-//! so the bytes can move to an object store without the rest knowing, and
-//! its default backend, a table in the catalog's own database
-//! ([`DbBlobs`]), which every replica shares on either backend.
+//! so the bytes can move to an object store without the rest knowing; its
+//! default backend, a table in the catalog's own database ([`DbBlobs`]),
+//! which every replica shares on either backend; and the scale path, a
+//! bucket of S3 or an S3-compatible server ([`S3Blobs`], in `s3`).
 //!
 //! Bytes are written before the metadata that names them and deleted after
 //! it is gone, so a reader never finds metadata without bytes; a crash in
 //! between leaves at worst unnamed bytes behind, never a broken image.
+
+mod s3;
 
 use std::fmt::Debug;
 
@@ -16,7 +19,11 @@ use platform::{db::Db, on_db};
 use super::schema::image_blobs;
 use crate::error::Result;
 
-/// Bytes by key. Keys are the store's own (derived from image ids).
+pub use s3::{S3Blobs, S3Config, S3Credentials};
+
+/// Bytes by key. Keys are the store's own (derived from image ids). A
+/// backend's failure is [`Error::ImageStore`](crate::error::Error::ImageStore)
+/// (or [`Error::Db`](crate::error::Error::Db) for [`DbBlobs`]).
 #[async_trait::async_trait]
 pub trait BlobStore: Send + Sync + Debug {
     /// Stores `bytes` under `key`, replacing what was there.
