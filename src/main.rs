@@ -136,6 +136,9 @@ struct RunArgs {
     /// <data-dir>/mail.
     #[arg(long, env = "SMTP_URL", hide_env_values = true)]
     smtp_url: Option<String>,
+
+    #[command(flatten)]
+    images: catalog::ImageStoreArgs,
 }
 
 #[tokio::main]
@@ -304,6 +307,7 @@ async fn run(data_dir: PathBuf, args: RunArgs) -> Result<(), Box<dyn std::error:
         .trust(issuer::ORDERS, &orders_key.public_pem)?;
     let mut catalog = catalog::Config::new(sqlite(&data_dir, "catalog"), verifier.clone());
     catalog.seed_demo = true;
+    catalog.images = args.images.config()?;
     let orders_signer = Signer::new(
         issuer::ORDERS,
         DEFAULT_AUDIENCE,
