@@ -79,7 +79,7 @@ pub fn becomes_default(asked: bool, addresses_before: usize) -> bool {
 }
 
 /// Why a change of the address book was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
     /// The user has no such address (or it is another user's).
     NotFound,
