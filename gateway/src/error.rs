@@ -41,6 +41,12 @@ pub enum Error {
     VerificationTokenInvalid,
     #[error("the email address is verified already")]
     EmailAlreadyVerified,
+    #[error("you have no address {0}")]
+    AddressNotFound(String),
+    #[error("the address changed since it was read")]
+    AddressChanged(String),
+    #[error("an account keeps at most {0} addresses; delete one first")]
+    TooManyAddresses(usize),
     #[error("{0}")]
     Internal(String),
     #[error(transparent)]
@@ -107,6 +113,25 @@ impl From<Error> for Status {
                 "EMAIL_ALREADY_VERIFIED",
                 message,
                 [],
+            ),
+            // The same answer for another user's address as for none.
+            Error::AddressNotFound(id) => with_reason(
+                Code::NotFound,
+                "ADDRESS_NOT_FOUND",
+                message,
+                [("id".to_owned(), id)],
+            ),
+            Error::AddressChanged(id) => with_reason(
+                Code::Aborted,
+                "ETAG_MISMATCH",
+                format!("{message}; read it again and retry"),
+                [("id".to_owned(), id)],
+            ),
+            Error::TooManyAddresses(max) => with_reason(
+                Code::FailedPrecondition,
+                "TOO_MANY_ADDRESSES",
+                message,
+                [("max_addresses".to_owned(), max.to_string())],
             ),
             Error::Internal(cause) => error::internal(&cause),
             Error::Db(db) if db.is_transient() => error::unavailable(&db),

@@ -73,6 +73,13 @@ pub fn policy() -> Policy {
         .rule(AUTH, "ChangePassword", signed_in())
         .rule(AUTH, "ResendVerificationEmail", signed_in())
         .rule(AUTH, "UpdateProfile", signed_in())
+        // A customer's own addresses: the handlers act on the token's
+        // user only, so another user's address id is NOT_FOUND.
+        .rule(AUTH, "ListAddresses", signed_in())
+        .rule(AUTH, "CreateAddress", signed_in())
+        .rule(AUTH, "UpdateAddress", signed_in())
+        .rule(AUTH, "DeleteAddress", signed_in())
+        .rule(AUTH, "SetDefaultAddress", signed_in())
         .rule(AUTH, "ListUsers", admin())
         .rule(AUTH, "GetUser", admin())
         .rule(AUTH, "BatchGetUsers", admin())

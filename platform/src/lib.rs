@@ -4,6 +4,7 @@
 //! server assembly with health, reflection and graceful shutdown, and the
 //! one way a service starts ([`service`], [`binary`]).
 
+pub mod address;
 pub mod admin;
 pub mod answers;
 pub mod auth;

@@ -1,9 +1,9 @@
 //! The gateway's access table, call by call: every routed method for an
 //! anonymous caller, a customer and an admin; internal methods for everyone;
-//! and another customer's order.
+//! and another customer's order or saved address.
 
 use bytes::{Buf, BufMut, Bytes};
-use contracts::orders as orders_proto;
+use contracts::{auth as auth_proto, common as common_proto, orders as orders_proto};
 use tonic::{
     Code, Status,
     codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder},
@@ -192,4 +192,80 @@ async fn another_customers_order_is_not_found() {
         ))
         .await;
     assert_eq!(code_of(&own), Code::Ok);
+}
+
+#[test]
+fn the_address_methods_are_for_signed_in_users_alone() {
+    let policy = gateway::routes::policy();
+    let signed_in = platform::auth::Access::Only(vec![
+        platform::auth::Grant::User(platform::auth::Role::Customer),
+        platform::auth::Grant::User(platform::auth::Role::Admin),
+    ]);
+    for method in [
+        "ListAddresses",
+        "CreateAddress",
+        "UpdateAddress",
+        "DeleteAddress",
+        "SetDefaultAddress",
+    ] {
+        let path = format!("/shop.auth.v1.AuthService/{method}");
+        assert_eq!(policy.access(&path), Some(&signed_in), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn another_customers_address_is_not_found() {
+    let shop = TestShop::spawn().await;
+    let (alice, _) = shop.register("alice@example.com").await;
+    let (bob, _) = shop.register("bob@example.com").await;
+    let saved = shop
+        .auth
+        .clone()
+        .create_address(call(
+            auth_proto::CreateAddressRequest {
+                saved_address: Some(auth_proto::SavedAddress {
+                    address: Some(common_proto::Address {
+                        recipient: "Alice".into(),
+                        line1: "1 Private Road".into(),
+                        city: "Springfield".into(),
+                        postal_code: "12345".into(),
+                        country_code: "US".into(),
+                        ..common_proto::Address::default()
+                    }),
+                    ..auth_proto::SavedAddress::default()
+                }),
+            },
+            Some(&alice),
+        ))
+        .await
+        .expect("saved")
+        .into_inner();
+
+    let peek = shop
+        .auth
+        .clone()
+        .set_default_address(call(
+            auth_proto::SetDefaultAddressRequest {
+                id: saved.id.clone(),
+            },
+            Some(&bob),
+        ))
+        .await;
+    assert_eq!(code_of(&peek), Code::NotFound);
+    let bobs = shop
+        .auth
+        .clone()
+        .list_addresses(call(auth_proto::ListAddressesRequest {}, Some(&bob)))
+        .await
+        .expect("listed")
+        .into_inner();
+    assert!(bobs.addresses.is_empty());
+    let alices = shop
+        .auth
+        .clone()
+        .list_addresses(call(auth_proto::ListAddressesRequest {}, Some(&alice)))
+        .await
+        .expect("listed")
+        .into_inner();
+    assert_eq!(alices.addresses, [saved]);
 }

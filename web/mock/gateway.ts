@@ -11,7 +11,8 @@
 // office's methods are in mock/admin.ts (InventoryService in inventory.ts);
 // the one stock model, which the shop's availability, the orders and the
 // back office share, is mock/stock.ts; images (uploaded, and the demo
-// pictures of demo-images.ts) are served by images.ts. The demo admin
+// pictures of demo-images.ts) are served by images.ts; saved shipping
+// addresses are addresses.ts's. The demo admin
 // admin@shop.test / admin-password-123 exists from the start.
 
 import { createReadStream, existsSync, statSync } from "node:fs";
@@ -42,6 +43,7 @@ import { PaymentService } from "../src/gen/shop/payments/v1/payments_pb";
 import { CartService } from "../src/gen/shop/cart/v1/cart_pb";
 import { FulfilmentService, ShipmentStatus, type Shipment } from "../src/gen/shop/fulfilment/v1/fulfilment_pb";
 import { accountsMock } from "./accounts";
+import { addressesMock } from "./addresses";
 import { cartService } from "./cart";
 import { invalid, withReason } from "./errors";
 import { addressViolations, fulfilmentMock } from "./fulfilment";
@@ -120,6 +122,9 @@ const issue = auth.issue;
 function callerIfAny(ctx: HandlerContext): Account | null {
   return ctx.requestHeader.has("authorization") ? caller(ctx) : null;
 }
+
+/** Saved shipping addresses, per user (mock/addresses.ts). */
+const addresses = addressesMock((ctx) => caller(ctx).user.id);
 
 function caller(ctx: HandlerContext): Account {
   return auth.caller(ctx);
@@ -317,6 +322,7 @@ function routes(router: ConnectRouter) {
     },
     ...auth.handlers,
     ...admin.auth,
+    ...addresses,
   });
 
   router.service(CatalogService, {

@@ -12,6 +12,7 @@ import { navigate, startRouter, type View } from "./router";
 import { keepSessionAlive, signOut } from "./refresh";
 import { expire, onSessionChange, session, updateUser } from "./session";
 import { accountView } from "./views/account";
+import { addressesView } from "./views/addresses";
 import { loginView, registerView } from "./views/auth";
 import { accountBanner } from "./views/banner";
 import { forgotPasswordView, resetPasswordView, verifyEmailView } from "./views/recovery";
@@ -37,6 +38,7 @@ const routes: [RegExp, View][] = [
   [/^\/login$/, loginView],
   [/^\/register$/, registerView],
   [/^\/account$/, accountView],
+  [/^\/account\/addresses$/, addressesView],
   [/^\/forgot-password$/, forgotPasswordView],
   [/^\/reset-password$/, resetPasswordView],
   [/^\/verify$/, verifyEmailView],

@@ -1,25 +1,17 @@
 //! Checks of the parts a quote request and its check share: the parcel's
 //! lines and its address, into the domain's values, every violation named
-//! by its field. The address is checked as CreateOrder checks the order's
-//! (trimmed texts of bounded length, an upper-case country code), so a
-//! quote and its order compare equal after the same normalisation.
+//! by its field. The address is checked by `platform::address`, as
+//! CreateOrder checks the order's (trimmed texts of bounded length, an
+//! upper-case country code), so a quote and its order compare equal after
+//! the same normalisation.
 
 use contracts::{common, fulfilment as proto};
-use platform::{error::Violations, values::text};
+use platform::error::Violations;
 
 use crate::domain::{
     Address,
     quote::{MAX_LINES, MAX_QUANTITY, ProductId, QuoteLine},
 };
-
-/// An ISO 3166-1 alpha-2 country code: two upper-case letters.
-fn country_code(raw: &str) -> Result<String, String> {
-    if raw.len() == 2 && raw.bytes().all(|b| b.is_ascii_uppercase()) {
-        Ok(raw.to_owned())
-    } else {
-        Err("must be an ISO 3166-1 alpha-2 code in upper case, e.g. US".into())
-    }
-}
 
 /// The address at `field`, which is required.
 pub fn address(
@@ -27,27 +19,7 @@ pub fn address(
     field: &str,
     address: Option<&common::Address>,
 ) -> Option<Address> {
-    let Some(a) = address else {
-        v.add(field, "is required");
-        return None;
-    };
-    let at = |name: &str| format!("{field}.{name}");
-    let recipient = v.check(&at("recipient"), text(&a.recipient, 1, 100, false));
-    let line1 = v.check(&at("line1"), text(&a.line1, 1, 200, false));
-    let line2 = v.check(&at("line2"), text(&a.line2, 0, 200, false));
-    let city = v.check(&at("city"), text(&a.city, 1, 100, false));
-    let region = v.check(&at("region"), text(&a.region, 0, 100, false));
-    let postal_code = v.check(&at("postal_code"), text(&a.postal_code, 1, 20, false));
-    let country_code = v.check(&at("country_code"), country_code(&a.country_code));
-    Some(Address {
-        recipient: recipient?,
-        line1: line1?,
-        line2: line2?,
-        city: city?,
-        region: region?,
-        postal_code: postal_code?,
-        country_code: country_code?,
-    })
+    platform::address::required(v, field, address).map(Address::from)
 }
 
 /// The lines at `lines`: 1 to [`MAX_LINES`], distinct products,

@@ -85,6 +85,21 @@ pub struct Address {
     pub country_code: String,
 }
 
+/// Checked by the one rule every service applies to addresses.
+impl From<platform::address::PostalAddress> for Address {
+    fn from(a: platform::address::PostalAddress) -> Self {
+        Self {
+            recipient: a.recipient,
+            line1: a.line1,
+            line2: a.line2,
+            city: a.city,
+            region: a.region,
+            postal_code: a.postal_code,
+            country_code: a.country_code,
+        }
+    }
+}
+
 /// The carrier and tracking number a parcel left with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dispatch {

@@ -11,6 +11,7 @@ use platform::{
 use tonic::{Request, Response, Status};
 
 use super::{
+    addresses::AddressBook,
     admin::UserAdmin,
     domain::{self, Email, Password, User},
     password,
@@ -29,6 +30,7 @@ pub struct AuthApi {
     pub(super) signer: Signer,
     pub(super) throttle: LoginThrottle,
     admin: UserAdmin,
+    addresses: AddressBook,
 }
 
 impl AuthApi {
@@ -41,6 +43,7 @@ impl AuthApi {
     ) -> Self {
         Self {
             admin: UserAdmin::new(users.clone(), page_tokens),
+            addresses: AddressBook::new(users.clone()),
             tokens: users.tokens(),
             users,
             signer,
@@ -352,5 +355,40 @@ impl proto::auth_service_server::AuthService for AuthApi {
         request: Request<proto::SetUserRoleRequest>,
     ) -> Result<Response<proto::User>, Status> {
         self.admin.set_user_role(request).await
+    }
+
+    async fn list_addresses(
+        &self,
+        request: Request<proto::ListAddressesRequest>,
+    ) -> Result<Response<proto::ListAddressesResponse>, Status> {
+        self.addresses.list_addresses(request).await
+    }
+
+    async fn create_address(
+        &self,
+        request: Request<proto::CreateAddressRequest>,
+    ) -> Result<Response<proto::SavedAddress>, Status> {
+        self.addresses.create_address(request).await
+    }
+
+    async fn update_address(
+        &self,
+        request: Request<proto::UpdateAddressRequest>,
+    ) -> Result<Response<proto::SavedAddress>, Status> {
+        self.addresses.update_address(request).await
+    }
+
+    async fn delete_address(
+        &self,
+        request: Request<proto::DeleteAddressRequest>,
+    ) -> Result<Response<proto::DeleteAddressResponse>, Status> {
+        self.addresses.delete_address(request).await
+    }
+
+    async fn set_default_address(
+        &self,
+        request: Request<proto::SetDefaultAddressRequest>,
+    ) -> Result<Response<proto::SavedAddress>, Status> {
+        self.addresses.set_default_address(request).await
     }
 }

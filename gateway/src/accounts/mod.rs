@@ -2,8 +2,10 @@
 //! tables. Passwords are hashed with argon2id; access tokens are
 //! short-lived EdDSA JWTs signed with the gateway's key; refresh, reset and
 //! verification tokens are opaque random strings kept as hashes. Admins
-//! list, read and change accounts' roles through [`admin`].
+//! list, read and change accounts' roles through [`admin`]; customers keep
+//! their shipping addresses through [`addresses`].
 
+pub mod addresses;
 pub mod admin;
 pub mod api;
 pub mod domain;

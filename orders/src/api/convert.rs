@@ -10,13 +10,12 @@ use contracts::{
     fulfilment as fulfilment_proto, orders as proto, timestamp,
 };
 pub use platform::error::Violations;
-use platform::values::text;
 
 use crate::{
     domain::{
         Address, CheckoutRequest, FailureReason, MAX_LINES, MAX_QUANTITY, MethodType, OptionCode,
         Order, OrderEvent, OrderSort, OrderStatus, PaymentChoice, ProductId, QuoteId, RequestId,
-        Shipment, ShippingChoice, values,
+        Shipment, ShippingChoice,
     },
     error::Error,
 };
@@ -109,26 +108,7 @@ impl TryFrom<proto::CreateOrderRequest> for CheckoutRequest {
 }
 
 fn address(v: &mut Violations, a: &common_proto::Address) -> Option<Address> {
-    let field = |name: &str| format!("shipping_address.{name}");
-    let recipient = v.check(&field("recipient"), text(&a.recipient, 1, 100, false));
-    let line1 = v.check(&field("line1"), text(&a.line1, 1, 200, false));
-    let line2 = v.check(&field("line2"), text(&a.line2, 0, 200, false));
-    let city = v.check(&field("city"), text(&a.city, 1, 100, false));
-    let region = v.check(&field("region"), text(&a.region, 0, 100, false));
-    let postal_code = v.check(&field("postal_code"), text(&a.postal_code, 1, 20, false));
-    let country_code = v.check(
-        &field("country_code"),
-        values::country_code(&a.country_code),
-    );
-    Some(Address {
-        recipient: recipient?,
-        line1: line1?,
-        line2: line2?,
-        city: city?,
-        region: region?,
-        postal_code: postal_code?,
-        country_code: country_code?,
-    })
+    platform::address::check(v, "shipping_address", a).map(Address::from)
 }
 
 /// The contract's shipping option of an order.

@@ -1,7 +1,7 @@
 // #/account: the signed-in customer's name (UpdateProfile), whether their
 // email is verified (with "send again": ResendVerificationEmail), and a
 // password change (ChangePassword, which keeps this session and ends the
-// others). Logged out, it shows nothing of the account (also after "Log out"
+// others), and the way to the saved addresses (views/addresses.ts). Logged out, it shows nothing of the account (also after "Log out"
 // and the back button), only a way to log in.
 
 import "./account.css";
@@ -41,7 +41,7 @@ export function accountView(main: HTMLElement, route: Route): void {
     (user) => {
       updateUser(user);
       if (session()?.user.id !== me) return;
-      waiting.replaceWith(h("div", { class: "stack narrow" }, profileSection(user), emailSection(user), passwordSection()));
+      waiting.replaceWith(h("div", { class: "stack narrow" }, profileSection(user), emailSection(user), addressesSection(), passwordSection()));
     },
     (err) => {
       if (isAbort(err)) return;
@@ -120,6 +120,12 @@ function emailSection(user: User): HTMLElement {
   };
   render(user.emailVerified);
   return h("section", { class: "account-section", "aria-labelledby": "account-email-h" }, h("h2", { id: "account-email-h" }, "Email address"), box);
+}
+
+function addressesSection(): HTMLElement {
+  return h("section", { class: "account-section", "aria-labelledby": "account-addresses" },
+    h("h2", { id: "account-addresses" }, "Addresses"),
+    h("p", null, link("/account/addresses", { "data-testid": "account-addresses-link" }, "Your saved addresses"), ": add, change or delete them, and choose the one checkout offers first."));
 }
 
 function passwordSection(): HTMLElement {

@@ -11,16 +11,20 @@
 // cart. Paying from the wallet reads its balance (in the order's currency)
 // when the wallet is chosen; a balance below the total is refused here
 // before placing, and the server's INSUFFICIENT_FUNDS is explained alike.
+// The customer's saved addresses are offered, the default chosen; a new
+// address may be saved for next time once the order is placed.
 
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
-import { catalog, payments } from "../api";
+import { authClient, catalog, payments } from "../api";
+import { addressFields, addressLine, fillAddress, plainAddress, readAddress } from "../addressform";
 import { lineStockNote } from "../availability";
 import type { Availability } from "../gen/shop/catalog/v1/catalog_pb";
 import { awaitNewVersion, cart, checkoutCart, loadCart, onCartChange, removeItem } from "../cart";
 import { h, link, loading, replace, title } from "../dom";
 import { describe, inlineText, isAbort, type Problem } from "../errors";
 import { busy, clearProblem, field, formError, inputOf, problemBox, showMessage, showProblem, valueOf } from "../forms";
+import type { SavedAddress } from "../gen/shop/auth/v1/auth_pb";
 import type { Cart } from "../gen/shop/cart/v1/cart_pb";
 import type { ShippingOption } from "../gen/shop/fulfilment/v1/fulfilment_pb";
 import { FailureReason, OrderStatus, type Order } from "../gen/shop/orders/v1/orders_pb";
@@ -141,23 +145,26 @@ function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: C
   let chosen = "";
 
   const place = h("button", { type: "submit", class: "primary", "data-testid": "place-order" }, "Place order");
+  // The saved addresses (ListAddresses), the default chosen first; "A new
+  // address" shows the fields, with a box to save what is typed there once
+  // the order is placed (CreateAddress).
+  const savedPicker = h("fieldset", { class: "saved-addresses", "data-testid": "saved-addresses", hidden: true },
+    h("legend", { class: "visually-hidden" }, "Ship to"));
+  const saveBox = h("input", { type: "checkbox", name: "save-address", "data-testid": "checkout-save-address" });
+  const newAddress = h("div", { class: "stack", "data-testid": "new-address" },
+    ...addressFields("shipping_address", "checkout", { recipient: user.user.displayName }),
+    h("label", { class: "choice" }, saveBox, " Save this address for my next orders"),
+  );
+  /** The saved address chosen, or null for "A new address". */
+  let savedChoice: string | null = null;
   const form = h(
     "form",
     { class: "stack", novalidate: true, "data-testid": "checkout-form" },
     summary,
     h("fieldset", null,
       h("legend", null, "Shipping address"),
-      field({ path: "shipping_address.recipient", label: "Recipient", autocomplete: "name", value: user.user.displayName, maxlength: 100, testid: "checkout-recipient" }),
-      field({ path: "shipping_address.line1", label: "Address", autocomplete: "address-line1", maxlength: 200, testid: "checkout-line1" }),
-      field({ path: "shipping_address.line2", label: "Apartment, floor, etc.", autocomplete: "address-line2", optional: true, maxlength: 200, testid: "checkout-line2" }),
-      h("div", { class: "fields" },
-        field({ path: "shipping_address.city", label: "City", autocomplete: "address-level2", maxlength: 100, testid: "checkout-city" }),
-        field({ path: "shipping_address.region", label: "State or region", autocomplete: "address-level1", optional: true, maxlength: 100, testid: "checkout-region" }),
-      ),
-      h("div", { class: "fields" },
-        field({ path: "shipping_address.postal_code", label: "Postal code", autocomplete: "postal-code", testid: "checkout-postal-code" }),
-        field({ path: "shipping_address.country_code", label: "Country code", autocomplete: "country", value: "US", maxlength: 2, hint: "Two letters, e.g. US or DE", testid: "checkout-country" }),
-      ),
+      savedPicker,
+      newAddress,
       notServed,
     ),
     h("fieldset", { "data-testid": "shipping-options" },
@@ -287,18 +294,39 @@ function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: C
     }).join(". ");
   };
 
-  /** The address as entered, exactly as both the quote and the order are sent it. */
-  const addressOf = (): QuoteAddress => {
-    const a = (name: string) => valueOf(form, `shipping_address.${name}`);
-    return {
-      recipient: a("recipient"),
-      line1: a("line1"),
-      line2: a("line2"),
-      city: a("city"),
-      region: a("region"),
-      postalCode: a("postal_code"),
-      countryCode: a("country_code").toUpperCase(),
-    };
+  /** The address as entered (or as saved and put in the fields), exactly as both the quote and the order are sent it. */
+  const addressOf = (): QuoteAddress => readAddress(form, "shipping_address");
+
+  /** Ships to the saved address `id`, or to a new one (null): its fields filled and hidden, or shown empty. */
+  const chooseSaved = (addresses: SavedAddress[], id: string | null) => {
+    savedChoice = id;
+    const saved = addresses.find((a) => a.id === id);
+    fillAddress(form, "shipping_address", saved
+      ? plainAddress(saved.address)
+      : { recipient: user.user.displayName, line1: "", line2: "", city: "", region: "", postalCode: "", countryCode: "US" });
+    newAddress.hidden = !!saved;
+    for (const radio of savedPicker.querySelectorAll<HTMLInputElement>('input[name="saved-address"]')) radio.checked = radio.value === (id ?? "new");
+    requote();
+  };
+
+  /** Offers the saved addresses, if any: the default (listed first) chosen. */
+  const offerSaved = (addresses: SavedAddress[]) => {
+    if (addresses.length === 0) return;
+    const choice = (value: string, ...label: (Node | string)[]) =>
+      h("label", { class: "choice", "data-testid": "saved-address-option", "data-id": value },
+        h("input", { type: "radio", name: "saved-address", value }), " ", ...label);
+    replace(savedPicker,
+      h("legend", null, "Ship to"),
+      addresses.map((a) => choice(a.id, h("span", null, a.label ? h("strong", null, `${a.label}: `) : null, addressLine(a.address), a.default ? " (default)" : ""))),
+      choice("new", "A new address"),
+    );
+    savedPicker.hidden = false;
+    savedPicker.addEventListener("change", (e) => {
+      const value = (e.target as HTMLInputElement).value;
+      chooseSaved(addresses, value === "new" ? null : value);
+      if (value === "new") inputOf(form, "shipping_address.line1")?.focus();
+    });
+    chooseSaved(addresses, (addresses.find((a) => a.default) ?? addresses[0]).id);
   };
 
   /** Quotes what is on screen now (the quoter skips a question already answered). */
@@ -353,6 +381,12 @@ function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: C
   inputOf(form, "shipping_address.country_code")!.setAttribute("aria-describedby",
     `${inputOf(form, "shipping_address.country_code")!.getAttribute("aria-describedby")} ${notServed.id}`);
   requote();
+  authClient.listAddresses({}, { signal: route.signal }).then(
+    (res) => offerSaved(res.addresses),
+    () => {
+      // Without the saved addresses the customer types one, as before.
+    },
+  );
 
   function fillCard(number: string) {
     inputOf(form, "payment_method.card.number")!.value = number;
@@ -489,8 +523,14 @@ function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: C
       }
     }
     try {
-      const order = await checkoutCart(etag, paymentMethod(), addressOf(), { quoteId: quote?.id ?? "", option: quote ? chosen : "" });
+      const address = addressOf();
+      const order = await checkoutCart(etag, paymentMethod(), address, { quoteId: quote?.id ?? "", option: quote ? chosen : "" });
       if (order.status !== OrderStatus.FAILED) {
+        if (savedChoice === null && saveBox.checked) {
+          // The order is placed whatever becomes of this: a refusal (the
+          // account keeps 20 at most) only means the next checkout asks again.
+          await authClient.createAddress({ savedAddress: { address } }).catch(() => {});
+        }
         navigate(`/orders/${order.id}`);
         return;
       }
@@ -521,6 +561,7 @@ function checkoutPage(main: HTMLElement, route: Route, user: Session, initial: C
       // The quote's own fields are missing because the address is: its fields say what to do.
       const fields = new Map([...problem.fields].filter(([path]) => !QUOTE_FIELDS.includes(path)));
       if (fields.size === 0 && problem.fields.size > 0) problem.message = "Complete the shipping address to see the shipping options.";
+      if ([...fields.keys()].some((path) => path.startsWith("shipping_address."))) newAddress.hidden = false;
       showProblem(form, summary, { ...problem, fields });
       if (problem.reason === "PRODUCT_NOT_FOUND") {
         summary.append(h("p", null, link("/cart", null, "Review your cart")));

@@ -5,15 +5,17 @@
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_google_api_annotations } from "../../../google/api/annotations_pb";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Address } from "../../common/v1/address_pb";
+import { file_shop_common_v1_address } from "../../common/v1/address_pb";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file shop/auth/v1/auth.proto.
  */
 export const file_shop_auth_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChdzaG9wL2F1dGgvdjEvYXV0aC5wcm90bxIMc2hvcC5hdXRoLnYxIqIBCgRVc2VyEgoKAmlkGAEgASgJEg0KBWVtYWlsGAIgASgJEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIgCgRyb2xlGAQgASgOMhIuc2hvcC5hdXRoLnYxLlJvbGUSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDmVtYWlsX3ZlcmlmaWVkGAYgASgIIkgKD1JlZ2lzdGVyUmVxdWVzdBINCgVlbWFpbBgBIAEoCRIQCghwYXNzd29yZBgCIAEoCRIUCgxkaXNwbGF5X25hbWUYAyABKAkiywEKEFJlZ2lzdGVyUmVzcG9uc2USIAoEdXNlchgBIAEoCzISLnNob3AuYXV0aC52MS5Vc2VyEhQKDGFjY2Vzc190b2tlbhgCIAEoCRIvCgtleHBpcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNcmVmcmVzaF90b2tlbhgEIAEoCRI3ChNyZWZyZXNoX2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIvCgxMb2dpblJlcXVlc3QSDQoFZW1haWwYASABKAkSEAoIcGFzc3dvcmQYAiABKAkiyAEKDUxvZ2luUmVzcG9uc2USFAoMYWNjZXNzX3Rva2VuGAEgASgJEi8KC2V4cGlyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIgCgR1c2VyGAMgASgLMhIuc2hvcC5hdXRoLnYxLlVzZXISFQoNcmVmcmVzaF90b2tlbhgEIAEoCRI3ChNyZWZyZXNoX2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIPCg1XaG9BbUlSZXF1ZXN0Ii4KFVJlZnJlc2hTZXNzaW9uUmVxdWVzdBIVCg1yZWZyZXNoX3Rva2VuGAEgASgJIiYKDUxvZ291dFJlcXVlc3QSFQoNcmVmcmVzaF90b2tlbhgBIAEoCSIQCg5Mb2dvdXRSZXNwb25zZSJeChVDaGFuZ2VQYXNzd29yZFJlcXVlc3QSGAoQY3VycmVudF9wYXNzd29yZBgBIAEoCRIUCgxuZXdfcGFzc3dvcmQYAiABKAkSFQoNcmVmcmVzaF90b2tlbhgDIAEoCSIYChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlIiwKG1JlcXVlc3RQYXNzd29yZFJlc2V0UmVxdWVzdBINCgVlbWFpbBgBIAEoCSIeChxSZXF1ZXN0UGFzc3dvcmRSZXNldFJlc3BvbnNlIjsKFFJlc2V0UGFzc3dvcmRSZXF1ZXN0Eg0KBXRva2VuGAEgASgJEhQKDG5ld19wYXNzd29yZBgCIAEoCSIXChVSZXNldFBhc3N3b3JkUmVzcG9uc2UiIwoSVmVyaWZ5RW1haWxSZXF1ZXN0Eg0KBXRva2VuGAEgASgJIiAKHlJlc2VuZFZlcmlmaWNhdGlvbkVtYWlsUmVxdWVzdCIhCh9SZXNlbmRWZXJpZmljYXRpb25FbWFpbFJlc3BvbnNlIiwKFFVwZGF0ZVByb2ZpbGVSZXF1ZXN0EhQKDGRpc3BsYXlfbmFtZRgBIAEoCSJ8ChBMaXN0VXNlcnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEiAKBHJvbGUYAyABKA4yEi5zaG9wLmF1dGgudjEuUm9sZRINCgVxdWVyeRgEIAEoCRIQCghvcmRlcl9ieRgFIAEoCSJPChFMaXN0VXNlcnNSZXNwb25zZRIhCgV1c2VycxgBIAMoCzISLnNob3AuYXV0aC52MS5Vc2VyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIcCg5HZXRVc2VyUmVxdWVzdBIKCgJpZBgBIAEoCSIjChRCYXRjaEdldFVzZXJzUmVxdWVzdBILCgNpZHMYASADKAkiOgoVQmF0Y2hHZXRVc2Vyc1Jlc3BvbnNlEiEKBXVzZXJzGAEgAygLMhIuc2hvcC5hdXRoLnYxLlVzZXIiQgoSU2V0VXNlclJvbGVSZXF1ZXN0EgoKAmlkGAEgASgJEiAKBHJvbGUYAiABKA4yEi5zaG9wLmF1dGgudjEuUm9sZSo/CgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIRCg1ST0xFX0NVU1RPTUVSEAESDgoKUk9MRV9BRE1JThACMp0NCgtBdXRoU2VydmljZRJnCghSZWdpc3RlchIdLnNob3AuYXV0aC52MS5SZWdpc3RlclJlcXVlc3QaHi5zaG9wLmF1dGgudjEuUmVnaXN0ZXJSZXNwb25zZSIcgtPkkwIWOgEqIhEvdjEvYXV0aDpyZWdpc3RlchJbCgVMb2dpbhIaLnNob3AuYXV0aC52MS5Mb2dpblJlcXVlc3QaGy5zaG9wLmF1dGgudjEuTG9naW5SZXNwb25zZSIZgtPkkwITOgEqIg4vdjEvYXV0aDpsb2dpbhJSCgZXaG9BbUkSGy5zaG9wLmF1dGgudjEuV2hvQW1JUmVxdWVzdBoSLnNob3AuYXV0aC52MS5Vc2VyIheC0+STAhESDy92MS9hdXRoOndob0FtSRJvCg5SZWZyZXNoU2Vzc2lvbhIjLnNob3AuYXV0aC52MS5SZWZyZXNoU2Vzc2lvblJlcXVlc3QaGy5zaG9wLmF1dGgudjEuTG9naW5SZXNwb25zZSIbgtPkkwIVOgEqIhAvdjEvYXV0aDpyZWZyZXNoEl8KBkxvZ291dBIbLnNob3AuYXV0aC52MS5Mb2dvdXRSZXF1ZXN0Ghwuc2hvcC5hdXRoLnYxLkxvZ291dFJlc3BvbnNlIhqC0+STAhQ6ASoiDy92MS9hdXRoOmxvZ291dBJ/Cg5DaGFuZ2VQYXNzd29yZBIjLnNob3AuYXV0aC52MS5DaGFuZ2VQYXNzd29yZFJlcXVlc3QaJC5zaG9wLmF1dGgudjEuQ2hhbmdlUGFzc3dvcmRSZXNwb25zZSIigtPkkwIcOgEqIhcvdjEvYXV0aDpjaGFuZ2VQYXNzd29yZBKXAQoUUmVxdWVzdFBhc3N3b3JkUmVzZXQSKS5zaG9wLmF1dGgudjEuUmVxdWVzdFBhc3N3b3JkUmVzZXRSZXF1ZXN0Giouc2hvcC5hdXRoLnYxLlJlcXVlc3RQYXNzd29yZFJlc2V0UmVzcG9uc2UiKILT5JMCIjoBKiIdL3YxL2F1dGg6cmVxdWVzdFBhc3N3b3JkUmVzZXQSewoNUmVzZXRQYXNzd29yZBIiLnNob3AuYXV0aC52MS5SZXNldFBhc3N3b3JkUmVxdWVzdBojLnNob3AuYXV0aC52MS5SZXNldFBhc3N3b3JkUmVzcG9uc2UiIYLT5JMCGzoBKiIWL3YxL2F1dGg6cmVzZXRQYXNzd29yZBJkCgtWZXJpZnlFbWFpbBIgLnNob3AuYXV0aC52MS5WZXJpZnlFbWFpbFJlcXVlc3QaEi5zaG9wLmF1dGgudjEuVXNlciIfgtPkkwIZOgEqIhQvdjEvYXV0aDp2ZXJpZnlFbWFpbBKjAQoXUmVzZW5kVmVyaWZpY2F0aW9uRW1haWwSLC5zaG9wLmF1dGgudjEuUmVzZW5kVmVyaWZpY2F0aW9uRW1haWxSZXF1ZXN0Gi0uc2hvcC5hdXRoLnYxLlJlc2VuZFZlcmlmaWNhdGlvbkVtYWlsUmVzcG9uc2UiK4LT5JMCJToBKiIgL3YxL2F1dGg6cmVzZW5kVmVyaWZpY2F0aW9uRW1haWwSagoNVXBkYXRlUHJvZmlsZRIiLnNob3AuYXV0aC52MS5VcGRhdGVQcm9maWxlUmVxdWVzdBoSLnNob3AuYXV0aC52MS5Vc2VyIiGC0+STAhs6ASoiFi92MS9hdXRoOnVwZGF0ZVByb2ZpbGUSXwoJTGlzdFVzZXJzEh4uc2hvcC5hdXRoLnYxLkxpc3RVc2Vyc1JlcXVlc3QaHy5zaG9wLmF1dGgudjEuTGlzdFVzZXJzUmVzcG9uc2UiEYLT5JMCCxIJL3YxL3VzZXJzElMKB0dldFVzZXISHC5zaG9wLmF1dGgudjEuR2V0VXNlclJlcXVlc3QaEi5zaG9wLmF1dGgudjEuVXNlciIWgtPkkwIQEg4vdjEvdXNlcnMve2lkfRJ0Cg1CYXRjaEdldFVzZXJzEiIuc2hvcC5hdXRoLnYxLkJhdGNoR2V0VXNlcnNSZXF1ZXN0GiMuc2hvcC5hdXRoLnYxLkJhdGNoR2V0VXNlcnNSZXNwb25zZSIagtPkkwIUEhIvdjEvdXNlcnM6YmF0Y2hHZXQSZgoLU2V0VXNlclJvbGUSIC5zaG9wLmF1dGgudjEuU2V0VXNlclJvbGVSZXF1ZXN0GhIuc2hvcC5hdXRoLnYxLlVzZXIiIYLT5JMCGzoBKiIWL3YxL3VzZXJzL3tpZH06c2V0Um9sZWIGcHJvdG8z", [file_google_api_annotations, file_google_protobuf_timestamp]);
+  fileDesc("ChdzaG9wL2F1dGgvdjEvYXV0aC5wcm90bxIMc2hvcC5hdXRoLnYxIqIBCgRVc2VyEgoKAmlkGAEgASgJEg0KBWVtYWlsGAIgASgJEhQKDGRpc3BsYXlfbmFtZRgDIAEoCRIgCgRyb2xlGAQgASgOMhIuc2hvcC5hdXRoLnYxLlJvbGUSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDmVtYWlsX3ZlcmlmaWVkGAYgASgIIkgKD1JlZ2lzdGVyUmVxdWVzdBINCgVlbWFpbBgBIAEoCRIQCghwYXNzd29yZBgCIAEoCRIUCgxkaXNwbGF5X25hbWUYAyABKAkiywEKEFJlZ2lzdGVyUmVzcG9uc2USIAoEdXNlchgBIAEoCzISLnNob3AuYXV0aC52MS5Vc2VyEhQKDGFjY2Vzc190b2tlbhgCIAEoCRIvCgtleHBpcmVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNcmVmcmVzaF90b2tlbhgEIAEoCRI3ChNyZWZyZXNoX2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIvCgxMb2dpblJlcXVlc3QSDQoFZW1haWwYASABKAkSEAoIcGFzc3dvcmQYAiABKAkiyAEKDUxvZ2luUmVzcG9uc2USFAoMYWNjZXNzX3Rva2VuGAEgASgJEi8KC2V4cGlyZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIgCgR1c2VyGAMgASgLMhIuc2hvcC5hdXRoLnYxLlVzZXISFQoNcmVmcmVzaF90b2tlbhgEIAEoCRI3ChNyZWZyZXNoX2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIPCg1XaG9BbUlSZXF1ZXN0Ii4KFVJlZnJlc2hTZXNzaW9uUmVxdWVzdBIVCg1yZWZyZXNoX3Rva2VuGAEgASgJIiYKDUxvZ291dFJlcXVlc3QSFQoNcmVmcmVzaF90b2tlbhgBIAEoCSIQCg5Mb2dvdXRSZXNwb25zZSJeChVDaGFuZ2VQYXNzd29yZFJlcXVlc3QSGAoQY3VycmVudF9wYXNzd29yZBgBIAEoCRIUCgxuZXdfcGFzc3dvcmQYAiABKAkSFQoNcmVmcmVzaF90b2tlbhgDIAEoCSIYChZDaGFuZ2VQYXNzd29yZFJlc3BvbnNlIiwKG1JlcXVlc3RQYXNzd29yZFJlc2V0UmVxdWVzdBINCgVlbWFpbBgBIAEoCSIeChxSZXF1ZXN0UGFzc3dvcmRSZXNldFJlc3BvbnNlIjsKFFJlc2V0UGFzc3dvcmRSZXF1ZXN0Eg0KBXRva2VuGAEgASgJEhQKDG5ld19wYXNzd29yZBgCIAEoCSIXChVSZXNldFBhc3N3b3JkUmVzcG9uc2UiIwoSVmVyaWZ5RW1haWxSZXF1ZXN0Eg0KBXRva2VuGAEgASgJIiAKHlJlc2VuZFZlcmlmaWNhdGlvbkVtYWlsUmVxdWVzdCIhCh9SZXNlbmRWZXJpZmljYXRpb25FbWFpbFJlc3BvbnNlIiwKFFVwZGF0ZVByb2ZpbGVSZXF1ZXN0EhQKDGRpc3BsYXlfbmFtZRgBIAEoCSJ8ChBMaXN0VXNlcnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEiAKBHJvbGUYAyABKA4yEi5zaG9wLmF1dGgudjEuUm9sZRINCgVxdWVyeRgEIAEoCRIQCghvcmRlcl9ieRgFIAEoCSJPChFMaXN0VXNlcnNSZXNwb25zZRIhCgV1c2VycxgBIAMoCzISLnNob3AuYXV0aC52MS5Vc2VyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIcCg5HZXRVc2VyUmVxdWVzdBIKCgJpZBgBIAEoCSIjChRCYXRjaEdldFVzZXJzUmVxdWVzdBILCgNpZHMYASADKAkiOgoVQmF0Y2hHZXRVc2Vyc1Jlc3BvbnNlEiEKBXVzZXJzGAEgAygLMhIuc2hvcC5hdXRoLnYxLlVzZXIiQgoSU2V0VXNlclJvbGVSZXF1ZXN0EgoKAmlkGAEgASgJEiAKBHJvbGUYAiABKA4yEi5zaG9wLmF1dGgudjEuUm9sZSLUAQoMU2F2ZWRBZGRyZXNzEgoKAmlkGAEgASgJEg0KBWxhYmVsGAIgASgJEigKB2FkZHJlc3MYAyABKAsyFy5zaG9wLmNvbW1vbi52MS5BZGRyZXNzEg8KB2RlZmF1bHQYBCABKAgSDAoEZXRhZxgFIAEoCRIvCgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhYKFExpc3RBZGRyZXNzZXNSZXF1ZXN0IkYKFUxpc3RBZGRyZXNzZXNSZXNwb25zZRItCglhZGRyZXNzZXMYASADKAsyGi5zaG9wLmF1dGgudjEuU2F2ZWRBZGRyZXNzIkkKFENyZWF0ZUFkZHJlc3NSZXF1ZXN0EjEKDXNhdmVkX2FkZHJlc3MYASABKAsyGi5zaG9wLmF1dGgudjEuU2F2ZWRBZGRyZXNzInoKFFVwZGF0ZUFkZHJlc3NSZXF1ZXN0EjEKDXNhdmVkX2FkZHJlc3MYASABKAsyGi5zaG9wLmF1dGgudjEuU2F2ZWRBZGRyZXNzEi8KC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzayIiChREZWxldGVBZGRyZXNzUmVxdWVzdBIKCgJpZBgBIAEoCSIXChVEZWxldGVBZGRyZXNzUmVzcG9uc2UiJgoYU2V0RGVmYXVsdEFkZHJlc3NSZXF1ZXN0EgoKAmlkGAEgASgJKj8KBFJvbGUSFAoQUk9MRV9VTlNQRUNJRklFRBAAEhEKDVJPTEVfQ1VTVE9NRVIQARIOCgpST0xFX0FETUlOEAIyihIKC0F1dGhTZXJ2aWNlEmcKCFJlZ2lzdGVyEh0uc2hvcC5hdXRoLnYxLlJlZ2lzdGVyUmVxdWVzdBoeLnNob3AuYXV0aC52MS5SZWdpc3RlclJlc3BvbnNlIhyC0+STAhY6ASoiES92MS9hdXRoOnJlZ2lzdGVyElsKBUxvZ2luEhouc2hvcC5hdXRoLnYxLkxvZ2luUmVxdWVzdBobLnNob3AuYXV0aC52MS5Mb2dpblJlc3BvbnNlIhmC0+STAhM6ASoiDi92MS9hdXRoOmxvZ2luElIKBldob0FtSRIbLnNob3AuYXV0aC52MS5XaG9BbUlSZXF1ZXN0GhIuc2hvcC5hdXRoLnYxLlVzZXIiF4LT5JMCERIPL3YxL2F1dGg6d2hvQW1JEm8KDlJlZnJlc2hTZXNzaW9uEiMuc2hvcC5hdXRoLnYxLlJlZnJlc2hTZXNzaW9uUmVxdWVzdBobLnNob3AuYXV0aC52MS5Mb2dpblJlc3BvbnNlIhuC0+STAhU6ASoiEC92MS9hdXRoOnJlZnJlc2gSXwoGTG9nb3V0Ehsuc2hvcC5hdXRoLnYxLkxvZ291dFJlcXVlc3QaHC5zaG9wLmF1dGgudjEuTG9nb3V0UmVzcG9uc2UiGoLT5JMCFDoBKiIPL3YxL2F1dGg6bG9nb3V0En8KDkNoYW5nZVBhc3N3b3JkEiMuc2hvcC5hdXRoLnYxLkNoYW5nZVBhc3N3b3JkUmVxdWVzdBokLnNob3AuYXV0aC52MS5DaGFuZ2VQYXNzd29yZFJlc3BvbnNlIiKC0+STAhw6ASoiFy92MS9hdXRoOmNoYW5nZVBhc3N3b3JkEpcBChRSZXF1ZXN0UGFzc3dvcmRSZXNldBIpLnNob3AuYXV0aC52MS5SZXF1ZXN0UGFzc3dvcmRSZXNldFJlcXVlc3QaKi5zaG9wLmF1dGgudjEuUmVxdWVzdFBhc3N3b3JkUmVzZXRSZXNwb25zZSIogtPkkwIiOgEqIh0vdjEvYXV0aDpyZXF1ZXN0UGFzc3dvcmRSZXNldBJ7Cg1SZXNldFBhc3N3b3JkEiIuc2hvcC5hdXRoLnYxLlJlc2V0UGFzc3dvcmRSZXF1ZXN0GiMuc2hvcC5hdXRoLnYxLlJlc2V0UGFzc3dvcmRSZXNwb25zZSIhgtPkkwIbOgEqIhYvdjEvYXV0aDpyZXNldFBhc3N3b3JkEmQKC1ZlcmlmeUVtYWlsEiAuc2hvcC5hdXRoLnYxLlZlcmlmeUVtYWlsUmVxdWVzdBoSLnNob3AuYXV0aC52MS5Vc2VyIh+C0+STAhk6ASoiFC92MS9hdXRoOnZlcmlmeUVtYWlsEqMBChdSZXNlbmRWZXJpZmljYXRpb25FbWFpbBIsLnNob3AuYXV0aC52MS5SZXNlbmRWZXJpZmljYXRpb25FbWFpbFJlcXVlc3QaLS5zaG9wLmF1dGgudjEuUmVzZW5kVmVyaWZpY2F0aW9uRW1haWxSZXNwb25zZSIrgtPkkwIlOgEqIiAvdjEvYXV0aDpyZXNlbmRWZXJpZmljYXRpb25FbWFpbBJqCg1VcGRhdGVQcm9maWxlEiIuc2hvcC5hdXRoLnYxLlVwZGF0ZVByb2ZpbGVSZXF1ZXN0GhIuc2hvcC5hdXRoLnYxLlVzZXIiIYLT5JMCGzoBKiIWL3YxL2F1dGg6dXBkYXRlUHJvZmlsZRJfCglMaXN0VXNlcnMSHi5zaG9wLmF1dGgudjEuTGlzdFVzZXJzUmVxdWVzdBofLnNob3AuYXV0aC52MS5MaXN0VXNlcnNSZXNwb25zZSIRgtPkkwILEgkvdjEvdXNlcnMSUwoHR2V0VXNlchIcLnNob3AuYXV0aC52MS5HZXRVc2VyUmVxdWVzdBoSLnNob3AuYXV0aC52MS5Vc2VyIhaC0+STAhASDi92MS91c2Vycy97aWR9EnQKDUJhdGNoR2V0VXNlcnMSIi5zaG9wLmF1dGgudjEuQmF0Y2hHZXRVc2Vyc1JlcXVlc3QaIy5zaG9wLmF1dGgudjEuQmF0Y2hHZXRVc2Vyc1Jlc3BvbnNlIhqC0+STAhQSEi92MS91c2VyczpiYXRjaEdldBJmCgtTZXRVc2VyUm9sZRIgLnNob3AuYXV0aC52MS5TZXRVc2VyUm9sZVJlcXVlc3QaEi5zaG9wLmF1dGgudjEuVXNlciIhgtPkkwIbOgEqIhYvdjEvdXNlcnMve2lkfTpzZXRSb2xlEm8KDUxpc3RBZGRyZXNzZXMSIi5zaG9wLmF1dGgudjEuTGlzdEFkZHJlc3Nlc1JlcXVlc3QaIy5zaG9wLmF1dGgudjEuTGlzdEFkZHJlc3Nlc1Jlc3BvbnNlIhWC0+STAg8SDS92MS9hZGRyZXNzZXMSdQoNQ3JlYXRlQWRkcmVzcxIiLnNob3AuYXV0aC52MS5DcmVhdGVBZGRyZXNzUmVxdWVzdBoaLnNob3AuYXV0aC52MS5TYXZlZEFkZHJlc3MiJILT5JMCHjoNc2F2ZWRfYWRkcmVzcyINL3YxL2FkZHJlc3NlcxKIAQoNVXBkYXRlQWRkcmVzcxIiLnNob3AuYXV0aC52MS5VcGRhdGVBZGRyZXNzUmVxdWVzdBoaLnNob3AuYXV0aC52MS5TYXZlZEFkZHJlc3MiN4LT5JMCMToNc2F2ZWRfYWRkcmVzczIgL3YxL2FkZHJlc3Nlcy97c2F2ZWRfYWRkcmVzcy5pZH0SdAoNRGVsZXRlQWRkcmVzcxIiLnNob3AuYXV0aC52MS5EZWxldGVBZGRyZXNzUmVxdWVzdBojLnNob3AuYXV0aC52MS5EZWxldGVBZGRyZXNzUmVzcG9uc2UiGoLT5JMCFCoSL3YxL2FkZHJlc3Nlcy97aWR9EoEBChFTZXREZWZhdWx0QWRkcmVzcxImLnNob3AuYXV0aC52MS5TZXREZWZhdWx0QWRkcmVzc1JlcXVlc3QaGi5zaG9wLmF1dGgudjEuU2F2ZWRBZGRyZXNzIiiC0+STAiI6ASoiHS92MS9hZGRyZXNzZXMve2lkfTpzZXREZWZhdWx0YgZwcm90bzM", [file_google_api_annotations, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_shop_common_v1_address]);
 
 /**
  * A user account.
@@ -685,6 +687,222 @@ export const SetUserRoleRequestSchema: GenMessage<SetUserRoleRequest> = /*@__PUR
   messageDesc(file_shop_auth_v1_auth, 24);
 
 /**
+ * A shipping address a user saved for their next orders.
+ *
+ * @generated from message shop.auth.v1.SavedAddress
+ */
+export type SavedAddress = Message<"shop.auth.v1.SavedAddress"> & {
+  /**
+   * Server-assigned identifier (a UUID). Output only; required in
+   * UpdateAddress.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * A name for it, e.g. "Home" or "Work": up to 50 characters. Optional.
+   *
+   * @generated from field: string label = 2;
+   */
+  label: string;
+
+  /**
+   * The address, under the same rules as an order's shipping address.
+   * Required.
+   *
+   * @generated from field: shop.common.v1.Address address = 3;
+   */
+  address?: Address | undefined;
+
+  /**
+   * Whether it is the user's default: at most one address is. Set only
+   * by CreateAddress and SetDefaultAddress; ignored by UpdateAddress.
+   *
+   * @generated from field: bool default = 4;
+   */
+  default: boolean;
+
+  /**
+   * Opaque version tag. Send it back in UpdateAddress to refuse the update
+   * if the address changed in between. Output only.
+   *
+   * @generated from field: string etag = 5;
+   */
+  etag: string;
+
+  /**
+   * When it was saved. Output only.
+   *
+   * @generated from field: google.protobuf.Timestamp create_time = 6;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * When it last changed. Output only.
+   *
+   * @generated from field: google.protobuf.Timestamp update_time = 7;
+   */
+  updateTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message shop.auth.v1.SavedAddress.
+ * Use `create(SavedAddressSchema)` to create a new message.
+ */
+export const SavedAddressSchema: GenMessage<SavedAddress> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 25);
+
+/**
+ * Request for AuthService.ListAddresses. The user comes from the access
+ * token.
+ *
+ * @generated from message shop.auth.v1.ListAddressesRequest
+ */
+export type ListAddressesRequest = Message<"shop.auth.v1.ListAddressesRequest"> & {
+};
+
+/**
+ * Describes the message shop.auth.v1.ListAddressesRequest.
+ * Use `create(ListAddressesRequestSchema)` to create a new message.
+ */
+export const ListAddressesRequestSchema: GenMessage<ListAddressesRequest> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 26);
+
+/**
+ * Response for AuthService.ListAddresses.
+ *
+ * @generated from message shop.auth.v1.ListAddressesResponse
+ */
+export type ListAddressesResponse = Message<"shop.auth.v1.ListAddressesResponse"> & {
+  /**
+   * The caller's addresses: the default first, then oldest first.
+   *
+   * @generated from field: repeated shop.auth.v1.SavedAddress addresses = 1;
+   */
+  addresses: SavedAddress[];
+};
+
+/**
+ * Describes the message shop.auth.v1.ListAddressesResponse.
+ * Use `create(ListAddressesResponseSchema)` to create a new message.
+ */
+export const ListAddressesResponseSchema: GenMessage<ListAddressesResponse> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 27);
+
+/**
+ * Request for AuthService.CreateAddress.
+ *
+ * @generated from message shop.auth.v1.CreateAddressRequest
+ */
+export type CreateAddressRequest = Message<"shop.auth.v1.CreateAddressRequest"> & {
+  /**
+   * The address to save, its label and whether it becomes the default;
+   * id, etag and the times are ignored. Required.
+   *
+   * @generated from field: shop.auth.v1.SavedAddress saved_address = 1;
+   */
+  savedAddress?: SavedAddress | undefined;
+};
+
+/**
+ * Describes the message shop.auth.v1.CreateAddressRequest.
+ * Use `create(CreateAddressRequestSchema)` to create a new message.
+ */
+export const CreateAddressRequestSchema: GenMessage<CreateAddressRequest> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 28);
+
+/**
+ * Request for AuthService.UpdateAddress.
+ *
+ * @generated from message shop.auth.v1.UpdateAddressRequest
+ */
+export type UpdateAddressRequest = Message<"shop.auth.v1.UpdateAddressRequest"> & {
+  /**
+   * The address with its id, the new values of the masked fields, and
+   * optionally the etag last read. Required.
+   *
+   * @generated from field: shop.auth.v1.SavedAddress saved_address = 1;
+   */
+  savedAddress?: SavedAddress | undefined;
+
+  /**
+   * Which fields to change: "label", "address" (the whole address, every
+   * part checked), or "*" alone for both; at most 5 paths (more is
+   * INVALID_ARGUMENT naming "update_mask.paths" before any path is looked
+   * at). Required: an empty mask is rejected rather than silently doing
+   * nothing.
+   *
+   * @generated from field: google.protobuf.FieldMask update_mask = 2;
+   */
+  updateMask?: FieldMask | undefined;
+};
+
+/**
+ * Describes the message shop.auth.v1.UpdateAddressRequest.
+ * Use `create(UpdateAddressRequestSchema)` to create a new message.
+ */
+export const UpdateAddressRequestSchema: GenMessage<UpdateAddressRequest> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 29);
+
+/**
+ * Request for AuthService.DeleteAddress.
+ *
+ * @generated from message shop.auth.v1.DeleteAddressRequest
+ */
+export type DeleteAddressRequest = Message<"shop.auth.v1.DeleteAddressRequest"> & {
+  /**
+   * The address's id. Required.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message shop.auth.v1.DeleteAddressRequest.
+ * Use `create(DeleteAddressRequestSchema)` to create a new message.
+ */
+export const DeleteAddressRequestSchema: GenMessage<DeleteAddressRequest> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 30);
+
+/**
+ * Response for AuthService.DeleteAddress.
+ *
+ * @generated from message shop.auth.v1.DeleteAddressResponse
+ */
+export type DeleteAddressResponse = Message<"shop.auth.v1.DeleteAddressResponse"> & {
+};
+
+/**
+ * Describes the message shop.auth.v1.DeleteAddressResponse.
+ * Use `create(DeleteAddressResponseSchema)` to create a new message.
+ */
+export const DeleteAddressResponseSchema: GenMessage<DeleteAddressResponse> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 31);
+
+/**
+ * Request for AuthService.SetDefaultAddress.
+ *
+ * @generated from message shop.auth.v1.SetDefaultAddressRequest
+ */
+export type SetDefaultAddressRequest = Message<"shop.auth.v1.SetDefaultAddressRequest"> & {
+  /**
+   * The address's id. Required.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message shop.auth.v1.SetDefaultAddressRequest.
+ * Use `create(SetDefaultAddressRequestSchema)` to create a new message.
+ */
+export const SetDefaultAddressRequestSchema: GenMessage<SetDefaultAddressRequest> = /*@__PURE__*/
+  messageDesc(file_shop_auth_v1_auth, 32);
+
+/**
  * What a user may do.
  *
  * @generated from enum shop.auth.v1.Role
@@ -917,6 +1135,73 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof SetUserRoleRequestSchema;
     output: typeof UserSchema;
+  },
+  /**
+   * Lists the caller's saved shipping addresses: the default first, then
+   * the others oldest first. A user has at most 20, so there are no pages.
+   *
+   * @generated from rpc shop.auth.v1.AuthService.ListAddresses
+   */
+  listAddresses: {
+    methodKind: "unary";
+    input: typeof ListAddressesRequestSchema;
+    output: typeof ListAddressesResponseSchema;
+  },
+  /**
+   * Saves a shipping address for the caller. The first address saved
+   * becomes the default whatever saved_address.default says; with default
+   * set, a later one does too (the previous default stops being one).
+   * INVALID_ARGUMENT naming each bad field (saved_address.label,
+   * saved_address.address.recipient, ...), checked as CreateOrder checks
+   * its shipping_address. At most 20 per user: one more is
+   * FAILED_PRECONDITION, reason TOO_MANY_ADDRESSES.
+   *
+   * @generated from rpc shop.auth.v1.AuthService.CreateAddress
+   */
+  createAddress: {
+    methodKind: "unary";
+    input: typeof CreateAddressRequestSchema;
+    output: typeof SavedAddressSchema;
+  },
+  /**
+   * Changes the fields named in update_mask of one of the caller's
+   * addresses. NOT_FOUND, reason ADDRESS_NOT_FOUND, if the caller has no
+   * such address (another user's included). If saved_address.etag is set
+   * and no longer current, the update is refused with ABORTED, reason
+   * ETAG_MISMATCH.
+   *
+   * @generated from rpc shop.auth.v1.AuthService.UpdateAddress
+   */
+  updateAddress: {
+    methodKind: "unary";
+    input: typeof UpdateAddressRequestSchema;
+    output: typeof SavedAddressSchema;
+  },
+  /**
+   * Deletes one of the caller's addresses. NOT_FOUND, reason
+   * ADDRESS_NOT_FOUND, if the caller has no such address. Deleting the
+   * default leaves the caller without one until SetDefaultAddress. Orders
+   * keep their own copy of the address they were shipped to.
+   *
+   * @generated from rpc shop.auth.v1.AuthService.DeleteAddress
+   */
+  deleteAddress: {
+    methodKind: "unary";
+    input: typeof DeleteAddressRequestSchema;
+    output: typeof DeleteAddressResponseSchema;
+  },
+  /**
+   * Makes one of the caller's addresses the default (the one checkout
+   * offers first); the previous default stops being one. A user has one
+   * default at most, also when several calls race. NOT_FOUND, reason
+   * ADDRESS_NOT_FOUND, if the caller has no such address.
+   *
+   * @generated from rpc shop.auth.v1.AuthService.SetDefaultAddress
+   */
+  setDefaultAddress: {
+    methodKind: "unary";
+    input: typeof SetDefaultAddressRequestSchema;
+    output: typeof SavedAddressSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_shop_auth_v1_auth, 0);
