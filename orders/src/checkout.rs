@@ -221,7 +221,7 @@ impl Checkout {
                 Ok(true) => {}
                 Ok(false) => {
                     inner.vault.forget(&order_id);
-                    tracing::warn!(%order_id, "lost the lease of an order whose card was held; card forgotten");
+                    tracing::info!(%order_id, "the order of a held card is at rest or another driver's; card forgotten");
                 }
                 Err(error) => tracing::warn!(%order_id, %error, "cannot renew a lease; will retry"),
             }

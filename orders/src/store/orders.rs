@@ -390,18 +390,24 @@ impl Store {
     }
 
     /// Takes (or extends) the lease on driving an order's saga until
-    /// `until`, unless another owner holds an unexpired lease.
+    /// `until`, unless another owner holds an unexpired lease or the order
+    /// is at rest (nothing to drive: so a late renewal of a card's order,
+    /// racing the move that brought it to rest, leaves no lease behind).
     pub async fn claim(&self, order_id: &OrderId, owner: &str, until: i64) -> Result<bool> {
         let key = order_id.to_string();
         let owner = owner.to_owned();
         let now = to_micros(self.clock.now());
+        let in_progress = OrderStatus::all_in_progress();
         let claimed = on_db!(&self.db, |conn| {
             diesel::update(
-                orders::table.filter(orders::id.eq(&key)).filter(
-                    orders::lease_until
-                        .le(now)
-                        .or(orders::lease_owner.eq(&owner)),
-                ),
+                orders::table
+                    .filter(orders::id.eq(&key))
+                    .filter(orders::status.eq_any(&in_progress))
+                    .filter(
+                        orders::lease_until
+                            .le(now)
+                            .or(orders::lease_owner.eq(&owner)),
+                    ),
             )
             .set((
                 orders::lease_owner.eq(&owner),
