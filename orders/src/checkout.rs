@@ -21,7 +21,6 @@
 
 use std::{
     collections::HashSet,
-    future::Future,
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -38,7 +37,7 @@ use crate::{
     },
     error::{Error, Result},
     notify::Notifier,
-    store::Store,
+    store::{Lease, Store},
     vault::CardVault,
 };
 
@@ -74,7 +73,10 @@ struct Inner {
 
 /// How a drive stopped.
 enum Stop {
-    /// The order is at rest.
+    /// The order came to rest in this drive, whose last move gave the
+    /// lease up.
+    Settled,
+    /// The order is at rest (and was when the drive last read it).
     Done,
     /// A step could not finish now; the order waits for a retry.
     Postponed,
@@ -129,8 +131,16 @@ impl Checkout {
         &self.inner.owner
     }
 
-    /// Keeps the card of a new order (whose lease nobody holds yet) for
-    /// the card TTL.
+    /// The lease a new order is saved with: this process's, from now on.
+    pub fn new_lease(&self) -> Lease<'_> {
+        Lease {
+            owner: &self.inner.owner,
+            until: self.lease_end(),
+        }
+    }
+
+    /// Keeps the card of a new order (leased to this process) for the
+    /// card TTL.
     pub fn hold_card(&self, order_id: &OrderId, card: Card) {
         let expires_at = self.inner.store.clock().now() + self.inner.leases.card_ttl;
         self.inner.vault.put(order_id, card, expires_at);
@@ -150,13 +160,38 @@ impl Checkout {
             .map_err(|e| Error::Internal(format!("the checkout task failed: {e}")))?
     }
 
+    /// Drives `order`, which this process has just saved with
+    /// [`Checkout::new_lease`]: from the order in memory, without claiming
+    /// or reading it again (the insert took the lease, a moment ago, and
+    /// nobody else can have moved it: every other driver needs the lease).
+    /// Otherwise like [`Checkout::drive`].
+    pub async fn drive_placed(&self, order: Order) -> Result<Order> {
+        let this = self.clone();
+        let drive = async move {
+            let inner = &this.inner;
+            let order_id = order.id;
+            if !lock(&inner.driving).insert(order_id) {
+                return this.current(&order_id).await;
+            }
+            let _driving = Driving {
+                set: &inner.driving,
+                order_id,
+            };
+            this.drive_leased(order).await
+        }
+        .instrument(tracing::Span::current());
+        tokio::spawn(drive)
+            .await
+            .map_err(|e| Error::Internal(format!("the checkout task failed: {e}")))?
+    }
+
     /// Moves a confirmed order to CANCELLING (idempotent) and drives it.
     pub async fn cancel(&self, order: &Order, reason: String) -> Result<Order> {
         if order.status == OrderStatus::Confirmed {
             let moved = self
                 .inner
                 .store
-                .advance(order, saga::cancellation(), Some(reason))
+                .advance(order, saga::cancellation(), Some(reason), None)
                 .await?;
             if moved.is_some() {
                 self.inner.notifier.changed(&order.id);
@@ -186,7 +221,7 @@ impl Checkout {
                 Ok(true) => {}
                 Ok(false) => {
                     inner.vault.forget(&order_id);
-                    tracing::warn!(%order_id, "lost the lease of an order whose card was held; card forgotten");
+                    tracing::info!(%order_id, "the order of a held card is at rest or another driver's; card forgotten");
                 }
                 Err(error) => tracing::warn!(%order_id, %error, "cannot renew a lease; will retry"),
             }
@@ -216,34 +251,65 @@ impl Checkout {
             set: &inner.driving,
             order_id: *order_id,
         };
-        if !inner
-            .store
-            .claim(order_id, &inner.owner, self.lease_end())
-            .await?
-        {
+        if !self.claim(order_id).await? {
             return self.current(order_id).await;
         }
+        let order = self.current(order_id).await?;
+        self.drive_leased(order).await
+    }
+
+    /// Drives `order`, whose lease this process holds, and settles the
+    /// lease.
+    async fn drive_leased(&self, order: Order) -> Result<Order> {
+        let inner = &self.inner;
+        let order_id = order.id;
         // On an error the lease stays until it runs out (or, with a card
         // held, until the recovery pass of this process resumes it).
-        let (order, stop) = self.drive_claimed(order_id).await?;
+        let (order, stop) = self.drive_claimed(order).await?;
         match stop {
-            Stop::Done | Stop::Postponed if inner.vault.holds(order_id) => {
+            // The advance that brought the order to rest gave the lease up.
+            Stop::Settled => {}
+            Stop::Done | Stop::Postponed if inner.vault.holds(&order_id) => {
                 // Still able to charge: keep the order (keep_cards renews
                 // the lease; this process's recovery retries it).
             }
             Stop::Done | Stop::Postponed => {
-                inner.store.release_lease(order_id, &inner.owner).await?;
+                inner.store.release_lease(&order_id, &inner.owner).await?;
             }
-            Stop::LostLease => inner.vault.forget(order_id),
+            Stop::LostLease => inner.vault.forget(&order_id),
             Stop::Halted => {}
         }
         Ok(order)
     }
 
-    /// Returns the order and why the drive stopped.
-    async fn drive_claimed(&self, order_id: &OrderId) -> Result<(Order, Stop)> {
+    /// Takes (or renews) this process's lease on the order; whether it
+    /// holds it now.
+    async fn claim(&self, order_id: &OrderId) -> Result<bool> {
         let inner = &self.inner;
-        let mut order = self.current(order_id).await?;
+        inner
+            .store
+            .claim(order_id, &inner.owner, self.lease_end())
+            .await
+    }
+
+    /// Returns the order and why the drive stopped.
+    ///
+    /// The lease is renewed by the advance that records each step (its
+    /// guarded update also requires this process to still own the lease),
+    /// not by a statement of its own before each step. A driver that
+    /// stalled past its lease still learns it before acting, not after:
+    /// every step starts right after the statement that last proved and
+    /// extended the lease (the insert that placed the order, the claim
+    /// that started this drive, or the advance that recorded the step
+    /// before), with nothing but in-memory work in between, exactly as a
+    /// claim just before the step did. The same guard makes a driver whose
+    /// lease was taken over unable to record what it did: its advance
+    /// moves nothing, it claims again and, failing, stops. The advance that
+    /// brings the order to rest gives the lease up in the same statement.
+    async fn drive_claimed(&self, mut order: Order) -> Result<(Order, Stop)> {
+        let inner = &self.inner;
+        let order_id = &order.id.clone();
+        let mut settled = false;
         loop {
             if inner.halt_after == Some(order.status) {
                 tracing::warn!(
@@ -258,27 +324,19 @@ impl Checkout {
             let outcome = match step {
                 Step::Done => {
                     inner.vault.forget(order_id);
-                    return Ok((order, Stop::Done));
+                    let stop = if settled { Stop::Settled } else { Stop::Done };
+                    return Ok((order, stop));
                 }
-                Step::Reserve => self.renewed(order_id, deps.reserve(&order)).await?,
+                Step::Reserve => deps.reserve(&order).await,
                 Step::Charge => {
                     let card = inner.vault.get(order_id, inner.store.clock().now());
                     // A charge whose answer cannot be recorded stops the
                     // drive as an error: the recovery loop tries it again.
-                    self.renewed(order_id, deps.charge(&order, card))
-                        .await?
-                        .transpose()?
+                    deps.charge(&order, card).await?
                 }
-                Step::Commit => self.renewed(order_id, deps.commit(&order)).await?,
-                Step::Compensate => self.renewed(order_id, deps.compensate(&order)).await?,
-                Step::Cancel => self.renewed(order_id, deps.cancel(&order)).await?,
-            };
-            let Some(outcome) = outcome else {
-                tracing::warn!(
-                    %order_id,
-                    "lease lost mid-saga; another driver has the order"
-                );
-                return Ok((order, Stop::LostLease));
+                Step::Commit => deps.commit(&order).await,
+                Step::Compensate => deps.compensate(&order).await,
+                Step::Cancel => deps.cancel(&order).await,
             };
             let outcome = match outcome {
                 Ok(outcome) => outcome,
@@ -294,37 +352,41 @@ impl Checkout {
                 inner.vault.forget(order_id);
             }
             let transition = saga::transition(order.status, outcome);
-            order = match inner.store.advance(&order, transition, None).await? {
+            // At rest nothing is left to drive (and no card to keep: it is
+            // forgotten once the order is at rest), so the move gives the
+            // lease up; otherwise it renews it for the next step.
+            let at_rest = !transition.to.in_progress();
+            let lease = Lease {
+                owner: &inner.owner,
+                until: if at_rest { 0 } else { self.lease_end() },
+            };
+            order = match inner
+                .store
+                .advance(&order, transition, None, Some(lease))
+                .await?
+            {
                 Some(next) => {
                     inner.notifier.changed(order_id);
                     report_progress(&next);
+                    settled = at_rest;
                     next
                 }
-                // Another driver moved it first: carry on from where it is.
-                None => self.current(order_id).await?,
+                // Someone moved it first (a cancellation, a driver that
+                // took the lease over) or holds the lease now: act again
+                // only under a lease of our own, from where it is.
+                None => {
+                    if !self.claim(order_id).await? {
+                        tracing::warn!(
+                            %order_id,
+                            "lease lost mid-saga; another driver has the order"
+                        );
+                        return Ok((order, Stop::LostLease));
+                    }
+                    settled = false;
+                    self.current(order_id).await?
+                }
             };
         }
-    }
-}
-
-impl Checkout {
-    /// Takes `step` once the order's lease is renewed (so a driver that
-    /// stalled past its lease learns it before acting, not after); `None`
-    /// if another driver owns the order now.
-    async fn renewed<T>(
-        &self,
-        order_id: &OrderId,
-        step: impl Future<Output = T>,
-    ) -> Result<Option<T>> {
-        let inner = &self.inner;
-        if !inner
-            .store
-            .claim(order_id, &inner.owner, self.lease_end())
-            .await?
-        {
-            return Ok(None);
-        }
-        Ok(Some(step.await))
     }
 }
 

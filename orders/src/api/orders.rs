@@ -173,7 +173,11 @@ impl OrdersApi {
         let fingerprint = request.fingerprint();
         let mut attempt = 1;
         loop {
-            match self.store.insert_order(&order, &fingerprint).await {
+            match self
+                .store
+                .insert_order(&order, &fingerprint, self.checkout.new_lease())
+                .await
+            {
                 Ok(()) => break,
                 Err(e) if e.is_unique_violation() => {
                     // A concurrent call with the same request_id got there first...
@@ -199,7 +203,8 @@ impl OrdersApi {
         if let PaymentChoice::Card(card) = request.payment {
             self.checkout.hold_card(&order.id, card);
         }
-        let drive = self.checkout.drive(&order.id);
+        let order_id = order.id;
+        let drive = self.checkout.drive_placed(order);
         match answer_within {
             None => drive.await,
             // The drive goes on without us; the order is returned as it is.
@@ -207,9 +212,9 @@ impl OrdersApi {
                 Ok(driven) => driven,
                 Err(_) => self
                     .store
-                    .order(&order.id)
+                    .order(&order_id)
                     .await?
-                    .ok_or(Error::OrderNotFound(order.id)),
+                    .ok_or(Error::OrderNotFound(order_id)),
             },
         }
     }

@@ -10,7 +10,7 @@ pub mod schema;
 
 use platform::{clock::Clock, db::Db};
 
-pub use orders::{ListQuery, NUMBER_ATTEMPTS};
+pub use orders::{Lease, ListQuery, NUMBER_ATTEMPTS};
 
 platform::migrations!("migrations");
 

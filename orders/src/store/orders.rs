@@ -2,18 +2,19 @@
 //! move along the saga (status + event in one transaction), and the leases
 //! that keep one driver per saga.
 
-use diesel::prelude::*;
+use diesel::{dsl::max, prelude::*};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use platform::{
     clock::to_micros,
     events::Conn,
     on_conn, on_db,
     paging::{Cursor, Page, PageSize},
+    statements::CacheStatement,
 };
 
 use super::{
     Store,
-    rows::{EventRow, LineRow, OrderRow, ShippingRow, ShortfallRow},
+    rows::{EventRow, LineRow, MoveRow, OrderRow, ShippingRow, ShortfallRow},
     schema::{order_events, order_lines, order_shipping, order_shortfalls, orders},
 };
 use crate::{
@@ -41,6 +42,42 @@ pub struct ListQuery {
     pub after: Option<Cursor>,
 }
 
+/// Inserts `rows` into `table` on `tx` (a transaction's connection): on
+/// PostgreSQL in one statement (one round trip, prepared once per number
+/// of rows: an order has at most `MAX_LINES` lines); on SQLite, whose
+/// async wrapper has no multi-row insert, one statement per row, which
+/// costs no round trip there.
+macro_rules! insert_rows {
+    ($tx:expr, $table:expr, $rows:expr) => {
+        match platform::events::Conn::from(&mut *$tx) {
+            platform::events::Conn::Sqlite(c) => {
+                for row in $rows {
+                    diesel::insert_into($table)
+                        .values(row)
+                        .cached()
+                        .execute(c)
+                        .await?;
+                }
+            }
+            platform::events::Conn::Postgres(c) => {
+                diesel::insert_into($table)
+                    .values($rows)
+                    .cached()
+                    .execute(c)
+                    .await?;
+            }
+        }
+    };
+}
+
+/// A driver's hold on an order's saga: whose, and until when (in
+/// microseconds; 0 gives it up).
+#[derive(Debug, Clone, Copy)]
+pub struct Lease<'a> {
+    pub owner: &'a str,
+    pub until: i64,
+}
+
 /// How many orders [`Store::number_old_orders`] numbers per batch.
 const NUMBERING_BATCH: i64 = 500;
 
@@ -50,10 +87,19 @@ const NUMBERING_BATCH: i64 = 500;
 pub const NUMBER_ATTEMPTS: usize = 5;
 
 impl Store {
-    /// Saves a new order, its lines and its first event. A second order with
-    /// the same user and request id fails with a unique violation.
-    pub async fn insert_order(&self, order: &Order, fingerprint: &str) -> Result<()> {
-        let row = OrderRow::new(order, fingerprint);
+    /// Saves a new order, its lines and its first event, leased to
+    /// `lease` (the driver that placed it takes its first step without a
+    /// claim of its own). A second order with the same user and request id
+    /// fails with a unique violation.
+    pub async fn insert_order(
+        &self,
+        order: &Order,
+        fingerprint: &str,
+        lease: Lease<'_>,
+    ) -> Result<()> {
+        let mut row = OrderRow::new(order, fingerprint);
+        row.lease_owner = Some(lease.owner.to_owned());
+        row.lease_until = lease.until;
         let lines: Vec<LineRow> = order
             .lines
             .iter()
@@ -64,26 +110,27 @@ impl Store {
         let event = EventRow::of(order, 1);
         let published = crate::events::for_status(order);
         let now = self.clock.now();
+        // Every write is `.cached()`: each has a handful of SQL texts at
+        // most (which optional columns are NULL, how many lines: an order
+        // has at most `MAX_LINES`), so its prepared statement is reused.
         on_db!(&self.db, |conn| {
             conn.transaction::<_, Error, _>(async |tx| {
                 diesel::insert_into(orders::table)
                     .values(&row)
+                    .cached()
                     .execute(tx)
                     .await?;
-                for line in &lines {
-                    diesel::insert_into(order_lines::table)
-                        .values(line)
-                        .execute(tx)
-                        .await?;
-                }
+                insert_rows!(tx, order_lines::table, &lines);
                 if let Some(shipping) = &shipping {
                     diesel::insert_into(order_shipping::table)
                         .values(shipping)
+                        .cached()
                         .execute(tx)
                         .await?;
                 }
                 diesel::insert_into(order_events::table)
                     .values(&event)
+                    .cached()
                     .execute(tx)
                     .await?;
                 if let Some(published) = published {
@@ -291,13 +338,16 @@ impl Store {
     }
 
     /// Applies `transition` to `current` and records the event, if the order
-    /// is still in `current.status`. Returns the moved order, or `None` if
-    /// someone else moved it first.
+    /// is still in `current.status` (and, with a `lease`, still leased to
+    /// its owner, whose lease then runs until `lease.until`). Returns the
+    /// moved order, or `None` if someone else moved it first or took its
+    /// lease.
     pub async fn advance(
         &self,
         current: &Order,
         transition: Transition,
         cancel_reason: Option<String>,
+        lease: Option<Lease<'_>>,
     ) -> Result<Option<Order>> {
         let mut next = current.clone();
         next.status = transition.to;
@@ -317,7 +367,7 @@ impl Store {
 
         let moved = on_db!(&self.db, |conn| {
             conn.transaction::<_, Error, _>(async |tx| {
-                write_move(tx.into(), current.status, &next, &recorded).await
+                write_move(tx.into(), current.status, &next, &recorded, lease).await
             })
             .await?
         });
@@ -340,23 +390,30 @@ impl Store {
     }
 
     /// Takes (or extends) the lease on driving an order's saga until
-    /// `until`, unless another owner holds an unexpired lease.
+    /// `until`, unless another owner holds an unexpired lease or the order
+    /// is at rest (nothing to drive: so a late renewal of a card's order,
+    /// racing the move that brought it to rest, leaves no lease behind).
     pub async fn claim(&self, order_id: &OrderId, owner: &str, until: i64) -> Result<bool> {
         let key = order_id.to_string();
         let owner = owner.to_owned();
         let now = to_micros(self.clock.now());
+        let in_progress = OrderStatus::all_in_progress();
         let claimed = on_db!(&self.db, |conn| {
             diesel::update(
-                orders::table.filter(orders::id.eq(&key)).filter(
-                    orders::lease_until
-                        .le(now)
-                        .or(orders::lease_owner.eq(&owner)),
-                ),
+                orders::table
+                    .filter(orders::id.eq(&key))
+                    .filter(orders::status.eq_any(&in_progress))
+                    .filter(
+                        orders::lease_until
+                            .le(now)
+                            .or(orders::lease_owner.eq(&owner)),
+                    ),
             )
             .set((
                 orders::lease_owner.eq(&owner),
                 orders::lease_until.eq(until),
             ))
+            .cached()
             .execute(conn)
             .await?
         });
@@ -374,6 +431,7 @@ impl Store {
                     .filter(orders::lease_owner.eq(&owner)),
             )
             .set(orders::lease_until.eq(0_i64))
+            .cached()
             .execute(conn)
             .await?;
             Ok(())
@@ -466,64 +524,91 @@ pub(super) async fn load(conn: Conn<'_>, id: &str) -> Result<Option<(Order, Stri
 
 /// Writes `next` (status, saga fields, parcel) and its event, the event
 /// it publishes, and the `shortfalls` the move records, if the order is
-/// still in `from`; on `conn`, inside the caller's transaction. Whether it
-/// moved.
+/// still in `from` (and, with a `lease`, still leased to `lease.owner`,
+/// which the same statement renews to `lease.until`, or gives up with 0);
+/// on `conn`, inside the caller's transaction. Whether it moved.
 pub(super) async fn write_move(
     conn: Conn<'_>,
     from: OrderStatus,
     next: &Order,
     shortfalls: &[Shortfall],
+    lease: Option<Lease<'_>>,
 ) -> Result<bool> {
     let key = next.id.to_string();
-    let row = OrderRow::new(next, "");
+    let changes = MoveRow::new(next);
+    let event = EventRow::of(next, 0);
     let shortfall_rows = ShortfallRow::of(&next.id, shortfalls);
     let published = crate::events::for_status(next);
     let now = next.updated_at;
     on_conn!(conn, |tx| {
-        let changed = diesel::update(
-            orders::table
-                .filter(orders::id.eq(&key))
-                .filter(orders::status.eq(from.as_str())),
-        )
-        .set((
-            orders::status.eq(&row.status),
-            orders::failure_reason.eq(&row.failure_reason),
-            orders::decline_code.eq(&row.decline_code),
-            orders::payment_id.eq(&row.payment_id),
-            orders::card_brand.eq(&row.card_brand),
-            orders::cancel_reason.eq(&row.cancel_reason),
-            orders::updated_at.eq(row.updated_at),
-            orders::shipment_id.eq(&row.shipment_id),
-            orders::carrier.eq(&row.carrier),
-            orders::tracking_number.eq(&row.tracking_number),
-            orders::shipped_at.eq(row.shipped_at),
-            orders::delivered_at.eq(row.delivered_at),
-        ))
-        .execute(tx)
-        .await?;
+        let target = orders::table
+            .filter(orders::id.eq(&key))
+            .filter(orders::status.eq(from.as_str()));
+        // Two SQL texts in all (with and without the lease), each prepared
+        // once per connection.
+        let changed = match lease {
+            None => {
+                diesel::update(target)
+                    .set(&changes)
+                    .cached()
+                    .execute(tx)
+                    .await?
+            }
+            Some(lease) => {
+                diesel::update(target.filter(orders::lease_owner.eq(lease.owner)))
+                    .set((&changes, orders::lease_until.eq(lease.until)))
+                    .cached()
+                    .execute(tx)
+                    .await?
+            }
+        };
         if changed == 0 {
             return Ok(false);
         }
-        // The update above holds the order's row lock, so no other
-        // transaction can pick the same sequence number.
-        let last: Option<i64> = order_events::table
+        // The event takes the next number in the same statement that
+        // writes it (no read-back first). Gapless and unique: the update
+        // above holds the order's row lock until commit (SQLite: the
+        // database's write lock), every writer of an order's events takes
+        // that lock first, and on PostgreSQL this statement's snapshot is
+        // taken after the lock was granted, so it sees every event
+        // committed before; the primary key would refuse a duplicate
+        // anyway.
+        let next_sequence = order_events::table
             .filter(order_events::order_id.eq(&key))
-            .select(diesel::dsl::max(order_events::sequence))
-            .first(tx)
-            .await?;
+            .select(coalesce(max(order_events::sequence), 0_i64) + 1_i64)
+            .single_value()
+            .assume_not_null();
         diesel::insert_into(order_events::table)
-            .values(EventRow::of(next, last.unwrap_or(0) + 1))
+            .values((
+                order_events::order_id.eq(&event.order_id),
+                order_events::sequence.eq(next_sequence),
+                order_events::status.eq(&event.status),
+                order_events::failure_reason.eq(&event.failure_reason),
+                order_events::decline_code.eq(&event.decline_code),
+                order_events::payment_id.eq(&event.payment_id),
+                order_events::card_brand.eq(&event.card_brand),
+                order_events::cancel_reason.eq(&event.cancel_reason),
+                order_events::created_at.eq(event.created_at),
+                order_events::shipment_id.eq(&event.shipment_id),
+                order_events::carrier.eq(&event.carrier),
+                order_events::tracking_number.eq(&event.tracking_number),
+                order_events::shipped_at.eq(event.shipped_at),
+                order_events::delivered_at.eq(event.delivered_at),
+            ))
+            .cached()
             .execute(tx)
             .await?;
-        for shortfall in &shortfall_rows {
-            diesel::insert_into(order_shortfalls::table)
-                .values(shortfall)
-                .execute(tx)
-                .await?;
+        if !shortfall_rows.is_empty() {
+            insert_rows!(tx, order_shortfalls::table, &shortfall_rows);
         }
         if let Some(published) = published {
             platform::events::append(tx.into(), published, now).await?;
         }
         Ok(true)
     })
+}
+
+diesel::define_sql_function! {
+    /// The first of its arguments that is not NULL.
+    fn coalesce(x: diesel::sql_types::Nullable<diesel::sql_types::BigInt>, y: diesel::sql_types::BigInt) -> diesel::sql_types::BigInt;
 }

@@ -39,7 +39,7 @@ pub async fn follow(
     };
     // Read and written in one transaction: a conditional update on the
     // status read, so a concurrent CancelOrder cannot be overtaken.
-    if write_move(conn, order.status, &next, &[]).await? {
+    if write_move(conn, order.status, &next, &[], None).await? {
         Ok(Followed::Moved(Box::new(next)))
     } else {
         Ok(Followed::Unchanged(order.status))

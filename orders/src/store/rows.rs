@@ -52,6 +52,47 @@ pub struct OrderRow {
     pub number: Option<String>,
 }
 
+/// What a move along the saga (or the parcel's news) changes in an
+/// order's row. NULLs are written as NULL, so the statement's text is
+/// always the same.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = orders, treat_none_as_null = true)]
+pub struct MoveRow {
+    pub status: String,
+    pub failure_reason: Option<String>,
+    pub decline_code: Option<String>,
+    pub payment_id: Option<String>,
+    pub card_brand: Option<String>,
+    pub cancel_reason: Option<String>,
+    pub updated_at: i64,
+    pub shipment_id: Option<String>,
+    pub carrier: Option<String>,
+    pub tracking_number: Option<String>,
+    pub shipped_at: Option<i64>,
+    pub delivered_at: Option<i64>,
+}
+
+impl MoveRow {
+    /// The columns a move to `order` (as it is after the move) writes.
+    pub fn new(order: &Order) -> Self {
+        let row = OrderRow::new(order, "");
+        Self {
+            status: row.status,
+            failure_reason: row.failure_reason,
+            decline_code: row.decline_code,
+            payment_id: row.payment_id,
+            card_brand: row.card_brand,
+            cancel_reason: row.cancel_reason,
+            updated_at: row.updated_at,
+            shipment_id: row.shipment_id,
+            carrier: row.carrier,
+            tracking_number: row.tracking_number,
+            shipped_at: row.shipped_at,
+            delivered_at: row.delivered_at,
+        }
+    }
+}
+
 /// A parcel's columns, as orders and their events store them.
 type ParcelColumns = (
     Option<String>,

@@ -7,6 +7,7 @@ mod checkout;
 mod events;
 mod helpers;
 mod idempotency;
+mod leases;
 mod limits;
 mod numbers;
 mod operations;
