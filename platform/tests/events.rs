@@ -426,3 +426,35 @@ async fn the_inbox_forgets_event_ids_only_after_its_retention() {
     clock.advance(pipeline.config.consumer.inbox_retention);
     assert_eq!(consumer.prune_inbox().await.expect("prune"), 1, "forgotten");
 }
+
+#[tokio::test]
+async fn an_event_twice_in_one_batch_and_again_in_the_next_is_applied_once() {
+    let pipeline = Pipeline::new().await;
+    let consumer = platform::events::Consumer {
+        name: CONSUMER,
+        db: pipeline.consumer.clone(),
+        handler: pipeline.recorder.clone(),
+        clock: Clock::System,
+        settings: pipeline.config.consumer.clone(),
+    };
+    let (a, b) = (pipeline.produce("a").await, pipeline.produce("b").await);
+
+    let first = consumer
+        .apply_batch(&[a.clone(), a.clone(), b.clone()])
+        .await
+        .expect("apply");
+    assert_eq!((first.applied, first.duplicates), (2, 1));
+    let again = consumer
+        .apply_batch(&[b.clone(), a.clone()])
+        .await
+        .expect("apply");
+    assert_eq!((again.applied, again.duplicates), (0, 2));
+
+    let applied = pipeline.applied().await;
+    let ids: Vec<&str> = applied.iter().map(|(id, _, _)| id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [a.event_id.as_str(), b.event_id.as_str()],
+        "in batch order"
+    );
+}

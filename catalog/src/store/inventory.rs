@@ -6,7 +6,7 @@
 
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use platform::{clock::to_micros, on_db};
+use platform::{clock::to_micros, on_db, statements::CacheStatement};
 
 use super::{
     Store,
@@ -61,11 +61,13 @@ macro_rules! restock {
                         stock::available.eq(stock::available + *quantity),
                         stock::reserved.eq(stock::reserved - *quantity),
                     ))
+                    .cached()
                     .execute($conn)
                     .await?;
             } else {
                 diesel::update(target)
                     .set(stock::available.eq(stock::available + *quantity))
+                    .cached()
                     .execute($conn)
                     .await?;
             }
@@ -104,7 +106,6 @@ impl Store {
             .iter()
             .map(|l| (l.product_id.to_string(), l.quantity))
             .collect();
-        let product_keys: Vec<String> = wanted.iter().map(|(p, _)| p.clone()).collect();
         let low_stock = self.low_stock;
         let row = ReservationRow {
             id: key.clone(),
@@ -114,57 +115,59 @@ impl Store {
             updated_at: to_micros(now),
         };
 
+        // On the way that succeeds, one statement for the reservation and
+        // two per line (its stock, its line), each prepared once per
+        // connection; the reads that explain a refusal run only
+        // when there is one to explain.
         let existing: Option<Reservation> = on_db!(&self.db, |conn| {
             conn.transaction::<_, Error, _>(async |tx| {
-                if let Some(existing) = load_reservation!(tx, &key) {
-                    return Ok(Some(existing));
-                }
-
-                let found: Vec<String> = products::table
-                    .filter(products::id.eq_any(&product_keys))
-                    .filter(products::deleted.eq(false))
-                    .select(products::id)
-                    .load(tx)
+                // The id first: a repeat finds it taken (a concurrent
+                // first call's insert is waited for, on PostgreSQL, until
+                // it commits or rolls back) and answers with what that call
+                // made, having touched no stock.
+                let claimed = diesel::insert_into(reservations::table)
+                    .values(&row)
+                    .on_conflict_do_nothing()
+                    .cached()
+                    .execute(tx)
                     .await?;
-                let missing: Vec<String> = product_keys
-                    .iter()
-                    .filter(|p| !found.contains(p))
-                    .cloned()
-                    .collect();
-                if !missing.is_empty() {
-                    return Err(Error::ProductsNotFound(missing));
+                if claimed == 0 {
+                    return match load_reservation!(tx, &key) {
+                        Some(existing) => Ok(Some(existing)),
+                        None => Err(Error::Corrupt(format!("reservation {key:?} vanished"))),
+                    };
                 }
 
-                // The precondition is in the WHERE clause: a row with too
-                // few units is simply not updated.
-                let mut short = Vec::new();
+                // The preconditions are in the WHERE clause: a row with
+                // too few units, or of a product that does not exist (or
+                // is deleted), is simply not updated. Rows are taken in
+                // product-id order (the lines are sorted), so concurrent
+                // reservations cannot deadlock.
+                let mut refused = Vec::new();
                 let mut low = Vec::new();
                 for (product_id, quantity) in &wanted {
+                    let on_sale = diesel::dsl::exists(
+                        products::table
+                            .filter(products::id.eq(product_id))
+                            .filter(products::deleted.eq(false)),
+                    );
                     let left: Option<i64> = diesel::update(
                         stock::table
                             .filter(stock::product_id.eq(product_id))
-                            .filter(stock::available.ge(*quantity)),
+                            .filter(stock::available.ge(*quantity))
+                            .filter(on_sale),
                     )
                     .set((
                         stock::available.eq(stock::available - *quantity),
                         stock::reserved.eq(stock::reserved + *quantity),
                     ))
                     .returning(stock::available)
+                    .cached()
                     .get_result(tx)
                     .await
                     .optional()?;
                     match left {
-                        None => {
-                            // What is left, read in the same transaction, so
-                            // the buyer is told what could still be had.
-                            let available: Option<i64> = stock::table
-                                .filter(stock::product_id.eq(product_id))
-                                .select(stock::available)
-                                .first(tx)
-                                .await
-                                .optional()?;
-                            short.push((product_id.clone(), available.unwrap_or(0).max(0)));
-                        }
+                        None => refused.push(product_id.clone()),
                         Some(left) => low.extend(events::stock_low(
                             product_id,
                             left + quantity,
@@ -173,15 +176,40 @@ impl Store {
                         )),
                     }
                 }
-                if !short.is_empty() {
-                    // Returning an error rolls back the lines already taken.
+                if !refused.is_empty() {
+                    // Returning an error rolls back the reservation and the
+                    // lines already taken. Why, read in the same
+                    // transaction: products that are not for sale first
+                    // (all of them: each was refused), else what is left of
+                    // each short one, so the buyer is told what could still
+                    // be had.
+                    let found: Vec<String> = products::table
+                        .filter(products::id.eq_any(&refused))
+                        .filter(products::deleted.eq(false))
+                        .select(products::id)
+                        .load(tx)
+                        .await?;
+                    let missing: Vec<String> = refused
+                        .iter()
+                        .filter(|p| !found.contains(p))
+                        .cloned()
+                        .collect();
+                    if !missing.is_empty() {
+                        return Err(Error::ProductsNotFound(missing));
+                    }
+                    let mut short = Vec::with_capacity(refused.len());
+                    for product_id in refused {
+                        let available: Option<i64> = stock::table
+                            .filter(stock::product_id.eq(&product_id))
+                            .select(stock::available)
+                            .first(tx)
+                            .await
+                            .optional()?;
+                        short.push((product_id, available.unwrap_or(0).max(0)));
+                    }
                     return Err(Error::OutOfStock(short));
                 }
 
-                diesel::insert_into(reservations::table)
-                    .values(&row)
-                    .execute(tx)
-                    .await?;
                 for (product_id, quantity) in &wanted {
                     diesel::insert_into(reservation_lines::table)
                         .values((
@@ -189,6 +217,7 @@ impl Store {
                             reservation_lines::product_id.eq(product_id),
                             reservation_lines::quantity.eq(*quantity),
                         ))
+                        .cached()
                         .execute(tx)
                         .await?;
                 }
@@ -290,9 +319,13 @@ impl Store {
     pub async fn commit(&self, id: &ReservationId) -> Result<Reservation> {
         let key = id.as_str().to_owned();
         let now = to_micros(self.clock.now());
-        let committed: bool = on_db!(&self.db, |conn| {
+        // One transaction, and no read afterwards: the guarded UPDATE
+        // returns the reservation row as committed, and its lines are read
+        // in the same transaction (they never change once written).
+        let committed: Option<(ReservationRow, Vec<(String, i64)>)> = on_db!(&self.db, |conn| {
             conn.transaction::<_, Error, _>(async |tx| {
-                let changed = diesel::update(
+                // Exactly one committer moves the row out of `held`.
+                let row: Option<ReservationRow> = diesel::update(
                     reservations::table
                         .filter(reservations::id.eq(&key))
                         .filter(reservations::status.eq(HELD))
@@ -302,11 +335,14 @@ impl Store {
                     reservations::status.eq(COMMITTED),
                     reservations::updated_at.eq(now),
                 ))
-                .execute(tx)
-                .await?;
-                if changed == 0 {
-                    return Ok(false);
-                }
+                .returning(ReservationRow::as_returning())
+                .cached()
+                .get_result(tx)
+                .await
+                .optional()?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
                 let lines: Vec<(String, i64)> = reservation_lines::table
                     .filter(reservation_lines::reservation_id.eq(&key))
                     .order(reservation_lines::product_id.asc())
@@ -316,18 +352,22 @@ impl Store {
                 for (product_id, quantity) in &lines {
                     diesel::update(stock::table.filter(stock::product_id.eq(product_id)))
                         .set(stock::reserved.eq(stock::reserved - *quantity))
+                        .cached()
                         .execute(tx)
                         .await?;
                 }
-                Ok(true)
+                Ok(Some((row, lines)))
             })
             .await?
         });
+        if let Some((row, lines)) = committed {
+            return rows::reservation(row, lines);
+        }
         let reservation = self.reservation(id).await?;
-        match (committed, reservation.status) {
-            (true, _) | (false, ReservationStatus::Committed) => Ok(reservation),
-            (false, ReservationStatus::Released) => Err(Error::ReservationReleased(key)),
-            (false, ReservationStatus::Held) => Err(Error::ReservationExpired(key)),
+        match reservation.status {
+            ReservationStatus::Committed => Ok(reservation),
+            ReservationStatus::Released => Err(Error::ReservationReleased(key)),
+            ReservationStatus::Held => Err(Error::ReservationExpired(key)),
         }
     }
 

@@ -289,3 +289,88 @@ async fn admins_adjust_stock_but_never_below_zero() {
         .await;
     expect_code(unknown, Code::NotFound);
 }
+
+#[tokio::test]
+async fn products_not_for_sale_are_named_before_any_shortfall_and_nothing_is_held() {
+    let app = TestApp::spawn().await;
+    let plenty = app.create_product("Plenty", 100, 10).await;
+    let scarce = app.create_product("Scarce", 100, 1).await;
+    let deleted = app.create_product("Deleted", 100, 10).await;
+    app.delete(&deleted.id, &deleted.etag)
+        .await
+        .expect("delete");
+    let unknown = "0190a1b2-0000-7000-8000-000000000001";
+
+    let refused = app
+        .reserve(
+            "order-1",
+            &[
+                (&plenty.id, 3),
+                (&scarce.id, 2),
+                (&deleted.id, 1),
+                (unknown, 1),
+            ],
+        )
+        .await;
+    let status = expect_code(refused, Code::NotFound);
+    assert_eq!(reason(&status), "PRODUCT_NOT_FOUND");
+    let mut named: Vec<String> = info(&status, "product_ids")
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    named.sort();
+    let mut expected = vec![deleted.id.clone(), unknown.to_owned()];
+    expected.sort();
+    assert_eq!(named, expected, "the short product is not named");
+    for (product, units) in [(&plenty.id, 10), (&scarce.id, 1)] {
+        let stock = app.stock(product).await;
+        assert_eq!(
+            (stock.available, stock.reserved),
+            (units, 0),
+            "nothing held"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_refused_reservation_leaves_its_id_free_for_a_retry() {
+    let app = TestApp::spawn().await;
+    let scarce = app.create_product("Scarce", 100, 1).await;
+
+    let refused = app.reserve("order-1", &[(&scarce.id, 2)]).await;
+    expect_code(refused, Code::FailedPrecondition);
+    let missing = app
+        .reserve("order-1", &[("0190a1b2-0000-7000-8000-000000000001", 1)])
+        .await;
+    expect_code(missing, Code::NotFound);
+
+    let held = app
+        .reserve("order-1", &[(&scarce.id, 1)])
+        .await
+        .expect("the same id, now with what is there");
+    assert_eq!(held.status(), ReservationStatus::Held);
+    let stock = app.stock(&scarce.id).await;
+    assert_eq!((stock.available, stock.reserved), (0, 1));
+}
+
+#[tokio::test]
+async fn a_commit_answers_the_reservation_as_committed_and_a_repeat_answers_the_same() {
+    let app = TestApp::spawn().await;
+    let a = app.create_product("A", 100, 10).await;
+    let b = app.create_product("B", 100, 10).await;
+    let held = app
+        .reserve("order-1", &[(&b.id, 2), (&a.id, 1)])
+        .await
+        .expect("reserve");
+
+    let committed = app.commit("order-1").await.expect("commit");
+    assert_eq!(committed.status(), ReservationStatus::Committed);
+    assert_eq!(committed.lines, held.lines, "every line, as reserved");
+    assert_eq!(committed.id, held.id);
+    let again = app.commit("order-1").await.expect("repeat");
+    assert_eq!(again, committed, "the first answer was what was stored");
+    for (product, units) in [(&a.id, 9), (&b.id, 8)] {
+        let stock = app.stock(product).await;
+        assert_eq!((stock.available, stock.reserved), (units, 0));
+    }
+}

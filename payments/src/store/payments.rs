@@ -8,8 +8,10 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use platform::{
     clock::to_micros,
+    db::{Db, DbError, PgConn},
     on_db,
     paging::{Cursor, Page},
+    statements::CacheStatement,
 };
 
 use super::{
@@ -54,6 +56,52 @@ macro_rules! load_payment {
 }
 pub(super) use load_payment;
 
+/// Inserts the processing row of a new charge and its lease in one
+/// statement on PostgreSQL, unless the idempotency key is taken (then
+/// neither: the lease is inserted from the rows the payment insert
+/// returns). ON CONFLICT DO NOTHING: a concurrent insert with the same key
+/// waits for the other to commit, then inserts nothing. Returns how many
+/// leases it inserted (1 or 0).
+async fn insert_charge_postgres(
+    conn: &mut PgConn,
+    row: &PaymentRow,
+    lease: &LeaseRow,
+) -> std::result::Result<usize, diesel::result::Error> {
+    use diesel::sql_types::{BigInt, Nullable, Text};
+    diesel::sql_query(
+        "WITH created AS (\
+            INSERT INTO payments (id, idempotency_key, fingerprint, order_id, user_id, \
+                currency, amount_minor, method, card_brand, card_last4, status, \
+                decline_code, captured_minor, refunded_minor, created_at, updated_at) \
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+            ON CONFLICT (idempotency_key) DO NOTHING \
+            RETURNING id) \
+         INSERT INTO charge_leases (payment_id, lease_until, attempts) \
+         SELECT id, $17, $18 FROM created",
+    )
+    .bind::<Text, _>(&row.id)
+    .bind::<Text, _>(&row.idempotency_key)
+    .bind::<Text, _>(&row.fingerprint)
+    .bind::<Text, _>(&row.order_id)
+    .bind::<Text, _>(&row.user_id)
+    .bind::<Text, _>(&row.currency)
+    .bind::<BigInt, _>(row.amount_minor)
+    .bind::<Text, _>(&row.method)
+    .bind::<Text, _>(&row.card_brand)
+    .bind::<Text, _>(&row.card_last4)
+    .bind::<Text, _>(&row.status)
+    .bind::<Nullable<Text>, _>(&row.decline_code)
+    .bind::<BigInt, _>(row.captured_minor)
+    .bind::<BigInt, _>(row.refunded_minor)
+    .bind::<BigInt, _>(row.created_at)
+    .bind::<BigInt, _>(row.updated_at)
+    .bind::<BigInt, _>(lease.lease_until)
+    .bind::<BigInt, _>(lease.attempts)
+    .cached()
+    .execute(conn)
+    .await
+}
+
 /// A lease's length in microseconds, never zero (a lease ending at 0 is
 /// a released one).
 fn lease_micros(lease: Duration) -> i64 {
@@ -76,26 +124,37 @@ impl Store {
             lease_until,
             attempts: 1,
         };
-        let created = on_db!(&self.db, |conn| {
-            conn.transaction::<_, Error, _>(async |tx| {
-                // ON CONFLICT DO NOTHING: a concurrent insert with the same
-                // key waits for the other to commit, then inserts nothing.
-                let inserted = diesel::insert_into(payments::table)
-                    .values(&row)
-                    .on_conflict(payments::idempotency_key)
-                    .do_nothing()
-                    .execute(tx)
-                    .await?;
-                if inserted == 1 {
-                    diesel::insert_into(charge_leases::table)
-                        .values(&lease)
+        let created = match &self.db {
+            // One statement, so one implicit transaction: both rows or
+            // neither, as in the transaction below, in one round trip.
+            Db::Postgres(pool) => {
+                let _span = platform::db::operation_span(&self.db);
+                let mut conn = pool.get().await.map_err(DbError::from)?;
+                insert_charge_postgres(&mut conn, &row, &lease).await? == 1
+            }
+            Db::Sqlite(_) => on_db!(&self.db, |conn| {
+                conn.transaction::<_, Error, _>(async |tx| {
+                    // ON CONFLICT DO NOTHING: a concurrent insert with the same
+                    // key waits for the other to commit, then inserts nothing.
+                    let inserted = diesel::insert_into(payments::table)
+                        .values(&row)
+                        .on_conflict(payments::idempotency_key)
+                        .do_nothing()
+                        .cached()
                         .execute(tx)
                         .await?;
-                }
-                Ok(inserted == 1)
-            })
-            .await?
-        });
+                    if inserted == 1 {
+                        diesel::insert_into(charge_leases::table)
+                            .values(&lease)
+                            .cached()
+                            .execute(tx)
+                            .await?;
+                    }
+                    Ok(inserted == 1)
+                })
+                .await?
+            }),
+        };
         if created {
             return Ok(Begun::Created(rows::payment(row, Vec::new())?));
         }
@@ -138,6 +197,7 @@ impl Store {
                 ))
                 .on_conflict(charge_voids::idempotency_key)
                 .do_nothing()
+                .cached()
                 .execute(conn)
                 .await?;
             charge_voids::table
@@ -182,6 +242,7 @@ impl Store {
                 charge_leases::lease_until.eq(lease_until),
                 charge_leases::attempts.eq(charge_leases::attempts + 1),
             ))
+            .cached()
             .execute(conn)
             .await?
         });
@@ -200,6 +261,7 @@ impl Store {
                     .filter(charge_leases::lease_until.eq(lease_until)),
             )
             .set(charge_leases::lease_until.eq(0))
+            .cached()
             .execute(conn)
             .await?
         });
@@ -215,35 +277,36 @@ impl Store {
         let key = id.to_string();
         let at = self.clock.now();
         let now = to_micros(at);
-        on_db!(&self.db, |conn| {
+        let recorded: Option<Payment> = on_db!(&self.db, |conn| {
             conn.transaction::<_, Error, _>(async |tx| {
                 // Moving the row out of `processing` is the claim on the
-                // outcome: exactly one attempt gets past this.
-                let target = payments::table
-                    .filter(payments::id.eq(&key))
-                    .filter(payments::status.eq(PROCESSING));
-                let won = diesel::update(target)
-                    .set(payments::updated_at.eq(now))
-                    .execute(tx)
-                    .await?
-                    == 1;
-                if !won {
-                    return Ok(());
-                }
-                let row: PaymentRow = payments::table
-                    .filter(payments::id.eq(&key))
-                    .select(PaymentRow::as_select())
-                    .first(tx)
-                    .await?;
-
-                // (status, decline code, captured, processor reference)
+                // outcome: exactly one attempt gets past this. Every write
+                // below runs under the row lock it takes.
+                let target = || {
+                    payments::table
+                        .filter(payments::id.eq(&key))
+                        .filter(payments::status.eq(PROCESSING))
+                };
+                // (status, decline code, whether captured, processor reference)
                 let (status, decline, captured, reference) = match decision {
                     ChargeDecision::Approved { reference } => {
-                        (CAPTURED, None, row.amount_minor, Some(reference.clone()))
+                        (CAPTURED, None, true, Some(reference.clone()))
                     }
-                    ChargeDecision::Declined(code) => (DECLINED, Some(code.as_str()), 0, None),
-                    ChargeDecision::Void => (DECLINED, Some(VOIDED_CODE), 0, None),
+                    ChargeDecision::Declined(code) => (DECLINED, Some(code.as_str()), false, None),
+                    ChargeDecision::Void => (DECLINED, Some(VOIDED_CODE), false, None),
                     ChargeDecision::DebitWallet => {
+                        // The claim first, for the amount and the payer;
+                        // the outcome is then written by the UPDATE below.
+                        let claimed: Option<PaymentRow> = diesel::update(target())
+                            .set(payments::updated_at.eq(now))
+                            .returning(PaymentRow::as_returning())
+                            .cached()
+                            .get_result(tx)
+                            .await
+                            .optional()?;
+                        let Some(row) = claimed else {
+                            return Ok(None);
+                        };
                         // The balance check is the WHERE clause, so
                         // concurrent charges can never take it below zero.
                         let debited = diesel::update(
@@ -256,45 +319,65 @@ impl Store {
                             wallets::balance_minor.eq(wallets::balance_minor - row.amount_minor),
                             wallets::updated_at.eq(now),
                         ))
+                        .cached()
                         .execute(tx)
                         .await?;
                         if debited == 0 {
                             let short = DeclineCode::InsufficientWalletBalance.as_str();
-                            (DECLINED, Some(short), 0, None)
+                            (DECLINED, Some(short), false, None)
                         } else {
-                            (CAPTURED, None, row.amount_minor, None)
+                            (CAPTURED, None, true, None)
                         }
                     }
                 };
-                diesel::update(payments::table.filter(payments::id.eq(&key)))
+                // The outcome in the claiming UPDATE itself (for a wallet,
+                // the row is already claimed, and still processing). What
+                // is captured is the whole amount or nothing, so one SQL
+                // text serves both: the amount times 1 or 0.
+                let row: Option<PaymentRow> = diesel::update(target())
                     .set((
                         payments::status.eq(status),
                         payments::decline_code.eq(decline),
-                        payments::captured_minor.eq(captured),
+                        payments::captured_minor.eq(payments::amount_minor * i64::from(captured)),
+                        payments::updated_at.eq(now),
                     ))
-                    .execute(tx)
-                    .await?;
+                    .returning(PaymentRow::as_returning())
+                    .cached()
+                    .get_result(tx)
+                    .await
+                    .optional()?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
                 diesel::delete(charge_leases::table.filter(charge_leases::payment_id.eq(&key)))
+                    .cached()
                     .execute(tx)
                     .await?;
-                if captured > 0 {
+                // The payment as it now is, from the row the UPDATE
+                // returned: it has no refunds, as a refund is only ever
+                // committed against a payment already seen captured, which
+                // this one is only once this transaction commits.
+                let payment = rows::payment(row.clone(), Vec::new())?;
+                if row.captured_minor > 0 {
                     let entry = LedgerRow::charge(&row, reference, now);
                     diesel::insert_into(ledger_entries::table)
                         .values(&entry)
+                        .cached()
                         .execute(tx)
                         .await?;
                 }
                 if status == CAPTURED {
-                    let payment: Option<Payment> = load_payment!(&mut *tx, payments::id.eq(&key));
-                    if let Some(payment) = payment {
-                        platform::events::append(tx.into(), events::captured(&payment), at).await?;
-                    }
+                    platform::events::append(tx.into(), events::captured(&payment), at).await?;
                 }
-                Ok(())
+                Ok(Some(payment))
             })
-            .await
-        })?;
-        self.payment(id).await
+            .await?
+        });
+        match recorded {
+            Some(payment) => Ok(payment),
+            // Another attempt recorded the outcome first: that one stands.
+            None => self.payment(id).await,
+        }
     }
 
     /// A payment, with its refunds.

@@ -426,3 +426,49 @@ async fn every_invalid_field_of_a_charge_is_named() {
     );
     assert_eq!(app.network.charge_calls(), 0);
 }
+
+#[tokio::test]
+async fn a_charge_answers_the_payment_exactly_as_stored_whatever_its_outcome() {
+    let app = TestApp::spawn().await;
+    app.top_up("t1", CUSTOMER, 1000).await;
+    let outcomes = [
+        (
+            "card",
+            card(test_cards::APPROVED),
+            1999,
+            PaymentStatus::Captured,
+        ),
+        (
+            "declined",
+            card(test_cards::DECLINED),
+            1999,
+            PaymentStatus::Declined,
+        ),
+        ("wallet", wallet(), 600, PaymentStatus::Captured),
+        ("short", wallet(), 600, PaymentStatus::Declined),
+    ];
+    for (key, method, amount, expected) in outcomes {
+        let answered = app
+            .charge(charge_request(key, amount, method))
+            .await
+            .expect("charge");
+        assert_eq!(answered.status(), expected, "{key}");
+        let stored = app.payment(&answered.id).await;
+        assert_eq!(answered, stored, "{key}: the answer is what was stored");
+        let repeated = app
+            .charge(charge_request(key, amount, method_of(key)))
+            .await
+            .expect("repeat");
+        assert_eq!(repeated, stored, "{key}: a repeat answers the same");
+    }
+    assert_eq!(app.balance(CUSTOMER).await, 400, "one wallet debit");
+}
+
+/// The method of the outcome `key` above, again.
+fn method_of(key: &str) -> contracts::common::PaymentMethod {
+    match key {
+        "card" => card(test_cards::APPROVED),
+        "declined" => card(test_cards::DECLINED),
+        _ => wallet(),
+    }
+}

@@ -27,6 +27,7 @@ use crate::{
     clock::{Clock, to_micros},
     db::{Db, DbError},
     on_db,
+    statements::CacheStatement,
 };
 
 /// Applies events to a service's own tables, inside the transaction the
@@ -139,6 +140,18 @@ impl Consumer {
     /// Applies `events` in one transaction, recording each in the inbox;
     /// all or nothing.
     pub async fn apply_batch(&self, events: &[Event]) -> Result<Applied, HandlerError> {
+        self.apply_and_ack(events, &[]).await
+    }
+
+    /// [`Self::apply_batch`], also removing the queue rows `acked` (the
+    /// local transport's deliveries of `events`) in the same transaction:
+    /// the events are applied and their deliveries gone, or neither, with
+    /// no second transaction to acknowledge them.
+    async fn apply_and_ack(
+        &self,
+        events: &[Event],
+        acked: &[i64],
+    ) -> Result<Applied, HandlerError> {
         let consumer = self.name;
         let ordered = self.settings.ordered;
         let now = to_micros(self.clock.now());
@@ -155,6 +168,7 @@ impl Consumer {
                             event_inbox::processed_at.eq(now),
                         ))
                         .on_conflict_do_nothing()
+                        .cached()
                         .execute(tx)
                         .await?;
                     if fresh == 0 {
@@ -181,6 +195,7 @@ impl Consumer {
                             .on_conflict((event_positions::consumer, event_positions::aggregate_id))
                             .do_update()
                             .set(event_positions::last_sequence.eq(event.aggregate_sequence))
+                            .cached()
                             .execute(tx)
                             .await?;
                     }
@@ -196,6 +211,9 @@ impl Consumer {
                         .await?;
                     applied.applied += 1;
                     handled.push(event);
+                }
+                if !acked.is_empty() {
+                    queue::remove_in(Conn::from(&mut *tx), acked).await?;
                 }
                 Ok((applied, handled))
             })
@@ -319,11 +337,9 @@ impl Consumer {
             .await?;
         }
         let decoded: Vec<Event> = events.iter().map(|(_, e)| e.clone()).collect();
-        match self.apply_batch(&decoded).await {
-            Ok(_) => {
-                let ids: Vec<i64> = events.iter().map(|(row, _)| row.id).collect();
-                queue::remove(&self.db, &ids).await?;
-            }
+        let ids: Vec<i64> = events.iter().map(|(row, _)| row.id).collect();
+        match self.apply_and_ack(&decoded, &ids).await {
+            Ok(_) => {}
             Err(error) if error.is_transient() => return Err(error),
             Err(_) => {
                 self.one_by_one(&events).await?;
@@ -336,8 +352,11 @@ impl Consumer {
     /// After a failed batch: each event alone, so only the bad one fails.
     async fn one_by_one(&self, events: &[(&Queued, Event)]) -> Result<(), HandlerError> {
         for (row, event) in events {
-            match self.apply_batch(std::slice::from_ref(event)).await {
-                Ok(_) => queue::remove(&self.db, &[row.id]).await?,
+            match self
+                .apply_and_ack(std::slice::from_ref(event), &[row.id])
+                .await
+            {
+                Ok(_) => {}
                 Err(error) if error.is_transient() => return Err(error),
                 Err(error) => {
                     let reason = error.to_string();

@@ -14,6 +14,7 @@ use crate::{
     clock::to_micros,
     db::{Db, DbError},
     on_conn, on_db,
+    statements::CacheStatement,
 };
 
 /// An event a producer is about to record: what happened, to which
@@ -66,6 +67,7 @@ pub async fn append(
             .do_update()
             .set(event_sequences::last_sequence.eq(event_sequences::last_sequence + 1_i64))
             .returning(event_sequences::last_sequence)
+            .cached()
             .get_result(c)
             .await?;
         let envelope = Event {
@@ -86,6 +88,7 @@ pub async fn append(
                 event_outbox::envelope.eq(envelope.encode_to_vec()),
                 event_outbox::created_at.eq(at),
             ))
+            .cached()
             .execute(c)
             .await?;
         Ok(envelope)
@@ -117,12 +120,15 @@ pub(crate) async fn mark_published(
     let at = to_micros(now);
     let ids = ids.to_vec();
     on_db!(db, |conn| {
+        // One SQL text on PostgreSQL (`= ANY($1)`), one per batch size (at
+        // most the relay's batch) on SQLite: few enough to keep prepared.
         diesel::update(event_outbox::table.filter(event_outbox::id.eq_any(&ids)))
             .set((
                 event_outbox::state.eq("published"),
                 event_outbox::published_at.eq(Some(at)),
                 event_outbox::last_error.eq(None::<String>),
             ))
+            .cached()
             .execute(conn)
             .await?;
     });

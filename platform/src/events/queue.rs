@@ -6,11 +6,15 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use time::OffsetDateTime;
 
-use super::{outbox::Outgoing, store::event_queue};
+use super::{
+    outbox::Outgoing,
+    store::{Conn, event_queue},
+};
 use crate::{
     clock::to_micros,
     db::{Db, DbError},
-    on_db,
+    on_conn, on_db,
+    statements::CacheStatement,
 };
 
 /// A queued event.
@@ -45,24 +49,19 @@ pub(crate) async fn enqueue(
     now: OffsetDateTime,
 ) -> Result<(), DbError> {
     let at = to_micros(now);
-    let rows: Vec<_> = events
-        .iter()
-        .map(|e| {
-            (
-                event_queue::consumer.eq(consumer.to_owned()),
-                event_queue::event_id.eq(e.event_id.clone()),
-                event_queue::envelope.eq(e.envelope.clone()),
-                event_queue::enqueued_at.eq(at),
-            )
-        })
-        .collect();
     on_db!(db, |conn| {
         conn.transaction::<_, DbError, _>(async |tx| {
-            for row in &rows {
+            for event in events {
                 diesel::insert_into(event_queue::table)
-                    .values(row.clone())
+                    .values((
+                        event_queue::consumer.eq(consumer),
+                        event_queue::event_id.eq(&event.event_id),
+                        event_queue::envelope.eq(&event.envelope),
+                        event_queue::enqueued_at.eq(at),
+                    ))
                     .on_conflict((event_queue::consumer, event_queue::event_id))
                     .do_nothing()
+                    .cached()
                     .execute(tx)
                     .await?;
             }
@@ -124,12 +123,15 @@ pub(crate) async fn ready(db: &Db, consumer: &str, limit: i64) -> Result<Vec<Que
     }))
 }
 
-/// Removes applied (or skipped) events: the local transport's ack.
-pub(crate) async fn remove(db: &Db, ids: &[i64]) -> Result<(), DbError> {
-    let ids = ids.to_vec();
-    on_db!(db, |conn| {
-        diesel::delete(event_queue::table.filter(event_queue::id.eq_any(&ids)))
-            .execute(conn)
+/// Removes applied (or skipped) events, in the transaction that applied
+/// them: the local transport's ack.
+pub(crate) async fn remove_in(conn: Conn<'_>, ids: &[i64]) -> Result<(), diesel::result::Error> {
+    on_conn!(conn, |c| {
+        // One SQL text on PostgreSQL (`= ANY($1)`), one per batch size (at
+        // most the consumer's batch) on SQLite.
+        diesel::delete(event_queue::table.filter(event_queue::id.eq_any(ids)))
+            .cached()
+            .execute(c)
             .await?;
     });
     Ok(())

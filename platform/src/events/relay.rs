@@ -18,6 +18,7 @@ use crate::{
     clock::{Clock, to_micros},
     db::{Db, DbError},
     on_db,
+    statements::CacheStatement,
 };
 
 /// How the relay paces itself.
@@ -82,6 +83,7 @@ pub async fn run(
         transport,
         clock,
         settings,
+        last_prune: std::sync::Mutex::new(None),
     };
     relay.run().await;
 }
@@ -93,7 +95,12 @@ struct Relay {
     transport: Transport,
     clock: Clock,
     settings: RelaySettings,
+    /// When the outbox was last pruned.
+    last_prune: std::sync::Mutex<Option<tokio::time::Instant>>,
 }
+
+/// How often an idle relay prunes published rows.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 /// What one round of the relay found.
 enum Round {
@@ -151,7 +158,7 @@ impl Relay {
         }
         let batch = outbox::pending(&self.db, self.settings.batch).await?;
         if batch.is_empty() {
-            self.prune().await;
+            self.prune_now_and_then().await;
             return Ok(Round::Idle);
         }
         let Outcome {
@@ -222,32 +229,55 @@ impl Relay {
         let now = to_micros(self.clock.now());
         let until = now + i64::try_from(self.settings.lease.as_micros()).unwrap_or(i64::MAX);
         let owner = self.owner.clone();
+        // One statement, run every round: it takes a free or expired lease
+        // or renews this replica's own; a lease another replica holds is
+        // left alone (the WHERE of DO UPDATE), and then no row is counted.
+        // The row is locked while the statement runs, so of two replicas
+        // only one can see the old lease expired and take it.
         Ok(on_db!(&self.db, |conn| {
-            let inserted = diesel::insert_into(event_leases::table)
+            let upsert = diesel::insert_into(event_leases::table)
                 .values((
                     event_leases::name.eq("relay"),
                     event_leases::owner.eq(&owner),
                     event_leases::until.eq(until),
                 ))
-                .on_conflict_do_nothing()
-                .execute(conn)
-                .await?;
-            inserted == 1
-                || diesel::update(
-                    event_leases::table.find("relay").filter(
-                        event_leases::until
-                            .le(now)
-                            .or(event_leases::owner.eq(&owner)),
-                    ),
-                )
+                .on_conflict(event_leases::name)
+                .do_update()
                 .set((
                     event_leases::owner.eq(&owner),
                     event_leases::until.eq(until),
-                ))
-                .execute(conn)
-                .await?
-                    == 1
+                ));
+            diesel::query_dsl::methods::FilterDsl::filter(
+                upsert,
+                event_leases::until
+                    .le(now)
+                    .or(event_leases::owner.eq(&owner)),
+            )
+            .cached()
+            .execute(conn)
+            .await?
+                == 1
         }))
+    }
+
+    /// Prunes at most once per [`PRUNE_EVERY`]: rows are kept for days,
+    /// so pruning at every idle round (several times a second) only costs
+    /// two statements each time.
+    async fn prune_now_and_then(&self) {
+        let due = {
+            let mut last = self
+                .last_prune
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let due = last.is_none_or(|at| at.elapsed() >= PRUNE_EVERY);
+            if due {
+                *last = Some(tokio::time::Instant::now());
+            }
+            due
+        };
+        if due {
+            self.prune().await;
+        }
     }
 
     async fn prune(&self) {
@@ -313,5 +343,58 @@ impl Backoff {
             &mut rand::thread_rng(),
             millis / 2..=millis,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Relay, RelaySettings, Transport};
+    use crate::{
+        clock::Clock,
+        db::{Db, Migrations},
+        testing::TestDatabase,
+    };
+
+    fn replica(db: &Db, clock: &Clock, owner: &str) -> Relay {
+        Relay {
+            service: "test",
+            owner: owner.to_owned(),
+            db: db.clone(),
+            transport: Transport::Off,
+            clock: clock.clone(),
+            settings: RelaySettings::default(),
+            last_prune: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// One replica holds the relay's lease at a time: it renews it, and
+    /// another takes it only once it has run out (on SQLite, or on
+    /// PostgreSQL with TEST_DATABASE_URL).
+    #[tokio::test]
+    async fn one_replica_holds_the_relay_lease_until_it_runs_out() {
+        let database = TestDatabase::new().await;
+        let db = Db::connect(database.url(), 2, Migrations::NONE)
+            .await
+            .expect("open the database");
+        let clock = Clock::manual(time::OffsetDateTime::now_utc());
+        let lease = RelaySettings::default().lease;
+        let (a, b) = (replica(&db, &clock, "a"), replica(&db, &clock, "b"));
+
+        assert!(a.claim().await.expect("claim"), "a free lease is taken");
+        assert!(!b.claim().await.expect("claim"), "a held lease is not");
+        clock.advance(lease * 2 / 3);
+        assert!(a.claim().await.expect("claim"), "its holder renews it");
+        clock.advance(lease * 2 / 3);
+        assert!(
+            !b.claim().await.expect("claim"),
+            "renewed, it is still held"
+        );
+        clock.advance(lease);
+        assert!(b.claim().await.expect("claim"), "run out, it is taken over");
+        assert!(
+            !a.claim().await.expect("claim"),
+            "and the old holder lost it"
+        );
+        assert!(b.claim().await.expect("claim"), "the new holder renews it");
     }
 }
