@@ -360,31 +360,28 @@ impl Checkout {
                 owner: &inner.owner,
                 until: if at_rest { 0 } else { self.lease_end() },
             };
-            order = match inner
+            let moved = inner
                 .store
                 .advance(&order, transition, None, Some(lease))
-                .await?
-            {
-                Some(next) => {
-                    inner.notifier.changed(order_id);
-                    report_progress(&next);
-                    settled = at_rest;
-                    next
-                }
+                .await?;
+            order = if let Some(next) = moved {
+                inner.notifier.changed(order_id);
+                report_progress(&next);
+                settled = at_rest;
+                next
+            } else {
                 // Someone moved it first (a cancellation, a driver that
                 // took the lease over) or holds the lease now: act again
                 // only under a lease of our own, from where it is.
-                None => {
-                    if !self.claim(order_id).await? {
-                        tracing::warn!(
-                            %order_id,
-                            "lease lost mid-saga; another driver has the order"
-                        );
-                        return Ok((order, Stop::LostLease));
-                    }
-                    settled = false;
-                    self.current(order_id).await?
+                if !self.claim(order_id).await? {
+                    tracing::warn!(
+                        %order_id,
+                        "lease lost mid-saga; another driver has the order"
+                    );
+                    return Ok((order, Stop::LostLease));
                 }
+                settled = false;
+                self.current(order_id).await?
             };
         }
     }
