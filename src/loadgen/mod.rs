@@ -3,6 +3,8 @@
 //! in a closed loop (next call when the last one ends) or an open loop (a
 //! fixed total rate, latency from the intended start). A warm-up comes
 //! first, then the measured window; latencies go into HDR histograms.
+//! `--window-marks` tells a script when that window opens and closes, so it
+//! can read counters (CPU time, database statistics) over exactly it.
 
 mod report;
 mod scenarios;
@@ -10,7 +12,8 @@ mod schedule;
 mod transport;
 
 use std::{
-    io::IsTerminal,
+    io::{IsTerminal, Write as _},
+    path::PathBuf,
     sync::{
         Arc,
         atomic::{AtomicBool, AtomicU64, Ordering},
@@ -84,6 +87,12 @@ pub struct Args {
     /// No progress line while running.
     #[arg(long)]
     pub quiet: bool,
+
+    /// Append a line `start` to this file when the measured window opens
+    /// and `end` when it closes (for scripts that sample counters over the
+    /// window; the load is the same with or without it).
+    #[arg(long, value_name = "FILE")]
+    pub window_marks: Option<PathBuf>,
 
     /// An admin account, to create the product that checkouts buy.
     #[arg(long, env = "LOADGEN_ADMIN_EMAIL", default_value = gateway::DEMO_ADMIN.0)]
@@ -173,6 +182,9 @@ pub async fn run(args: &Args) -> Result<Report, Error> {
     let measure_from = start + args.warmup;
     let end = measure_from + args.duration;
     let open = args.rate.map(|rate| OpenLoop { rate, users });
+    if let Some(path) = args.window_marks.clone() {
+        tokio::spawn(mark_window(path, measure_from, end));
+    }
     let progress = Arc::new(Progress::default());
     let mut running = tokio::task::JoinSet::new();
     for (user, token) in tokens.into_iter().enumerate() {
@@ -258,6 +270,23 @@ async fn virtual_user(
     stats
 }
 
+/// Appends `start` to `path` when the measured window opens and `end` when
+/// it closes. A mark that cannot be written is reported, not fatal: the
+/// load itself is still measured.
+async fn mark_window(path: PathBuf, measure_from: Instant, end: Instant) {
+    for (at, mark) in [(measure_from, "start"), (end, "end")] {
+        tokio::time::sleep_until(at).await;
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut file| writeln!(file, "{mark}"));
+        if let Err(err) = written {
+            eprintln!("cannot write the window mark to {}: {err}", path.display());
+        }
+    }
+}
+
 /// A progress line on stderr once a second: rewritten in place on a
 /// terminal, one line per second in a log.
 async fn show_progress(
@@ -318,6 +347,7 @@ mod tests {
         assert_eq!(args.rate, None);
         assert_eq!(args.duration, Duration::from_secs(10));
         assert!(!args.fail_on_error);
+        assert_eq!(args.window_marks, None);
     }
 
     #[test]
@@ -339,6 +369,8 @@ mod tests {
             "1m",
             "--json",
             "--fail-on-error",
+            "--window-marks",
+            "marks.txt",
         ])
         .expect("valid flags");
         assert_eq!(args.scenario, Scenario::GetProduct);
@@ -348,6 +380,7 @@ mod tests {
         assert_eq!(args.warmup, Duration::from_millis(500));
         assert_eq!(args.duration, Duration::from_secs(60));
         assert!(args.json && args.fail_on_error);
+        assert_eq!(args.window_marks, Some(PathBuf::from("marks.txt")));
         for name in ["list-products", "browse", "checkout", "mixed"] {
             assert!(parse(&["--scenario", name]).is_ok(), "{name}");
         }
@@ -358,6 +391,26 @@ mod tests {
         assert!(parse(&["--users", "0"]).is_err());
         assert!(parse(&["--duration", "10"]).is_err());
         assert!(parse(&["--scenario", "stampede"]).is_err());
+    }
+
+    #[tokio::test]
+    async fn the_window_marks_are_appended_in_order_once_each_moment_has_passed() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = dir.path().join("marks");
+        std::fs::write(&path, "earlier\n").expect("write the file");
+        let now = Instant::now();
+        mark_window(path.clone(), now, now + Duration::from_millis(20)).await;
+        assert!(Instant::now() >= now + Duration::from_millis(20));
+        let marks = std::fs::read_to_string(&path).expect("read the marks");
+        assert_eq!(marks, "earlier\nstart\nend\n");
+    }
+
+    #[tokio::test]
+    async fn an_unwritable_marks_file_does_not_stop_the_run() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let now = Instant::now();
+        mark_window(dir.path().join("missing").join("marks"), now, now).await;
+        assert!(!dir.path().join("missing").exists());
     }
 
     #[tokio::test]
