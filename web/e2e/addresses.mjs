@@ -13,61 +13,12 @@
 // and a desktop's, light and dark.
 // Env: as e2e/checkout.mjs (SHOP_URL, CHROMIUM, SCREENSHOT, HEADFUL, E2E_TIMEOUT_MS).
 
-import { chromium } from "playwright-core";
-import { audit, PHONE } from "./axe.mjs";
+import { audit } from "./axe.mjs";
+import { base, expect, finish, name, newPage, step } from "./harness.mjs";
 
-const base = process.env.SHOP_URL?.replace(/\/+$/, "");
-if (!base) {
-  console.error("SHOP_URL is not set (e.g. SHOP_URL=http://127.0.0.1:8080)");
-  process.exit(2);
-}
-const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS ?? 20000);
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: !process.env.HEADFUL,
-  args: [
-    ...(process.env.HEADFUL ? [] : ["--headless"]),
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-  ],
-});
-const page = await browser.newPage({ viewport: PHONE });
-page.setDefaultTimeout(TIMEOUT);
-const browserLog = [];
-page.on("console", (m) => m.type() === "error" && browserLog.push(`console: ${m.text()}`));
-page.on("pageerror", (e) => browserLog.push(`page error: ${e.message}`));
-
+name("addresses");
+const page = await newPage();
 const byTestId = (id) => page.locator(`[data-testid="${id}"]`);
-let passed = 0;
-
-async function step(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok   ${name}`);
-  } catch (err) {
-    console.error(`FAIL ${name}\n     ${String(err?.message ?? err).split("\n").join("\n     ")}`);
-    console.error(`     at ${page.url()}`);
-    for (const line of browserLog.slice(-10)) console.error(`     ${line}`);
-    if (process.env.SCREENSHOT) {
-      await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true }).catch(() => {});
-      console.error(`     screenshot: ${process.env.SCREENSHOT}`);
-    }
-    console.error(`e2e: ${passed} passed, 1 failed`);
-    await browser.close();
-    process.exit(1);
-  }
-}
-
-function expect(condition, message) {
-  if (!condition) throw new Error(message);
-}
 
 const email = `e2e-addresses-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
 const password = "correct horse battery";
@@ -225,5 +176,4 @@ await step("the next checkout offers the new default", async () => {
   expect((await byTestId("checkout-line1").inputValue()) === "", "the new address fields are not empty");
 });
 
-await browser.close();
-console.log(`e2e: ${passed} passed`);
+await finish();
