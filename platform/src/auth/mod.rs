@@ -8,6 +8,7 @@
 //! is the [`policy`]'s job.
 
 pub mod policy;
+mod verified;
 
 use std::{
     collections::HashMap,
@@ -23,6 +24,12 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 pub use policy::{Access, AuthLayer, Grant, Policy};
+
+use verified::{Verified, VerifiedTokens, unexpired};
+
+/// Seconds a token may be past its expiry and still be accepted (clock
+/// skew between the issuer and the verifier).
+const LEEWAY: u64 = 5;
 
 /// The default names of Shop's token issuers (each configurable where keys
 /// are configured).
@@ -247,6 +254,8 @@ struct VerifierInner {
     audience: String,
     /// Several keys per issuer while a key is being rotated.
     keys: HashMap<String, Vec<DecodingKey>>,
+    /// Tokens that verified under these keys.
+    verified: VerifiedTokens,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -268,6 +277,7 @@ impl Verifier {
                 user_issuer: user_issuer.to_owned(),
                 audience: audience.to_owned(),
                 keys: HashMap::new(),
+                verified: VerifiedTokens::new(),
             }),
         }
     }
@@ -278,11 +288,10 @@ impl Verifier {
     pub fn trust(mut self, issuer: &str, public_pem: &str) -> Result<Self, AuthError> {
         let key = DecodingKey::from_ed_pem(public_pem.as_bytes())
             .map_err(|e| AuthError::BadKey(format!("issuer {issuer:?}: {e}")))?;
-        Arc::make_mut(&mut self.inner)
-            .keys
-            .entry(issuer.to_owned())
-            .or_default()
-            .push(key);
+        let inner = Arc::make_mut(&mut self.inner);
+        inner.keys.entry(issuer.to_owned()).or_default().push(key);
+        // A cache of its own: a clone made before keeps its trust list.
+        inner.verified = VerifiedTokens::new();
         Ok(self)
     }
 
@@ -295,6 +304,19 @@ impl Verifier {
 
     /// The verified caller of a token.
     pub fn verify(&self, token: &str) -> Result<Principal, AuthError> {
+        if let Some(known) = self.inner.verified.get(token) {
+            return if unexpired(known.exp, unix_now(), LEEWAY) {
+                Ok(known.principal)
+            } else {
+                Err(AuthError::Expired)
+            };
+        }
+        let verified = self.verify_signature(token)?;
+        self.inner.verified.insert(token, verified.clone());
+        Ok(verified.principal)
+    }
+
+    fn verify_signature(&self, token: &str) -> Result<Verified, AuthError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Invalid)?;
         let issuer = header.kid.ok_or(AuthError::Invalid)?;
         let keys = self
@@ -307,7 +329,7 @@ impl Verifier {
         validation.set_issuer(&[&issuer]);
         validation.set_audience(&[&self.inner.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 5;
+        validation.leeway = LEEWAY;
         // The first key whose signature matches decides (an expired token
         // has a matching signature: it is expired, not invalid).
         let mut outcome = Err(AuthError::Invalid);
@@ -326,10 +348,13 @@ impl Verifier {
 
         let claims = data.claims;
         let service = (claims.iss != self.inner.user_issuer).then_some(claims.iss);
-        Ok(Principal {
-            user_id: claims.sub,
-            role: claims.role,
-            service,
+        Ok(Verified {
+            principal: Principal {
+                user_id: claims.sub,
+                role: claims.role,
+                service,
+            },
+            exp: claims.exp,
         })
     }
 
@@ -387,6 +412,47 @@ mod tests {
         assert_eq!(principal.user_id, "u1");
         assert!(principal.is_admin());
         assert_eq!(principal.service, None);
+    }
+
+    #[test]
+    fn a_token_seen_before_is_accepted_from_the_cache_until_it_expires_and_a_tampered_one_never() {
+        let keys = KeyPair::generate().expect("keys");
+        let verifier = Verifier::new("gw", "shop")
+            .trust("gw", &keys.public_pem)
+            .expect("trust");
+        let token = signer("gw", &keys).sign("u1", Role::Admin).expect("sign");
+        let first = verifier.verify(&token).expect("valid");
+        assert_eq!(verifier.verify(&token).expect("valid again"), first);
+        // One character of the signature changed: verified afresh, refused.
+        let mut tampered = token.clone();
+        let last = tampered.pop().expect("not empty");
+        tampered.push(if last == 'A' { 'B' } else { 'A' });
+        assert_eq!(verifier.verify(&tampered), Err(AuthError::Invalid));
+        // A kept token past its expiry (and the leeway) is refused as expired.
+        let mut known = verifier.inner.verified.get(&token).expect("kept");
+        known.exp = unix_now() - LEEWAY - 1;
+        verifier.inner.verified.insert(&token, known);
+        assert_eq!(verifier.verify(&token), Err(AuthError::Expired));
+    }
+
+    #[test]
+    fn a_verifier_trusting_one_more_key_does_not_share_the_cache_of_its_original() {
+        let (first, second) = (
+            KeyPair::generate().expect("keys"),
+            KeyPair::generate().expect("keys"),
+        );
+        let narrow = Verifier::new("gw", "shop")
+            .trust("gw", &first.public_pem)
+            .expect("trust");
+        let wide = narrow
+            .clone()
+            .trust("orders", &second.public_pem)
+            .expect("trust");
+        let token = signer("orders", &second)
+            .sign("u1", Role::Customer)
+            .expect("sign");
+        assert!(wide.verify(&token).is_ok());
+        assert_eq!(narrow.verify(&token), Err(AuthError::UntrustedIssuer));
     }
 
     #[test]
