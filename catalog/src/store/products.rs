@@ -12,7 +12,7 @@ use platform::{
 use super::{
     Store,
     rows::{ImageRow, ProductRow, StockRow, products_with_images},
-    schema::{products, stock},
+    schema::{product_images, products, stock},
 };
 use crate::{
     domain::{
@@ -97,19 +97,33 @@ impl Store {
     /// images, in no particular order.
     pub async fn products(&self, ids: &[ProductId]) -> Result<Vec<Product>> {
         let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
-        let (rows, images) = on_db!(&self.db, |conn| {
-            let rows: Vec<(ProductRow, i64)> = products::table
+        // One statement (a row per image, or one with none): one snapshot
+        // and, on PostgreSQL, one implicit transaction rather than two (a
+        // checkout reads its products twice: for the quote and the order).
+        let rows: Vec<(ProductRow, i64, Option<ImageRow>)> = on_db!(&self.db, |conn| {
+            products::table
                 .inner_join(stock::table)
+                .left_join(product_images::table)
                 .filter(products::id.eq_any(&keys))
                 .filter(products::deleted.eq(false))
-                .select((ProductRow::as_select(), stock::available))
+                .order((products::id, product_images::position, product_images::id))
+                .select((
+                    ProductRow::as_select(),
+                    stock::available,
+                    Option::<ImageRow>::as_select(),
+                ))
                 .load(conn)
-                .await?;
-            let found: Vec<String> = rows.iter().map(|(r, _)| r.id.clone()).collect();
-            let images: Vec<ImageRow> = images_of!(&found).load(conn).await?;
-            (rows, images)
+                .await?
         });
-        products_with_images(rows, images)
+        let mut products: Vec<(ProductRow, i64)> = Vec::new();
+        let mut images = Vec::new();
+        for (row, available, image) in rows {
+            if products.last().is_none_or(|(last, _)| last.id != row.id) {
+                products.push((row, available));
+            }
+            images.extend(image);
+        }
+        products_with_images(products, images)
     }
 
     /// One page of products in the query's order (ties by id), each with
