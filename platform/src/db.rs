@@ -140,10 +140,13 @@ const MIGRATION_LOCK: i64 = 0x7368_6f70_6d69_6772;
 
 /// SQLite settings applied to every new connection. WAL lets readers run
 /// beside the writer; the busy timeout makes a locked database wait instead
-/// of failing.
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; \
+/// of failing. The timeout comes first: setting the journal mode takes a
+/// lock too, and without it a process opening a database that another one
+/// is writing (a second replica, a test's extra store) failed at once with
+/// "database is locked".
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; \
+     PRAGMA journal_mode = WAL; \
      PRAGMA synchronous = NORMAL; \
-     PRAGMA busy_timeout = 5000; \
      PRAGMA foreign_keys = ON;";
 
 impl Db {
@@ -605,6 +608,25 @@ mod tests {
             .expect("a writable database opens");
         drop(db);
         (dir, file)
+    }
+
+    #[tokio::test]
+    async fn opening_a_database_another_connection_is_writing_waits_for_it() {
+        let (_dir, file) = existing_sqlite().await;
+        let mut writer = SqliteConnection::establish(&file.display().to_string()).expect("open");
+        diesel::connection::SimpleConnection::batch_execute(
+            &mut writer,
+            "BEGIN EXCLUSIVE; CREATE TABLE held (id INTEGER);",
+        )
+        .expect("hold the write lock");
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            diesel::connection::SimpleConnection::batch_execute(&mut writer, "COMMIT")
+                .expect("commit");
+        });
+        let opened = Db::connect(&format!("sqlite://{}", file.display()), 1, NO_MIGRATIONS).await;
+        release.join().expect("the writer");
+        assert!(opened.is_ok(), "{:?}", opened.err());
     }
 
     /// Whether this process can write `path` despite its permission bits
