@@ -41,7 +41,7 @@ pub fn document(table: &RouteTable, policy: &Policy) -> Value {
         });
         let key = shapes
             .entry(shape(&route.template))
-            .or_insert_with(|| route.template.clone())
+            .or_insert_with(|| plain_names(&route.template))
             .clone();
         let operation = operation(route, &variable_names(&key), policy, &mut schemas);
         paths
@@ -110,6 +110,28 @@ fn shape(template: &str) -> String {
         }
     }
     shape
+}
+
+/// `template` with each variable's field path written as one name
+/// (`{saved_address.id}` -> `{saved_address_id}`): OpenAPI's path
+/// templating names a parameter, and tools (schemathesis among them) take
+/// a dot as an attribute access and fail.
+fn plain_names(template: &str) -> String {
+    let mut plain = String::with_capacity(template.len());
+    let mut in_variable = false;
+    for c in template.chars() {
+        match c {
+            '{' => in_variable = true,
+            '}' => in_variable = false,
+            '.' if in_variable => {
+                plain.push('_');
+                continue;
+            }
+            _ => {}
+        }
+        plain.push(c);
+    }
+    plain
 }
 
 /// The names of a template's variables, in order.
@@ -556,6 +578,26 @@ mod tests {
         assert_eq!(
             document["paths"]["/v1/orders"]["post"]["security"],
             json!([{ "bearer": [] }])
+        );
+    }
+
+    #[test]
+    fn a_path_parameter_is_named_without_dots() {
+        let document = document();
+        let paths = document["paths"].as_object().expect("paths");
+        let dotted: Vec<&String> = paths
+            .keys()
+            .filter(|path| variable_names(path).iter().any(|name| name.contains('.')))
+            .collect();
+        assert!(dotted.is_empty(), "{dotted:?}");
+        let address = &paths["/v1/addresses/{saved_address_id}"];
+        assert_eq!(
+            address["delete"]["parameters"][0]["name"],
+            "saved_address_id"
+        );
+        assert_eq!(
+            address["patch"]["parameters"][0]["name"],
+            "saved_address_id"
         );
     }
 
