@@ -144,10 +144,17 @@ export async function adminOrderView(main: HTMLElement, route: Route): Promise<v
     );
   };
 
+  // Reads overlap (the page load, each replayed order event, a cancel) and
+  // may answer out of order: only the latest one started may draw, or a
+  // read from before a cancel could show the shipment still pending.
+  let shipmentReads = 0;
   const refreshShipment = async () => {
+    const read = ++shipmentReads;
     try {
-      renderShipment(await fulfilment.getShipment({ orderId: id }, { signal: route.signal }));
+      const shipment = await fulfilment.getShipment({ orderId: id }, { signal: route.signal });
+      if (read === shipmentReads) renderShipment(shipment);
     } catch (err) {
+      if (read !== shipmentReads) return;
       const p = describe(err);
       if (p.code === Code.NotFound) replace(shipSlot, h("h2", { id: "ship-h" }, "Shipping"), h("p", { class: "muted", "data-testid": "shipment-status" }, "No shipment yet: one is made when the order is confirmed."));
       else replace(shipSlot, h("h2", { id: "ship-h" }, "Shipping"), problemFor(err));
@@ -161,6 +168,7 @@ export async function adminOrderView(main: HTMLElement, route: Route): Promise<v
         try {
           const moved = await call();
           announce(said);
+          shipmentReads++; // a read started before this change must not draw over it
           renderShipment(moved);
         } catch (err) {
           problem.replaceChildren(h("p", null, adminProblem(err).message));
@@ -195,6 +203,7 @@ export async function adminOrderView(main: HTMLElement, route: Route): Promise<v
             const moved = await fulfilment.shipShipment({ shipmentId: s.id, carrier, trackingNumber }, { signal: route.signal });
             clearProblem(form, summaryBox);
             announce("Shipped.");
+            shipmentReads++;
             renderShipment(moved);
           } catch (err) {
             showProblem(form, summaryBox, adminProblem(err));
