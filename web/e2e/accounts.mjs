@@ -283,11 +283,7 @@ await step("two tabs renewing at once do not trip reuse detection: one RefreshSe
   await second.close();
 });
 
-await step("without the Web Locks API (the lease in localStorage) two tabs still renew once", async () => {
-  // Known defect: under load the localStorage lease lets both tabs renew
-  // (2 RefreshSession calls, seen in CI and by hand); skipped until the
-  // fallback's lease is fixed, not counted as passing.
-  if (process.env.E2E_LOCKS_FALLBACK !== "1") return "skipped";
+await step("without the Web Locks API (the lease in IndexedDB) two tabs still renew once", async () => {
   const noLocks = await browser.newContext({ viewport: PHONE });
   try {
     // Older browsers, and plain-http shops other than localhost (not a secure context), have no navigator.locks.

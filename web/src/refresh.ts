@@ -5,9 +5,9 @@
 // use, and a second use revokes the whole family (REFRESH_TOKEN_REUSED), so
 // two tabs renewing with the same token would log the customer out. Each
 // renewal therefore runs under a cross-tab lock (the Web Locks API, or a
-// best-effort lease in localStorage where it is missing) and first re-reads
-// the stored session: if another tab renewed meanwhile, it takes those
-// tokens instead of spending a spent one. The `storage` event (session.ts)
+// lease in IndexedDB where it is missing: src/crosstab.ts) and first
+// re-reads the stored session: if another tab renewed meanwhile, it takes
+// those tokens instead of spending a spent one. The `storage` event (session.ts)
 // tells the other tabs. Logging out also tells the server (Logout).
 
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
@@ -15,67 +15,44 @@ import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { ErrorInfoSchema } from "./gen/google/rpc/error_details_pb";
 import { AuthService } from "./gen/shop/auth/v1/auth_pb";
 import { endSession, expire, logIn, logOut, onSessionChange, reload, session, type Session } from "./session";
+import { markSpent, wasSpent, withLease } from "./crosstab";
 import { endedMessage, isDue, renewAt } from "./tokens";
 
 // RefreshSession and Logout need no access token: a client without the
 // interceptor of api.ts, so renewing can never wait on a renewal.
 const plain = createClient(AuthService, createGrpcWebTransport({ baseUrl: window.location.origin }));
 const LOCK = "shop.session.refresh";
-const LEASE = "shop.session.refresh.lease";
 /** A renewal that hangs must not hold the other tabs' lock for ever. */
 const CALL_TIMEOUT_MS = 15_000;
+/** How long a tab without Web Locks waits for its copy of localStorage to show another tab's renewal. */
+const CATCH_UP_MS = 3000;
 
 /** How long a renewal keeps the lock after storing the new tokens (see renew). */
 const HANDOVER_MS = 150;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** Whether this browser has the Web Locks API (not in plain-http shops other than localhost, nor older browsers). */
+const hasLocks = () => typeof navigator !== "undefined" && !!navigator.locks?.request;
+
 /** Runs `fn` while holding the cross-tab renewal lock. */
 async function withLock<T>(fn: () => Promise<T>): Promise<T> {
-  if (typeof navigator !== "undefined" && navigator.locks?.request) {
-    return navigator.locks.request(LOCK, { mode: "exclusive" }, fn);
-  }
-  return withLease(fn);
+  if (hasLocks()) return navigator.locks.request(LOCK, { mode: "exclusive" }, fn);
+  return withLease(fn, CALL_TIMEOUT_MS);
 }
 
 /**
- * The fallback without Web Locks: a lease in localStorage, claimed by
- * writing it and reading it back a moment later (the last writer wins).
- * Not atomic, but the re-read of the stored session under it still saves
- * the day when two tabs race; a lease left by a closed tab lapses.
+ * The stored session once this tab's copy of localStorage shows the
+ * renewal that spent `spent`, or as it is after CATCH_UP_MS.
  */
-async function withLease<T>(fn: () => Promise<T>): Promise<T> {
-  const me = Math.random().toString(36).slice(2);
-  const holder = () => {
-    try {
-      return JSON.parse(localStorage.getItem(LEASE) ?? "null") as { owner: string; until: number } | null;
-    } catch {
-      return null;
-    }
-  };
-  const giveUp = Date.now() + CALL_TIMEOUT_MS;
-  try {
-    for (;;) {
-      const held = holder();
-      if (!held || held.until < Date.now() || Date.now() > giveUp) {
-        localStorage.setItem(LEASE, JSON.stringify({ owner: me, until: Date.now() + CALL_TIMEOUT_MS }));
-        await sleep(30);
-        if (holder()?.owner === me) break;
-      }
-      await sleep(50 + Math.random() * 100);
-    }
-  } catch {
-    // No storage at all: there is only this tab's session to look after.
+async function caughtUp(spent: string): Promise<Session | null> {
+  const until = Date.now() + CATCH_UP_MS;
+  let s = reload();
+  while (s?.refreshToken === spent && Date.now() < until) {
+    await sleep(50);
+    s = reload();
   }
-  try {
-    return await fn();
-  } finally {
-    try {
-      if (holder()?.owner === me) localStorage.removeItem(LEASE);
-    } catch {
-      // As above.
-    }
-  }
+  return s;
 }
 
 let inFlight: Promise<Session | null> | null = null;
@@ -89,7 +66,14 @@ let inFlight: Promise<Session | null> | null = null;
  */
 export function renew(stale: string): Promise<Session | null> {
   inFlight ??= withLock(async () => {
-    const s = reload();
+    const locks = hasLocks();
+    let s = reload();
+    // Without Web Locks, this tab's copy of localStorage may not show yet
+    // the tokens a renewal in another tab stored (and the lease it held is
+    // released already): wait for them rather than spend a spent token.
+    // Should they never show (that tab was closed mid-renewal), renew
+    // anyway: the server then decides, at worst a clean sign-out.
+    if (!locks && s?.refreshToken && (await wasSpent(s.refreshToken))) s = await caughtUp(s.refreshToken);
     if (!s) return null;
     if (s.accessToken !== stale && !isDue(s, Date.now())) return s;
     if (!s.refreshToken) {
@@ -101,6 +85,9 @@ export function renew(stale: string): Promise<Session | null> {
       // Logged out (here or in another tab) while we asked: stay logged out.
       if (reload()?.refreshToken !== s.refreshToken) return session();
       logIn(res);
+      // Only once the new tokens are stored: a reload in between must not
+      // leave a marker naming the token the page still holds.
+      if (!locks) await markSpent(s.refreshToken);
       // Other tabs read localStorage from their own copy, updated a moment
       // after this write and in no set order with the lock's release: hold
       // the lock a little longer so the next holder reads the new tokens.
