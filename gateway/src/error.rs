@@ -75,9 +75,10 @@ impl From<Error> for Status {
             Error::InvalidCredentials => {
                 with_reason(Code::Unauthenticated, "INVALID_CREDENTIALS", message, [])
             }
-            Error::Throttled(retry_after) => {
-                crate::limits::exhausted("login attempts", retry_after)
-            }
+            // Sign-ins, registrations, password checks, resets and resent
+            // verification emails share the buckets (per account and per
+            // client): the message names neither.
+            Error::Throttled(retry_after) => crate::limits::exhausted("attempts", retry_after),
             Error::UnknownUser => with_reason(Code::Unauthenticated, "UNKNOWN_USER", message, []),
             // The reason the access table gives when it refuses.
             Error::AdminsOnly => {

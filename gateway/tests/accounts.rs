@@ -809,6 +809,46 @@ async fn the_registration_email_verifies_the_address_once() {
 }
 
 #[tokio::test]
+async fn resending_the_verification_email_is_throttled_per_address() {
+    let accounts = Accounts::start_with(|config| {
+        config.login_per_account = Rate {
+            per_second: 0.001,
+            burst: 2,
+        };
+    })
+    .await;
+    let registered = accounts.register("ada@example.com").await;
+    for _ in 0..2 {
+        accounts
+            .resend(&registered.access_token)
+            .await
+            .expect("resent");
+    }
+    let status = accounts
+        .resend(&registered.access_token)
+        .await
+        .expect_err("throttled");
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+    let user = user_id(&registered);
+    accounts
+        .newest_token(&user, AccountEmailKind::VerifyEmail, 3)
+        .await;
+    assert_eq!(
+        accounts
+            .emails(&user, AccountEmailKind::VerifyEmail)
+            .await
+            .len(),
+        3,
+        "the registration's email and two resent, none for the refused call"
+    );
+    let other = accounts.register("grace@example.com").await;
+    accounts
+        .resend(&other.access_token)
+        .await
+        .expect("another address has its own budget");
+}
+
+#[tokio::test]
 async fn a_resent_email_voids_the_previous_link() {
     let accounts = Accounts::start().await;
     let registered = accounts.register("ada@example.com").await;

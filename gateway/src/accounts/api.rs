@@ -318,7 +318,10 @@ impl proto::auth_service_server::AuthService for AuthApi {
         request: Request<proto::ResendVerificationEmailRequest>,
     ) -> Result<Response<proto::ResendVerificationEmailResponse>, Status> {
         let caller = Principal::of(&request)?;
-        Ok(Response::new(self.resend_verification(&caller).await?))
+        let client = client_of(&request);
+        Ok(Response::new(
+            self.resend_verification(&caller, &client).await?,
+        ))
     }
 
     async fn update_profile(

@@ -1,6 +1,7 @@
 //! The address and the profile: VerifyEmail (the token from the email sent
 //! at registration, 7 days, single-use), ResendVerificationEmail (a new
-//! token; the previous link stops working) and UpdateProfile.
+//! token; the previous link stops working; throttled per address) and
+//! UpdateProfile.
 
 use contracts::auth as proto;
 use platform::auth::Principal;
@@ -34,6 +35,7 @@ impl AuthApi {
     pub(super) async fn resend_verification(
         &self,
         caller: &Principal,
+        client: &str,
     ) -> Result<proto::ResendVerificationEmailResponse, Error> {
         let user = self
             .users
@@ -43,6 +45,12 @@ impl AuthApi {
         if user.email_verified {
             return Err(Error::EmailAlreadyVerified);
         }
+        // Each call mails the address, which anyone may have registered
+        // with: throttled per address and per client like a reset, so an
+        // account cannot be used to flood someone else's mailbox.
+        self.throttle
+            .attempt(&format!("verify:{}", user.email.as_str()), client)
+            .map_err(Error::Throttled)?;
         self.tokens
             .resend_verification(&user, &SecretToken::generate())
             .await?;
