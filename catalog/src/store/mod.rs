@@ -24,6 +24,7 @@ macro_rules! images_of {
 }
 
 mod blobs;
+mod commit;
 mod images;
 mod inventory;
 mod products;

@@ -226,6 +226,45 @@ async fn concurrent_repeats_of_reserve_commit_and_release_act_once() {
     assert_eq!((restocked.available, restocked.reserved), (10, 0));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn commits_and_reservations_of_the_same_products_at_once_neither_deadlock_nor_lose_a_unit() {
+    let app = Arc::new(TestApp::spawn().await);
+    let a = app.create_product("A", 100, 100).await;
+    let b = app.create_product("B", 100, 100).await;
+    for i in 0..20 {
+        app.reserve(&format!("held-{i}"), &[(&a.id, 1), (&b.id, 2)])
+            .await
+            .expect("reserve");
+    }
+
+    // Each commit lowers both products' reserved units while each new
+    // reservation takes both products' rows: on PostgreSQL, rows taken in
+    // different orders by the two would deadlock.
+    let results = concurrently(40, |i| {
+        let app = app.clone();
+        let (a, b) = (a.id.clone(), b.id.clone());
+        async move {
+            if i % 2 == 0 {
+                app.commit(&format!("held-{}", i / 2)).await
+            } else {
+                app.reserve(&format!("new-{i}"), &[(&b, 2), (&a, 1)]).await
+            }
+        }
+    })
+    .await;
+    for result in results {
+        result.expect("every commit and every reservation succeeds");
+    }
+    for (product, each) in [(&a.id, 1), (&b.id, 2)] {
+        let stock = app.stock(product).await;
+        assert_eq!(
+            (stock.available, stock.reserved),
+            (100 - 40 * each, 20 * each),
+            "40 orders took units, 20 of them are still held"
+        );
+    }
+}
+
 #[tokio::test]
 async fn an_expired_hold_goes_back_on_sale_and_can_no_longer_be_committed() {
     let app = TestApp::spawn_with(|config| {
