@@ -20,8 +20,8 @@ use crate::{
     checkout::Checkout,
     clients::Dependencies,
     domain::{
-        CheckoutRequest, MethodType, Numbers, Order, OrderId, OrderNumber, OrderSort, OrderStatus,
-        PaymentChoice, PricingError, UserId, values,
+        CheckoutRequest, MethodType, Money, Numbers, Order, OrderId, OrderNumber, OrderSort,
+        OrderStatus, PaymentChoice, Pricing, PricingError, ShippingChoice, UserId, values,
     },
     error::{Error, Result},
     notify::Notifier,
@@ -105,6 +105,38 @@ impl OrdersApi {
         .await
     }
 
+    /// The checkout's lines priced by the catalog, the shipping option
+    /// priced by fulfilment (never by the client) and the total; refused
+    /// when a wallet payment cannot cover it.
+    async fn price(
+        &self,
+        caller: &Principal,
+        user_id: &UserId,
+        request: &CheckoutRequest,
+    ) -> Result<(Pricing, ShippingChoice, Money)> {
+        let ids: Vec<_> = request.lines.iter().map(|(id, _)| *id).collect();
+        let products = self.deps.products(caller, &ids).await?;
+        let pricing = request.price(&products).map_err(pricing_error)?;
+        let shipping = self.deps.shipping_option(caller, request).await?;
+        let total = pricing.total_with(shipping.price).map_err(pricing_error)?;
+        if request.payment.method() == MethodType::Wallet && total.minor() > 0 {
+            // A wallet that cannot pay is told now, before anything is
+            // placed or reserved (a top-up racing the charge may still be
+            // declined then, which the saga handles).
+            let balance = self
+                .deps
+                .wallet_balance(caller, user_id, *total.currency())
+                .await?;
+            if balance.minor() < total.minor() {
+                return Err(Error::InsufficientFunds {
+                    balance_minor: balance.minor(),
+                    total_minor: total.minor(),
+                });
+            }
+        }
+        Ok((pricing, shipping, total))
+    }
+
     /// Places the order and drives its saga; with `answer_within`, returns
     /// the order as it is then if the saga has not come to rest.
     async fn create(
@@ -115,35 +147,26 @@ impl OrdersApi {
     ) -> Result<Order> {
         // Tokens are verified, but their subject is still checked.
         let user_id = UserId::parse(&caller.user_id).map_err(|_| Error::NoUser)?;
-        if let Some((existing, fingerprint)) = self
-            .store
-            .order_by_request(&user_id, request.request_id.as_str())
-            .await?
-        {
-            return self.repeat(existing, &fingerprint, &request).await;
-        }
-
-        let ids: Vec<_> = request.lines.iter().map(|(id, _)| *id).collect();
-        let products = self.deps.products(&caller, &ids).await?;
-        let pricing = request.price(&products).map_err(pricing_error)?;
-        // The price comes from fulfilment, never from the client.
-        let shipping = self.deps.shipping_option(&caller, &request).await?;
-        let total = pricing.total_with(shipping.price).map_err(pricing_error)?;
-        if request.payment.method() == MethodType::Wallet && total.minor() > 0 {
-            // A wallet that cannot pay is told now, before anything is
-            // placed or reserved (a top-up racing the charge may still be
-            // declined then, which the saga handles).
-            let balance = self
-                .deps
-                .wallet_balance(&caller, &user_id, *total.currency())
-                .await?;
-            if balance.minor() < total.minor() {
-                return Err(Error::InsufficientFunds {
-                    balance_minor: balance.minor(),
-                    total_minor: total.minor(),
-                });
+        // No look for an earlier order with this request_id first: the
+        // unique (user, request_id) finds a repeat when it is inserted, so
+        // a first attempt (nearly every call) saves a round trip. A repeat
+        // whose pricing fails now (a product gone, the quote expired, the
+        // wallet spent by the order itself) is still answered with its order.
+        let (pricing, shipping, total) = match self.price(&caller, &user_id, &request).await {
+            Ok(priced) => priced,
+            Err(refused) => {
+                return match self
+                    .store
+                    .order_by_request(&user_id, request.request_id.as_str())
+                    .await?
+                {
+                    Some((existing, fingerprint)) => {
+                        self.repeat(existing, &fingerprint, &request).await
+                    }
+                    None => Err(refused),
+                };
             }
-        }
+        };
 
         let now = self.store.clock().now();
         let mut order = Order {
