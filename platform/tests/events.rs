@@ -220,9 +220,8 @@ struct Count {
     count: i64,
 }
 
-/// An event of the test's type about `aggregate`.
-fn thing_happened(aggregate: &str) -> NewEvent {
-    NewEvent {
+async fn produce(db: &Db, aggregate: &str) -> Event {
+    let event = NewEvent {
         event_type: EVENT_TYPE,
         aggregate_id: aggregate.to_owned(),
         payload: Payload::StockLow(StockLow {
@@ -230,11 +229,7 @@ fn thing_happened(aggregate: &str) -> NewEvent {
             available: 1,
             threshold: 5,
         }),
-    }
-}
-
-async fn produce(db: &Db, aggregate: &str) -> Event {
-    let event = thing_happened(aggregate);
+    };
     let now = Clock::System.now();
     let written: Result<Event, DbError> = async {
         Ok(on_db!(db, |conn| {
@@ -393,40 +388,6 @@ async fn sequences_stay_gap_free_and_ordered_under_concurrent_producers() {
     pipeline.wait_for_applied(80).await;
     let sequences = sequences_of(&pipeline.applied().await, "shared");
     assert_eq!(sequences, (1..=80).collect::<Vec<i64>>());
-}
-
-#[tokio::test]
-async fn a_new_aggregates_first_event_is_numbered_one_and_the_next_two() {
-    let mut pipeline = Pipeline::new().await;
-    pipeline.start_consumer();
-    pipeline.start_relay();
-    let first = append_first(&pipeline.producer, "fresh")
-        .await
-        .expect("the first event of a new aggregate");
-    assert_eq!(first.aggregate_sequence, 1);
-    let next = pipeline.produce("fresh").await;
-    assert_eq!(next.aggregate_sequence, 2, "append numbers on from it");
-    assert!(
-        append_first(&pipeline.producer, "fresh").await.is_err(),
-        "an aggregate with events is not new"
-    );
-
-    pipeline.wait_for_applied(2).await;
-    let applied = pipeline.applied().await;
-    assert_eq!(sequences_of(&applied, "fresh"), vec![1, 2]);
-    assert_eq!(applied[0].0, first.event_id, "as written");
-}
-
-/// Writes the first event of `aggregate` with `append_first`.
-async fn append_first(db: &Db, aggregate: &str) -> Result<Event, DbError> {
-    let event = thing_happened(aggregate);
-    let now = Clock::System.now();
-    Ok(on_db!(db, |conn| {
-        conn.transaction::<_, DbError, _>(async |tx| {
-            Ok(platform::events::append_first(tx.into(), event.clone(), now).await?)
-        })
-        .await?
-    }))
 }
 
 #[tokio::test]
