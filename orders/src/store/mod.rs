@@ -36,7 +36,6 @@ macro_rules! insert_rows {
 mod moves;
 mod orders;
 pub mod parcel;
-mod place;
 mod rows;
 pub mod schema;
 

@@ -61,6 +61,61 @@ const NUMBERING_BATCH: i64 = 500;
 pub const NUMBER_ATTEMPTS: usize = 5;
 
 impl Store {
+    /// Saves a new order, its lines and its first event, leased to
+    /// `lease` (the driver that placed it takes its first step without a
+    /// claim of its own). A second order with the same user and request id
+    /// fails with a unique violation.
+    pub async fn insert_order(
+        &self,
+        order: &Order,
+        fingerprint: &str,
+        lease: Lease<'_>,
+    ) -> Result<()> {
+        let mut row = OrderRow::new(order, fingerprint);
+        row.lease_owner = Some(lease.owner.to_owned());
+        row.lease_until = lease.until;
+        let lines: Vec<LineRow> = order
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, line)| LineRow::new(&order.id, i, line))
+            .collect::<Result<_>>()?;
+        let shipping = ShippingRow::of(order);
+        let event = EventRow::of(order, 1);
+        let published = crate::events::for_status(order);
+        let now = self.clock.now();
+        // Every write is `.cached()`: each has a handful of SQL texts at
+        // most (which optional columns are NULL, how many lines: an order
+        // has at most `MAX_LINES`), so its prepared statement is reused.
+        on_db!(&self.db, |conn| {
+            conn.transaction::<_, Error, _>(async |tx| {
+                diesel::insert_into(orders::table)
+                    .values(&row)
+                    .cached()
+                    .execute(tx)
+                    .await?;
+                insert_rows!(tx, order_lines::table, &lines);
+                if let Some(shipping) = &shipping {
+                    diesel::insert_into(order_shipping::table)
+                        .values(shipping)
+                        .cached()
+                        .execute(tx)
+                        .await?;
+                }
+                diesel::insert_into(order_events::table)
+                    .values(&event)
+                    .cached()
+                    .execute(tx)
+                    .await?;
+                if let Some(published) = published {
+                    platform::events::append(tx.into(), published, now).await?;
+                }
+                Ok(())
+            })
+            .await
+        })
+    }
+
     /// An order by id.
     pub async fn order(&self, id: &OrderId) -> Result<Option<Order>> {
         Ok(self

@@ -20,7 +20,7 @@ use std::sync::Arc;
 pub use amqp::{AmqpConfig, Broker};
 pub use consumer::{Applied, Consumer, ConsumerSettings, Drained, Handler, HandlerError};
 pub use local::LocalBus;
-pub use outbox::{NewEvent, append, append_first};
+pub use outbox::{NewEvent, append};
 pub use relay::RelaySettings;
 pub use store::Conn;
 pub use topology::types;

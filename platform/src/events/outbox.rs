@@ -40,25 +40,6 @@ pub struct Outgoing {
     pub envelope: Vec<u8>,
 }
 
-/// Inserts the outbox row of `envelope`, created at `at` (microseconds).
-macro_rules! insert_outbox_row {
-    ($conn:expr, $envelope:expr, $at:expr) => {{
-        let envelope: &Event = $envelope;
-        diesel::insert_into(event_outbox::table)
-            .values((
-                event_outbox::event_id.eq(&envelope.event_id),
-                event_outbox::event_type.eq(&envelope.r#type),
-                event_outbox::aggregate_id.eq(&envelope.aggregate_id),
-                event_outbox::aggregate_sequence.eq(envelope.aggregate_sequence),
-                event_outbox::envelope.eq(envelope.encode_to_vec()),
-                event_outbox::created_at.eq($at),
-            ))
-            .cached()
-            .execute($conn)
-            .await?;
-    }};
-}
-
 /// Records `event` in `conn`'s transaction, as the next event of its
 /// aggregate, and returns the envelope as it will be published. Call it in
 /// the transaction that makes the change the event describes: both commit
@@ -89,77 +70,29 @@ pub async fn append(
             .cached()
             .get_result(c)
             .await?;
-        let envelope = envelope(event_type, &aggregate_id, sequence, payload, now);
-        insert_outbox_row!(c, &envelope, at);
-        Ok(envelope)
-    })
-}
-
-/// Records `event` as the first event of a new aggregate (its sequence is
-/// 1), in `conn`'s transaction, like [`append`]. The sequence need not be
-/// read first, so on PostgreSQL this is one statement instead of two. An
-/// aggregate that has an event already makes it fail (a unique
-/// violation): call it only for an aggregate this transaction creates.
-pub async fn append_first(
-    conn: Conn<'_>,
-    event: NewEvent,
-    now: OffsetDateTime,
-) -> Result<Event, diesel::result::Error> {
-    let envelope = envelope(event.event_type, &event.aggregate_id, 1, event.payload, now);
-    let at = to_micros(now);
-    match conn {
-        Conn::Postgres(c) => {
-            use diesel::sql_types::{BigInt, Binary, Text};
-            diesel::sql_query(
-                "WITH numbered AS (\
-                    INSERT INTO event_sequences (aggregate_id, last_sequence) VALUES ($1, 1) \
-                    RETURNING aggregate_id, last_sequence) \
-                 INSERT INTO event_outbox (event_id, event_type, aggregate_id, \
-                     aggregate_sequence, envelope, created_at) \
-                 SELECT $2, $3, aggregate_id, last_sequence, $4, $5 FROM numbered",
-            )
-            .bind::<Text, _>(&envelope.aggregate_id)
-            .bind::<Text, _>(&envelope.event_id)
-            .bind::<Text, _>(event.event_type)
-            .bind::<Binary, _>(envelope.encode_to_vec())
-            .bind::<BigInt, _>(at)
+        let envelope = Event {
+            event_id: uuid::Uuid::now_v7().to_string(),
+            r#type: event_type.to_owned(),
+            aggregate_id: aggregate_id.clone(),
+            aggregate_sequence: sequence,
+            occur_time: Some(contracts::timestamp::from_datetime(now)),
+            traceparent: super::current_traceparent(),
+            payload: Some(payload),
+        };
+        diesel::insert_into(event_outbox::table)
+            .values((
+                event_outbox::event_id.eq(&envelope.event_id),
+                event_outbox::event_type.eq(event_type),
+                event_outbox::aggregate_id.eq(&aggregate_id),
+                event_outbox::aggregate_sequence.eq(sequence),
+                event_outbox::envelope.eq(envelope.encode_to_vec()),
+                event_outbox::created_at.eq(at),
+            ))
             .cached()
             .execute(c)
             .await?;
-        }
-        Conn::Sqlite(c) => {
-            diesel::insert_into(event_sequences::table)
-                .values((
-                    event_sequences::aggregate_id.eq(&envelope.aggregate_id),
-                    event_sequences::last_sequence.eq(1_i64),
-                ))
-                .cached()
-                .execute(&mut *c)
-                .await?;
-            insert_outbox_row!(c, &envelope, at);
-        }
-    }
-    Ok(envelope)
-}
-
-/// The envelope of `payload` as event `sequence` of `aggregate_id`, with a
-/// new id, the time and the current trace context.
-fn envelope(
-    event_type: &str,
-    aggregate_id: &str,
-    sequence: i64,
-    payload: Payload,
-    now: OffsetDateTime,
-) -> Event {
-    Event {
-        event_id: uuid::Uuid::now_v7().to_string(),
-        r#type: event_type.to_owned(),
-        aggregate_id: aggregate_id.to_owned(),
-        aggregate_sequence: sequence,
-        occur_time: Some(contracts::timestamp::from_datetime(now)),
-        traceparent: super::current_traceparent(),
-        payload: Some(payload),
-    }
+        Ok(envelope)
+    })
 }
 
 /// Up to `limit` pending rows, oldest first.
