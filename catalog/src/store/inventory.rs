@@ -22,8 +22,8 @@ use crate::{
     events,
 };
 
-pub(super) const HELD: &str = "held";
-pub(super) const COMMITTED: &str = "committed";
+const HELD: &str = "held";
+const COMMITTED: &str = "committed";
 const RELEASED: &str = "released";
 
 /// Loads a reservation and its lines inside a connection or transaction.
@@ -312,6 +312,63 @@ impl Store {
             })
             .await
         })
+    }
+
+    /// Marks a held, unexpired reservation as sold. Committing a committed
+    /// reservation changes nothing.
+    pub async fn commit(&self, id: &ReservationId) -> Result<Reservation> {
+        let key = id.as_str().to_owned();
+        let now = to_micros(self.clock.now());
+        // One transaction, and no read afterwards: the guarded UPDATE
+        // returns the reservation row as committed, and its lines are read
+        // in the same transaction (they never change once written).
+        let committed: Option<(ReservationRow, Vec<(String, i64)>)> = on_db!(&self.db, |conn| {
+            conn.transaction::<_, Error, _>(async |tx| {
+                // Exactly one committer moves the row out of `held`.
+                let row: Option<ReservationRow> = diesel::update(
+                    reservations::table
+                        .filter(reservations::id.eq(&key))
+                        .filter(reservations::status.eq(HELD))
+                        .filter(reservations::expires_at.gt(now)),
+                )
+                .set((
+                    reservations::status.eq(COMMITTED),
+                    reservations::updated_at.eq(now),
+                ))
+                .returning(ReservationRow::as_returning())
+                .cached()
+                .get_result(tx)
+                .await
+                .optional()?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
+                let lines: Vec<(String, i64)> = reservation_lines::table
+                    .filter(reservation_lines::reservation_id.eq(&key))
+                    .order(reservation_lines::product_id.asc())
+                    .select((reservation_lines::product_id, reservation_lines::quantity))
+                    .load(tx)
+                    .await?;
+                for (product_id, quantity) in &lines {
+                    diesel::update(stock::table.filter(stock::product_id.eq(product_id)))
+                        .set(stock::reserved.eq(stock::reserved - *quantity))
+                        .cached()
+                        .execute(tx)
+                        .await?;
+                }
+                Ok(Some((row, lines)))
+            })
+            .await?
+        });
+        if let Some((row, lines)) = committed {
+            return rows::reservation(row, lines);
+        }
+        let reservation = self.reservation(id).await?;
+        match reservation.status {
+            ReservationStatus::Committed => Ok(reservation),
+            ReservationStatus::Released => Err(Error::ReservationReleased(key)),
+            ReservationStatus::Held => Err(Error::ReservationExpired(key)),
+        }
     }
 
     /// Releases up to `limit` held reservations whose hold has expired,

@@ -24,7 +24,6 @@ macro_rules! images_of {
 }
 
 mod blobs;
-mod commit;
 mod images;
 mod inventory;
 mod products;
