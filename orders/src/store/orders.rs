@@ -2,11 +2,10 @@
 //! move along the saga (status + event in one transaction), and the leases
 //! that keep one driver per saga.
 
-use diesel::prelude::*;
+use diesel::{dsl::max, prelude::*};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use platform::{
     clock::to_micros,
-    db::Db,
     events::Conn,
     on_conn, on_db,
     paging::{Cursor, Page, PageSize},
@@ -15,14 +14,13 @@ use platform::{
 
 use super::{
     Store,
-    moves::{is_one_statement, write_move},
-    rows::{EventRow, LineRow, OrderRow, ShippingRow, ShortfallRow},
+    rows::{EventRow, LineRow, MoveRow, OrderRow, ShippingRow, ShortfallRow},
     schema::{order_events, order_lines, order_shipping, order_shortfalls, orders},
 };
 use crate::{
     domain::{
-        Numbers, Order, OrderEvent, OrderId, OrderNumber, OrderSort, OrderStatus, Transition,
-        UserId,
+        Numbers, Order, OrderEvent, OrderId, OrderNumber, OrderSort, OrderStatus, Shortfall,
+        Transition, UserId,
     },
     error::{Error, Result},
 };
@@ -42,6 +40,34 @@ pub struct ListQuery {
     /// Continue after this order: its sort key (creation time or total)
     /// and id.
     pub after: Option<Cursor>,
+}
+
+/// Inserts `rows` into `table` on `tx` (a transaction's connection): on
+/// PostgreSQL in one statement (one round trip, prepared once per number
+/// of rows: an order has at most `MAX_LINES` lines); on SQLite, whose
+/// async wrapper has no multi-row insert, one statement per row, which
+/// costs no round trip there.
+macro_rules! insert_rows {
+    ($tx:expr, $table:expr, $rows:expr) => {
+        match platform::events::Conn::from(&mut *$tx) {
+            platform::events::Conn::Sqlite(c) => {
+                for row in $rows {
+                    diesel::insert_into($table)
+                        .values(row)
+                        .cached()
+                        .execute(c)
+                        .await?;
+                }
+            }
+            platform::events::Conn::Postgres(c) => {
+                diesel::insert_into($table)
+                    .values($rows)
+                    .cached()
+                    .execute(c)
+                    .await?;
+            }
+        }
+    };
 }
 
 /// A driver's hold on an order's saga: whose, and until when (in
@@ -339,18 +365,12 @@ impl Store {
             next.shortfalls.clone_from(&recorded);
         }
 
-        let moved = if matches!(self.db, Db::Postgres(_)) && is_one_statement(&next, &recorded) {
-            on_db!(&self.db, |conn| {
-                write_move(conn.into(), current.status, &next, &recorded, lease).await?
+        let moved = on_db!(&self.db, |conn| {
+            conn.transaction::<_, Error, _>(async |tx| {
+                write_move(tx.into(), current.status, &next, &recorded, lease).await
             })
-        } else {
-            on_db!(&self.db, |conn| {
-                conn.transaction::<_, Error, _>(async |tx| {
-                    write_move(tx.into(), current.status, &next, &recorded, lease).await
-                })
-                .await?
-            })
-        };
+            .await?
+        });
         Ok(moved.then_some(next))
     }
 
@@ -500,4 +520,95 @@ pub(super) async fn load(conn: Conn<'_>, id: &str) -> Result<Option<(Order, Stri
                 .map(|order| (order, fingerprint))
         })
         .transpose()
+}
+
+/// Writes `next` (status, saga fields, parcel) and its event, the event
+/// it publishes, and the `shortfalls` the move records, if the order is
+/// still in `from` (and, with a `lease`, still leased to `lease.owner`,
+/// which the same statement renews to `lease.until`, or gives up with 0);
+/// on `conn`, inside the caller's transaction. Whether it moved.
+pub(super) async fn write_move(
+    conn: Conn<'_>,
+    from: OrderStatus,
+    next: &Order,
+    shortfalls: &[Shortfall],
+    lease: Option<Lease<'_>>,
+) -> Result<bool> {
+    let key = next.id.to_string();
+    let changes = MoveRow::new(next);
+    let event = EventRow::of(next, 0);
+    let shortfall_rows = ShortfallRow::of(&next.id, shortfalls);
+    let published = crate::events::for_status(next);
+    let now = next.updated_at;
+    on_conn!(conn, |tx| {
+        let target = orders::table
+            .filter(orders::id.eq(&key))
+            .filter(orders::status.eq(from.as_str()));
+        // Two SQL texts in all (with and without the lease), each prepared
+        // once per connection.
+        let changed = match lease {
+            None => {
+                diesel::update(target)
+                    .set(&changes)
+                    .cached()
+                    .execute(tx)
+                    .await?
+            }
+            Some(lease) => {
+                diesel::update(target.filter(orders::lease_owner.eq(lease.owner)))
+                    .set((&changes, orders::lease_until.eq(lease.until)))
+                    .cached()
+                    .execute(tx)
+                    .await?
+            }
+        };
+        if changed == 0 {
+            return Ok(false);
+        }
+        // The event takes the next number in the same statement that
+        // writes it (no read-back first). Gapless and unique: the update
+        // above holds the order's row lock until commit (SQLite: the
+        // database's write lock), every writer of an order's events takes
+        // that lock first, and on PostgreSQL this statement's snapshot is
+        // taken after the lock was granted, so it sees every event
+        // committed before; the primary key would refuse a duplicate
+        // anyway.
+        let next_sequence = order_events::table
+            .filter(order_events::order_id.eq(&key))
+            .select(coalesce(max(order_events::sequence), 0_i64) + 1_i64)
+            .single_value()
+            .assume_not_null();
+        diesel::insert_into(order_events::table)
+            .values((
+                order_events::order_id.eq(&event.order_id),
+                order_events::sequence.eq(next_sequence),
+                order_events::status.eq(&event.status),
+                order_events::failure_reason.eq(&event.failure_reason),
+                order_events::decline_code.eq(&event.decline_code),
+                order_events::payment_id.eq(&event.payment_id),
+                order_events::card_brand.eq(&event.card_brand),
+                order_events::cancel_reason.eq(&event.cancel_reason),
+                order_events::created_at.eq(event.created_at),
+                order_events::shipment_id.eq(&event.shipment_id),
+                order_events::carrier.eq(&event.carrier),
+                order_events::tracking_number.eq(&event.tracking_number),
+                order_events::shipped_at.eq(event.shipped_at),
+                order_events::delivered_at.eq(event.delivered_at),
+            ))
+            .cached()
+            .execute(tx)
+            .await?;
+        if !shortfall_rows.is_empty() {
+            insert_rows!(tx, order_shortfalls::table, &shortfall_rows);
+        }
+        if let Some(published) = published {
+            platform::events::append(tx.into(), published, now).await?;
+        }
+        Ok(true)
+    })
+}
+
+diesel::define_sql_function! {
+    /// The first of its arguments that is not NULL.
+    fn coalesce(x: diesel::sql_types::Nullable<diesel::sql_types::BigInt>, y: diesel::sql_types::BigInt) -> diesel::sql_types::BigInt;
 }

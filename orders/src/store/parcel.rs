@@ -6,7 +6,7 @@
 use platform::events::Conn;
 use time::OffsetDateTime;
 
-use super::{moves::write_move, orders::load};
+use super::orders::{load, write_move};
 use crate::{
     domain::{Order, OrderId, OrderStatus, ParcelNews, shipping},
     error::Result,
