@@ -15,10 +15,9 @@ use std::{
 
 use tonic::{
     Request, Status,
+    metadata::AsciiMetadataValue,
     transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity, Uri, channel::Change},
 };
-
-use tonic::metadata::AsciiMetadataValue;
 
 use crate::auth::{AuthError, Principal, Role, Signer};
 
