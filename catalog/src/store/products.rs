@@ -7,6 +7,7 @@ use platform::{
     clock::to_micros,
     on_db,
     paging::{Page, SortCursor, SortKey},
+    statements::CacheStatement,
 };
 
 use super::{
@@ -100,6 +101,11 @@ impl Store {
         // One statement (a row per image, or one with none): one snapshot
         // and, on PostgreSQL, one implicit transaction rather than two (a
         // checkout reads its products twice: for the quote and the order).
+        // Cached: on SQLite the ids are a list of placeholders, which diesel
+        // will not cache, so it would prepare this three-table join again
+        // on every call; cached, there is one statement per number of ids
+        // (at most 100). On PostgreSQL they are one array parameter, one
+        // statement either way.
         let rows: Vec<(ProductRow, i64, Option<ImageRow>)> = on_db!(&self.db, |conn| {
             products::table
                 .inner_join(stock::table)
@@ -112,6 +118,7 @@ impl Store {
                     stock::available,
                     Option::<ImageRow>::as_select(),
                 ))
+                .cached()
                 .load(conn)
                 .await?
         });

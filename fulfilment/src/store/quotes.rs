@@ -8,6 +8,7 @@ use platform::{
     clock::{from_micros, to_micros},
     money::{Currency, Money},
     on_db,
+    statements::CacheStatement,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -139,6 +140,7 @@ impl Store {
         on_db!(&self.db, |conn| {
             diesel::insert_into(shipping_quotes::table)
                 .values(&row)
+                .cached()
                 .execute(conn)
                 .await?;
         });
