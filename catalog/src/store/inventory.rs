@@ -26,6 +26,21 @@ const HELD: &str = "held";
 const COMMITTED: &str = "committed";
 const RELEASED: &str = "released";
 
+/// The lines of reservation `$id` as (product id, units), in product-id
+/// order (the order stock rows are locked in), inside a connection or
+/// transaction.
+macro_rules! lines_of {
+    ($conn:expr, $id:expr) => {{
+        let lines: Vec<(String, i64)> = reservation_lines::table
+            .filter(reservation_lines::reservation_id.eq($id))
+            .order(reservation_lines::product_id.asc())
+            .select((reservation_lines::product_id, reservation_lines::quantity))
+            .load($conn)
+            .await?;
+        lines
+    }};
+}
+
 /// Loads a reservation and its lines inside a connection or transaction.
 macro_rules! load_reservation {
     ($conn:expr, $id:expr) => {{
@@ -37,14 +52,7 @@ macro_rules! load_reservation {
             .optional()?;
         match row {
             None => None,
-            Some(row) => {
-                let lines: Vec<(String, i64)> = reservation_lines::table
-                    .filter(reservation_lines::reservation_id.eq($id))
-                    .select((reservation_lines::product_id, reservation_lines::quantity))
-                    .load($conn)
-                    .await?;
-                Some(rows::reservation(row, lines)?)
-            }
+            Some(row) => Some(rows::reservation(row, lines_of!($conn, $id))?),
         }
     }};
 }
@@ -299,12 +307,7 @@ impl Store {
                 if !was_held && !was_committed {
                     return Ok(None);
                 }
-                let lines: Vec<(String, i64)> = reservation_lines::table
-                    .filter(reservation_lines::reservation_id.eq(&key))
-                    .order(reservation_lines::product_id.asc())
-                    .select((reservation_lines::product_id, reservation_lines::quantity))
-                    .load(tx)
-                    .await?;
+                let lines = lines_of!(tx, &key);
                 restock!(tx, lines.iter().map(|(p, q)| (p, q)), was_held);
                 Ok(Some(
                     lines.into_iter().map(|(product, _)| product).collect(),
@@ -343,12 +346,7 @@ impl Store {
                 let Some(row) = row else {
                     return Ok(None);
                 };
-                let lines: Vec<(String, i64)> = reservation_lines::table
-                    .filter(reservation_lines::reservation_id.eq(&key))
-                    .order(reservation_lines::product_id.asc())
-                    .select((reservation_lines::product_id, reservation_lines::quantity))
-                    .load(tx)
-                    .await?;
+                let lines = lines_of!(tx, &key);
                 for (product_id, quantity) in &lines {
                     diesel::update(stock::table.filter(stock::product_id.eq(product_id)))
                         .set(stock::reserved.eq(stock::reserved - *quantity))
